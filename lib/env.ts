@@ -1,0 +1,50 @@
+import { z } from "zod";
+
+const booleanFromString = z
+  .enum(["true", "false", "1", "0"])
+  .transform((v) => v === "true" || v === "1");
+
+/** Every setting the product reads from the environment; `.env.example` documents each one. */
+export const envSchema = z.object({
+  DATABASE_URL: z.string().url().describe("metadata store"),
+  SUPABASE_DB_URL: z.string().url().describe("source Postgres (read-only)"),
+  SUPABASE_URL: z.string().url(),
+  SUPABASE_SERVICE_ROLE_KEY: z.string().min(1),
+  TARGET_DATABASE_URL: z.string().url(),
+  TARGET_STORAGE_DIR: z.string().min(1),
+  TARGET_CONFIG_PATHS: z
+    .string()
+    .default("")
+    .transform((v) => v.split(",").map((p) => p.trim()).filter(Boolean)),
+  TARGET_API_URL: z.string().url().optional(),
+  BACKUP_DIR: z.string().min(1),
+  BACKUP_ENCRYPTION_KEY: z.string().optional(),
+  DATABASE_BACKUP_ENGINE: z.enum(["pg_dump", "template"]).default("pg_dump"),
+  PG_DUMP_JOBS: z.coerce.number().int().min(1).max(32).default(2),
+  PG_BIN_DIR: z.string().optional(),
+  MAPPING_FILE: z.string().optional(),
+  RETENTION_PER_PHASE: z.coerce.number().int().min(1).default(10),
+  REQUIRE_RESTORE_DRILL: booleanFromString.default(true),
+});
+
+export type AppEnv = z.infer<typeof envSchema>;
+
+let cached: AppEnv | undefined;
+
+/** Parses the environment once; a missing or malformed variable fails with every problem named. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): AppEnv {
+  if (source === process.env && cached) return cached;
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((i) => `  ${i.path.join(".")}: ${i.message}`)
+      .join("\n");
+    throw new Error(`Invalid environment (see .env.example):\n${problems}`);
+  }
+  if (source === process.env) cached = parsed.data;
+  return parsed.data;
+}
+
+export function resetEnvCache() {
+  cached = undefined;
+}
