@@ -34,7 +34,9 @@ let cached: AppEnv | undefined;
 /** Parses the environment once; a missing or malformed variable fails with every problem named. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): AppEnv {
   if (source === process.env && cached) return cached;
-  const parsed = envSchema.safeParse(source);
+  // An empty value (`KEY=` in a .env file) means "not set".
+  const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues
       .map((i) => `  ${i.path.join(".")}: ${i.message}`)

@@ -1,0 +1,65 @@
+import { randomUUID } from "node:crypto";
+import type { Prisma } from "../db/generated/client";
+import { computeAuditHash, GENESIS_HASH } from "./audit-hash";
+
+export interface AuditEventInput {
+  actor: string;
+  actorRole?: string | null;
+  action: string;
+  targetType: string;
+  targetId?: string | null;
+  checkpointId?: string | null;
+  before?: unknown;
+  after?: unknown;
+  result: "success" | "failure" | "refused" | string;
+  origin?: string | null;
+}
+
+/** Serialises appends to the chain across processes; the key is arbitrary but fixed. */
+const AUDIT_CHAIN_LOCK = 7_265_730_001;
+
+type Tx = Prisma.TransactionClient;
+
+/**
+ * Appends one event to the hash chain. Call it inside the transaction that makes the state change
+ * it records, so that the change and its audit event land together or not at all.
+ */
+export async function appendAuditEvent(tx: Tx, input: AuditEventInput) {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK}::bigint)`;
+  const last = await tx.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { seq: true, hash: true } });
+  const seq = (last?.seq ?? 0n) + 1n;
+  const prevHash = last?.hash ?? GENESIS_HASH;
+  // Millisecond precision: the column is timestamptz(3), so the hash is computed on what is stored.
+  const at = new Date(Math.floor(Date.now()));
+  const event = {
+    seq,
+    id: randomUUID(),
+    at,
+    actor: input.actor,
+    actorRole: input.actorRole ?? null,
+    action: input.action,
+    targetType: input.targetType,
+    targetId: input.targetId ?? null,
+    checkpointId: input.checkpointId ?? null,
+    before: toJson(input.before),
+    after: toJson(input.after),
+    result: input.result,
+    origin: input.origin ?? null,
+    prevHash,
+  };
+  const hash = computeAuditHash(event);
+  return tx.auditEvent.create({
+    data: {
+      ...event,
+      before: event.before === null ? undefined : (event.before as Prisma.InputJsonValue),
+      after: event.after === null ? undefined : (event.after as Prisma.InputJsonValue),
+      hash,
+    },
+  });
+}
+
+/** JSON-safe copy (BigInt → string, Date → ISO), so what is hashed is what JSONB stores. */
+function toJson(value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+}

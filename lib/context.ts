@@ -1,0 +1,55 @@
+import path from "node:path";
+import type { PrismaClient } from "./db/generated/client";
+import { getDb } from "./db/client";
+import { loadEnv, type AppEnv } from "./env";
+import { targetKeyFor } from "./locks/target-lock";
+
+/** Everything a use case needs to reach the metadata store, the source, the target and the backups. */
+export interface AppContext {
+  db: PrismaClient;
+  metadataUrl: string;
+  source: { databaseUrl: string; supabaseUrl: string; serviceRoleKey: string };
+  target: { key: string; databaseUrl: string; storageDir: string; configPaths: string[]; apiUrl?: string };
+  backupDir: string;
+  encryptionKey?: string;
+  databaseEngine: "pg_dump" | "template";
+  pgDumpJobs: number;
+  pgBinDir?: string;
+  mappingFile?: string;
+  retentionPerPhase: number;
+  requireRestoreDrill: boolean;
+}
+
+export function createAppContext(env: AppEnv = loadEnv()): AppContext {
+  return {
+    db: getDb(env.DATABASE_URL),
+    metadataUrl: env.DATABASE_URL,
+    source: {
+      databaseUrl: env.SUPABASE_DB_URL,
+      supabaseUrl: env.SUPABASE_URL,
+      serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY,
+    },
+    target: {
+      key: targetKeyFor(env.TARGET_DATABASE_URL),
+      databaseUrl: env.TARGET_DATABASE_URL,
+      storageDir: path.resolve(env.TARGET_STORAGE_DIR),
+      configPaths: env.TARGET_CONFIG_PATHS.map((p) => path.resolve(p)),
+      apiUrl: env.TARGET_API_URL,
+    },
+    backupDir: path.resolve(env.BACKUP_DIR),
+    encryptionKey: env.BACKUP_ENCRYPTION_KEY,
+    databaseEngine: env.DATABASE_BACKUP_ENGINE,
+    pgDumpJobs: env.PG_DUMP_JOBS,
+    pgBinDir: env.PG_BIN_DIR,
+    mappingFile: env.MAPPING_FILE,
+    retentionPerPhase: env.RETENTION_PER_PHASE,
+    requireRestoreDrill: env.REQUIRE_RESTORE_DRILL,
+  };
+}
+
+let shared: AppContext | undefined;
+/** The process-wide context built from the environment (route handlers, pages, worker). */
+export function getAppContext(): AppContext {
+  shared ??= createAppContext();
+  return shared;
+}

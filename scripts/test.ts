@@ -1,0 +1,85 @@
+// `npm test`: the whole suite. Unit and integration tests (Vitest, real PostgreSQL, real pg_dump,
+// real files), then the browser tests (Playwright in Debian's Chromium). Stops at once, naming the
+// package to install, when a tool they need is missing: nothing is skipped silently.
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, mkdirSync } from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+const resultsDir = path.join(root, "test-results");
+mkdirSync(resultsDir, { recursive: true });
+
+const missing = checkPrerequisites();
+if (missing.length) {
+  console.error("npm test needs tools that are not installed:");
+  for (const m of missing) console.error(`  - ${m}`);
+  console.error("On Debian/Ubuntu: apt-get install -y postgresql-client chromium");
+  process.exit(2);
+}
+
+const only = process.argv.slice(2);
+const runUnit = only.length === 0 || only.includes("unit");
+const runE2e = only.length === 0 || only.includes("e2e");
+let passed = 0;
+let failed = 0;
+let ok = true;
+
+if (runUnit) {
+  const out = path.join(resultsDir, "vitest.json");
+  const r = spawnSync(process.execPath, [bin("vitest", "vitest.mjs"), "run", "--reporter=default", "--reporter=json", `--outputFile=${out}`], {
+    cwd: root,
+    stdio: "inherit",
+  });
+  ok &&= r.status === 0;
+  if (existsSync(out)) {
+    const report = JSON.parse(readFileSync(out, "utf8"));
+    passed += report.numPassedTests ?? 0;
+    failed += (report.numFailedTests ?? 0) + (r.status !== 0 && !report.numFailedTests ? 1 : 0);
+  } else if (r.status !== 0) failed += 1;
+}
+
+if (runE2e && ok) {
+  const out = path.join(resultsDir, "playwright.json");
+  const r = spawnSync(process.execPath, [bin("@playwright/test", "cli.js"), "test"], {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: out },
+  });
+  ok &&= r.status === 0;
+  if (existsSync(out)) {
+    const stats = JSON.parse(readFileSync(out, "utf8")).stats ?? {};
+    passed += stats.expected ?? 0;
+    failed += (stats.unexpected ?? 0) + (stats.flaky ?? 0);
+  } else if (r.status !== 0) failed += 1;
+}
+
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(ok && failed === 0 ? 0 : 1);
+
+function bin(pkg: string, file: string): string {
+  const base = path.join(root, "node_modules", pkg);
+  return path.join(base, file);
+}
+
+function checkPrerequisites(): string[] {
+  const problems: string[] = [];
+  const pgBin = process.env.PG_BIN_DIR;
+  for (const tool of ["pg_dump", "pg_restore"]) {
+    const cmd = pgBin ? path.join(pgBin, tool) : tool;
+    const r = spawnSync(cmd, ["--version"], { encoding: "utf8" });
+    if (r.status !== 0) {
+      problems.push(`${tool} (Debian package postgresql-client, version 15 or newer)`);
+      continue;
+    }
+    const major = Number(/(\d+)(\.\d+)?/.exec(r.stdout)?.[1]);
+    if (major < 15) problems.push(`${tool} ${major} is too old for PostgreSQL 15: install postgresql-client 15 or newer`);
+  }
+  const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+  if (runE2eWanted() && !existsSync(chromium)) problems.push(`Chromium at ${chromium} (Debian package chromium)`);
+  return problems;
+}
+
+function runE2eWanted(): boolean {
+  const args = process.argv.slice(2);
+  return args.length === 0 || args.includes("e2e");
+}
