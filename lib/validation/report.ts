@@ -1,0 +1,36 @@
+import { z } from "zod";
+
+export const VALIDATION_STATUSES = ["passed", "failed", "warning", "skipped"] as const;
+export type ValidationStatus = (typeof VALIDATION_STATUSES)[number];
+
+/** One check inside a validator's report: a line a user reads ("row count of public.tasks"). */
+export const validationCheckSchema = z.object({
+  name: z.string(),
+  status: z.enum(VALIDATION_STATUSES),
+  message: z.string(),
+  /** Small, JSON-safe facts (counts, expected/actual); never secrets. */
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type ValidationCheck = z.infer<typeof validationCheckSchema>;
+
+/**
+ * What every validator returns (never throws for an expected failure). `critical` marks failures
+ * that mean corruption or broken integrity (may trigger an automatic rollback, per policy).
+ */
+export interface ValidatorReport {
+  validator: "connectivity" | "schema" | "data" | "referential" | "users" | "files" | "restore_drill";
+  status: ValidationStatus;
+  critical: boolean;
+  checks: ValidationCheck[];
+  /** Integrity diff for the dashboard (may carry row values: encrypted at rest by the caller). */
+  diff?: unknown;
+  durationMs: number;
+}
+
+/** Overall status of a set of checks: failed beats warning beats passed; all skipped is skipped. */
+export function summariseChecks(checks: readonly ValidationCheck[]): ValidationStatus {
+  if (checks.some((c) => c.status === "failed")) return "failed";
+  if (checks.some((c) => c.status === "warning")) return "warning";
+  if (checks.length > 0 && checks.every((c) => c.status === "skipped")) return "skipped";
+  return "passed";
+}
