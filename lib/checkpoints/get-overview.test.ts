@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createScratchDatabase } from "../../test/pg";
+import { migrateDatabase } from "../db/migrate";
+import { getDb, disconnectAll, type Db } from "../db/client";
+import { appendAuditEvent } from "../audit/append-audit-event";
+import { buildPhaseTimeline } from "../ui/phase-timeline";
+import { getOverview, listAuditEventsView } from "./get-overview";
+
+let db: Db;
+
+beforeAll(async () => {
+  const url = await createScratchDatabase("overview");
+  await migrateDatabase(url);
+  db = getDb(url);
+});
+afterAll(() => disconnectAll());
+
+describe("getOverview", () => {
+  it("on an empty store returns empty, JSON-safe data", async () => {
+    const o = await getOverview(db);
+    expect(o).toMatchObject({ active: [], latest: [], counts: [], totalCheckpoints: 0, jobs: [], recentAudit: [] });
+    expect(JSON.parse(JSON.stringify(o))).toEqual(o);
+  });
+
+  it("reads per-phase state, running jobs and the latest audit events", async () => {
+    const at = (min: number) => new Date(Date.UTC(2025, 0, 1, 0, min));
+    const initial = await db.checkpoint.create({
+      data: { name: "initial-1", phase: "initial", status: "active", targetKey: "t", createdBy: "ana", createdAt: at(0), validatedAt: at(1), activatedAt: at(2) },
+    });
+    await db.checkpoint.create({
+      data: { name: "initial-2", phase: "initial", status: "failed", targetKey: "t", createdBy: "ana", createdAt: at(5), failureReason: "disk full" },
+    });
+    await db.checkpoint.create({
+      data: { name: "schema-1", phase: "schema_extracted", status: "created", targetKey: "t", createdBy: "ana", createdAt: at(6) },
+    });
+    await db.job.createMany({
+      data: [
+        { kind: "validate", status: "running", targetKey: "t", requestedBy: "ana", checkpointId: initial.id, progress: { step: "data", stepsDone: 1, stepsTotal: 4 } },
+        { kind: "create_checkpoint", status: "queued", targetKey: "t", requestedBy: "ana" },
+        { kind: "verify", status: "completed", targetKey: "t", requestedBy: "ana" },
+      ],
+    });
+    for (let i = 0; i < 12; i += 1) {
+      await db.$transaction((tx) => appendAuditEvent(tx, { actor: "ana", action: `action.${i}`, targetType: "checkpoint", result: "success" }));
+    }
+
+    const o = await getOverview(db);
+    expect(o.totalCheckpoints).toBe(3);
+    expect(o.active.map((c) => c.name)).toEqual(["initial-1"]);
+    // Newest per phase, in phase order.
+    expect(o.latest.map((c) => c.name)).toEqual(["initial-2", "schema-1"]);
+    expect(o.active[0]?.validatedAt).toBe(at(1).toISOString());
+    expect(o.jobs.map((j) => j.status).sort()).toEqual(["queued", "running"]);
+    const running = o.jobs.find((j) => j.status === "running");
+    expect(running).toMatchObject({ checkpointName: "initial-1", progress: { percent: 25, step: "data" } });
+    expect(o.recentAudit).toHaveLength(10);
+    expect(o.recentAudit[0]).toMatchObject({ action: "action.11", seq: "12" });
+    expect(JSON.parse(JSON.stringify(o))).toEqual(o);
+
+    // The timeline built from it asks to validate the waiting schema checkpoint.
+    const view = buildPhaseTimeline(o);
+    expect(view.phases[0]?.checkpoint?.name).toBe("initial-1");
+    expect(view.next).toMatchObject({ kind: "validate", checkpointName: "schema-1" });
+  });
+
+  it("pages the audit trail backwards by sequence", async () => {
+    const first = await listAuditEventsView(db, { limit: 5 });
+    expect(first.events.map((e) => e.seq)).toEqual(["12", "11", "10", "9", "8"]);
+    expect(first.hasMore).toBe(true);
+    const last = await listAuditEventsView(db, { limit: 5, beforeSeq: 3n });
+    expect(last.events.map((e) => e.seq)).toEqual(["2", "1"]);
+    expect(last.hasMore).toBe(false);
+  });
+});

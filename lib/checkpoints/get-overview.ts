@@ -1,0 +1,163 @@
+import type { Db } from "../db/client";
+import { PHASES, type Phase } from "../domain/phases";
+import type { CheckpointStatus } from "../domain/checkpoint-status";
+import type { TimelineCheckpoint } from "../ui/phase-timeline";
+import { readJobProgress, type JobProgressView } from "../ui/job-progress";
+
+export interface OverviewJob {
+  id: string;
+  kind: string;
+  status: string;
+  checkpointId: string | null;
+  checkpointName: string | null;
+  requestedBy: string;
+  createdAt: string;
+  startedAt: string | null;
+  progress: JobProgressView;
+}
+
+export interface AuditEventView {
+  /** Position in the hash chain, as a string (BigInt is not JSON-safe). */
+  seq: string;
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  checkpointId: string | null;
+  result: string;
+}
+
+/** Everything the overview page shows; plain JSON (strings, numbers, nulls) only. */
+export interface Overview {
+  active: TimelineCheckpoint[];
+  latest: TimelineCheckpoint[];
+  counts: { phase: Phase; status: CheckpointStatus; count: number }[];
+  totalCheckpoints: number;
+  jobs: OverviewJob[];
+  recentAudit: AuditEventView[];
+  generatedAt: string;
+}
+
+const RECENT_AUDIT = 10;
+const MAX_JOBS = 20;
+
+const timelineSelect = {
+  id: true,
+  name: true,
+  phase: true,
+  status: true,
+  createdAt: true,
+  validatedAt: true,
+  failureReason: true,
+} as const;
+
+/** Reads the state of the migration for the overview page in one consistent snapshot. */
+export async function getOverview(db: Db): Promise<Overview> {
+  // Declared apart so that Prisma infers groupBy's result type (it cannot inside the tuple).
+  const groupedQuery = db.checkpoint.groupBy({
+    by: ["phase", "status"],
+    _count: { _all: true },
+    orderBy: [{ phase: "asc" }, { status: "asc" }],
+  });
+  const [grouped, active, latestPerPhase, jobs, audit] = await db.$transaction(
+    [
+      groupedQuery,
+      db.checkpoint.findMany({ where: { status: "active" }, select: timelineSelect, orderBy: { activatedAt: "desc" } }),
+      db.checkpoint.findMany({ select: timelineSelect, orderBy: [{ phase: "asc" }, { createdAt: "desc" }], distinct: ["phase"] }),
+      db.job.findMany({ where: { status: { in: ["queued", "running"] } }, orderBy: { createdAt: "asc" }, take: MAX_JOBS }),
+      db.auditEvent.findMany({ orderBy: { seq: "desc" }, take: RECENT_AUDIT }),
+    ],
+    { isolationLevel: "RepeatableRead" },
+  );
+
+  const names = await checkpointNames(db, jobs.map((j) => j.checkpointId));
+  const counts = grouped.map((g) => ({ phase: g.phase, status: g.status, count: g._count._all }));
+  return {
+    active: active.map(toTimelineCheckpoint),
+    latest: latestPerPhase.map(toTimelineCheckpoint).sort((a, b) => PHASES.indexOf(a.phase) - PHASES.indexOf(b.phase)),
+    counts,
+    totalCheckpoints: counts.reduce((n, c) => n + c.count, 0),
+    jobs: jobs.map((j) => ({
+      id: j.id,
+      kind: j.kind,
+      status: j.status,
+      checkpointId: j.checkpointId,
+      checkpointName: j.checkpointId ? (names.get(j.checkpointId) ?? null) : null,
+      requestedBy: j.requestedBy,
+      createdAt: j.createdAt.toISOString(),
+      startedAt: j.startedAt?.toISOString() ?? null,
+      progress: readJobProgress(j.progress),
+    })),
+    recentAudit: audit.map(toAuditEventView),
+    generatedAt: new Date().toISOString(),
+  };
+}
+
+/** Audit events newest first, for the overview and the audit trail page; `beforeSeq` pages back. */
+export async function listAuditEventsView(
+  db: Db,
+  options: { limit: number; beforeSeq?: bigint; checkpointId?: string },
+): Promise<{ events: AuditEventView[]; hasMore: boolean }> {
+  const rows = await db.auditEvent.findMany({
+    where: {
+      ...(options.beforeSeq !== undefined ? { seq: { lt: options.beforeSeq } } : {}),
+      ...(options.checkpointId ? { checkpointId: options.checkpointId } : {}),
+    },
+    orderBy: { seq: "desc" },
+    take: options.limit + 1,
+  });
+  return { events: rows.slice(0, options.limit).map(toAuditEventView), hasMore: rows.length > options.limit };
+}
+
+function toTimelineCheckpoint(c: {
+  id: string;
+  name: string;
+  phase: Phase;
+  status: CheckpointStatus;
+  createdAt: Date;
+  validatedAt: Date | null;
+  failureReason: string | null;
+}): TimelineCheckpoint {
+  return {
+    id: c.id,
+    name: c.name,
+    phase: c.phase,
+    status: c.status,
+    createdAt: c.createdAt.toISOString(),
+    validatedAt: c.validatedAt?.toISOString() ?? null,
+    failureReason: c.failureReason,
+  };
+}
+
+function toAuditEventView(e: {
+  seq: bigint;
+  id: string;
+  at: Date;
+  actor: string;
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  checkpointId: string | null;
+  result: string;
+}): AuditEventView {
+  return {
+    seq: e.seq.toString(),
+    id: e.id,
+    at: e.at.toISOString(),
+    actor: e.actor,
+    action: e.action,
+    targetType: e.targetType,
+    targetId: e.targetId,
+    checkpointId: e.checkpointId,
+    result: e.result,
+  };
+}
+
+async function checkpointNames(db: Db, ids: (string | null)[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(ids.filter((id): id is string => id !== null))];
+  if (wanted.length === 0) return new Map();
+  const rows = await db.checkpoint.findMany({ where: { id: { in: wanted } }, select: { id: true, name: true } });
+  return new Map(rows.map((r) => [r.id, r.name]));
+}

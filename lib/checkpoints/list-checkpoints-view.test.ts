@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createScratchDatabase } from "../../test/pg";
+import { migrateDatabase } from "../db/migrate";
+import { getDb, disconnectAll, type Db } from "../db/client";
+import { DEFAULT_LIST_PARAMS, PAGE_SIZE } from "../ui/checkpoint-list-params";
+import { getCheckpointView, listCheckpointsView } from "./list-checkpoints-view";
+
+let db: Db;
+let detailId: string;
+
+beforeAll(async () => {
+  const url = await createScratchDatabase("cplist");
+  await migrateDatabase(url);
+  db = getDb(url);
+  const phases = ["initial", "schema_extracted", "data_migrated"] as const;
+  for (let i = 0; i < 25; i += 1) {
+    await db.checkpoint.create({
+      data: {
+        name: `cp-${String(i).padStart(2, "0")}${i % 5 === 0 ? "-Nightly" : ""}`,
+        phase: phases[i % 3] ?? "initial",
+        status: i % 4 === 0 ? "failed" : "validated",
+        targetKey: "t",
+        createdBy: "ana",
+        createdAt: new Date(Date.UTC(2025, 0, 1, 0, i)),
+      },
+    });
+  }
+  const detail = await db.checkpoint.create({
+    data: {
+      name: "detail",
+      phase: "data_migrated",
+      status: "validated",
+      targetKey: "t",
+      createdBy: "ana",
+      createdAt: new Date(Date.UTC(2024, 0, 1)),
+      backups: {
+        create: [
+          { component: "storage", engine: "content-addressed", status: "complete", sizeBytes: 5_000_000_000n, fileCount: 3 },
+          { component: "database", engine: "pg_dump", status: "complete", sizeBytes: 2048n, manifestChecksum: "abc" },
+        ],
+      },
+      tables: { create: [{ sourceTable: "public.users", targetTable: "public.users", sourceRowCount: 10n, targetRowCount: 9n }] },
+      metadata: { create: { usersTotal: 10, usersMigrated: 9, bytesTotal: 123n, timings: { database: 812, bad: "x" } } },
+      validationRuns: {
+        create: [{ phase: "data_migrated", status: "failed", triggeredBy: "ana", results: { create: [{ validator: "data", status: "failed", critical: true, checks: [{ name: "rows", status: "failed" }], diff: { rows: [] } }] } }],
+      },
+    },
+  });
+  detailId = detail.id;
+});
+afterAll(() => disconnectAll());
+
+describe("listCheckpointsView", () => {
+  it("pages newest first", async () => {
+    const p1 = await listCheckpointsView(db, DEFAULT_LIST_PARAMS);
+    expect(p1.total).toBe(26);
+    expect(p1.pageCount).toBe(2);
+    expect(p1.rows).toHaveLength(PAGE_SIZE);
+    expect(p1.rows[0]?.name).toBe("cp-24");
+    const p2 = await listCheckpointsView(db, { ...DEFAULT_LIST_PARAMS, page: 2 });
+    expect(p2.rows.map((r) => r.name).at(-1)).toBe("detail");
+  });
+
+  it("filters by phase, status and name (case-insensitive)", async () => {
+    const r = await listCheckpointsView(db, { ...DEFAULT_LIST_PARAMS, phase: "initial", status: "failed" });
+    expect(r.rows.map((x) => x.name).sort()).toEqual(["cp-00-Nightly", "cp-12", "cp-24"]);
+    const q = await listCheckpointsView(db, { ...DEFAULT_LIST_PARAMS, q: "nightly", sort: "name" });
+    expect(q.rows.map((x) => x.name)).toEqual(["cp-00-Nightly", "cp-05-Nightly", "cp-10-Nightly", "cp-15-Nightly", "cp-20-Nightly"]);
+  });
+
+  it("sorts by phase order, not alphabetically, and clamps a page past the end", async () => {
+    const r = await listCheckpointsView(db, { ...DEFAULT_LIST_PARAMS, sort: "phase", page: 99 });
+    expect(r.page).toBe(2);
+    const all = [...(await listCheckpointsView(db, { ...DEFAULT_LIST_PARAMS, sort: "phase" })).rows, ...r.rows];
+    const order = all.map((x) => x.phase);
+    expect(order.indexOf("data_migrated")).toBeGreaterThan(order.lastIndexOf("schema_extracted"));
+  });
+
+  it("sums backup sizes beyond 32 bits", async () => {
+    const r = await listCheckpointsView(db, { ...DEFAULT_LIST_PARAMS, q: "detail" });
+    expect(r.rows[0]?.sizeBytes).toBe(5_000_002_048);
+  });
+});
+
+describe("getCheckpointView", () => {
+  it("returns JSON-safe detail with backups in component order", async () => {
+    const v = await getCheckpointView(db, detailId);
+    expect(v).not.toBeNull();
+    expect(v?.backups.map((b) => b.component)).toEqual(["database", "storage"]);
+    expect(v?.tables[0]).toMatchObject({ sourceRowCount: 10, targetRowCount: 9 });
+    expect(v?.metadata?.timings).toEqual({ database: 812 });
+    expect(v?.validationRuns[0]?.results[0]).toMatchObject({ validator: "data", critical: true, hasDiff: true });
+    expect(JSON.parse(JSON.stringify(v))).toEqual(v);
+  });
+
+  it("returns null for unknown and malformed ids", async () => {
+    expect(await getCheckpointView(db, "00000000-0000-4000-8000-000000000000")).toBeNull();
+    expect(await getCheckpointView(db, "not-a-uuid")).toBeNull();
+    expect(await getCheckpointView(db, "'; drop table checkpoints; --")).toBeNull();
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * One colour per status meaning, used by every badge so that "green" always means good and "red"
+ * always means a failure, whatever the entity. Class names are literal so Tailwind finds them.
+ */
+export type Tone = "success" | "strong-success" | "info" | "warning" | "danger" | "neutral" | "progress";
+
+export const TONE_CLASSES: Record<Tone, string> = {
+  "strong-success": "bg-emerald-600 text-white ring-emerald-700",
+  success: "bg-emerald-50 text-emerald-800 ring-emerald-600/30",
+  info: "bg-sky-50 text-sky-800 ring-sky-600/30",
+  progress: "bg-indigo-50 text-indigo-800 ring-indigo-600/30",
+  warning: "bg-amber-50 text-amber-900 ring-amber-600/40",
+  danger: "bg-red-50 text-red-800 ring-red-600/30",
+  neutral: "bg-slate-100 text-slate-700 ring-slate-500/30",
+};
+
+export interface StatusStyle {
+  label: string;
+  tone: Tone;
+  /** Short explanation shown as a tooltip. */
+  hint: string;
+}
+
+const CHECKPOINT: Record<string, StatusStyle> = {
+  created: { label: "Awaiting validation", tone: "info", hint: "Backed up; not validated yet" },
+  validated: { label: "Validated", tone: "success", hint: "Validation passed; can open the next phase" },
+  active: { label: "Active", tone: "strong-success", hint: "The checkpoint in force for its phase" },
+  failed: { label: "Failed", tone: "danger", hint: "Backup or validation failed; cannot be used" },
+  superseded: { label: "Superseded", tone: "neutral", hint: "Replaced by a newer checkpoint; still restorable" },
+};
+
+const BACKUP: Record<string, StatusStyle> = {
+  pending: { label: "Pending", tone: "neutral", hint: "Not started" },
+  running: { label: "Running", tone: "progress", hint: "Backup in progress" },
+  complete: { label: "Complete", tone: "success", hint: "Manifest written and checksummed" },
+  failed: { label: "Failed", tone: "danger", hint: "Backup did not complete" },
+};
+
+const VALIDATION: Record<string, StatusStyle> = {
+  passed: { label: "Passed", tone: "success", hint: "Every check passed" },
+  failed: { label: "Failed", tone: "danger", hint: "At least one check failed" },
+  warning: { label: "Warning", tone: "warning", hint: "Passed with warnings" },
+  skipped: { label: "Skipped", tone: "neutral", hint: "Not applicable or not configured" },
+  running: { label: "Running", tone: "progress", hint: "Validation in progress" },
+  error: { label: "Error", tone: "danger", hint: "The validation could not run" },
+};
+
+const JOB: Record<string, StatusStyle> = {
+  queued: { label: "Queued", tone: "neutral", hint: "Waiting for a worker" },
+  running: { label: "Running", tone: "progress", hint: "In progress" },
+  completed: { label: "Completed", tone: "success", hint: "Finished" },
+  failed: { label: "Failed", tone: "danger", hint: "Stopped with an error" },
+  interrupted: { label: "Interrupted", tone: "warning", hint: "Stopped before finishing; can be resumed" },
+};
+
+const DRILL: Record<string, StatusStyle> = {
+  not_run: { label: "Not run", tone: "neutral", hint: "No restore drill yet" },
+  passed: { label: "Drill passed", tone: "success", hint: "Restored into a scratch database and checked" },
+  failed: { label: "Drill failed", tone: "danger", hint: "The restore drill failed" },
+  skipped: { label: "Drill skipped", tone: "neutral", hint: "Restore drill not required" },
+};
+
+const AUDIT_RESULT: Record<string, StatusStyle> = {
+  success: { label: "Success", tone: "success", hint: "" },
+  ok: { label: "OK", tone: "success", hint: "" },
+  failure: { label: "Failure", tone: "danger", hint: "" },
+  failed: { label: "Failed", tone: "danger", hint: "" },
+  refused: { label: "Refused", tone: "warning", hint: "Not allowed by a rule or permission" },
+  denied: { label: "Denied", tone: "warning", hint: "" },
+  error: { label: "Error", tone: "danger", hint: "" },
+};
+
+export type StatusKind = "checkpoint" | "backup" | "validation" | "job" | "drill" | "audit";
+
+const TABLES: Record<StatusKind, Record<string, StatusStyle>> = {
+  checkpoint: CHECKPOINT,
+  backup: BACKUP,
+  validation: VALIDATION,
+  job: JOB,
+  drill: DRILL,
+  audit: AUDIT_RESULT,
+};
+
+/** Style of a status; an unknown value gets a neutral badge with the raw value, never a crash. */
+export function statusStyle(kind: StatusKind, status: string): StatusStyle {
+  return TABLES[kind][status] ?? { label: status, tone: "neutral", hint: "" };
+}
