@@ -1,0 +1,136 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import pg from "pg";
+import { startEmbeddedPostgres, type EmbeddedServer } from "../lib/db/embedded-postgres";
+import { migrateDatabase } from "../lib/db/migrate";
+import { buildDemoSource } from "./source/build-source";
+import { buildDemoTarget } from "./target/build-target";
+import { startStorageServer } from "./storage-server";
+import { startTargetApi } from "./target-api";
+
+export interface DemoEnvironment {
+  /** Environment variables that point the product at this demo (see .env.example). */
+  env: Record<string, string>;
+  dataDir: string;
+  filesDir: string;
+  stop(): Promise<void>;
+}
+
+export interface DemoOptions {
+  dataDir: string;
+  seed?: number;
+  rows?: number;
+  users?: number;
+  files?: number;
+  /** Rebuild the target empty (phase initial) even when it exists. */
+  resetTarget?: boolean;
+  log?: (line: string) => void;
+}
+
+const SERVICE_ROLE_KEY_FILE = "service-role.key";
+const ENCRYPTION_KEY_FILE = "backup-encryption.key";
+
+/**
+ * Brings up the whole demo migration: PostgreSQL (embedded unless DATABASE_URL is set), the
+ * metadata store migrated, a Supabase-like source with auth, storage and app data, a local server
+ * speaking Supabase Storage's API, a NestJS-like target with its sign-in endpoint. Idempotent.
+ */
+export async function startDemoEnvironment(options: DemoOptions): Promise<DemoEnvironment> {
+  const log = options.log ?? (() => {});
+  const dataDir = path.resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    stops.length = 0;
+  };
+
+  try {
+    let server: EmbeddedServer | undefined;
+    let adminUrl = process.env.DEMO_PG_ADMIN_URL;
+    if (!adminUrl && !process.env.DATABASE_URL) {
+      log("Starting embedded PostgreSQL 15 …");
+      server = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "pg") });
+      stops.push(() => server!.stop());
+      adminUrl = server.url("postgres");
+    }
+    const metadataUrl = process.env.DATABASE_URL ?? (await ensureDatabase(adminUrl!, "mc_metadata"));
+    const sourceUrl = process.env.SUPABASE_DB_URL ?? (await ensureDatabase(adminUrl ?? metadataUrl, "demo_source"));
+    const targetUrl = process.env.TARGET_DATABASE_URL ?? (await ensureDatabase(adminUrl ?? metadataUrl, "demo_target"));
+
+    log("Migrating the metadata store …");
+    await migrateDatabase(metadataUrl, { log });
+
+    const filesDir = path.join(dataDir, "source-files");
+    log("Building the Supabase-like source (auth, storage, app tables, files) …");
+    await buildDemoSource({
+      databaseUrl: sourceUrl,
+      filesDir,
+      seed: options.seed,
+      rows: options.rows,
+      users: options.users,
+      files: options.files,
+    });
+
+    const serviceRoleKey = await readOrCreateSecret(path.join(dataDir, SERVICE_ROLE_KEY_FILE), () => `demo-service-role-${randomBytes(16).toString("hex")}`);
+    const storage = await startStorageServer({ databaseUrl: sourceUrl, filesDir, serviceRoleKey });
+    stops.push(() => storage.stop());
+    log(`Supabase Storage API stand-in: ${storage.url}/storage/v1`);
+
+    const storageDir = path.join(dataDir, "target", "storage");
+    const configDir = path.join(dataDir, "target", "config");
+    log("Building the NestJS-like target …");
+    const target = await buildDemoTarget({ databaseUrl: targetUrl, storageDir, configDir, reset: options.resetTarget });
+    const api = await startTargetApi({ databaseUrl: targetUrl });
+    stops.push(() => api.stop());
+    log(`Target API (sign-in): ${api.url}/auth/login`);
+
+    const encryptionKey = await readOrCreateSecret(path.join(dataDir, ENCRYPTION_KEY_FILE), () => randomBytes(32).toString("base64"));
+    const env: Record<string, string> = {
+      DATABASE_URL: metadataUrl,
+      SUPABASE_DB_URL: sourceUrl,
+      SUPABASE_URL: storage.url,
+      SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey,
+      TARGET_DATABASE_URL: targetUrl,
+      TARGET_STORAGE_DIR: storageDir,
+      TARGET_CONFIG_PATHS: target.configPaths.join(","),
+      TARGET_API_URL: api.url,
+      BACKUP_DIR: path.join(dataDir, "backups"),
+      BACKUP_ENCRYPTION_KEY: encryptionKey,
+      MAPPING_FILE: path.resolve(import.meta.dirname, "mapping.json"),
+      DATABASE_BACKUP_ENGINE: process.env.DATABASE_BACKUP_ENGINE ?? (await hasPgDump() ? "pg_dump" : "template"),
+    };
+    return { env, dataDir, filesDir, stop: stopAll };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}
+
+async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
+  const client = new pg.Client(adminUrl);
+  await client.connect();
+  try {
+    const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function readOrCreateSecret(file: string, create: () => string): Promise<string> {
+  if (existsSync(file)) return (await readFile(file, "utf8")).trim();
+  const value = create();
+  await writeFile(file, value + "\n", { mode: 0o600 });
+  return value;
+}
+
+async function hasPgDump(): Promise<boolean> {
+  const { execFile } = await import("node:child_process");
+  return new Promise((resolve) => execFile("pg_dump", ["--version"], (err) => resolve(!err)));
+}

@@ -1,0 +1,12 @@
+import pg from "pg";
+
+/** Opens one pg client per URL, runs `fn`, and always closes them. */
+export async function withPgClients<T>(urls: string[], fn: (clients: pg.Client[]) => Promise<T>): Promise<T> {
+  const clients = urls.map((connectionString) => new pg.Client({ connectionString, application_name: "migration-checkpoints" }));
+  try {
+    await Promise.all(clients.map((c) => c.connect()));
+    return await fn(clients);
+  } finally {
+    await Promise.all(clients.map((c) => c.end().catch(() => {})));
+  }
+}

@@ -1,0 +1,41 @@
+import { z } from "zod";
+
+/** How source auth.users map to the target's users table (the mapping file's `users` section). */
+export const usersMappingSchema = z
+  .object({
+    targetTable: z.string().default("public.users"),
+    idColumn: z.string().default("id"),
+    emailColumn: z.string().default("email"),
+    roleColumn: z.string().default("role"),
+    passwordColumn: z.string().default("password_hash"),
+    providerColumn: z.string().optional(),
+    sourceRoleKey: z.string().default("role"),
+  })
+  .default({
+    targetTable: "public.users",
+    idColumn: "id",
+    emailColumn: "email",
+    roleColumn: "role",
+    passwordColumn: "password_hash",
+    sourceRoleKey: "role",
+  });
+
+export type UsersMapping = z.infer<typeof usersMappingSchema>;
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function quoteQualified(name: string): string {
+  const parts = name.includes(".") ? name.split(".") : ["public", name];
+  return parts.map(quoteIdent).join(".");
+}
+
+export function resolveUsersMapping(value: unknown) {
+  const m = usersMappingSchema.parse(value ?? undefined);
+  return {
+    ...m,
+    targetTableSql: quoteQualified(m.targetTable),
+    idColumnSql: quoteIdent(m.idColumn),
+  };
+}

@@ -1,0 +1,87 @@
+// `npm run demo`: the dashboard on a demo migration, with nothing to set up but Node.
+//   npm run demo                 build (when sources changed) and serve the production dashboard
+//   npm run demo -- --dev        serve with `next dev` instead
+//   npm run demo -- --rows 1000000 --reset-target
+// Honours PORT (default 3000) and DEMO_DATA_DIR (default .data/demo).
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { startDemoEnvironment } from "../demo/environment";
+
+const root = path.resolve(import.meta.dirname, "..");
+const { values } = parseArgs({
+  options: {
+    dev: { type: "boolean", default: false },
+    rows: { type: "string" },
+    seed: { type: "string" },
+    "reset-target": { type: "boolean", default: false },
+  },
+});
+
+const port = Number(process.env.PORT ?? 3000);
+const dataDir = process.env.DEMO_DATA_DIR ?? path.join(root, ".data", "demo");
+const log = (line: string) => console.log(`[demo] ${line}`);
+
+const demo = await startDemoEnvironment({
+  dataDir,
+  rows: values.rows ? Number(values.rows) : undefined,
+  seed: values.seed ? Number(values.seed) : undefined,
+  resetTarget: values["reset-target"],
+  log,
+});
+
+const childEnv = { ...process.env, ...demo.env, PORT: String(port), NEXT_TELEMETRY_DISABLED: "1" };
+const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
+if (!values.dev && needsBuild()) {
+  log("Building the dashboard (first run, or sources changed) …");
+  const build = spawnSync(process.execPath, [nextBin, "build"], { cwd: root, env: childEnv, stdio: "inherit" });
+  if (build.status !== 0) {
+    await demo.stop();
+    console.error("[demo] next build failed");
+    process.exit(1);
+  }
+}
+const server = spawn(process.execPath, [nextBin, values.dev ? "dev" : "start", "-p", String(port), "-H", "127.0.0.1"], {
+  cwd: root,
+  env: childEnv,
+  stdio: ["ignore", "pipe", "inherit"],
+});
+let announced = false;
+server.stdout.on("data", (chunk: Buffer) => {
+  process.stdout.write(chunk);
+  if (!announced && /Ready|started server|Local:/i.test(chunk.toString())) {
+    announced = true;
+    console.log(`\nDashboard ready: http://127.0.0.1:${port}\n(Ctrl-C stops the dashboard and the demo database.)`);
+  }
+});
+
+let stopping = false;
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  server.kill("SIGTERM");
+  await demo.stop();
+  process.exit(code);
+}
+server.on("exit", (code) => void shutdown(code ?? 0));
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+/** True when there is no production build or a source file is newer than it. */
+function needsBuild(): boolean {
+  const buildId = path.join(root, ".next", "BUILD_ID");
+  if (!existsSync(buildId)) return true;
+  const built = statSync(buildId).mtimeMs;
+  const newest = (dir: string): number => {
+    if (!existsSync(dir)) return 0;
+    let max = 0;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name === "generated" || entry.name.startsWith(".")) continue;
+      const full = path.join(dir, entry.name);
+      max = Math.max(max, entry.isDirectory() ? newest(full) : statSync(full).mtimeMs);
+    }
+    return max;
+  };
+  return ["app", "components", "lib"].some((d) => newest(path.join(root, d)) > built);
+}
