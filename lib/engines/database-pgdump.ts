@@ -1,0 +1,175 @@
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { AppError } from "../domain/errors";
+import { sha256File } from "../store/hashing";
+import { writeManifest, type ManifestFile } from "../store/manifest";
+import type { BackupEngine, RestoreContext, RestoreResult, SnapshotContext, SnapshotResult, VerifyReport } from "./types";
+import { describeProblems, throwIfAborted } from "./types";
+import { walkTree } from "./walk";
+import { loadManifestForVerify, verifyFilesAgainstManifest } from "./verify-files";
+import {
+  databaseNameOf, passwordOf, redactSecrets, resolvePgBinary, runTool, toolConnection, toolMajorVersion, urlForDatabase,
+} from "./pg-tools";
+import {
+  createEmptyDatabase, databaseExists, databaseLocale, derivedName, dropDatabase, randomTag, serverMajorVersion,
+  swapDatabases, withClient, withMaintenanceClient, type DatabaseLocale,
+} from "./pg-admin";
+
+export const PG_DUMP_ENGINE = "pg_dump";
+const DUMP_DIR = "dump";
+
+export interface PgDumpEngineOptions {
+  /** Target database; its password never reaches a command line or a log. */
+  databaseUrl: string;
+  jobs?: number;
+  /** Folder holding pg_dump / pg_restore; PATH when absent. */
+  binDir?: string;
+}
+
+export interface DatabaseRestoreResult extends RestoreResult {
+  details: { database: string; oldDatabase?: string; keptOld: boolean; dropError?: string };
+}
+
+export interface PgDumpEngine extends BackupEngine<DatabaseRestoreResult> {
+  /** Restores a verified backup into a new database `scratchDbName` (restore drill); never touches the target. */
+  restoreIntoScratch(backupDir: string, scratchDbName: string): Promise<{ database: string; url: string }>;
+}
+
+/** The error lines of a tool's stderr (verbose progress dropped), secrets redacted. */
+function explainFailure(stderr: string, secrets: Array<string | undefined>): string {
+  const lines = stderr.split("\n").filter(Boolean);
+  const important = lines.filter((l) => /error|fatal|detail|hint|could not|permission|failed/i.test(l));
+  return redactSecrets((important.length ? important : lines.slice(-10)).slice(-20).join("\n"), secrets);
+}
+
+export function createPgDumpEngine(opts: PgDumpEngineOptions): PgDumpEngine {
+  const jobs = opts.jobs ?? 2;
+  const secrets = [passwordOf(opts.databaseUrl)];
+  const target = databaseNameOf(opts.databaseUrl);
+
+  async function snapshot(ctx: SnapshotContext): Promise<SnapshotResult> {
+    const progress = ctx.onProgress ?? (() => undefined);
+    const pgDump = await resolvePgBinary("pg_dump", opts.binDir);
+    const toolMajor = await toolMajorVersion(pgDump);
+    const server = await withClient(opts.databaseUrl, async (c) => ({
+      major: await serverMajorVersion(c),
+      locale: await databaseLocale(c, target),
+    }));
+    if (toolMajor < server.major) {
+      throw new AppError(
+        "configuration_error",
+        `pg_dump ${toolMajor} is older than the server (PostgreSQL ${server.major}) and cannot dump it: ` +
+          `install postgresql-client-${server.major} or point PG_BIN_DIR at its binaries`,
+      );
+    }
+    const dumpDir = path.join(ctx.backupDir, DUMP_DIR);
+    await fs.rm(dumpDir, { recursive: true, force: true });
+    const conn = toolConnection(opts.databaseUrl);
+    progress({ step: "dump", message: `pg_dump --jobs=${jobs} of ${target}` });
+    let tables = 0;
+    try {
+      const run = await runTool({
+        bin: pgDump,
+        args: ["--format=directory", `--jobs=${jobs}`, "--no-owner", "--no-privileges", "--verbose", "--file", dumpDir, "--dbname", conn.dbname],
+        env: conn.env,
+        signal: ctx.signal,
+        onStderrLine: (line) => {
+          const m = /dumping contents of table "?([^"]+)"?/.exec(line);
+          if (m) progress({ step: "dump", filesDone: ++tables, message: `dumped ${m[1]}` });
+        },
+      });
+      if (run.code !== 0) {
+        throw new AppError("backup_failed", `pg_dump failed (exit code ${run.code}):\n${explainFailure(run.stderr, secrets)}`);
+      }
+      throwIfAborted(ctx.signal);
+
+      const files: ManifestFile[] = [];
+      let bytes = 0;
+      for await (const e of walkTree(dumpDir)) {
+        if (e.kind !== "file") continue;
+        throwIfAborted(ctx.signal);
+        const h = await sha256File(e.abs);
+        files.push({ path: `${DUMP_DIR}/${e.rel}`, sha256: h.sha256, size: h.size });
+        bytes += h.size;
+        progress({ step: "hash", filesDone: files.length, bytesDone: bytes });
+      }
+      const extra = { format: "directory", database: target, serverMajor: server.major, pgDumpMajor: toolMajor, jobs, locale: server.locale };
+      const manifestSha256 = await writeManifest(ctx.backupDir, {
+        version: 1, component: "database", engine: PG_DUMP_ENGINE, createdAt: new Date().toISOString(), files, extra,
+      });
+      return { engine: PG_DUMP_ENGINE, files, sizeBytes: bytes, newBytes: bytes, fileCount: files.length, manifestSha256, extra };
+    } catch (e) {
+      // A dump that did not complete must not look like one.
+      await fs.rm(dumpDir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  async function verify(backupDir: string): Promise<VerifyReport> {
+    const loaded = await loadManifestForVerify(backupDir, "database", PG_DUMP_ENGINE);
+    if (!loaded.ok) return loaded.report;
+    const problems = await verifyFilesAgainstManifest(backupDir, loaded.manifest);
+    return { ok: problems.length === 0, problems };
+  }
+
+  /** Verifies and returns the manifest's locale; refuses (touching nothing) when anything is wrong. */
+  async function verifyOrRefuse(backupDir: string): Promise<DatabaseLocale | undefined> {
+    const report = await verify(backupDir);
+    if (!report.ok) {
+      throw new AppError(
+        "verification_failed",
+        `backup ${backupDir} failed verification, nothing was restored: ${describeProblems(report.problems)}`,
+        { problems: report.problems },
+      );
+    }
+    const loaded = await loadManifestForVerify(backupDir, "database", PG_DUMP_ENGINE);
+    return loaded.ok ? (loaded.manifest.extra?.locale as DatabaseLocale | undefined) : undefined;
+  }
+
+  /** Creates `database` and pg_restores the dump into it; on any failure the new database is dropped. */
+  async function restoreInto(backupDir: string, database: string, locale: DatabaseLocale | undefined, ctx: RestoreContext) {
+    const pgRestore = await resolvePgBinary("pg_restore", opts.binDir);
+    await withMaintenanceClient(opts.databaseUrl, async (c) => {
+      if (await databaseExists(c, database)) throw new AppError("conflict", `database "${database}" already exists`);
+      await createEmptyDatabase(c, database, locale);
+    });
+    try {
+      const conn = toolConnection(urlForDatabase(opts.databaseUrl, database));
+      ctx.onProgress?.({ step: "restore", message: `pg_restore into ${database}` });
+      const run = await runTool({
+        bin: pgRestore,
+        args: [`--jobs=${jobs}`, "--no-owner", "--no-privileges", "--exit-on-error", "--dbname", conn.dbname, path.join(backupDir, DUMP_DIR)],
+        env: conn.env,
+        signal: ctx.signal,
+      });
+      if (run.code !== 0) {
+        throw new AppError("backup_failed", `pg_restore failed (exit code ${run.code}), target untouched:\n${explainFailure(run.stderr, secrets)}`);
+      }
+    } catch (e) {
+      await withMaintenanceClient(opts.databaseUrl, (c) => dropDatabase(c, database)).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async function restore(backupDir: string, ctx: RestoreContext = {}): Promise<DatabaseRestoreResult> {
+    const locale = await verifyOrRefuse(backupDir);
+    const fresh = derivedName(target, `_restore_${randomTag()}`);
+    await restoreInto(backupDir, fresh, locale, ctx);
+    ctx.onProgress?.({ step: "swap", message: `replacing ${target}` });
+    try {
+      const swap = await withMaintenanceClient(opts.databaseUrl, (c) => swapDatabases(c, { target, fresh, keepOld: ctx.keepOld }));
+      return { component: "database", engine: PG_DUMP_ENGINE, counts: {}, details: { database: target, ...swap } };
+    } catch (e) {
+      await withMaintenanceClient(opts.databaseUrl, (c) => dropDatabase(c, fresh)).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async function restoreIntoScratch(backupDir: string, scratchDbName: string) {
+    const locale = await verifyOrRefuse(backupDir);
+    await restoreInto(backupDir, scratchDbName, locale, {});
+    return { database: scratchDbName, url: urlForDatabase(opts.databaseUrl, scratchDbName) };
+  }
+
+  return { component: "database", name: PG_DUMP_ENGINE, snapshot, verify, restore, restoreIntoScratch };
+}

@@ -1,0 +1,108 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { writeFileAtomic, writeJsonAtomic } from "./atomic-write";
+import { sha256Buffer, sha256File } from "./hashing";
+import { readManifest, tryReadManifest, writeManifest, type Manifest } from "./manifest";
+import { createBlobStore } from "./blob-store";
+import { AppError } from "../domain/errors";
+
+const dirs: string[] = [];
+async function tempDir() {
+  const d = await fs.mkdtemp(path.join(os.tmpdir(), "mc-store-"));
+  dirs.push(d);
+  return d;
+}
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => fs.rm(d, { recursive: true, force: true })));
+});
+
+describe("writeFileAtomic", () => {
+  it("writes the whole content and leaves no temp file behind", async () => {
+    const dir = await tempDir();
+    const target = path.join(dir, "a.json");
+    await writeFileAtomic(target, "old");
+    await writeJsonAtomic(target, { hello: "world" });
+    expect(JSON.parse(await fs.readFile(target, "utf8"))).toEqual({ hello: "world" });
+    expect(await fs.readdir(dir)).toEqual(["a.json"]);
+  });
+
+  it("fails (and cleans up) when the folder does not exist instead of pretending success", async () => {
+    const dir = await tempDir();
+    await expect(writeFileAtomic(path.join(dir, "nope", "a"), "x")).rejects.toThrow();
+    expect(await fs.readdir(dir)).toEqual([]);
+  });
+});
+
+describe("hashing", () => {
+  it("streams a file's sha256 equal to hashing its bytes", async () => {
+    const dir = await tempDir();
+    const data = randomBytes(3 * 1024 * 1024 + 17);
+    await fs.writeFile(path.join(dir, "f"), data);
+    expect(await sha256File(path.join(dir, "f"))).toEqual({ sha256: sha256Buffer(data), size: data.length });
+  });
+});
+
+describe("manifest", () => {
+  const manifest: Manifest = {
+    version: 1,
+    component: "storage",
+    engine: "files",
+    createdAt: new Date().toISOString(),
+    files: [
+      { path: "b/x.txt", sha256: "a".repeat(64), size: 3 },
+      { path: "a.txt", sha256: "b".repeat(64), size: 1, mode: 0o644 },
+    ],
+  };
+
+  it("round-trips, sorted by path, and returns the sha256 of the written file", async () => {
+    const dir = await tempDir();
+    const sha = await writeManifest(dir, manifest);
+    expect(sha).toBe((await sha256File(path.join(dir, "manifest.json"))).sha256);
+    const read = await readManifest(dir);
+    expect(read.files.map((f) => f.path)).toEqual(["a.txt", "b/x.txt"]);
+  });
+
+  it("a folder without manifest.json is not a backup", async () => {
+    const dir = await tempDir();
+    expect(await tryReadManifest(dir)).toMatchObject({ ok: false, kind: "manifest_missing" });
+    await expect(readManifest(dir)).rejects.toBeInstanceOf(AppError);
+  });
+
+  it("rejects an invalid manifest, including paths escaping the folder", async () => {
+    const dir = await tempDir();
+    await fs.writeFile(path.join(dir, "manifest.json"), JSON.stringify({ ...manifest, files: [{ path: "../etc/passwd", sha256: "a".repeat(64), size: 1 }] }));
+    expect(await tryReadManifest(dir)).toMatchObject({ ok: false, kind: "manifest_invalid" });
+    await fs.writeFile(path.join(dir, "manifest.json"), "{not json");
+    expect(await tryReadManifest(dir)).toMatchObject({ ok: false, kind: "manifest_invalid" });
+  });
+});
+
+describe("blob store", () => {
+  it("stores identical content once and garbage-collects unreferenced blobs", async () => {
+    const root = await tempDir();
+    const src = await tempDir();
+    const store = createBlobStore(root);
+    await fs.writeFile(path.join(src, "a"), "same");
+    await fs.writeFile(path.join(src, "b"), "same");
+    await fs.writeFile(path.join(src, "c"), "other!");
+    const a = await store.putFile(path.join(src, "a"));
+    const b = await store.putFile(path.join(src, "b"));
+    const c = await store.putFile(path.join(src, "c"));
+    expect(a).toEqual({ sha256: sha256Buffer("same"), size: 4, isNew: true });
+    expect(b.isNew).toBe(false);
+    expect(await store.verifyBlob(a.sha256)).toBe("ok");
+    expect(await store.verifyBlob("0".repeat(64))).toBe("missing");
+
+    await fs.chmod(store.blobPath(c.sha256), 0o644);
+    await fs.writeFile(store.blobPath(c.sha256), "other?");
+    expect(await store.verifyBlob(c.sha256)).toBe("altered");
+
+    expect(await store.deleteUnreferencedBlobs(new Set([a.sha256]))).toEqual({ deleted: 1, bytesFreed: 6 });
+    expect(await store.hasBlob(a.sha256)).toBe(true);
+    expect(await store.hasBlob(c.sha256)).toBe(false);
+    expect(await fs.readdir(path.join(root, "blobs", ".tmp"))).toEqual([]);
+  });
+});
