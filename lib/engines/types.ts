@@ -62,12 +62,12 @@ export interface RestoreResult {
 }
 
 /** The one port every backup engine implements. */
-export interface BackupEngine<R extends RestoreResult = RestoreResult> {
+export interface BackupEngine<R extends RestoreResult = RestoreResult, C extends RestoreContext = RestoreContext> {
   readonly component: Component;
   readonly name: string;
   snapshot(ctx: SnapshotContext): Promise<SnapshotResult>;
   verify(backupDir: string): Promise<VerifyReport>;
-  restore(backupDir: string, ctx?: RestoreContext): Promise<R>;
+  restore(backupDir: string, ctx?: C): Promise<R>;
 }
 
 /** Throws the standard error when a cancelled operation should stop. */

@@ -14,7 +14,14 @@ export interface WalkEntry {
  */
 export async function* walkTree(root: string, rel = ""): AsyncGenerator<WalkEntry> {
   const dir = rel ? path.join(root, ...rel.split("/")) : root;
-  const entries = await fs.readdir(dir, { withFileTypes: true });
+  let entries;
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    // A sub-folder the consumer removed after it was yielded: nothing left to list.
+    if (rel && (e as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw e;
+  }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const childRel = rel ? `${rel}/${e.name}` : e.name;

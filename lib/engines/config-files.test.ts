@@ -1,0 +1,110 @@
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { AppError } from "../domain/errors";
+import { readManifest, writeManifest } from "../store/manifest";
+import { sha256File } from "../store/hashing";
+import { createConfigEngine } from "./config-files";
+
+const tmpDirs: string[] = [];
+async function tempDir() {
+  const d = await fs.mkdtemp(path.join(os.tmpdir(), "mc-config-"));
+  tmpDirs.push(d);
+  return d;
+}
+afterAll(async () => {
+  await Promise.all(tmpDirs.map((d) => fs.rm(d, { recursive: true, force: true })));
+});
+
+const SECRET = "JWT_SECRET=super-secret-value-123\nDATABASE_URL=postgres://app:pw@db/app\n";
+const key = randomBytes(32).toString("base64");
+let configDir: string;
+let envPath: string;
+let jsonPath: string;
+let laterPath: string;
+
+beforeEach(async () => {
+  configDir = await tempDir();
+  envPath = path.join(configDir, ".env");
+  jsonPath = path.join(configDir, "nest", "config.json");
+  laterPath = path.join(configDir, ".env.production");
+  await fs.mkdir(path.dirname(jsonPath));
+  await fs.writeFile(envPath, SECRET, { mode: 0o600 });
+  await fs.chmod(envPath, 0o600);
+  await fs.writeFile(jsonPath, '{"port":3000}', { mode: 0o644 });
+  await fs.chmod(jsonPath, 0o644);
+});
+
+async function snapshotOnce(k: string | Buffer | undefined = key) {
+  const engine = createConfigEngine({ paths: [envPath, jsonPath, laterPath], key: k });
+  const backupDir = await tempDir();
+  const snap = await engine.snapshot({ backupDir });
+  return { engine, backupDir, snap };
+}
+
+describe("config engine", () => {
+  it("stores only ciphertext and restores the files byte-identical with their modes", async () => {
+    const { engine, backupDir, snap } = await snapshotOnce();
+    expect(snap.files.map((f) => f.path)).toEqual(["0.enc", "1.enc"]);
+    for (const name of await fs.readdir(backupDir)) {
+      const content = await fs.readFile(path.join(backupDir, name), "utf8");
+      expect(content).not.toContain("super-secret-value-123");
+    }
+    expect(await engine.verify(backupDir)).toEqual({ ok: true, problems: [] });
+
+    await fs.writeFile(envPath, "JWT_SECRET=changed\n");
+    await fs.chmod(envPath, 0o666);
+    await fs.rm(jsonPath);
+    await fs.writeFile(laterPath, "created after the checkpoint");
+    const result = await engine.restore(backupDir);
+    expect(result.counts).toEqual({ restored: 2, removed: 1, unchanged: 0 });
+    expect(await fs.readFile(envPath, "utf8")).toBe(SECRET);
+    expect((await fs.stat(envPath)).mode & 0o777).toBe(0o600);
+    expect(await fs.readFile(jsonPath, "utf8")).toBe('{"port":3000}');
+    await expect(fs.access(laterPath)).rejects.toThrow();
+    expect((await engine.restore(backupDir)).counts).toEqual({ restored: 0, removed: 0, unchanged: 3 });
+  });
+
+  it("refuses to back up without a key (no plaintext fallback)", async () => {
+    const backupDir = await tempDir();
+    const engine = createConfigEngine({ paths: [envPath], key: undefined });
+    await expect(engine.snapshot({ backupDir })).rejects.toMatchObject({ code: "configuration_error", message: expect.stringMatching(/BACKUP_ENCRYPTION_KEY is not set/) });
+    expect(await fs.readdir(backupDir)).toEqual([]);
+  });
+
+  it("refuses a wrong key clearly before touching any file, and accepts an old key after rotation", async () => {
+    const { backupDir } = await snapshotOnce();
+    await fs.writeFile(envPath, "current");
+    await fs.rm(jsonPath);
+    const wrong = createConfigEngine({ paths: [], key: randomBytes(32) });
+    const err = await wrong.restore(backupDir).catch((e) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err.message).toMatch(/backup was encrypted with a different key/);
+    expect(await fs.readFile(envPath, "utf8")).toBe("current");
+    await expect(fs.access(jsonPath)).rejects.toThrow();
+
+    const rotated = createConfigEngine({ paths: [], key: randomBytes(32), oldKeys: [key] });
+    expect((await rotated.restore(backupDir)).counts.restored).toBe(2);
+    expect(await fs.readFile(envPath, "utf8")).toBe(SECRET);
+  });
+
+  it("refuses a backup whose auth tag was truncated, even with a manifest rewritten to match", async () => {
+    const { engine, backupDir } = await snapshotOnce();
+    const enc = path.join(backupDir, "0.enc");
+    const data = await fs.readFile(enc);
+    await fs.writeFile(enc, data.subarray(0, data.length - 4));
+    const report = await engine.verify(backupDir);
+    expect(report.problems).toEqual([expect.objectContaining({ path: "0.enc", kind: "altered" })]);
+
+    // An attacker who can also rewrite the manifest still cannot pass GCM authentication.
+    const m = await readManifest(backupDir);
+    const h = await sha256File(enc);
+    await writeManifest(backupDir, { ...m, files: m.files.map((f) => (f.path === "0.enc" ? { ...f, ...h } : f)) });
+    expect((await engine.verify(backupDir)).ok).toBe(true);
+    await fs.writeFile(envPath, "current");
+    await expect(engine.restore(backupDir)).rejects.toMatchObject({ message: expect.stringMatching(/corrupted or was tampered/) });
+    expect(await fs.readFile(envPath, "utf8")).toBe("current");
+  });
+});

@@ -1,0 +1,147 @@
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { AppError } from "../domain/errors";
+import { writeFileAtomic } from "../store/atomic-write";
+import { sha256Buffer, SHA256_PATTERN } from "../store/hashing";
+import { decrypt, encrypt, keyIdOf, parseEncryptionKey } from "../store/encryption";
+import { writeManifest, type ManifestFile } from "../store/manifest";
+import type { BackupEngine, RestoreContext, RestoreResult, SnapshotContext, SnapshotResult, VerifyReport } from "./types";
+import { describeProblems, throwIfAborted } from "./types";
+import { loadManifestForVerify, verifyFilesAgainstManifest } from "./verify-files";
+
+export const CONFIG_ENGINE = "encrypted-files";
+
+export interface ConfigEngineOptions {
+  /** Absolute paths of the target's config files (.env etc.). */
+  paths: string[];
+  /** Current key: 32 bytes, or its base64/hex text as found in the environment. */
+  key: Buffer | string | undefined;
+  /** Keys used before a rotation, so that older backups stay restorable. */
+  oldKeys?: Array<Buffer | string>;
+}
+
+export interface ConfigRestoreResult extends RestoreResult {
+  counts: { restored: number; removed: number; unchanged: number };
+}
+
+/** What the manifest remembers about each configured file (in `extra.entries`). */
+const entrySchema = z.object({
+  index: z.number().int().nonnegative(),
+  originalPath: z.string().refine((p) => path.isAbsolute(p), "must be absolute"),
+  exists: z.boolean(),
+  plaintextSha256: z.string().regex(SHA256_PATTERN).optional(),
+  plaintextSize: z.number().int().nonnegative().optional(),
+  mode: z.number().int().optional(),
+  keyId: z.string().optional(),
+});
+type Entry = z.infer<typeof entrySchema>;
+
+function toKey(k: Buffer | string | undefined, name: string): Buffer {
+  return Buffer.isBuffer(k) ? parseEncryptionKey(k.toString("base64"), name) : parseEncryptionKey(k, name);
+}
+
+export function createConfigEngine(opts: ConfigEngineOptions): BackupEngine<ConfigRestoreResult> {
+  const paths = opts.paths.map((p) => path.resolve(p));
+
+  async function snapshot(ctx: SnapshotContext): Promise<SnapshotResult> {
+    // Why before reading anything: without a key there is no backup, never a plaintext one.
+    const key = toKey(opts.key, "BACKUP_ENCRYPTION_KEY");
+    const files: ManifestFile[] = [];
+    const entries: Entry[] = [];
+    let sizeBytes = 0;
+    for (const [index, originalPath] of paths.entries()) {
+      throwIfAborted(ctx.signal);
+      let plaintext: Buffer;
+      let mode: number;
+      try {
+        plaintext = await fs.readFile(originalPath);
+        mode = (await fs.stat(originalPath)).mode & 0o7777;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") {
+          throw new AppError("backup_failed", `cannot read config file ${originalPath}: ${(e as Error).message}`);
+        }
+        // Recorded as absent: restoring this checkpoint removes a file created later.
+        entries.push({ index, originalPath, exists: false });
+        continue;
+      }
+      const sealed = encrypt(plaintext, key);
+      const name = `${index}.enc`;
+      await writeFileAtomic(path.join(ctx.backupDir, name), sealed, { mode: 0o600 });
+      files.push({ path: name, sha256: sha256Buffer(sealed), size: sealed.length, mode });
+      entries.push({
+        index, originalPath, exists: true, plaintextSha256: sha256Buffer(plaintext), plaintextSize: plaintext.length, mode, keyId: keyIdOf(key),
+      });
+      sizeBytes += sealed.length;
+      ctx.onProgress?.({ step: "config", filesDone: files.length, bytesDone: sizeBytes });
+    }
+    const extra = { entries, keyId: keyIdOf(key) };
+    const manifestSha256 = await writeManifest(ctx.backupDir, {
+      version: 1, component: "config", engine: CONFIG_ENGINE, createdAt: new Date().toISOString(), files, extra,
+    });
+    return { engine: CONFIG_ENGINE, files, sizeBytes, newBytes: sizeBytes, fileCount: files.length, manifestSha256, extra };
+  }
+
+  async function verify(backupDir: string): Promise<VerifyReport> {
+    const loaded = await loadManifestForVerify(backupDir, "config", CONFIG_ENGINE);
+    if (!loaded.ok) return loaded.report;
+    const problems = await verifyFilesAgainstManifest(backupDir, loaded.manifest);
+    const entries = z.array(entrySchema).safeParse(loaded.manifest.extra?.entries);
+    if (!entries.success) problems.push({ path: "manifest.json", kind: "manifest_invalid", message: "extra.entries is invalid" });
+    return { ok: problems.length === 0, problems };
+  }
+
+  async function restore(backupDir: string, ctx: RestoreContext = {}): Promise<ConfigRestoreResult> {
+    const report = await verify(backupDir);
+    if (!report.ok) {
+      throw new AppError(
+        "verification_failed",
+        `config backup ${backupDir} failed verification, nothing was restored: ${describeProblems(report.problems)}`,
+        { problems: report.problems },
+      );
+    }
+    const loaded = await loadManifestForVerify(backupDir, "config", CONFIG_ENGINE);
+    if (!loaded.ok) throw new AppError("verification_failed", "manifest changed during restore");
+    const entries = z.array(entrySchema).parse(loaded.manifest.extra?.entries);
+    const keys = [opts.key, ...(opts.oldKeys ?? [])].filter((k) => k !== undefined).map((k, i) => toKey(k, i === 0 ? "BACKUP_ENCRYPTION_KEY" : "old encryption key"));
+    if (keys.length === 0 && entries.some((e) => e.exists)) toKey(undefined, "BACKUP_ENCRYPTION_KEY");
+
+    // Decrypt ALL first: a wrong key or a tampered file must be found before anything is written.
+    const plain = new Map<number, Buffer>();
+    for (const e of entries) {
+      if (!e.exists) continue;
+      const data = decrypt(await fs.readFile(path.join(backupDir, `${e.index}.enc`)), keys);
+      if (sha256Buffer(data) !== e.plaintextSha256) {
+        throw new AppError("verification_failed", `config backup of ${e.originalPath} does not match its recorded hash`);
+      }
+      plain.set(e.index, data);
+    }
+
+    let restored = 0;
+    let removed = 0;
+    let unchanged = 0;
+    for (const e of entries) {
+      throwIfAborted(ctx.signal);
+      const current = await fs.readFile(e.originalPath).catch(() => undefined);
+      const data = plain.get(e.index);
+      if (!data) {
+        if (current !== undefined) {
+          await fs.rm(e.originalPath, { force: true });
+          removed += 1;
+        } else unchanged += 1;
+        continue;
+      }
+      const st = current ? await fs.stat(e.originalPath) : undefined;
+      if (current && current.equals(data) && (e.mode === undefined || (st!.mode & 0o7777) === e.mode)) {
+        unchanged += 1;
+        continue;
+      }
+      await fs.mkdir(path.dirname(e.originalPath), { recursive: true });
+      await writeFileAtomic(e.originalPath, data, { mode: e.mode ?? 0o600 });
+      restored += 1;
+    }
+    return { component: "config", engine: CONFIG_ENGINE, counts: { restored, removed, unchanged }, details: { files: entries.length } };
+  }
+
+  return { component: "config", name: CONFIG_ENGINE, snapshot, verify, restore };
+}

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { createBlobStore } from "../store/blob-store";
+import { createStorageEngine } from "./storage-files";
+import { walkTree } from "./walk";
+
+const tmpDirs: string[] = [];
+async function tempDir() {
+  const d = await fs.mkdtemp(path.join(os.tmpdir(), "mc-storage-"));
+  tmpDirs.push(d);
+  return d;
+}
+afterAll(async () => {
+  await Promise.all(tmpDirs.map((d) => fs.rm(d, { recursive: true, force: true })));
+});
+
+async function countBlobs(root: string) {
+  let n = 0;
+  for await (const e of walkTree(path.join(root, "blobs"))) if (e.kind === "file") n++;
+  return n;
+}
+
+/** path → [content hex, mode] of every entry of a tree, symlinks included. */
+async function describeTree(root: string) {
+  const out: Record<string, string> = {};
+  for await (const e of walkTree(root)) {
+    const st = await fs.lstat(e.abs);
+    out[e.rel] = e.kind === "file" ? `${(await fs.readFile(e.abs)).toString("hex")} ${(st.mode & 0o777).toString(8)}` : e.kind;
+  }
+  return out;
+}
+
+let storageDir: string;
+let backupRoot: string;
+
+beforeAll(async () => {
+  storageDir = await tempDir();
+  backupRoot = await tempDir();
+  await fs.mkdir(path.join(storageDir, "avatars", "2024"), { recursive: true });
+  await fs.mkdir(path.join(storageDir, "empty-uploads"));
+  await fs.writeFile(path.join(storageDir, "avatars", "2024", "a.png"), randomBytes(200_000));
+  await fs.writeFile(path.join(storageDir, "avatars", "b.png"), randomBytes(1000));
+  await fs.writeFile(path.join(storageDir, "avatars", "b-copy.png"), await fs.readFile(path.join(storageDir, "avatars", "b.png")));
+  await fs.writeFile(path.join(storageDir, "readme.txt"), "hello", { mode: 0o600 });
+});
+
+describe("storage engine", () => {
+  it("is incremental: an unchanged tree adds no blob, one changed file adds exactly one", async () => {
+    const store = createBlobStore(backupRoot);
+    const engine = createStorageEngine({ storageDir, blobStore: store });
+    const first = await engine.snapshot({ backupDir: await tempDir() });
+    expect(first.fileCount).toBe(4);
+    expect(first.files.map((f) => f.path)).toEqual(["avatars/2024/a.png", "avatars/b-copy.png", "avatars/b.png", "readme.txt"]);
+    expect(first.newBytes).toBe(first.sizeBytes - 1000); // the duplicate is stored once
+    expect(await countBlobs(backupRoot)).toBe(3);
+
+    const second = await engine.snapshot({ backupDir: await tempDir() });
+    expect(second.newBytes).toBe(0);
+    expect(await countBlobs(backupRoot)).toBe(3);
+    expect(second.files).toEqual(first.files);
+
+    await fs.writeFile(path.join(storageDir, "readme.txt"), "hello, world");
+    const third = await engine.snapshot({ backupDir: await tempDir() });
+    expect(third.newBytes).toBe(12);
+    expect(await countBlobs(backupRoot)).toBe(4);
+    await fs.writeFile(path.join(storageDir, "readme.txt"), "hello");
+  });
+
+  it("restore makes the folder equal to the backup: extra files removed, deleted and changed ones back byte-identical", async () => {
+    const engine = createStorageEngine({ storageDir, blobStore: createBlobStore(backupRoot) });
+    const backupDir = await tempDir();
+    await engine.snapshot({ backupDir });
+    const original = await describeTree(storageDir);
+
+    await fs.rm(path.join(storageDir, "avatars", "2024"), { recursive: true });
+    await fs.writeFile(path.join(storageDir, "avatars", "b.png"), "tampered");
+    await fs.chmod(path.join(storageDir, "readme.txt"), 0o644);
+    await fs.writeFile(path.join(storageDir, "extra.bin"), "x");
+    await fs.mkdir(path.join(storageDir, "new-dir", "deep"), { recursive: true });
+    await fs.writeFile(path.join(storageDir, "new-dir", "deep", "f"), "y");
+    await fs.symlink("/etc", path.join(storageDir, "link"));
+    expect(await describeTree(storageDir)).not.toEqual(original);
+
+    const result = await engine.restore(backupDir);
+    expect(result.counts).toEqual({ restored: 2, removed: 3, unchanged: 2 });
+    expect(await describeTree(storageDir)).toEqual(original);
+
+    const again = await engine.restore(backupDir);
+    expect(again.counts).toEqual({ restored: 0, removed: 0, unchanged: 4 });
+  });
+
+  it("verify names a file whose blob is missing or altered, and restore then refuses touching nothing", async () => {
+    const root = await tempDir();
+    const store = createBlobStore(root);
+    const engine = createStorageEngine({ storageDir, blobStore: store });
+    const backupDir = await tempDir();
+    const snap = await engine.snapshot({ backupDir });
+    const readme = snap.files.find((f) => f.path === "readme.txt")!;
+    const a = snap.files.find((f) => f.path === "avatars/2024/a.png")!;
+    await fs.rm(store.blobPath(readme.sha256));
+    await fs.chmod(store.blobPath(a.sha256), 0o644);
+    await fs.appendFile(store.blobPath(a.sha256), "!");
+
+    const report = await engine.verify(backupDir);
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ path: "avatars/2024/a.png", kind: "altered" }),
+      expect.objectContaining({ path: "readme.txt", kind: "missing" }),
+    ]);
+
+    const target = await tempDir();
+    await fs.writeFile(path.join(target, "keep-me"), "k");
+    await expect(engine.restore(backupDir, { targetDir: target })).rejects.toMatchObject({ code: "verification_failed" });
+    expect(await fs.readdir(target)).toEqual(["keep-me"]);
+  });
+
+  it("garbage collection frees blobs no manifest references any more", async () => {
+    const root = await tempDir();
+    const store = createBlobStore(root);
+    const engine = createStorageEngine({ storageDir, blobStore: store });
+    const keep = await engine.snapshot({ backupDir: await tempDir() });
+    await fs.writeFile(path.join(storageDir, "temp.bin"), randomBytes(5000));
+    await engine.snapshot({ backupDir: await tempDir() });
+    await fs.rm(path.join(storageDir, "temp.bin"));
+    const gc = await store.deleteUnreferencedBlobs(new Set(keep.files.map((f) => f.sha256)));
+    expect(gc).toEqual({ deleted: 1, bytesFreed: 5000 });
+  });
+});
