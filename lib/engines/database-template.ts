@@ -1,0 +1,145 @@
+import { z } from "zod";
+import { AppError } from "../domain/errors";
+import { readManifest, writeManifest } from "../store/manifest";
+import type { BackupEngine, RestoreContext, SnapshotContext, SnapshotResult, VerifyReport } from "./types";
+import { describeProblems } from "./types";
+import { loadManifestForVerify } from "./verify-files";
+import { databaseNameOf, passwordOf, redactSecrets, urlForDatabase } from "./pg-tools";
+import {
+  databaseExists, derivedName, dropDatabase, otherSessionCount, quoteIdent, randomTag, swapDatabases, timestampTag,
+  withClient, withMaintenanceClient, withSessionsTerminated,
+} from "./pg-admin";
+import { compareFingerprints, fingerprintDatabase, fingerprintSchema } from "./pg-fingerprint";
+import type { DatabaseRestoreResult } from "./database-pgdump";
+import type pg from "pg";
+
+export const TEMPLATE_ENGINE = "template";
+
+export interface TemplateEngineOptions {
+  databaseUrl: string;
+  /**
+   * Cloning needs the target without other sessions. When true (targets configured for this
+   * engine), other sessions are terminated; when false a busy target is refused.
+   */
+  terminateConnections?: boolean;
+}
+
+export interface TemplateEngine extends BackupEngine<DatabaseRestoreResult> {
+  restoreIntoScratch(backupDir: string, scratchDbName: string): Promise<{ database: string; url: string }>;
+  /** Drops the snapshot database a backup folder refers to (retention). */
+  dropSnapshot(manifestDir: string): Promise<{ dropped: string }>;
+}
+
+const extraSchema = z.object({ snapshotDatabase: z.string().min(1), database: z.string(), fingerprint: fingerprintSchema });
+
+export function createTemplateEngine(opts: TemplateEngineOptions): TemplateEngine {
+  const target = databaseNameOf(opts.databaseUrl);
+  const terminate = opts.terminateConnections ?? true;
+  const secrets = [passwordOf(opts.databaseUrl)];
+
+  /** Clones `from` into a new database `to`; a refusal by the server becomes a clear AppError. */
+  async function cloneDatabase(c: pg.Client, from: string, to: string, allowTerminate: boolean) {
+    const others = await otherSessionCount(c, from);
+    if (others > 0 && !allowTerminate) {
+      throw new AppError("conflict", `database "${from}" has ${others} other session(s); cloning needs none (enable terminating them for this target)`);
+    }
+    try {
+      await withSessionsTerminated(c, from, () => c.query(`CREATE DATABASE ${quoteIdent(to)} TEMPLATE ${quoteIdent(from)}`));
+    } catch (e) {
+      throw new AppError("backup_failed", `the server refused to clone "${from}": ${redactSecrets((e as Error).message, secrets)}`);
+    }
+  }
+
+  async function assertMayClone(c: pg.Client) {
+    const { rows } = await c.query<{ user: string; may_create: boolean; may_copy: boolean | null }>(
+      `SELECT current_user AS user, (r.rolsuper OR r.rolcreatedb) AS may_create,
+              (SELECT r.rolsuper OR d.datistemplate OR pg_has_role(current_user, d.datdba, 'MEMBER')
+                 FROM pg_database d WHERE d.datname = $1) AS may_copy
+         FROM pg_roles r WHERE r.rolname = current_user`,
+      [target],
+    );
+    const r = rows[0]!;
+    if (!r.may_create) {
+      throw new AppError("configuration_error", `user "${r.user}" lacks CREATEDB, needed by the template engine: ALTER ROLE "${r.user}" CREATEDB, or use DATABASE_BACKUP_ENGINE=pg_dump`);
+    }
+    if (r.may_copy === null) throw new AppError("backup_failed", `database "${target}" does not exist`);
+    if (!r.may_copy) {
+      throw new AppError("configuration_error", `user "${r.user}" may not copy "${target}" (only its owner or a superuser may): use DATABASE_BACKUP_ENGINE=pg_dump`);
+    }
+  }
+
+  async function snapshot(ctx: SnapshotContext): Promise<SnapshotResult> {
+    const snapshotDatabase = derivedName(target, `_ckpt_${timestampTag()}_${randomTag()}`);
+    ctx.onProgress?.({ step: "clone", message: `cloning ${target} into ${snapshotDatabase}` });
+    const sizeBytes = await withMaintenanceClient(opts.databaseUrl, async (c) => {
+      await assertMayClone(c);
+      await cloneDatabase(c, target, snapshotDatabase, terminate);
+      const { rows } = await c.query<{ n: string }>("SELECT pg_database_size($1)::text AS n", [snapshotDatabase]);
+      return Number(rows[0]!.n);
+    });
+    try {
+      ctx.onProgress?.({ step: "fingerprint" });
+      const fingerprint = await withClient(urlForDatabase(opts.databaseUrl, snapshotDatabase), fingerprintDatabase);
+      const extra = { snapshotDatabase, database: target, fingerprint };
+      const manifestSha256 = await writeManifest(ctx.backupDir, {
+        version: 1, component: "database", engine: TEMPLATE_ENGINE, createdAt: new Date().toISOString(), files: [], extra,
+      });
+      return { engine: TEMPLATE_ENGINE, files: [], sizeBytes, newBytes: sizeBytes, fileCount: 0, manifestSha256, extra };
+    } catch (e) {
+      await withMaintenanceClient(opts.databaseUrl, (c) => dropDatabase(c, snapshotDatabase)).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async function verify(backupDir: string): Promise<VerifyReport> {
+    const loaded = await loadManifestForVerify(backupDir, "database", TEMPLATE_ENGINE);
+    if (!loaded.ok) return loaded.report;
+    const extra = extraSchema.safeParse(loaded.manifest.extra);
+    if (!extra.success) return { ok: false, problems: [{ path: "manifest.json", kind: "manifest_invalid", message: "extra is invalid" }] };
+    const snap = extra.data.snapshotDatabase;
+    const exists = await withMaintenanceClient(opts.databaseUrl, (c) => databaseExists(c, snap));
+    if (!exists) return { ok: false, problems: [{ path: `database:${snap}`, kind: "missing" }] };
+    const actual = await withClient(urlForDatabase(opts.databaseUrl, snap), fingerprintDatabase);
+    const problems = compareFingerprints(extra.data.fingerprint, actual);
+    return { ok: problems.length === 0, problems };
+  }
+
+  async function verifiedSnapshotName(backupDir: string): Promise<string> {
+    const report = await verify(backupDir);
+    if (!report.ok) {
+      throw new AppError("verification_failed", `database snapshot ${backupDir} failed verification, nothing was restored: ${describeProblems(report.problems)}`, { problems: report.problems });
+    }
+    return extraSchema.parse((await readManifest(backupDir)).extra).snapshotDatabase;
+  }
+
+  async function restore(backupDir: string, ctx: RestoreContext = {}): Promise<DatabaseRestoreResult> {
+    const snap = await verifiedSnapshotName(backupDir);
+    const fresh = derivedName(target, `_restore_${randomTag()}`);
+    ctx.onProgress?.({ step: "clone", message: `cloning ${snap}` });
+    return withMaintenanceClient(opts.databaseUrl, async (c) => {
+      await cloneDatabase(c, snap, fresh, true);
+      try {
+        ctx.onProgress?.({ step: "swap", message: `replacing ${target}` });
+        const swap = await swapDatabases(c, { target, fresh, keepOld: ctx.keepOld });
+        return { component: "database", engine: TEMPLATE_ENGINE, counts: {}, details: { database: target, ...swap } };
+      } catch (e) {
+        await dropDatabase(c, fresh).catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
+  async function restoreIntoScratch(backupDir: string, scratchDbName: string) {
+    const snap = await verifiedSnapshotName(backupDir);
+    await withMaintenanceClient(opts.databaseUrl, (c) => cloneDatabase(c, snap, scratchDbName, true));
+    return { database: scratchDbName, url: urlForDatabase(opts.databaseUrl, scratchDbName) };
+  }
+
+  async function dropSnapshot(manifestDir: string) {
+    const extra = extraSchema.parse((await readManifest(manifestDir)).extra);
+    await withMaintenanceClient(opts.databaseUrl, (c) => dropDatabase(c, extra.snapshotDatabase));
+    return { dropped: extra.snapshotDatabase };
+  }
+
+  return { component: "database", name: TEMPLATE_ENGINE, snapshot, verify, restore, restoreIntoScratch, dropSnapshot };
+}
