@@ -8,8 +8,3 @@ export function checkpointDir(backupDir: string, checkpointId: string): string {
 export function componentDir(backupDir: string, checkpointId: string, component: string): string {
   return path.join(checkpointDir(backupDir, checkpointId), component);
 }
-
-/** The content-addressed blob store shared by all checkpoints (incremental storage backups). */
-export function blobStoreDir(backupDir: string): string {
-  return path.join(backupDir, "blobs");
-}

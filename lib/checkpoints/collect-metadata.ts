@@ -3,7 +3,9 @@ import path from "node:path";
 import pg from "pg";
 import type { AppContext } from "../context";
 import type { ReportProgress } from "../jobs/progress";
-import { loadMapping, resolveTableMappings } from "../validation/mapping";
+import { resolveTableMappings } from "../validation/mapping";
+import { loadMappingOrDefault } from "./load-mapping";
+import { quoteTable } from "../validation/canonical-sql";
 import { computeChecksumsForMappings } from "../validation/table-checksum";
 import { createSupabaseStorageSource } from "../sources/supabase-storage";
 import { withPgClients } from "../sources/pg-clients";
@@ -33,14 +35,15 @@ export interface CollectedMetadata {
  * both sides (computed inside Postgres); users total / migrated; files total / migrated / bytes.
  */
 export async function collectCheckpointMetadata(ctx: AppContext, progress: ReportProgress = () => {}): Promise<CollectedMetadata> {
-  const mapping = await loadMapping(ctx.mappingFile);
+  const mapping = await loadMappingOrDefault(ctx.mappingFile);
   return withPgClients([ctx.source.databaseUrl, ctx.target.databaseUrl], async ([source, target]) => {
+    if (!source || !target) throw new Error("unreachable");
     progress({ message: "table checksums" });
     const resolved = await resolveTableMappings(source, target, mapping);
     const checksums = await computeChecksumsForMappings(source, target, resolved.tables, (p) =>
-      progress({ message: `checksum of ${p.table}`, rowsDone: p.rowsDone }),
+      progress({ message: `checksums: ${p.done}/${p.total} tables (${p.table})` }),
     );
-    const tables = checksums.map((c) => ({
+    const tables: CollectedMetadata["tables"] = checksums.map((c) => ({
       sourceTable: c.sourceTable,
       targetTable: c.targetTable,
       sourceRowCount: BigInt(c.sourceRowCount),
@@ -51,7 +54,8 @@ export async function collectCheckpointMetadata(ctx: AppContext, progress: Repor
     // Tables the target does not have yet (early phases) are recorded with the source side only.
     for (const missing of resolved.missingInTarget) {
       const { rows } = await source.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${quoteTable(missing)}`);
-      tables.push({ sourceTable: missing, targetTable: missing, sourceRowCount: BigInt(rows[0]!.n), targetRowCount: null, sourceChecksum: null, targetChecksum: null });
+      const name = `${missing.schema}.${missing.table}`;
+      tables.push({ sourceTable: name, targetTable: name, sourceRowCount: BigInt(rows[0]!.n), targetRowCount: null, sourceChecksum: null, targetChecksum: null });
     }
     progress({ message: "users" });
     const users = await countUsers(source, target, mapping.users);
@@ -96,20 +100,14 @@ async function countFiles(ctx: AppContext) {
   for (const bucket of await storage.listSourceBuckets()) {
     for await (const object of storage.listSourceObjects(bucket.id ?? bucket.name)) {
       filesTotal += 1;
-      bytesTotal += BigInt(object.size);
+      const size = object.size ?? 0;
+      bytesTotal += BigInt(size);
       const onTarget = await stat(path.join(ctx.target.storageDir, object.bucket, object.name)).catch(() => null);
-      if (onTarget?.isFile() && onTarget.size === object.size) {
+      if (onTarget?.isFile() && onTarget.size === size) {
         filesMigrated += 1;
-        bytesMigrated += BigInt(object.size);
+        bytesMigrated += BigInt(size);
       }
     }
   }
   return { filesTotal, filesMigrated, bytesTotal, bytesMigrated };
-}
-
-function quoteTable(qualified: string): string {
-  return qualified
-    .split(".")
-    .map((part) => `"${part.replace(/"/g, '""')}"`)
-    .join(".");
 }

@@ -163,7 +163,7 @@ async function snapshotComponent(
     data: { status: "running", startedAt, location: path.relative(ctx.backupDir, backupDir) },
   });
   try {
-    const result = await engine.snapshot({ backupDir, onProgress: progress, checkpointId });
+    const result = await engine.snapshot({ backupDir, onProgress: progress });
     await ctx.db.checkpointBackup.update({
       where: { checkpointId_component: { checkpointId, component } },
       data: {

@@ -16,8 +16,8 @@ export interface CheckpointRow {
   createdAt: string;
   validatedAt: string | null;
   isSafety: boolean;
-  /** Sum of the sizes of its backups. */
-  sizeBytes: number;
+  /** Sum of the sizes of its backups; null when it has none. */
+  sizeBytes: number | null;
 }
 
 export interface CheckpointListView {
@@ -65,7 +65,7 @@ export async function listCheckpointsView(db: Db, params: CheckpointListParams):
       createdAt: c.createdAt.toISOString(),
       validatedAt: c.validatedAt?.toISOString() ?? null,
       isSafety: c.isSafety,
-      sizeBytes: c.backups.reduce((n, b) => n + Number(b.sizeBytes), 0),
+      sizeBytes: c.backups.length ? c.backups.reduce((n, b) => n + Number(b.sizeBytes), 0) : null,
     })),
     total,
     page,
@@ -235,7 +235,13 @@ function toNumber(v: bigint | null): number | null {
   return v === null ? null : Number(v);
 }
 
+/** Timings in component order (JSONB does not keep key order), then any other step by name. */
 function readTimings(value: unknown): Record<string, number> {
   if (!value || typeof value !== "object" || Array.isArray(value)) return {};
-  return Object.fromEntries(Object.entries(value).filter((e): e is [string, number] => typeof e[1] === "number"));
+  const rank = (k: string) => (COMPONENT_ORDER.includes(k) ? COMPONENT_ORDER.indexOf(k) : COMPONENT_ORDER.length);
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter((e): e is [string, number] => typeof e[1] === "number")
+      .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b)),
+  );
 }

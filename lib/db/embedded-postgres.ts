@@ -56,7 +56,7 @@ export async function startEmbeddedPostgres(options: {
     initdbFlags: ["--encoding=UTF8", "--locale=C"],
     postgresFlags: ["-c", "max_connections=200", "-c", "listen_addresses=127.0.0.1", "-c", "fsync=on"],
     onLog: options.onLog ?? (() => {}),
-    onError: options.onLog ?? (() => {}),
+    onError: (e: unknown) => options.onLog?.(e instanceof Error ? e.message : String(e)),
   });
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
     await pg.initialise();

@@ -1,0 +1,80 @@
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import type { AppContext } from "../context";
+import { AppError } from "../domain/errors";
+import { parseInput } from "../domain/parse-input";
+import { checkpointIdSchema } from "../domain/checkpoint-input";
+import { refuseDeletion } from "../domain/retention";
+import type { Actor } from "../domain/actor";
+import { appendAuditEvent } from "../audit/append-audit-event";
+import { acquireTargetLock } from "../locks/target-lock";
+import { createBlobStore } from "../store/blob-store";
+import { tryReadManifest } from "../store/manifest";
+import { checkpointDir } from "./backup-paths";
+import { engineForBackup } from "./engines-for-context";
+
+/**
+ * Deletes a checkpoint and its backup, then collects the storage blobs no remaining manifest refers
+ * to. Refuses the active checkpoint of a phase, the last validated one, and one with rollback history.
+ */
+export async function deleteCheckpoint(ctx: AppContext, id: string, actor: Actor, options: { reason?: string } = {}) {
+  const checkpointId = parseInput(checkpointIdSchema, id);
+  const lock = await acquireTargetLock(ctx.metadataUrl, ctx.target.key);
+  try {
+    const result = await deleteUnlocked(ctx, checkpointId, actor, options.reason ?? "deleted by user");
+    const gc = await collectUnreferencedBlobs(ctx);
+    return { ...result, blobsDeleted: gc.deleted, bytesFreed: gc.bytesFreed };
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Deletes one checkpoint; the caller holds the target lock and runs blob collection afterwards. */
+export async function deleteUnlocked(ctx: AppContext, checkpointId: string, actor: Actor, reason: string) {
+  const checkpoint = await ctx.db.checkpoint.findUnique({ where: { id: checkpointId }, include: { backups: true, _count: { select: { rollbacks: true } } } });
+  if (!checkpoint) throw new AppError("not_found", `Checkpoint ${checkpointId} does not exist.`);
+  const all = await ctx.db.checkpoint.findMany({ where: { targetKey: checkpoint.targetKey }, select: { id: true, phase: true, status: true, createdAt: true } });
+  const refusal = refuseDeletion(checkpoint, all);
+  if (refusal) throw new AppError("conflict", `Checkpoint "${checkpoint.name}" cannot be deleted: ${refusal}.`);
+  if (checkpoint._count.rollbacks > 0) {
+    throw new AppError("conflict", `Checkpoint "${checkpoint.name}" cannot be deleted: rollbacks to it are on record.`);
+  }
+  const dir = checkpointDir(ctx.backupDir, checkpointId);
+  for (const backup of checkpoint.backups) {
+    if (backup.status !== "complete") continue;
+    await engineForBackup(ctx, backup.component, backup.engine).discard?.(path.join(dir, backup.component));
+  }
+  await rm(dir, { recursive: true, force: true });
+  await ctx.db.$transaction(async (tx) => {
+    await tx.job.updateMany({ where: { checkpointId }, data: { checkpointId: null } });
+    await tx.checkpoint.delete({ where: { id: checkpointId } });
+    await appendAuditEvent(tx, {
+      actor: actor.name,
+      actorRole: actor.role,
+      origin: actor.origin,
+      action: "checkpoint.delete",
+      targetType: "checkpoint",
+      targetId: checkpointId,
+      checkpointId,
+      before: { name: checkpoint.name, phase: checkpoint.phase, status: checkpoint.status },
+      after: { deleted: true, reason },
+      result: "success",
+    });
+  });
+  return { checkpointId, name: checkpoint.name };
+}
+
+/** Garbage-collects blobs that no storage manifest of a remaining checkpoint refers to. */
+export async function collectUnreferencedBlobs(ctx: AppContext) {
+  const referenced = new Set<string>();
+  const backups = await ctx.db.checkpointBackup.findMany({ where: { component: "storage", status: "complete" }, select: { checkpointId: true } });
+  for (const b of backups) {
+    const manifest = await tryReadManifest(path.join(checkpointDir(ctx.backupDir, b.checkpointId), "storage"));
+    if (!manifest.ok) {
+      // An unreadable manifest means we cannot know what it needs: collect nothing rather than lose data.
+      return { deleted: 0, bytesFreed: 0, skipped: `manifest of checkpoint ${b.checkpointId} is unreadable` };
+    }
+    for (const f of manifest.manifest.files) referenced.add(f.sha256);
+  }
+  return createBlobStore(ctx.backupDir).deleteUnreferencedBlobs(referenced);
+}

@@ -1,0 +1,106 @@
+import path from "node:path";
+import type { AppContext } from "../context";
+import { AppError } from "../domain/errors";
+import { parseInput } from "../domain/parse-input";
+import { checkpointIdSchema } from "../domain/checkpoint-input";
+import type { Actor } from "../domain/actor";
+import { appendAuditEvent } from "../audit/append-audit-event";
+import { withMaintenanceClient, dropDatabase, derivedName, randomTag } from "../engines/pg-admin";
+import { resolveTableMappings, targetSide } from "../validation/mapping";
+import { computeTableChecksum } from "../validation/table-checksum";
+import { withPgClients } from "../sources/pg-clients";
+import { checkpointDir } from "./backup-paths";
+import { databaseEngineFor } from "./engines-for-context";
+import { loadMappingOrDefault } from "./load-mapping";
+
+export interface DrillTableResult {
+  table: string;
+  expected: { rows: string | null; checksum: string | null };
+  actual: { rows: string | null; checksum: string | null };
+  ok: boolean;
+}
+
+export interface DrillReport {
+  checkpointId: string;
+  ok: boolean;
+  scratchDatabase: string;
+  tables: DrillTableResult[];
+  message: string;
+  durationMs: number;
+}
+
+/**
+ * Restore drill: restores the checkpoint's database backup into a scratch database on the target's
+ * server and checks every table against the checkpoint's own row counts and checksums. A backup
+ * nobody has restored is not yet a backup. The scratch database is always dropped afterwards.
+ */
+export async function drillCheckpoint(ctx: AppContext, id: string, actor: Actor): Promise<DrillReport> {
+  const checkpointId = parseInput(checkpointIdSchema, id);
+  const checkpoint = await ctx.db.checkpoint.findUnique({ where: { id: checkpointId }, include: { backups: true, tables: true } });
+  if (!checkpoint) throw new AppError("not_found", `Checkpoint ${checkpointId} does not exist.`);
+  const backup = checkpoint.backups.find((b) => b.component === "database");
+  if (!checkpoint.completedAt || !backup || backup.status !== "complete") {
+    throw new AppError("unprocessable", `Checkpoint "${checkpoint.name}" has no complete database backup to drill.`);
+  }
+  const started = Date.now();
+  const engine = databaseEngineFor(ctx, backup.engine);
+  const scratchName = derivedName(new URL(ctx.target.databaseUrl).pathname.slice(1) || "target", `drill_${randomTag()}`);
+  let report: DrillReport;
+  try {
+    const scratch = await engine.restoreIntoScratch(path.join(checkpointDir(ctx.backupDir, checkpointId), "database"), scratchName);
+    const mapping = await loadMappingOrDefault(ctx.mappingFile);
+    const tables = await withPgClients([ctx.source.databaseUrl, scratch.url], async ([source, restored]) => {
+      const resolved = await resolveTableMappings(source!, restored!, mapping);
+      const results: DrillTableResult[] = [];
+      for (const recorded of checkpoint.tables) {
+        const expected = { rows: recorded.targetRowCount?.toString() ?? null, checksum: recorded.targetChecksum };
+        const m = resolved.tables.find((t) => `${t.target.schema}.${t.target.table}` === recorded.targetTable);
+        if (!m) {
+          // Recorded as absent from the target at checkpoint time: it must be absent after restore too.
+          results.push({ table: recorded.targetTable, expected, actual: { rows: null, checksum: null }, ok: recorded.targetRowCount === null });
+          continue;
+        }
+        const side = targetSide(m);
+        const sum = await computeTableChecksum(restored!, side.table, side.columns, side.key);
+        const actual = { rows: String(sum.rowCount), checksum: sum.checksum };
+        results.push({ table: recorded.targetTable, expected, actual, ok: actual.rows === expected.rows && actual.checksum === expected.checksum });
+      }
+      return results;
+    });
+    const bad = tables.filter((t) => !t.ok);
+    report = {
+      checkpointId,
+      ok: bad.length === 0,
+      scratchDatabase: scratchName,
+      tables,
+      message:
+        bad.length === 0
+          ? `Restored into a scratch database; all ${tables.length} tables match the checkpoint's counts and checksums.`
+          : `Restored backup differs from the checkpoint in ${bad.length} table(s): ${bad.map((t) => t.table).join(", ")}.`,
+      durationMs: Date.now() - started,
+    };
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    report = { checkpointId, ok: false, scratchDatabase: scratchName, tables: [], message: `Restore drill failed: ${reason}`, durationMs: Date.now() - started };
+  } finally {
+    await withMaintenanceClient(ctx.target.databaseUrl, (c) => dropDatabase(c, scratchName)).catch(() => {});
+  }
+  await ctx.db.$transaction(async (tx) => {
+    await tx.checkpoint.update({
+      where: { id: checkpointId },
+      data: { drillStatus: report.ok ? "passed" : "failed", drilledAt: new Date(), drillDetail: report.message },
+    });
+    await appendAuditEvent(tx, {
+      actor: actor.name,
+      actorRole: actor.role,
+      origin: actor.origin,
+      action: "checkpoint.drill",
+      targetType: "checkpoint",
+      targetId: checkpointId,
+      checkpointId,
+      after: { ok: report.ok, message: report.message, tables: report.tables.length },
+      result: report.ok ? "success" : "failure",
+    });
+  });
+  return report;
+}

@@ -1,0 +1,260 @@
+/**
+ * Pure SQL builders for a canonical text form of table rows, so that the same data compares equal on
+ * source and target even when column types print differently (int4 vs int8, numeric(12,2) vs numeric,
+ * timestamptz under different session time zones, json vs jsonb…). No I/O here.
+ */
+import type { QueryResult, QueryResultRow } from "pg";
+
+/** Anything that runs a parameterised query: pg.Client, pg.Pool, pg.PoolClient. */
+export interface SqlClient {
+  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
+}
+
+export interface QualifiedTable {
+  schema: string;
+  table: string;
+}
+
+/** A column as the SQL builders need it: its name and its (base) type as `regtype` text, e.g. `bigint`, `text[]`. */
+export interface TypedColumn {
+  name: string;
+  type: string;
+}
+
+/** Key values as text, one per key column, in key order (what `col::text` prints). */
+export type KeyTuple = readonly string[];
+
+/** A half-open key range: `from` inclusive, `to` exclusive; a missing end is open. */
+export interface KeyRange {
+  from?: KeyTuple;
+  to?: KeyTuple;
+}
+
+/** The marker for SQL NULL. Backslashes inside values are doubled, so no value can print as this. */
+export const NULL_MARKER = "\\N";
+export const FIELD_SEPARATOR = "|";
+/** 2^63: added once per row so the per-row signed 64-bit hashes become non-negative. */
+const SIGN_SHIFT = "9223372036854775808";
+/** UTC, microsecond precision: equal instants print equally whatever the session's TimeZone/DateStyle. */
+const TS_FORMAT = `'YYYY-MM-DD"T"HH24:MI:SS.US'`;
+const TSTZ_FORMAT = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
+const TABLE_ALIAS = "t";
+
+/** Quotes an identifier the way PostgreSQL's quote_ident does for any name: always double-quoted. */
+export function quoteIdent(name: string): string {
+  if (name.includes("\u0000")) throw new Error("identifier contains a NUL character");
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function quoteTable(t: QualifiedTable): string {
+  return `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
+}
+
+/** A string literal safe whatever standard_conforming_strings is (E'' syntax). */
+export function quoteLiteral(value: string): string {
+  return `E'${value.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
+}
+
+function columnRef(name: string): string {
+  return `${TABLE_ALIAS}.${quoteIdent(name)}`;
+}
+
+/** Escapes backslash and the separator inside a text expression, making the joined form injective. */
+function escapeText(expr: string, separator: string): string {
+  return `replace(replace(${expr}, E'\\\\', E'\\\\\\\\'), ${quoteLiteral(separator)}, ${quoteLiteral("\\" + separator)})`;
+}
+
+/**
+ * Canonical text of one value of the given type (NULL stays NULL). `type` is the column's base type
+ * as `regtype` prints it. Arrays are canonicalised element by element, with their dimensions.
+ */
+export function canonicalValueExpr(expr: string, type: string): string {
+  if (type.endsWith("[]")) {
+    const element = type.slice(0, -2);
+    const item = `coalesce(${escapeText(canonicalValueExpr("__u.__e", element), ",")}, ${quoteLiteral(NULL_MARKER)})`;
+    const items = `(SELECT string_agg(${item}, ',' ORDER BY __u.__o) FROM unnest(${expr}) WITH ORDINALITY AS __u(__e, __o))`;
+    return `CASE WHEN ${expr} IS NULL THEN NULL ELSE coalesce(array_dims(${expr}), '') || '{' || coalesce(${items}, '') || '}' END`;
+  }
+  switch (type) {
+    case "smallint":
+    case "integer":
+    case "bigint":
+    case "oid":
+      return `(${expr})::text`;
+    case "numeric":
+      return `trim_scale(${expr})::text`;
+    case "money":
+      return `trim_scale((${expr})::numeric)::text`;
+    case "real":
+    case "double precision":
+      return `(${expr})::float8::text`;
+    case "boolean":
+      return `CASE WHEN ${expr} THEN 't' WHEN NOT ${expr} THEN 'f' END`;
+    case "bytea":
+      return `encode(${expr}, 'hex')`;
+    case "json":
+    case "jsonb":
+      return `(${expr})::jsonb::text`;
+    case "timestamp with time zone":
+      return `CASE WHEN isfinite(${expr}) THEN to_char((${expr}) AT TIME ZONE 'UTC', ${TSTZ_FORMAT}) ELSE (${expr})::text END`;
+    case "timestamp without time zone":
+      return `CASE WHEN isfinite(${expr}) THEN to_char(${expr}, ${TS_FORMAT}) ELSE (${expr})::text END`;
+    case "date":
+      return `CASE WHEN isfinite(${expr}) THEN to_char(${expr}, 'YYYY-MM-DD') ELSE (${expr})::text END`;
+    case "uuid":
+      return `lower((${expr})::text)`;
+    default:
+      // text, varchar, enums, inet, interval…: their text output is canonical enough.
+      return `(${expr})::text`;
+  }
+}
+
+/** Canonical text of one column of the scanned table (aliased `t`). */
+export function canonicalColumnExpr(column: TypedColumn): string {
+  return canonicalValueExpr(columnRef(column.name), column.type);
+}
+
+/** Canonical text of a whole row over `columns`, in that order: escaped fields, NULL as `\N`, joined by `|`. */
+export function canonicalRowExpr(columns: readonly TypedColumn[]): string {
+  if (columns.length === 0) return "''";
+  return columns
+    .map((c) => `coalesce(${escapeText(canonicalColumnExpr(c), FIELD_SEPARATOR)}, ${quoteLiteral(NULL_MARKER)})`)
+    .join(` || ${quoteLiteral(FIELD_SEPARATOR)} || `);
+}
+
+/** Signed 64-bit hash of a row: the first 16 hex digits of md5 of its canonical text. */
+export function rowHashExpr(columns: readonly TypedColumn[]): string {
+  return `('x' || substr(md5(${canonicalRowExpr(columns)}), 1, 16))::bit(64)::bigint`;
+}
+
+/**
+ * Row count and order-independent checksum in one scan: the exact (numeric) sum of per-row hashes,
+ * shifted by 2^63 per row so it is non-negative. Returns columns `n` and `s` as text.
+ */
+export function checksumAggregates(columns: readonly TypedColumn[]): string {
+  return `count(*)::text AS n, (coalesce(sum(${rowHashExpr(columns)}), 0) + count(*) * ${SIGN_SHIFT}::numeric)::text AS s`;
+}
+
+/** Formats the numeric sum from `checksumAggregates` as 32 hex digits (exact; sums stay below 2^128). */
+export function formatChecksum(sum: string): string {
+  return BigInt(sum).toString(16).padStart(32, "0");
+}
+
+/** Key column reference for comparisons and ordering: byte order for collatable types on both sides. */
+function keyRef(column: TypedColumn): string {
+  return isCollatable(column.type) ? `${columnRef(column.name)} COLLATE "C"` : columnRef(column.name);
+}
+
+function isCollatable(type: string): boolean {
+  return ["text", "character varying", "character", "name", "citext"].includes(type.replace(/\[\]$/, ""));
+}
+
+/** `ORDER BY` list for a key, consistent with `keyRangePredicate`. */
+export function keyOrderBy(key: readonly TypedColumn[]): string {
+  return key.map(keyRef).join(", ");
+}
+
+/**
+ * WHERE condition for a key range, with the bounds appended to `params` (so several ranges can share one
+ * statement). Composite keys use row comparison, which matches lexicographic key order.
+ */
+export function keyRangePredicate(key: readonly TypedColumn[], range: KeyRange | undefined, params: unknown[]): string {
+  const parts: string[] = [];
+  const tuple = (values: KeyTuple) => {
+    if (values.length !== key.length) throw new Error(`key bound has ${values.length} values, key has ${key.length} columns`);
+    const refs = values.map((v, i) => {
+      params.push(v);
+      return `$${params.length}::${key[i]!.type}`;
+    });
+    return refs.length === 1 ? refs[0]! : `(${refs.join(", ")})`;
+  };
+  const lhs = key.length === 1 ? keyRef(key[0]!) : `(${key.map(keyRef).join(", ")})`;
+  if (range?.from) parts.push(`${lhs} >= ${tuple(range.from)}`);
+  if (range?.to) parts.push(`${lhs} < ${tuple(range.to)}`);
+  return parts.length === 0 ? "true" : parts.join(" AND ");
+}
+
+/** One statement: count and checksum of a table (optionally of a key range). */
+export function buildChecksumQuery(
+  table: QualifiedTable,
+  columns: readonly TypedColumn[],
+  key: readonly TypedColumn[],
+  range?: KeyRange,
+): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const where = keyRangePredicate(key, range, values);
+  return { text: `SELECT ${checksumAggregates(columns)} FROM ${quoteTable(table)} AS ${TABLE_ALIAS} WHERE ${where}`, values };
+}
+
+/** Raw text of the key (for range bounds) as columns `b0..bn`. */
+export function keyBoundColumns(key: readonly TypedColumn[]): string {
+  return key.map((k, i) => `${columnRef(k.name)}::text AS b${i}`).join(", ");
+}
+
+export { TABLE_ALIAS };
+
+/** One side of a comparison: a table, the columns compared, and its key (a subset of the columns). */
+export interface TableSide {
+  table: QualifiedTable;
+  columns: readonly TypedColumn[];
+  key: readonly TypedColumn[];
+}
+
+export interface Statement {
+  text: string;
+  values: unknown[];
+}
+
+/** Per-range count and checksum, all ranges in one statement: rows `(seg, n, s)`. */
+export function buildRangeChecksumsQuery(side: TableSide, ranges: readonly KeyRange[]): Statement {
+  const values: unknown[] = [];
+  const from = `${quoteTable(side.table)} AS ${TABLE_ALIAS}`;
+  const branches = ranges.map(
+    (r, i) => `SELECT ${i} AS seg, ${checksumAggregates(side.columns)} FROM ${from} WHERE ${keyRangePredicate(side.key, r, values)}`,
+  );
+  return { text: branches.join("\nUNION ALL\n"), values };
+}
+
+/**
+ * Split-point candidates: in each range, the key of every `step`-th row (never the first), as raw text
+ * columns `b0..bn`, rows `(seg, b0..)`. One ordered scan per range, done by PostgreSQL.
+ */
+export function buildSplitCandidatesQuery(side: TableSide, ranges: ReadonlyArray<{ range: KeyRange; step: number }>): Statement {
+  const values: unknown[] = [];
+  const cols = side.key.map((_, i) => `b${i}`).join(", ");
+  const branches = ranges.map(({ range, step }, i) => {
+    const where = keyRangePredicate(side.key, range, values);
+    const inner = `SELECT ${keyBoundColumns(side.key)}, row_number() OVER (ORDER BY ${keyOrderBy(side.key)}) AS rn
+      FROM ${quoteTable(side.table)} AS ${TABLE_ALIAS} WHERE ${where}`;
+    return `SELECT ${i} AS seg, ${cols} FROM (${inner}) AS x WHERE rn > 1 AND (rn - 1) % ${Math.max(1, Math.floor(step))} = 0`;
+  });
+  return { text: branches.join("\nUNION ALL\n"), values };
+}
+
+/** Sorts and de-duplicates split candidates per segment in the key's own order (rows `(seg, b0..)`). */
+export function buildSortCandidatesQuery(key: readonly TypedColumn[], candidates: ReadonlyArray<{ seg: number; key: KeyTuple }>): Statement {
+  const values: unknown[] = [candidates.map((c) => c.seg)];
+  key.forEach((_, i) => values.push(candidates.map((c) => c.key[i])));
+  const arrays = key.map((_, i) => `$${i + 2}::text[]`).join(", ");
+  const typed = key.map((k, i) => `v.b${i}::${k.type} AS k${i}`).join(", ");
+  const order = key.map((k, i) => (isCollatable(k.type) ? `k${i} COLLATE "C"` : `k${i}`)).join(", ");
+  const out = key.map((_, i) => `k${i}::text AS b${i}`).join(", ");
+  const names = key.map((_, i) => `b${i}`).join(", ");
+  return {
+    text: `SELECT seg, ${out} FROM (SELECT DISTINCT v.seg, ${typed} FROM unnest($1::int[], ${arrays}) AS v(seg, ${names})) AS x ORDER BY seg, ${order}`,
+    values,
+  };
+}
+
+/** The canonical values of each range's rows, in key order: rows `(seg, rn, c0..cn)`. */
+export function buildRangeRowsQuery(side: TableSide, ranges: ReadonlyArray<{ range: KeyRange; limit?: number }>): Statement {
+  const values: unknown[] = [];
+  const cols = side.columns.map((c, i) => `${canonicalColumnExpr(c)} AS c${i}`).join(", ");
+  const branches = ranges.map(({ range, limit }, i) => {
+    const where = keyRangePredicate(side.key, range, values);
+    const lim = limit === undefined ? "" : ` LIMIT ${Math.max(0, Math.floor(limit))}`;
+    return `(SELECT ${i} AS seg, row_number() OVER (ORDER BY ${keyOrderBy(side.key)}) AS rn, ${cols}
+      FROM ${quoteTable(side.table)} AS ${TABLE_ALIAS} WHERE ${where} ORDER BY ${keyOrderBy(side.key)}${lim})`;
+  });
+  return { text: `SELECT * FROM (${branches.join("\nUNION ALL\n")}) AS u ORDER BY seg, rn`, values };
+}

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import net from "node:net";
+import { createScratchDatabase, withDatabase } from "../../test/pg";
+import { redactSecrets, validateConnectivity } from "./validate-connectivity";
+
+let sourceUrl: string;
+let targetUrl: string;
+let silent: net.Server;
+let silentPort: number;
+
+beforeAll(async () => {
+  sourceUrl = await createScratchDatabase("consrc");
+  targetUrl = await createScratchDatabase("contgt");
+  // Accepts TCP connections and never answers: a hung database.
+  silent = net.createServer(() => {});
+  await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+  silentPort = (silent.address() as net.AddressInfo).port;
+});
+afterAll(async () => {
+  await new Promise((r) => silent.close(r));
+});
+
+const buckets = { listSourceBuckets: async () => [{ id: "avatars", name: "avatars" }, { id: "docs", name: "docs" }] };
+
+describe("validateConnectivity", () => {
+  it("passes when both databases answer and storage lists its buckets", async () => {
+    const r = await validateConnectivity({ sourceUrl, targetUrl, storage: buckets });
+    expect(r).toMatchObject({ validator: "connectivity", status: "passed", critical: false });
+    expect(r.checks.map((c) => [c.name, c.status])).toEqual([
+      ["source database reachable", "passed"],
+      ["target database reachable", "passed"],
+      ["source storage reachable", "passed"],
+    ]);
+    expect(r.checks[2]!.details).toEqual({ buckets: 2 });
+    expect(r.checks[0]!.details).toMatchObject({ serverVersion: expect.stringMatching(/^\d+/), userTables: 0 });
+  });
+
+  it("fails an unreachable database without leaking its password, and times out a silent one", async () => {
+    const refused = `postgres://migrator:s3cret-Pa55@127.0.0.1:1/app`;
+    const hung = `postgres://migrator:an0ther-Pa55@127.0.0.1:${silentPort}/app`;
+    const started = Date.now();
+    const r = await validateConnectivity({ sourceUrl: refused, targetUrl: hung, timeoutMs: 500 });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(r.status).toBe("failed");
+    expect(r.checks.map((c) => c.status)).toEqual(["failed", "failed", "skipped"]);
+    const text = JSON.stringify(r);
+    expect(text).not.toContain("s3cret-Pa55");
+    expect(text).not.toContain("an0ther-Pa55");
+    expect(r.checks[0]!.message).toContain("127.0.0.1:1/app");
+  });
+
+  it("fails a database that does not exist on a reachable server", async () => {
+    const r = await validateConnectivity({ sourceUrl, targetUrl: withDatabase(targetUrl, "no_such_db"), storage: buckets });
+    expect(r.checks.map((c) => c.status)).toEqual(["passed", "failed", "passed"]);
+    expect(r.checks[1]!.message).toContain('database "no_such_db" does not exist');
+  });
+
+  it("fails a storage listing error with the service key redacted", async () => {
+    const key = "eyJhbGciOiJIUzI1NiJ9.service-role.signature";
+    const storage = {
+      listSourceBuckets: async () => {
+        throw new Error(`401 from https://x.supabase.co with apikey=${key}`);
+      },
+    };
+    const r = await validateConnectivity({ sourceUrl, targetUrl, storage, secrets: [key] });
+    expect(r.checks[2]).toMatchObject({ status: "failed" });
+    expect(r.checks[2]!.message).toContain("apikey=[redacted]");
+    expect(JSON.stringify(r)).not.toContain(key);
+  });
+});
+
+describe("redactSecrets", () => {
+  it("removes passwords from any credentialed URL", () => {
+    expect(redactSecrets("connect postgres://u:p%40ss@db:5432/x failed")).toBe("connect postgres://u:[redacted]@db:5432/x failed");
+    expect(redactSecrets("at https://:tok@host/path")).toBe("at https://:[redacted]@host/path");
+    expect(redactSecrets("no url here")).toBe("no url here");
+  });
+});

@@ -1,0 +1,259 @@
+/**
+ * Files validator: every Supabase Storage object (listed and hashed through the storage adapter) against
+ * `<storageDir>/<bucket>/<name>` on the target: count, bytes, sha256 of every object (bounded
+ * concurrency, streamed), extra files; and no target column still pointing at the source's Storage URLs.
+ */
+import { lstat, readdir } from "node:fs/promises";
+import path from "node:path";
+import { sha256File } from "../store/hashing";
+import { quoteIdent, type SqlClient } from "./canonical-sql";
+import { summariseChecks, type ValidationCheck, type ValidatorReport } from "./report";
+
+/** What this validator needs of lib/sources/supabase-storage.ts (structurally; the real adapter fits). */
+export interface FilesSourceStorage {
+  listSourceBuckets(): Promise<ReadonlyArray<{ id?: string; name: string }>>;
+  listSourceObjects(bucket: string): AsyncIterable<{ bucket: string; name: string; size: number | null }>;
+  hashSourceObject(bucket: string, name: string): Promise<{ sha256: string; size: number }>;
+}
+
+export interface ValidateFilesOptions {
+  storage: FilesSourceStorage;
+  storageDir: string;
+  /** When given, text/json columns of the target are scanned for leftover Storage URLs. */
+  targetClient?: SqlClient;
+  /** SUPABASE_URL: values containing its host also count as leftover references. */
+  sourceUrl?: string;
+  urlColumns?: "auto" | UrlColumn[];
+  /** Objects hashed at once (each is one download and one file read). Default 4. */
+  concurrency?: number;
+  sampleLimit?: number;
+}
+
+type Sample = Record<string, unknown>;
+class Tally {
+  count = 0;
+  samples: Sample[] = [];
+  constructor(private readonly limit: number) {}
+  add(sample: Sample) {
+    this.count++;
+    if (this.samples.length < this.limit) this.samples.push(sample);
+  }
+}
+
+/** Runs at most `limit` tasks at once; `run` waits for a free slot, so a streamed listing is never read ahead. */
+function createLimiter(limit: number) {
+  const running = new Set<Promise<void>>();
+  return {
+    async run(task: () => Promise<void>) {
+      while (running.size >= limit) await Promise.race(running);
+      const p: Promise<void> = task().finally(() => running.delete(p));
+      running.add(p);
+    },
+    async drain() {
+      await Promise.all(running);
+    },
+  };
+}
+
+/** `<root>/<bucket>/<name>`, or null when the name would escape the bucket's folder. */
+function targetPath(root: string, bucket: string, name: string): string | null {
+  const bucketDir = path.resolve(root, bucket);
+  const file = path.resolve(bucketDir, name);
+  return path.dirname(bucketDir) === path.resolve(root) && file.startsWith(bucketDir + path.sep) ? file : null;
+}
+
+/** Every regular file under `dir`, as a path relative to it with `/` separators. */
+async function* walkFiles(dir: string, prefix = ""): AsyncGenerator<{ rel: string; size: number }> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw e;
+  }
+  for (const entry of entries) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) yield* walkFiles(full, rel);
+    else if (entry.isFile()) yield { rel, size: (await lstat(full)).size };
+  }
+}
+
+export async function validateFiles(options: ValidateFilesOptions): Promise<ValidatorReport> {
+  const started = Date.now();
+  const limit = options.sampleLimit ?? 100;
+  const checks: ValidationCheck[] = [];
+  const t = {
+    missing: new Tally(limit),
+    extra: new Tally(limit),
+    size: new Tally(limit),
+    hash: new Tally(limit),
+    unreadable: new Tally(limit),
+  };
+  const totals = { sourceCount: 0, sourceBytes: 0, targetCount: 0, targetBytes: 0, hashed: 0 };
+  const root = path.resolve(options.storageDir);
+  const limiter = createLimiter(Math.max(1, options.concurrency ?? 4));
+
+  const checkObject = async (bucket: string, name: string) => {
+    const file = targetPath(root, bucket, name);
+    if (file === null) {
+      t.unreadable.add({ bucket, name, reason: "object name escapes the bucket folder" });
+      return;
+    }
+    try {
+      const st = await lstat(file).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === "ENOENT" || e.code === "ENOTDIR") return null;
+        throw e;
+      });
+      if (!st || !st.isFile()) {
+        t.missing.add({ bucket, name });
+        return;
+      }
+      const [src, tgt] = await Promise.all([options.storage.hashSourceObject(bucket, name), sha256File(file)]);
+      totals.hashed++;
+      if (src.size !== tgt.size) t.size.add({ bucket, name, source: src.size, target: tgt.size });
+      else if (src.sha256 !== tgt.sha256) t.hash.add({ bucket, name, source: src.sha256, target: tgt.sha256 });
+    } catch (e) {
+      t.unreadable.add({ bucket, name, reason: (e as Error).message });
+    }
+  };
+
+  try {
+    const buckets = await options.storage.listSourceBuckets();
+    const bucketDirs = new Set<string>();
+    for (const b of buckets) {
+      const bucket = b.id ?? b.name;
+      bucketDirs.add(bucket);
+      // Names of one bucket are kept to find extra files: memory grows with the largest bucket, not all.
+      const seen = new Set<string>();
+      for await (const obj of options.storage.listSourceObjects(bucket)) {
+        totals.sourceCount++;
+        totals.sourceBytes += obj.size ?? 0;
+        seen.add(obj.name);
+        await limiter.run(() => checkObject(obj.bucket, obj.name));
+      }
+      for await (const f of walkFiles(path.join(root, bucket))) {
+        totals.targetCount++;
+        totals.targetBytes += f.size;
+        if (!seen.has(f.rel)) t.extra.add({ bucket, name: f.rel, size: f.size });
+      }
+    }
+    await limiter.drain();
+    // Anything outside the source's bucket folders is extra too.
+    for await (const f of walkFiles(root)) {
+      if (bucketDirs.has(f.rel.split("/")[0]!)) continue;
+      totals.targetCount++;
+      totals.targetBytes += f.size;
+      t.extra.add({ bucket: null, name: f.rel, size: f.size });
+    }
+  } catch (e) {
+    await limiter.drain().catch(() => {});
+    checks.push({ name: "list source storage", status: "failed", message: `could not list the source's storage: ${(e as Error).message}` });
+  }
+
+  const tally = (name: string, x: Tally, ok: string, bad: string, status: "failed" | "warning", critical = false) =>
+    checks.push({
+      name,
+      status: x.count === 0 ? "passed" : status,
+      message: x.count === 0 ? ok : `${x.count} ${bad}`,
+      details: { count: x.count, samples: x.samples, critical: x.count > 0 && critical },
+    });
+  const cmp = (a: number, b: number) => (a === b ? "passed" : a > b ? "failed" : "warning");
+  checks.push({ name: "file count", status: cmp(totals.sourceCount, totals.targetCount), message: `${totals.sourceCount} source objects, ${totals.targetCount} target files`, details: { source: totals.sourceCount, target: totals.targetCount } });
+  checks.push({ name: "total bytes", status: cmp(totals.sourceBytes, totals.targetBytes), message: `${totals.sourceBytes} source bytes, ${totals.targetBytes} target bytes`, details: { source: totals.sourceBytes, target: totals.targetBytes } });
+  tally("every object present", t.missing, "every source object has a target file", "source object(s) missing in the target", "failed");
+  tally("sizes match", t.size, "every file has its object's size", "file(s) whose size differs (truncated or corrupted)", "failed", true);
+  tally("sha256 match", t.hash, `sha256 of all ${totals.hashed} present files matches`, "file(s) whose content differs (corrupted)", "failed", true);
+  tally("objects readable", t.unreadable, "every object could be read on both sides", "object(s) that could not be compared", "failed");
+  tally("no extra files", t.extra, "the target has no files the source lacks", "target file(s) not in the source", "warning");
+
+  if (options.targetClient) {
+    checks.push(...(await findStorageUrlReferences(options.targetClient, { sourceUrl: options.sourceUrl, columns: options.urlColumns ?? "auto", sampleLimit: 10 })));
+  } else {
+    checks.push({ name: "no source Storage URLs", status: "skipped", message: "no target database given" });
+  }
+  const critical = checks.some((c) => c.status === "failed" && c.details?.critical === true);
+  return { validator: "files", status: summariseChecks(checks), critical, checks, durationMs: Date.now() - started };
+}
+
+export interface UrlColumn {
+  schema: string;
+  table: string;
+  column: string;
+}
+
+/** ILIKE patterns of a value that still points at the source's Storage (path, and the project's host). */
+export function storageUrlPatterns(sourceUrl?: string): string[] {
+  const escape = (v: string) => v.replace(/[\\%_]/g, (c) => `\\${c}`);
+  const patterns = ["%/storage/v1/object/%"];
+  if (sourceUrl) {
+    try {
+      patterns.push(`%${escape(new URL(sourceUrl).host)}%`);
+    } catch {
+      // An unparsable URL adds no pattern; the path pattern still applies.
+    }
+  }
+  return patterns;
+}
+
+/** Text, varchar, char, json(b) columns (and arrays of them) of every table in the target's user schemas. */
+const TEXT_COLUMNS_SQL = `
+SELECT n.nspname AS schema, c.relname AS table, a.attname AS column
+  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_type ty ON ty.oid = a.atttypid LEFT JOIN pg_type el ON el.oid = ty.typelem AND ty.typcategory = 'A'
+ WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+   AND (coalesce(el.typcategory, ty.typcategory) = 'S' OR coalesce(el.typname, ty.typname) IN ('json', 'jsonb'))
+ ORDER BY 1, 2, a.attnum`;
+
+/**
+ * One check per column whose values still reference the source's Storage (table, column, count, sample
+ * keys), or one passing check. Each table is scanned once, inside PostgreSQL.
+ */
+export async function findStorageUrlReferences(
+  client: SqlClient,
+  options: { sourceUrl?: string; columns: "auto" | UrlColumn[]; sampleLimit?: number },
+): Promise<ValidationCheck[]> {
+  const name = "no source Storage URLs";
+  const patterns = storageUrlPatterns(options.sourceUrl);
+  const checks: ValidationCheck[] = [];
+  try {
+    const columns = options.columns === "auto" ? (await client.query<UrlColumn>(TEXT_COLUMNS_SQL)).rows : options.columns;
+    const byTable = new Map<string, UrlColumn[]>();
+    for (const c of columns) byTable.set(`${c.schema}.${c.table}`, [...(byTable.get(`${c.schema}.${c.table}`) ?? []), c]);
+    for (const [table, cols] of byTable) {
+      const from = `${quoteIdent(cols[0]!.schema)}.${quoteIdent(cols[0]!.table)}`;
+      const hit = (c: UrlColumn) => `${quoteIdent(c.column)}::text ILIKE ANY($1::text[])`;
+      const counts = await client.query<Record<string, string>>(
+        `SELECT ${cols.map((c, i) => `count(*) FILTER (WHERE ${hit(c)})::text AS c${i}`).join(", ")} FROM ${from}`,
+        [patterns],
+      );
+      const { rows: pk } = await client.query<{ name: string }>(
+        `SELECT a.attname AS name FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+          WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY k.ord`,
+        [from],
+      );
+      const keyCols = pk.length > 0 ? pk.map((k) => quoteIdent(k.name)) : ["ctid"];
+      for (const [i, c] of cols.entries()) {
+        const count = Number(counts.rows[0]![`c${i}`]);
+        if (count === 0) continue;
+        const sample = await client.query<Record<string, string>>(
+          `SELECT ${keyCols.map((k, j) => `${k}::text AS k${j}`).join(", ")} FROM ${from} WHERE ${hit(c)} ORDER BY ${keyCols.join(", ")} LIMIT ${options.sampleLimit ?? 10}`,
+          [patterns],
+        );
+        const keyNames = pk.length > 0 ? pk.map((k) => k.name) : ["ctid"];
+        checks.push({
+          name: `${name}: ${table}.${c.column}`,
+          status: "failed",
+          message: `${count} row(s) of ${table}.${c.column} still reference the source's Storage`,
+          details: { table, column: c.column, count, sampleKeys: sample.rows.map((r) => Object.fromEntries(keyNames.map((k, j) => [k, r[`k${j}`]]))) },
+        });
+      }
+    }
+    if (checks.length === 0) checks.push({ name, status: "passed", message: `no value in ${columns.length} text/json column(s) references the source's Storage`, details: { columns: columns.length } });
+  } catch (e) {
+    checks.push({ name, status: "failed", message: `could not scan the target for Storage URLs: ${(e as Error).message}` });
+  }
+  return checks;
+}
