@@ -1,0 +1,145 @@
+import { createHash } from "node:crypto";
+import { readFile, rm } from "node:fs/promises";
+import bcrypt from "bcryptjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createScratchDatabase } from "../../test/pg";
+import { query, tempDir } from "../steps/test-fixture";
+import { buildDemoSource, type DemoSourceSummary } from "./build-source";
+import { objectPath } from "./generate-files";
+
+const OPTS = { seed: 7, rows: 400, users: 30, files: 9 };
+
+async function checksum(url: string, table: string, order = "id"): Promise<string> {
+  const [row] = await query<{ c: string }>(url, `SELECT md5(string_agg(t::text, '' ORDER BY ${order})) AS c FROM ${table} t`);
+  return row!.c;
+}
+
+const TABLES = ["auth.users", "auth.identities", "storage.buckets", "storage.objects", "public.profiles",
+  "public.projects", "public.tasks", "public.comments", "public.attachments"];
+
+describe("buildDemoSource", () => {
+  let url: string;
+  let filesDir: string;
+  let summary: DemoSourceSummary;
+
+  beforeAll(async () => {
+    url = await createScratchDatabase("demo_src");
+    filesDir = await tempDir("demo-files");
+    summary = await buildDemoSource({ databaseUrl: url, filesDir, ...OPTS });
+  });
+
+  it("builds the same database and files from the same seed, and a different one from another seed", async () => {
+    const other = await createScratchDatabase("demo_src");
+    const otherFiles = await tempDir("demo-files");
+    await buildDemoSource({ databaseUrl: other, filesDir: otherFiles, ...OPTS });
+    for (const table of TABLES) expect(await checksum(other, table), table).toBe(await checksum(url, table));
+    const objects = await query<{ bucket_id: string; name: string }>(url, "SELECT bucket_id, name FROM storage.objects");
+    for (const o of objects) {
+      const a = await readFile(objectPath(filesDir, o.bucket_id, o.name));
+      const b = await readFile(objectPath(otherFiles, o.bucket_id, o.name));
+      expect(a.equals(b)).toBe(true);
+    }
+
+    const third = await createScratchDatabase("demo_src");
+    await buildDemoSource({ databaseUrl: third, filesDir: await tempDir("demo-files"), ...OPTS, seed: 8 });
+    expect(await checksum(third, "auth.users")).not.toBe(await checksum(url, "auth.users"));
+    expect(await checksum(third, "public.tasks")).not.toBe(await checksum(url, "public.tasks"));
+  });
+
+  it("reports counts that match the database", async () => {
+    const [c] = await query<Record<string, number>>(url, `SELECT
+      (SELECT count(*) FROM auth.users)::int AS users, (SELECT count(*) FROM public.profiles)::int AS profiles,
+      (SELECT count(*) FROM public.projects)::int AS projects, (SELECT count(*) FROM public.tasks)::int AS tasks,
+      (SELECT count(*) FROM public.comments)::int AS comments, (SELECT count(*) FROM public.attachments)::int AS attachments,
+      (SELECT count(*) FROM storage.objects)::int AS files,
+      (SELECT sum((metadata->>'size')::bigint) FROM storage.objects)::int AS bytes`);
+    expect(summary).toMatchObject({
+      rebuilt: true,
+      users: 30,
+      files: 9,
+      tables: { profiles: c!.profiles, projects: c!.projects, tasks: c!.tasks, comments: c!.comments, attachments: c!.attachments },
+      bytes: c!.bytes,
+    });
+    expect(c!.projects! + c!.tasks! + c!.comments!).toBe(400);
+    expect(summary.deletedUsers).toBeGreaterThan(0);
+    expect(summary.activeUsers + summary.deletedUsers).toBe(30);
+  });
+
+  it("has Supabase's own columns in auth and storage", async () => {
+    const cols = await query<{ t: string; c: string }>(url, `SELECT table_schema || '.' || table_name AS t, column_name AS c
+      FROM information_schema.columns WHERE table_schema IN ('auth', 'storage')`);
+    const has = (t: string) => cols.filter((r) => r.t === t).map((r) => r.c);
+    expect(has("auth.users")).toEqual(expect.arrayContaining(["instance_id", "id", "aud", "role", "email",
+      "encrypted_password", "email_confirmed_at", "invited_at", "confirmation_token", "recovery_token",
+      "last_sign_in_at", "raw_app_meta_data", "raw_user_meta_data", "is_super_admin", "created_at", "updated_at",
+      "phone", "banned_until", "deleted_at", "is_anonymous", "confirmed_at"]));
+    expect(has("auth.identities")).toEqual(expect.arrayContaining(["provider_id", "user_id", "identity_data",
+      "provider", "last_sign_in_at", "created_at", "updated_at", "id", "email"]));
+    expect(has("storage.buckets")).toEqual(expect.arrayContaining(["id", "name", "owner", "public",
+      "file_size_limit", "allowed_mime_types", "created_at", "updated_at"]));
+    expect(has("storage.objects")).toEqual(expect.arrayContaining(["id", "bucket_id", "name", "owner", "created_at",
+      "updated_at", "last_accessed_at", "metadata", "path_tokens", "version"]));
+  });
+
+  it("stores real bcrypt hashes of each user's demo password, and roles and providers like Supabase", async () => {
+    const users = await query<{ email: string; encrypted_password: string; app: { provider: string; providers: string[]; role: string }; idp: string[] }>(
+      url, `SELECT email, encrypted_password, raw_app_meta_data AS app,
+        (SELECT array_agg(provider ORDER BY provider) FROM auth.identities i WHERE i.user_id = u.id) AS idp
+       FROM auth.users u`);
+    for (const u of users) {
+      const n = Number(/(\d+)@example\.com$/.exec(u.email)![1]);
+      expect(bcrypt.compareSync(`demo-password-${n}`, u.encrypted_password), u.email).toBe(true);
+      expect(bcrypt.compareSync(`demo-password-${n + 1}`, u.encrypted_password)).toBe(false);
+      expect(u.app.provider).toBe("email");
+      expect(["admin", "editor", "member"]).toContain(u.app.role);
+      expect(u.app.providers).toEqual(u.idp);
+    }
+    const providers = new Set(users.flatMap((u) => u.idp));
+    expect(providers).toEqual(new Set(["email", "github", "google"]));
+  });
+
+  it("keeps app rows off soft-deleted users and points avatars at Supabase Storage", async () => {
+    const [orphans] = await query<{ n: number }>(url, `SELECT count(*)::int AS n FROM auth.users u WHERE u.deleted_at IS NOT NULL
+      AND (EXISTS (SELECT 1 FROM public.profiles p WHERE p.id = u.id) OR EXISTS (SELECT 1 FROM public.projects p WHERE p.owner_id = u.id)
+        OR EXISTS (SELECT 1 FROM public.tasks t WHERE t.assignee_id = u.id) OR EXISTS (SELECT 1 FROM public.comments c WHERE c.author_id = u.id))`);
+    expect(orphans!.n).toBe(0);
+    const avatars = await query<{ avatar_url: string; name: string }>(url, `SELECT p.avatar_url, o.name FROM public.profiles p
+      JOIN storage.objects o ON o.bucket_id = 'avatars' AND o.owner = p.id`);
+    expect(avatars.length).toBeGreaterThan(0);
+    for (const a of avatars) {
+      expect(a.avatar_url).toBe(`https://demo-project.supabase.co/storage/v1/object/public/avatars/${a.name}`);
+    }
+  });
+
+  it("writes every object's bytes, matching its size, eTag and path_tokens", async () => {
+    const objects = await query<{ bucket_id: string; name: string; metadata: { size: number; eTag: string; contentLength: number; mimetype: string }; path_tokens: string[] }>(
+      url, "SELECT bucket_id, name, metadata, path_tokens FROM storage.objects");
+    expect(objects).toHaveLength(9);
+    for (const o of objects) {
+      const bytes = await readFile(objectPath(filesDir, o.bucket_id, o.name));
+      expect(bytes.length).toBe(o.metadata.size);
+      expect(o.metadata.contentLength).toBe(o.metadata.size);
+      expect(o.metadata.eTag).toBe(`"${createHash("md5").update(bytes).digest("hex")}"`);
+      expect(o.path_tokens).toEqual(o.name.split("/"));
+    }
+    expect(Math.min(...objects.map((o) => o.metadata.size))).toBeLessThan(10);
+  });
+
+  it("does nothing when built again with the same options, rewrites missing files, rebuilds on new options", async () => {
+    const before = await checksum(url, "public.comments");
+    const [{ xmin: xminBefore }] = (await query<{ xmin: string }>(url, "SELECT xmin::text FROM public._demo_info")) as [{ xmin: string }];
+    await rm(filesDir, { recursive: true, force: true });
+    const again = await buildDemoSource({ databaseUrl: url, filesDir, ...OPTS });
+    expect(again).toEqual({ ...summary, rebuilt: false });
+    const [{ xmin: xminAfter }] = (await query<{ xmin: string }>(url, "SELECT xmin::text FROM public._demo_info")) as [{ xmin: string }];
+    expect(xminAfter).toBe(xminBefore);
+    const [o] = await query<{ bucket_id: string; name: string; size: number }>(url,
+      "SELECT bucket_id, name, (metadata->>'size')::int AS size FROM storage.objects LIMIT 1");
+    expect((await readFile(objectPath(filesDir, o!.bucket_id, o!.name))).length).toBe(o!.size);
+
+    const bigger = await buildDemoSource({ databaseUrl: url, filesDir, ...OPTS, rows: 500 });
+    expect(bigger.rebuilt).toBe(true);
+    expect(bigger.tables.projects + bigger.tables.tasks + bigger.tables.comments).toBe(500);
+    expect(await checksum(url, "public.comments")).not.toBe(before);
+  });
+});
