@@ -62,6 +62,8 @@ interface Segment {
   path: number[];
   sourceCount: number;
   targetCount: number;
+  /** No split point was found (rows changed meanwhile): compare it row by row rather than loop. */
+  unsplittable?: boolean;
 }
 
 type Row = Record<string, unknown>;
@@ -125,7 +127,7 @@ export async function diffTable(
   let pending: Segment[] = [{ range: {}, path: [], sourceCount: s.rowCount, targetCount: t.rowCount }];
   while (pending.length > 0) {
     // Small ranges, and ranges empty on one side, are compared row by row; the rest are split.
-    const isLeaf = (g: Segment) => Math.max(g.sourceCount, g.targetCount) <= threshold || g.sourceCount === 0 || g.targetCount === 0;
+    const isLeaf = (g: Segment) => g.unsplittable === true || Math.max(g.sourceCount, g.targetCount) <= threshold || g.sourceCount === 0 || g.targetCount === 0;
     const toSplit = pending.filter((g) => !isLeaf(g));
     if (await compareLeaves(pending.filter(isLeaf))) {
       result.truncated = true;
@@ -165,13 +167,14 @@ export async function diffTable(
     }
     const ranges: KeyRange[] = [];
     const paths: number[][] = [];
+    const segmentOf: number[] = [];
     segments.forEach((g, i) => {
       const cuts = bounds.get(i) ?? [];
-      // A range that cannot be split (should not happen above the threshold) is kept whole.
       const edges = [g.range.from, ...cuts, g.range.to];
       for (let j = 0; j + 1 < edges.length; j++) {
         ranges.push({ from: edges[j], to: edges[j + 1] });
         paths.push([...g.path, j]);
+        segmentOf.push(i);
       }
     });
     const sums = await both(ranges, buildRangeChecksumsQuery);
@@ -182,7 +185,8 @@ export async function diffTable(
         const tr = tRows.find((r) => Number(r.seg) === Number(sr.seg))!;
         if (sr.n === tr.n && sr.s === tr.s) continue;
         const at = b * BATCH + Number(sr.seg);
-        next.push({ range: ranges[at]!, path: paths[at]!, sourceCount: Number(sr.n), targetCount: Number(tr.n) });
+        const whole = (bounds.get(segmentOf[at]!)?.length ?? 0) === 0;
+        next.push({ range: ranges[at]!, path: paths[at]!, sourceCount: Number(sr.n), targetCount: Number(tr.n), unsplittable: whole });
       }
     });
     return next;
