@@ -12,7 +12,7 @@ beforeAll(async () => {
   sourceUrl = await createScratchDatabase("consrc");
   targetUrl = await createScratchDatabase("contgt");
   // Accepts TCP connections and never answers: a hung database.
-  silent = net.createServer(() => {});
+  silent = net.createServer((socket) => socket.resume());
   await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
   silentPort = (silent.address() as net.AddressInfo).port;
 });

@@ -3,7 +3,7 @@ import pg from "pg";
 import { createScratchDatabase } from "../../test/pg";
 import { compareColumnTypes } from "./column-type-compat";
 import { resolveTableMappings, type MappingFile } from "./mapping";
-import { validateSchema } from "./validate-schema";
+import { normaliseExpression, validateSchema } from "./validate-schema";
 
 let source: pg.Client;
 let target: pg.Client;
@@ -150,5 +150,13 @@ describe("compareColumnTypes", () => {
   it("compares enums by labels elsewhere and warns when an enum became text", () => {
     expect(compareColumnTypes({ type: "status", kind: "e" }, { type: "state", kind: "e" }).level).toBe("same");
     expect(compareColumnTypes({ type: "status", kind: "e" }, b("text")).level).toBe("warning");
+  });
+});
+
+describe("normaliseExpression", () => {
+  it("drops casts and translates renamed columns only as whole identifiers", () => {
+    expect(normaliseExpression("(status <> 'done'::task_status)")).toBe("(status <> 'done')");
+    expect(normaliseExpression("lower((owner)::text)", [{ source: "owner", target: "owner_id" }])).toBe("lower((owner_id))");
+    expect(normaliseExpression("owner_name = ''::character varying", [{ source: "owner", target: "owner_id" }])).toBe("owner_name = ''");
   });
 });

@@ -89,6 +89,9 @@ export async function validateSchema(
   for (const t of mappings.missingInTarget) {
     checks.push({ name: `table ${key(t)}`, status: "failed", message: `table ${key(t)} is missing in the target`, details: { table: key(t), source: "present", target: "missing" } });
   }
+  for (const t of mappings.missingInSource) {
+    checks.push({ name: `table ${key(t)}`, status: "warning", message: `the mapping names source table ${key(t)}, which does not exist`, details: { table: key(t), source: "missing", target: null } });
+  }
   const usersTable = options.usersTable ?? { schema: "public", table: "users" };
   // The target's users table is where auth.users went: expected, not extra.
   for (const t of mappings.extraInTarget.filter((x) => key(x) !== key(usersTable))) {
