@@ -15,6 +15,9 @@ export interface DemoEnvironment {
   env: Record<string, string>;
   dataDir: string;
   filesDir: string;
+  storageDir: string;
+  configDir: string;
+  databases: { adminUrl?: string; metadataUrl: string; sourceUrl: string; targetUrl: string };
   stop(): Promise<void>;
 }
 
@@ -24,6 +27,10 @@ export interface DemoOptions {
   rows?: number;
   users?: number;
   files?: number;
+  /** A server where the demo may create its databases (default: DEMO_PG_ADMIN_URL, else embedded). */
+  adminUrl?: string;
+  /** Database names (default mc_metadata, demo_source, demo_target). */
+  databaseNames?: { metadata: string; source: string; target: string };
   /** Rebuild the target empty (phase initial) even when it exists. */
   resetTarget?: boolean;
   log?: (line: string) => void;
@@ -49,16 +56,19 @@ export async function startDemoEnvironment(options: DemoOptions): Promise<DemoEn
 
   try {
     let server: EmbeddedServer | undefined;
-    let adminUrl = process.env.DEMO_PG_ADMIN_URL;
-    if (!adminUrl && !process.env.DATABASE_URL) {
+    const names = options.databaseNames ?? { metadata: "mc_metadata", source: "demo_source", target: "demo_target" };
+    // Explicit options win over the environment, so tests never pick up a developer's DATABASE_URL.
+    const fromEnv: Partial<Record<string, string>> = options.adminUrl ? {} : process.env;
+    let adminUrl = options.adminUrl ?? process.env.DEMO_PG_ADMIN_URL;
+    if (!adminUrl && !fromEnv.DATABASE_URL) {
       log("Starting embedded PostgreSQL 15 …");
       server = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "pg") });
       stops.push(() => server!.stop());
       adminUrl = server.url("postgres");
     }
-    const metadataUrl = process.env.DATABASE_URL ?? (await ensureDatabase(adminUrl!, "mc_metadata"));
-    const sourceUrl = process.env.SUPABASE_DB_URL ?? (await ensureDatabase(adminUrl ?? metadataUrl, "demo_source"));
-    const targetUrl = process.env.TARGET_DATABASE_URL ?? (await ensureDatabase(adminUrl ?? metadataUrl, "demo_target"));
+    const metadataUrl = fromEnv.DATABASE_URL ?? (await ensureDatabase(adminUrl!, names.metadata));
+    const sourceUrl = fromEnv.SUPABASE_DB_URL ?? (await ensureDatabase(adminUrl ?? metadataUrl, names.source));
+    const targetUrl = fromEnv.TARGET_DATABASE_URL ?? (await ensureDatabase(adminUrl ?? metadataUrl, names.target));
 
     log("Migrating the metadata store …");
     await migrateDatabase(metadataUrl, { log });
@@ -100,9 +110,9 @@ export async function startDemoEnvironment(options: DemoOptions): Promise<DemoEn
       BACKUP_DIR: path.join(dataDir, "backups"),
       BACKUP_ENCRYPTION_KEY: encryptionKey,
       MAPPING_FILE: path.resolve(import.meta.dirname, "mapping.json"),
-      DATABASE_BACKUP_ENGINE: process.env.DATABASE_BACKUP_ENGINE ?? (await hasPgDump() ? "pg_dump" : "template"),
+      DATABASE_BACKUP_ENGINE: fromEnv.DATABASE_BACKUP_ENGINE ?? ((await hasPgDump()) ? "pg_dump" : "template"),
     };
-    return { env, dataDir, filesDir, stop: stopAll };
+    return { env, dataDir, filesDir, databases: { adminUrl, metadataUrl, sourceUrl, targetUrl }, storageDir, configDir, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;

@@ -198,7 +198,12 @@ async function failCheckpoint(
   for (const component of BACKUP_COMPONENTS) {
     await engines[component].discard?.(path.join(dir, component)).catch(() => {});
   }
-  await rm(dir, { recursive: true, force: true });
+  // The folder may not even be creatable (that can be why the backup failed); record the failure anyway.
+  const cleanup = await rm(dir, { recursive: true, force: true }).then(
+    () => "",
+    (e: NodeJS.ErrnoException) => (e.code === "ENOTDIR" || e.code === "ENOENT" ? "" : ` (its partial backup at ${dir} could not be removed: ${e.message})`),
+  );
+  reason += cleanup;
   await ctx.db.$transaction(async (tx) => {
     await tx.checkpointBackup.updateMany({
       where: { checkpointId, status: { in: ["pending", "running", "complete"] } },

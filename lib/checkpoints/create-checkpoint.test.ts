@@ -1,0 +1,197 @@
+import { describe, expect, it, beforeAll } from "vitest";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, open, readdir, stat, writeFile, appendFile } from "node:fs/promises";
+import path from "node:path";
+import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
+import { demoContextFor } from "../../demo/demo-context";
+import { runDemoStep } from "../../demo/steps";
+import { createCheckpoint, submitCreateCheckpoint } from "./create-checkpoint";
+import { verifyCheckpoint } from "./verify-checkpoint";
+import { drillCheckpoint } from "./drill-checkpoint";
+import { getActiveCheckpoint, getCheckpoint, listCheckpoints } from "./list-checkpoints";
+import { checkpointDir } from "./backup-paths";
+import { acquireTargetLock } from "../locks/target-lock";
+import { verifyAuditChain } from "../audit/verify-audit-chain";
+import type { Actor } from "../domain/actor";
+
+const actor: Actor = { name: "test-engineer", role: "operator", origin: "test" };
+let t: TestDemo;
+
+async function countBlobs(backupDir: string): Promise<number> {
+  const root = path.join(backupDir, "blobs");
+  if (!existsSync(root)) return 0;
+  let n = 0;
+  for (const prefix of await readdir(root)) {
+    if (prefix.startsWith(".")) continue;
+    n += (await readdir(path.join(root, prefix))).length;
+  }
+  return n;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) out.push(path.join(entry.parentPath, entry.name));
+  }
+  return out.sort();
+}
+
+beforeAll(async () => {
+  t = await startTestDemo();
+  const ctx = demoContextFor(t.demo);
+  // Bring the target to a state with data and files worth backing up.
+  for (const step of ["extract_schema", "migrate_data", "migrate_users", "migrate_files"]) await runDemoStep(step, ctx);
+});
+
+describe("createCheckpoint", () => {
+  it("backs up database, storage and config with manifests, and a restore drill reproduces the target's counts and checksums", async () => {
+    const progress: string[] = [];
+    const { checkpoint, job } = await createCheckpoint(t.ctx, { name: "first", phase: "initial", description: "baseline" }, actor, (p) => {
+      if (p.step) progress.push(p.step);
+    });
+    expect(job.status).toBe("completed");
+    expect(checkpoint.status).toBe("created");
+    expect(checkpoint.completedAt).not.toBeNull();
+    expect(checkpoint.backups.map((b) => [b.component, b.status]).sort()).toEqual([
+      ["config", "complete"],
+      ["database", "complete"],
+      ["storage", "complete"],
+    ]);
+    for (const b of checkpoint.backups) expect(b.manifestChecksum).toMatch(/^[0-9a-f]{64}$/);
+    expect(progress.some((s) => s.includes("database"))).toBe(true);
+    expect(progress.some((s) => s.includes("storage"))).toBe(true);
+
+    const full = await getCheckpoint(t.ctx, checkpoint.id);
+    const tasks = full.tables.find((x) => x.targetTable === "public.tasks");
+    expect(tasks?.targetRowCount).toBeGreaterThan(0n);
+    expect(tasks?.targetRowCount).toBe(tasks?.sourceRowCount);
+    expect(tasks?.targetChecksum).toBe(tasks?.sourceChecksum);
+    expect(full.metadata?.usersTotal).toBeGreaterThan(0);
+    expect(full.metadata?.usersMigrated).toBe(full.metadata?.usersTotal);
+    expect(full.metadata?.filesMigrated).toBe(full.metadata?.filesTotal);
+
+    const drill = await drillCheckpoint(t.ctx, checkpoint.id, actor);
+    expect(drill.message).toBeTruthy();
+    expect(drill.ok).toBe(true);
+    expect(drill.tables.length).toBeGreaterThanOrEqual(5);
+    expect((await getCheckpoint(t.ctx, checkpoint.id)).drillStatus).toBe("passed");
+  });
+
+  it("stores an unchanged file once: a second checkpoint adds no blob, one changed file adds exactly one", async () => {
+    await createCheckpoint(t.ctx, { name: "blobs-a", phase: "initial" }, actor);
+    const before = await countBlobs(t.ctx.backupDir);
+    const second = await createCheckpoint(t.ctx, { name: "blobs-b", phase: "initial" }, actor);
+    expect(await countBlobs(t.ctx.backupDir)).toBe(before);
+    expect(second.checkpoint.backups.find((b) => b.component === "storage")?.newBytes).toBe(0n);
+
+    const files = await listFiles(t.ctx.target.storageDir);
+    await appendFile(files[0]!, "changed");
+    const third = await createCheckpoint(t.ctx, { name: "blobs-c", phase: "initial" }, actor);
+    expect(await countBlobs(t.ctx.backupDir)).toBe(before + 1);
+    expect(third.checkpoint.backups.find((b) => b.component === "storage")?.newBytes).toBeGreaterThan(0n);
+  });
+
+  it("verifyCheckpoint names a backup file altered by one byte", async () => {
+    const { checkpoint } = await createCheckpoint(t.ctx, { name: "to-tamper", phase: "initial" }, actor);
+    expect((await verifyCheckpoint(t.ctx, checkpoint.id, actor)).ok).toBe(true);
+    const dumpFiles = (await listFiles(path.join(checkpointDir(t.ctx.backupDir, checkpoint.id), "database"))).filter((f) => !f.endsWith("manifest.json"));
+    const victim = dumpFiles.sort((a, b) => a.length - b.length)[dumpFiles.length - 1]!;
+    const fh = await open(victim, "r+");
+    const buf = Buffer.alloc(1);
+    await fh.read(buf, 0, 1, 0);
+    buf[0] = buf[0]! ^ 0xff;
+    await fh.write(buf, 0, 1, 0);
+    await fh.close();
+    const report = await verifyCheckpoint(t.ctx, checkpoint.id, actor);
+    expect(report.ok).toBe(false);
+    const problems = report.components.flatMap((c) => c.problems);
+    expect(problems.some((p) => p.kind === "altered" && victim.endsWith(p.path.replace(/^database\//, "")))).toBe(true);
+  });
+
+  it("a pg_dump that cannot connect ends in a failed checkpoint with a readable reason and no manifest", async () => {
+    const bad = new URL(t.ctx.target.databaseUrl);
+    bad.password = "wrong-password";
+    const ctx = t.contextWith({ TARGET_DATABASE_URL: bad.toString() });
+    // Same target (lock key is the same); only the credentials are wrong.
+    const { checkpoint, job } = await createCheckpoint(ctx, { name: "bad-url", phase: "initial" }, actor);
+    expect(job.status).toBe("failed");
+    expect(checkpoint.status).toBe("failed");
+    expect(checkpoint.failureReason).toMatch(/pg_dump|authentication|password/i);
+    expect(checkpoint.failureReason).not.toContain("wrong-password");
+    expect(existsSync(checkpointDir(ctx.backupDir, checkpoint.id))).toBe(false);
+  });
+
+  it("a missing pg_dump binary ends in a failed checkpoint naming the package", async () => {
+    const emptyBin = path.join(t.demo.dataDir, "empty-bin");
+    await mkdir(emptyBin, { recursive: true });
+    const ctx = t.contextWith({ PG_BIN_DIR: emptyBin, DATABASE_BACKUP_ENGINE: "pg_dump" });
+    const { checkpoint } = await createCheckpoint(ctx, { name: "no-binary", phase: "initial" }, actor);
+    expect(checkpoint.status).toBe("failed");
+    expect(checkpoint.failureReason).toMatch(/pg_dump/);
+    expect(checkpoint.failureReason).toMatch(/postgresql-client/);
+    expect(existsSync(checkpointDir(ctx.backupDir, checkpoint.id))).toBe(false);
+  });
+
+  it("an unwritable backup directory ends in a failed checkpoint and no manifest", async () => {
+    const dir = path.join(t.demo.dataDir, "readonly-backups");
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, "checkpoints"), "a file where a folder should be");
+    const ctx = t.contextWith({ BACKUP_DIR: dir });
+    const { checkpoint } = await createCheckpoint(ctx, { name: "unwritable", phase: "initial" }, actor);
+    expect(checkpoint.status).toBe("failed");
+    expect(checkpoint.failureReason).toMatch(/EEXIST|ENOTDIR|not a directory|exists/i);
+    expect((await stat(path.join(dir, "checkpoints"))).isFile()).toBe(true);
+    void chmod;
+  });
+
+  it("a missing encryption key fails the checkpoint clearly (no plaintext config backup)", async () => {
+    const ctx = t.contextWith({ BACKUP_ENCRYPTION_KEY: "" });
+    const { checkpoint } = await createCheckpoint(ctx, { name: "no-key", phase: "initial" }, actor);
+    expect(checkpoint.status).toBe("failed");
+    expect(checkpoint.failureReason).toMatch(/BACKUP_ENCRYPTION_KEY/);
+    expect(existsSync(checkpointDir(ctx.backupDir, checkpoint.id))).toBe(false);
+  });
+});
+
+describe("refusals", () => {
+  it("refuses a gated phase, a duplicate name and an unknown phase, writing nothing", async () => {
+    const before = (await listCheckpoints(t.ctx)).length;
+    await expect(submitCreateCheckpoint(t.ctx, { name: "gated", phase: "data_migrated" }, actor)).rejects.toMatchObject({
+      code: "gate_closed",
+      message: expect.stringMatching(/Schema extracted/),
+    });
+    await expect(submitCreateCheckpoint(t.ctx, { name: "first", phase: "initial" }, actor)).rejects.toMatchObject({ code: "duplicate_name" });
+    await expect(submitCreateCheckpoint(t.ctx, { name: "x", phase: "halfway" }, actor)).rejects.toMatchObject({
+      code: "validation_error",
+      message: expect.stringMatching(/Unknown phase "halfway"/),
+    });
+    expect((await listCheckpoints(t.ctx)).length).toBe(before);
+  });
+
+  it("refuses a second operation while one is queued, and the backup job waits for no one: a held lock fails it", async () => {
+    const { checkpoint, job } = await submitCreateCheckpoint(t.ctx, { name: "queued-one", phase: "initial" }, actor);
+    await expect(submitCreateCheckpoint(t.ctx, { name: "second-one", phase: "initial" }, actor)).rejects.toMatchObject({ code: "locked" });
+    // Another process holds the target lock: running the job must refuse rather than run concurrently.
+    const lock = await acquireTargetLock(t.ctx.metadataUrl, t.ctx.target.key);
+    try {
+      const { runJob } = await import("../jobs/run-job");
+      const { executeCreateCheckpoint } = await import("./create-checkpoint");
+      const outcome = await runJob(t.ctx.db, job.id, () => executeCreateCheckpoint(t.ctx, checkpoint.id, actor));
+      expect(outcome.status).toBe("failed");
+      expect(outcome.error).toMatch(/Another operation/);
+    } finally {
+      await lock.release();
+    }
+    expect((await getCheckpoint(t.ctx, checkpoint.id)).status).toBe("failed");
+  });
+
+  it("every state change is in the audit trail and the chain verifies", async () => {
+    const events = await t.ctx.db.auditEvent.findMany({ orderBy: { seq: "asc" } });
+    const actions = new Set(events.map((e) => e.action));
+    for (const a of ["checkpoint.create", "checkpoint.backup_completed", "checkpoint.backup_failed", "checkpoint.verify", "checkpoint.drill"]) {
+      expect(actions).toContain(a);
+    }
+    expect((await verifyAuditChain(t.ctx.db)).intact).toBe(true);
+    expect(await getActiveCheckpoint(t.ctx, "initial")).toBeNull();
+  });
+});
