@@ -79,6 +79,7 @@ export async function executeCreateCheckpoint(
   checkpointId: string,
   actor: Actor,
   progress: ReportProgress = () => {},
+  options: { lockHeld?: boolean } = {},
 ) {
   const checkpoint = await ctx.db.checkpoint.findUnique({ where: { id: checkpointId } });
   if (!checkpoint) throw new AppError("not_found", `Checkpoint ${checkpointId} does not exist.`);
@@ -86,9 +87,10 @@ export async function executeCreateCheckpoint(
   const engines = enginesForContext(ctx);
   const stepsTotal = BACKUP_COMPONENTS.length + 1;
   const timings: Record<string, number> = {};
-  let lock;
+  let lock: { release(): Promise<void> } = { release: async () => {} };
   try {
-    lock = await acquireTargetLock(ctx.metadataUrl, ctx.target.key);
+    // A rollback takes its safety checkpoint under the lock it already holds.
+    if (!options.lockHeld) lock = await acquireTargetLock(ctx.metadataUrl, ctx.target.key);
   } catch (e) {
     await failCheckpoint(ctx, checkpointId, actor, reasonOf(e), dir, engines);
     throw e;
@@ -132,6 +134,47 @@ export async function executeCreateCheckpoint(
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * A checkpoint of the target as it is now, taken by an operation that already holds the target
+ * lock (a rollback, before it changes anything). Not gated; marked `isSafety`; it opens no gate
+ * but can be rolled back to, so that a rollback can itself be undone.
+ */
+export async function createSafetyCheckpoint(ctx: AppContext, actor: Actor, options: { reason: string; progress?: ReportProgress }) {
+  const latest = await ctx.db.checkpoint.findFirst({
+    where: { targetKey: ctx.target.key, status: "active" },
+    orderBy: [{ activatedAt: "desc" }],
+    select: { phase: true },
+  });
+  const engines = enginesForContext(ctx);
+  const checkpoint = await ctx.db.$transaction(async (tx) => {
+    const created = await tx.checkpoint.create({
+      data: {
+        name: `safety-${new Date().toISOString().replace(/[:.]/g, "-")}-${Math.random().toString(36).slice(2, 6)}`,
+        description: options.reason,
+        phase: latest?.phase ?? "initial",
+        targetKey: ctx.target.key,
+        createdBy: actor.name,
+        isSafety: true,
+        backups: { create: BACKUP_COMPONENTS.map((component) => ({ component, engine: engines[component].name })) },
+      },
+    });
+    await appendAuditEvent(tx, {
+      actor: actor.name,
+      actorRole: actor.role,
+      origin: actor.origin,
+      action: "checkpoint.create_safety",
+      targetType: "checkpoint",
+      targetId: created.id,
+      checkpointId: created.id,
+      after: { name: created.name, phase: created.phase, reason: options.reason },
+      result: "success",
+    });
+    return created;
+  });
+  await executeCreateCheckpoint(ctx, checkpoint.id, actor, options.progress, { lockHeld: true });
+  return ctx.db.checkpoint.findUniqueOrThrow({ where: { id: checkpoint.id }, include: { backups: true } });
 }
 
 /** Submits and runs the whole backup in this process, returning when the job has ended. */
