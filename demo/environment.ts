@@ -97,6 +97,7 @@ export async function startDemoEnvironment(options: DemoOptions): Promise<DemoEn
     stops.push(() => api.stop());
     log(`Target API (sign-in): ${api.url}/auth/login`);
 
+    const probeAccount = await demoProbeAccount(sourceUrl);
     const encryptionKey = await readOrCreateSecret(path.join(dataDir, ENCRYPTION_KEY_FILE), () => randomBytes(32).toString("base64"));
     const env: Record<string, string> = {
       DATABASE_URL: metadataUrl,
@@ -110,6 +111,7 @@ export async function startDemoEnvironment(options: DemoOptions): Promise<DemoEn
       BACKUP_DIR: path.join(dataDir, "backups"),
       BACKUP_ENCRYPTION_KEY: encryptionKey,
       MAPPING_FILE: path.resolve(import.meta.dirname, "mapping.json"),
+      SIGN_IN_PROBE_ACCOUNTS: JSON.stringify(probeAccount ? [probeAccount] : []),
       DATABASE_BACKUP_ENGINE: fromEnv.DATABASE_BACKUP_ENGINE ?? ((await hasPgDump()) ? "pg_dump" : "template"),
     };
     return { env, dataDir, filesDir, databases: { adminUrl, metadataUrl, sourceUrl, targetUrl }, storageDir, configDir, stop: stopAll };
@@ -131,6 +133,22 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
   const u = new URL(adminUrl);
   u.pathname = `/${name}`;
   return u.toString();
+}
+
+/** A demo user and its original password (the demo's passwords are `demo-password-<n>`, n in the email). */
+async function demoProbeAccount(sourceUrl: string): Promise<{ email: string; password: string } | undefined> {
+  const client = new pg.Client(sourceUrl);
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ email: string }>(
+      "SELECT email FROM auth.users WHERE deleted_at IS NULL AND email ~ '[0-9]+@' ORDER BY email LIMIT 1",
+    );
+    const email = rows[0]?.email;
+    const n = email ? /(\d+)@/.exec(email)?.[1] : undefined;
+    return email && n ? { email, password: `demo-password-${n}` } : undefined;
+  } finally {
+    await client.end();
+  }
 }
 
 async function readOrCreateSecret(file: string, create: () => string): Promise<string> {

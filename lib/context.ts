@@ -18,6 +18,8 @@ export interface AppContext {
   mappingFile?: string;
   retentionPerPhase: number;
   requireRestoreDrill: boolean;
+  /** Accounts validation signs in with at the target's login endpoint (original passwords). */
+  signInProbeAccounts: { email: string; password: string }[];
 }
 
 export function createAppContext(env: AppEnv = loadEnv()): AppContext {
@@ -44,6 +46,7 @@ export function createAppContext(env: AppEnv = loadEnv()): AppContext {
     mappingFile: env.MAPPING_FILE,
     retentionPerPhase: env.RETENTION_PER_PHASE,
     requireRestoreDrill: env.REQUIRE_RESTORE_DRILL,
+    signInProbeAccounts: env.SIGN_IN_PROBE_ACCOUNTS,
   };
 }
 

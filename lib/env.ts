@@ -23,6 +23,18 @@ export const envSchema = z.object({
   PG_DUMP_JOBS: z.coerce.number().int().min(1).max(32).default(2),
   PG_BIN_DIR: z.string().optional(),
   MAPPING_FILE: z.string().optional(),
+  SIGN_IN_PROBE_ACCOUNTS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v) return [];
+      try {
+        return z.array(z.object({ email: z.string().email(), password: z.string().min(1) })).parse(JSON.parse(v));
+      } catch {
+        ctx.addIssue({ code: "custom", message: 'must be a JSON array like [{"email":"a@b.c","password":"…"}]' });
+        return z.NEVER;
+      }
+    }),
   RETENTION_PER_PHASE: z.coerce.number().int().min(1).default(10),
   REQUIRE_RESTORE_DRILL: booleanFromString.default(true),
 });

@@ -127,11 +127,11 @@ describe("buildDemoSource", () => {
 
   it("does nothing when built again with the same options, rewrites missing files, rebuilds on new options", async () => {
     const before = await checksum(url, "public.comments");
-    const [{ xmin: xminBefore }] = (await query<{ xmin: string }>(url, "SELECT xmin::text FROM public._demo_info")) as [{ xmin: string }];
+    const [{ xmin: xminBefore }] = (await query<{ xmin: string }>(url, "SELECT xmin::text FROM demo_meta.build_info")) as [{ xmin: string }];
     await rm(filesDir, { recursive: true, force: true });
     const again = await buildDemoSource({ databaseUrl: url, filesDir, ...OPTS });
     expect(again).toEqual({ ...summary, rebuilt: false });
-    const [{ xmin: xminAfter }] = (await query<{ xmin: string }>(url, "SELECT xmin::text FROM public._demo_info")) as [{ xmin: string }];
+    const [{ xmin: xminAfter }] = (await query<{ xmin: string }>(url, "SELECT xmin::text FROM demo_meta.build_info")) as [{ xmin: string }];
     expect(xminAfter).toBe(xminBefore);
     const [o] = await query<{ bucket_id: string; name: string; size: number }>(url,
       "SELECT bucket_id, name, (metadata->>'size')::int AS size FROM storage.objects LIMIT 1");

@@ -91,7 +91,7 @@ export async function buildDemoSource(input: BuildDemoSourceOptions): Promise<De
     await client.query(SOURCE_CONSTRAINTS_SQL);
     const summary = await countSummary(client, opts.seed);
     // Written last, in the same transaction: a build that failed midway is never taken as done.
-    await client.query("INSERT INTO public._demo_info (options, summary) VALUES ($1, $2)", [
+    await client.query("INSERT INTO demo_meta.build_info (options, summary) VALUES ($1, $2)", [
       JSON.stringify(wanted),
       JSON.stringify(summary),
     ]);
@@ -114,10 +114,10 @@ function sameOptions(stored: unknown, wanted: Record<string, number>): boolean {
 
 async function readDemoInfo(client: pg.Client) {
   const { rows } = await client.query(
-    `SELECT to_regclass('public._demo_info') IS NOT NULL AND to_regclass('auth.users') IS NOT NULL AS ok`,
+    `SELECT to_regclass('demo_meta.build_info') IS NOT NULL AND to_regclass('auth.users') IS NOT NULL AS ok`,
   );
   if (!rows[0]?.ok) return undefined;
-  const info = await client.query("SELECT options, summary FROM public._demo_info");
+  const info = await client.query("SELECT options, summary FROM demo_meta.build_info");
   const row = info.rows[0];
   if (!row) return undefined;
   const summary = storedSummarySchema.safeParse(row.summary);

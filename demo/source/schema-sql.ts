@@ -11,6 +11,7 @@ DROP SCHEMA IF EXISTS auth CASCADE;
 DROP SCHEMA IF EXISTS storage CASCADE;
 DROP TABLE IF EXISTS public.attachments, public.comments, public.tasks, public.projects,
   public.profiles, public._demo_info CASCADE;
+DROP SCHEMA IF EXISTS demo_meta CASCADE;
 DROP TYPE IF EXISTS public.task_status CASCADE;
 `;
 
@@ -124,12 +125,14 @@ CREATE TABLE public.attachments (
   created_at timestamptz NOT NULL DEFAULT now()
 );
 
-CREATE TABLE public._demo_info (
+-- Outside public: the product compares public tables, and this one is not app data.
+CREATE SCHEMA demo_meta;
+CREATE TABLE demo_meta.build_info (
   id boolean PRIMARY KEY DEFAULT true CHECK (id),
   options jsonb NOT NULL,
   summary jsonb NOT NULL
 );
-COMMENT ON TABLE public._demo_info IS 'Options of the demo build, to make rebuilding idempotent. Not app data.';
+COMMENT ON TABLE demo_meta.build_info IS 'Options of the demo build, to make rebuilding idempotent. Not app data.';
 `;
 
 export const SOURCE_CONSTRAINTS_SQL = `
