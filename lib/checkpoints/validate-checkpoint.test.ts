@@ -1,0 +1,74 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
+import { demoContextFor } from "../../demo/demo-context";
+import { runDemoStep } from "../../demo/steps";
+import { createCheckpoint, submitCreateCheckpoint } from "./create-checkpoint";
+import { validateCheckpoint, latestCheckpointOfPhase } from "./validate-checkpoint";
+import { getActiveCheckpoint, getCheckpoint } from "./list-checkpoints";
+import type { Actor } from "../domain/actor";
+
+const actor: Actor = { name: "validator-test", role: "operator", origin: "test" };
+let t: TestDemo;
+
+async function checkpointAndValidate(phase: "initial" | "schema_extracted" | "data_migrated", name: string) {
+  const { checkpoint } = await createCheckpoint(t.ctx, { name, phase }, actor);
+  expect(checkpoint.status).toBe("created");
+  return validateCheckpoint(t.ctx, checkpoint.id, actor);
+}
+
+beforeAll(async () => {
+  t = await startTestDemo();
+});
+
+describe("validateCheckpoint and the phase gate", () => {
+  it("passes a clean phase, makes the checkpoint active and opens the gate", async () => {
+    const { run } = await checkpointAndValidate("initial", "v-initial");
+    expect(run.status).toBe("passed");
+    expect(run.results.map((r) => r.validator).sort()).toEqual(["connectivity", "restore_drill"]);
+    const active = await getActiveCheckpoint(t.ctx, "initial");
+    expect(active?.name).toBe("v-initial");
+
+    await runDemoStep("extract_schema", demoContextFor(t.demo));
+    const schema = await checkpointAndValidate("schema_extracted", "v-schema");
+    expect(schema.run.status).toBe("passed");
+    expect(schema.run.results.map((r) => r.validator)).toContain("schema");
+  });
+
+  it("a second validated checkpoint of a phase supersedes the active one", async () => {
+    await checkpointAndValidate("initial", "v-initial-2");
+    expect((await getActiveCheckpoint(t.ctx, "initial"))?.name).toBe("v-initial-2");
+    expect((await latestCheckpointOfPhase(t.ctx, "initial")).name).toBe("v-initial-2");
+    const first = await t.ctx.db.checkpoint.findUniqueOrThrow({ where: { name: "v-initial" } });
+    expect(first.status).toBe("superseded");
+    expect(first.supersededAt).not.toBeNull();
+  });
+
+  it("finds the exact changed row of an injected fault, fails the checkpoint and keeps the gate closed", async () => {
+    await runDemoStep("migrate_data", demoContextFor(t.demo), { alterValue: { table: "tasks", column: "title" } });
+    const { run, job } = await checkpointAndValidate("data_migrated", "v-data-faulty");
+    expect(job.status).toBe("completed");
+    expect(run.status).toBe("failed");
+    const data = run.results.find((r) => r.validator === "data")!;
+    expect(data.status).toBe("failed");
+    expect(data.critical).toBe(true);
+    const diff = data.diff as { tables: { targetTable: string; changed: { key: Record<string, string>; columns: { column: string; source: string; target: string }[] }[]; missing: unknown[]; extra: unknown[] }[] };
+    const tasks = diff.tables.find((x) => x.targetTable === "public.tasks")!;
+    expect(tasks.changed).toHaveLength(1);
+    expect(tasks.missing).toHaveLength(0);
+    expect(tasks.extra).toHaveLength(0);
+    expect(tasks.changed[0]!.columns).toHaveLength(1);
+    expect(tasks.changed[0]!.columns[0]!.column).toBe("title");
+    expect(tasks.changed[0]!.columns[0]!.target).toBe(`${tasks.changed[0]!.columns[0]!.source} (altered)`);
+    for (const other of diff.tables.filter((x) => x.targetTable !== "public.tasks")) expect(other.changed).toHaveLength(0);
+
+    const checkpoint = await getCheckpoint(t.ctx, run.checkpointId!);
+    expect(checkpoint.status).toBe("failed");
+    expect(checkpoint.failureReason).toMatch(/validation failed/);
+    await expect(submitCreateCheckpoint(t.ctx, { name: "v-users", phase: "users_migrated" }, actor)).rejects.toMatchObject({ code: "gate_closed" });
+  });
+
+  it("refuses to validate a failed checkpoint", async () => {
+    const failed = await t.ctx.db.checkpoint.findUniqueOrThrow({ where: { name: "v-data-faulty" } });
+    await expect(validateCheckpoint(t.ctx, failed.id, actor)).rejects.toMatchObject({ code: "unprocessable" });
+  });
+});
