@@ -35,6 +35,8 @@ describe("buildPhaseTimeline", () => {
     expect(view.phases.map((p) => p.state)).toEqual(["current", "locked", "locked", "locked", "locked", "locked", "locked"]);
     expect(view.closedGate?.phase).toBe("schema_extracted");
     expect(view.closedGate?.reason).toContain("Initial");
+    expect(view.phases[1]?.previousLabel).toBe("Initial");
+    expect(view.phases[0]?.previousLabel).toBeNull();
   });
 
   it("asks to validate a checkpoint that is waiting for it", () => {

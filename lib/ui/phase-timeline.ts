@@ -38,6 +38,8 @@ export interface TimelinePhase {
   checkpointCount: number;
   /** Why a checkpoint for this phase cannot be created yet; null when allowed. */
   gateReason: string | null;
+  /** Label of the phase before this one (null for the first). */
+  previousLabel: string | null;
 }
 
 export type NextStep =
@@ -94,6 +96,7 @@ export function buildPhaseTimeline(input: PhaseTimelineInput): PhaseTimelineView
       checkpointIsActive: active !== null,
       checkpointCount: input.counts.filter((c) => c.phase === phase).reduce((n, c) => n + c.count, 0),
       gateReason: gate.allowed ? null : gate.reason,
+      previousLabel: i > 0 ? PHASE_LABELS[PHASES[i - 1] as Phase] : null,
     };
   });
 

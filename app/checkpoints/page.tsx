@@ -1,0 +1,104 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { getDb } from "../../lib/db/client";
+import { listCheckpointsView } from "../../lib/checkpoints/list-checkpoints-view";
+import { PHASE_LABELS } from "../../lib/domain/phases";
+import { checkpointListHref, parseCheckpointListParams } from "../../lib/ui/checkpoint-list-params";
+import { formatBytes } from "../../lib/ui/format";
+import { CheckpointFilters } from "../../components/checkpoint-filters";
+import { Pagination } from "../../components/pagination";
+import { StatusBadge, ToneBadge } from "../../components/status-badge";
+import { TimeAgo } from "../../components/time-ago";
+import { EmptyState, PageTitle } from "../../components/card";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Checkpoints" };
+
+export default async function CheckpointsPage(props: PageProps<"/checkpoints">) {
+  const params = parseCheckpointListParams(await props.searchParams);
+  const list = await listCheckpointsView(getDb(), params);
+  const now = new Date();
+  const filtered = params.phase !== null || params.status !== null || params.q !== "";
+  const first = (list.page - 1) * list.pageSize + 1;
+  const last = first + list.rows.length - 1;
+
+  return (
+    <>
+      <PageTitle title="Checkpoints" subtitle="Verified backups of the target's database, files and config, one or more per phase." />
+      <CheckpointFilters params={params} />
+
+      <div className="mt-4 rounded-lg bg-white shadow-sm ring-1 ring-slate-200">
+        {list.rows.length === 0 ? (
+          <div className="p-4">
+            {filtered ? (
+              <EmptyState title="No checkpoint matches these filters">
+                <Link href="/checkpoints" className="text-sky-700 hover:underline">
+                  Show all checkpoints
+                </Link>
+              </EmptyState>
+            ) : (
+              <EmptyState title="No checkpoints yet — create the first one for phase Initial." />
+            )}
+          </div>
+        ) : (
+          <div className="overflow-x-auto">
+            <table className="w-full text-left text-sm">
+              <caption className="sr-only">Checkpoints</caption>
+              <thead className="border-b border-slate-100 text-xs uppercase tracking-wide text-slate-500">
+                <tr>
+                  <th scope="col" className="px-3 py-2.5 sm:px-4 font-medium">Name</th>
+                  <th scope="col" className="hidden px-3 py-2.5 sm:px-4 font-medium sm:table-cell">Phase</th>
+                  <th scope="col" className="px-3 py-2.5 sm:px-4 font-medium">Status</th>
+                  <th scope="col" className="hidden px-3 py-2.5 sm:px-4 font-medium md:table-cell">Created</th>
+                  <th scope="col" className="hidden px-3 py-2.5 sm:px-4 font-medium lg:table-cell">Validated</th>
+                  <th scope="col" className="hidden px-3 py-2.5 sm:px-4 text-right font-medium md:table-cell">Size</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {list.rows.map((c) => (
+                  <tr key={c.id} className="hover:bg-slate-50">
+                    <td className="px-3 py-2.5 sm:max-w-xs sm:px-4">
+                      <Link href={`/checkpoints/${c.id}`} className="font-medium text-sky-800 [overflow-wrap:anywhere] hover:underline">
+                        {c.name}
+                      </Link>
+                      {c.isSafety ? (
+                        <span className="ml-2">
+                          <ToneBadge tone="neutral" title="Taken automatically before a rollback">
+                            Safety
+                          </ToneBadge>
+                        </span>
+                      ) : null}
+                      <span className="block text-xs text-slate-500 sm:hidden">{PHASE_LABELS[c.phase]}</span>
+                      {c.description ? <span className="line-clamp-2 block text-xs text-slate-500">{c.description}</span> : null}
+                    </td>
+                    <td className="hidden whitespace-nowrap px-3 py-2.5 sm:px-4 text-slate-700 sm:table-cell">{PHASE_LABELS[c.phase]}</td>
+                    <td className="whitespace-nowrap px-3 py-2.5 sm:px-4">
+                      <StatusBadge kind="checkpoint" status={c.status} />
+                    </td>
+                    <td className="hidden whitespace-nowrap px-3 py-2.5 sm:px-4 text-slate-600 md:table-cell">
+                      <TimeAgo iso={c.createdAt} now={now} /> <span className="text-slate-400">by {c.createdBy}</span>
+                    </td>
+                    <td className="hidden whitespace-nowrap px-3 py-2.5 sm:px-4 text-slate-600 lg:table-cell">
+                      <TimeAgo iso={c.validatedAt} now={now} fallback="—" />
+                    </td>
+                    <td className="hidden whitespace-nowrap px-3 py-2.5 sm:px-4 text-right tabular-nums text-slate-600 md:table-cell">
+                      {c.sizeBytes === null ? <span className="text-slate-400" title="No backups recorded">—</span> : formatBytes(c.sizeBytes)}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </div>
+      {list.total > 0 ? (
+        <Pagination
+          page={list.page}
+          pageCount={list.pageCount}
+          summary={`${first}–${last} of ${list.total}`}
+          hrefFor={(page) => checkpointListHref(params, { page })}
+        />
+      ) : null}
+    </>
+  );
+}

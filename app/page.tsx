@@ -1,0 +1,107 @@
+import Link from "next/link";
+import { getDb } from "../lib/db/client";
+import { getOverview } from "../lib/checkpoints/get-overview";
+import { buildPhaseTimeline, type NextStep } from "../lib/ui/phase-timeline";
+import { PhaseTimeline } from "../components/phase-timeline";
+import { JobList } from "../components/job-list";
+import { AuditEventTable } from "../components/audit-event-table";
+import { Card, EmptyState, PageTitle } from "../components/card";
+import { AutoRefresh } from "../components/auto-refresh";
+
+// Checkpoints, jobs and audit events change all the time: always render from the store.
+export const dynamic = "force-dynamic";
+
+export default async function OverviewPage() {
+  const overview = await getOverview(getDb());
+  const timeline = buildPhaseTimeline(overview);
+  const now = new Date(overview.generatedAt);
+
+  return (
+    <>
+      <AutoRefresh active={overview.jobs.length > 0} />
+      <PageTitle
+        title="Overview"
+        subtitle={`${overview.totalCheckpoints} checkpoint${overview.totalCheckpoints === 1 ? "" : "s"} across 7 phases`}
+      />
+
+      <div className="space-y-6">
+        <NextStepPanel next={timeline.next} closedGate={timeline.closedGate} hasCheckpoints={timeline.hasCheckpoints} />
+
+        <section aria-labelledby="phases-title">
+          <h2 id="phases-title" className="sr-only">
+            Phases
+          </h2>
+          <PhaseTimeline phases={timeline.phases} now={now} />
+        </section>
+
+        <div className="grid items-start gap-6 lg:grid-cols-2">
+          <Card id="jobs" title={`Running jobs${overview.jobs.length ? ` (${overview.jobs.length})` : ""}`}>
+            {overview.jobs.length ? (
+              <JobList jobs={overview.jobs} now={now} />
+            ) : (
+              <EmptyState title="No jobs running">Backups, validations and rollbacks show their progress here.</EmptyState>
+            )}
+          </Card>
+          <Card
+            id="audit"
+            title="Recent audit events"
+            action={
+              <Link href="/audit" className="font-medium text-sky-700 hover:underline">
+                Full audit trail
+              </Link>
+            }
+          >
+            {overview.recentAudit.length ? (
+              <AuditEventTable events={overview.recentAudit} now={now} />
+            ) : (
+              <EmptyState title="No audit events yet">Every action on a checkpoint will be recorded here.</EmptyState>
+            )}
+          </Card>
+        </div>
+      </div>
+    </>
+  );
+}
+
+function NextStepPanel({
+  next,
+  closedGate,
+  hasCheckpoints,
+}: {
+  next: NextStep;
+  closedGate: { label: string; reason: string } | null;
+  hasCheckpoints: boolean;
+}) {
+  const complete = next.kind === "complete";
+  return (
+    <section
+      aria-labelledby="next-step-title"
+      className={`rounded-lg p-4 ring-1 ${complete ? "bg-emerald-50 ring-emerald-200" : "bg-sky-50 ring-sky-200"}`}
+    >
+      <h2 id="next-step-title" className={`text-xs font-semibold uppercase tracking-wide ${complete ? "text-emerald-800" : "text-sky-800"}`}>
+        {complete ? "Migration complete" : "Next allowed step"}
+      </h2>
+      {!hasCheckpoints ? (
+        <p className="mt-1 text-base font-medium text-slate-900">No checkpoints yet — create the first one for phase Initial.</p>
+      ) : next.kind === "validate" ? (
+        <p className="mt-1 text-base font-medium text-slate-900">
+          Validate checkpoint{" "}
+          <Link href={`/checkpoints/${next.checkpointId}`} className="text-sky-800 underline">
+            {next.checkpointName}
+          </Link>{" "}
+          to complete phase {next.label}.
+        </p>
+      ) : (
+        <p className="mt-1 text-base font-medium text-slate-900">{next.text}</p>
+      )}
+      {next.kind === "create" && next.retryAfterFailure ? (
+        <p className="mt-1 text-sm text-red-800">Last attempt failed: {next.retryAfterFailure}</p>
+      ) : null}
+      {closedGate ? (
+        <p className="mt-2 text-sm text-slate-700">
+          <span className="font-medium">Why later phases are locked:</span> {closedGate.reason}
+        </p>
+      ) : null}
+    </section>
+  );
+}
