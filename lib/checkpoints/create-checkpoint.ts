@@ -13,6 +13,7 @@ import { assertNoMutatingOperation } from "./submit-operation";
 import { enginesForContext, type ComponentEngine } from "./engines-for-context";
 import { collectCheckpointMetadata } from "./collect-metadata";
 import { checkpointDir } from "./backup-paths";
+import { applyRetention } from "./apply-retention";
 import { parseInput } from "../domain/parse-input";
 import type { Actor } from "../domain/actor";
 
@@ -126,8 +127,10 @@ export async function executeCreateCheckpoint(
         result: "success",
       });
     });
+    // Retention runs under the same lock, after the new checkpoint is safely complete.
+    const retention = await applyRetention(ctx, actor).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }));
     progress({ step: "Done", stepsDone: stepsTotal, stepsTotal });
-    return { checkpointId, timings };
+    return { checkpointId, timings, retention };
   } catch (e) {
     await failCheckpoint(ctx, checkpointId, actor, reasonOf(e), dir, engines);
     throw e;
