@@ -232,7 +232,7 @@ async function snapshotComponent(
   }
 }
 
-async function failCheckpoint(
+export async function failCheckpoint(
   ctx: AppContext,
   checkpointId: string,
   actor: Actor,
