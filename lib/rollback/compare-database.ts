@@ -1,0 +1,74 @@
+import type { AppContext } from "../context";
+import { loadMappingOrDefault } from "../checkpoints/load-mapping";
+import { withPgClients } from "../sources/pg-clients";
+import { resolveTableMappings, targetSide } from "../validation/mapping";
+import { computeTableChecksum } from "../validation/table-checksum";
+
+/** A table as the checkpoint's metadata records it; a null count means the target did not have it. */
+export interface RecordedTable {
+  targetTable: string;
+  targetRowCount: bigint | null;
+  targetChecksum: string | null;
+}
+
+export interface TableState {
+  rowCount: number;
+  checksum: string;
+}
+
+export interface DatabaseDiff {
+  /** Tables whose rows differ: a rollback brings back the checkpoint's. */
+  changed: { table: string; current: TableState; checkpoint: TableState }[];
+  /** Tables the checkpoint has and the target lacks now: a rollback makes them appear. */
+  appear: string[];
+  /** Tables the target has now and the checkpoint did not: a rollback makes them disappear. */
+  disappear: string[];
+  unchanged: number;
+}
+
+/**
+ * Compares the target database, table by table, with the row counts and content checksums recorded
+ * at the checkpoint (computed inside Postgres with the same mapping). Reads only.
+ */
+export async function diffDatabaseAgainstMetadata(ctx: AppContext, recorded: readonly RecordedTable[]): Promise<DatabaseDiff> {
+  const mapping = await loadMappingOrDefault(ctx.mappingFile);
+  return withPgClients([ctx.source.databaseUrl, ctx.target.databaseUrl], async ([source, target]) => {
+    const resolved = await resolveTableMappings(source!, target!, mapping);
+    const byTarget = new Map(resolved.tables.map((m) => [`${m.target.schema}.${m.target.table}`, m]));
+    const diff: DatabaseDiff = { changed: [], appear: [], disappear: [], unchanged: 0 };
+    for (const r of [...recorded].sort((a, b) => a.targetTable.localeCompare(b.targetTable))) {
+      const m = byTarget.get(r.targetTable);
+      const present = m !== undefined || (await tableExists(target!, r.targetTable));
+      if (r.targetRowCount === null) {
+        if (present) diff.disappear.push(r.targetTable);
+        else diff.unchanged += 1;
+        continue;
+      }
+      if (!m) {
+        diff.appear.push(r.targetTable);
+        continue;
+      }
+      const t = targetSide(m);
+      const now = await computeTableChecksum(target!, t.table, t.columns, t.key);
+      const then = { rowCount: Number(r.targetRowCount), checksum: r.targetChecksum ?? "" };
+      if (now.rowCount !== then.rowCount || now.checksum !== then.checksum) diff.changed.push({ table: r.targetTable, current: now, checkpoint: then });
+      else diff.unchanged += 1;
+    }
+    return diff;
+  });
+}
+
+export function databaseDiffIsEmpty(d: DatabaseDiff): boolean {
+  return d.changed.length === 0 && d.appear.length === 0 && d.disappear.length === 0;
+}
+
+async function tableExists(client: { query: (text: string, values: unknown[]) => Promise<{ rows: { t: string | null }[] }> }, name: string) {
+  const { rows } = await client.query("SELECT to_regclass($1)::text AS t", [quoteQualified(name)]);
+  return rows[0]?.t != null;
+}
+
+function quoteQualified(name: string): string {
+  const dot = name.indexOf(".");
+  const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
+  return `${q(name.slice(0, dot))}.${q(name.slice(dot + 1))}`;
+}
