@@ -12,6 +12,8 @@ export interface AppContext {
   target: { key: string; databaseUrl: string; storageDir: string; configPaths: string[]; apiUrl?: string };
   backupDir: string;
   encryptionKey?: string;
+  /** Keys of before a rotation: still accepted for reading, never used to write. */
+  oldEncryptionKeys: string[];
   databaseEngine: "pg_dump" | "template";
   pgDumpJobs: number;
   pgBinDir?: string;
@@ -40,6 +42,7 @@ export function createAppContext(env: AppEnv = loadEnv()): AppContext {
     },
     backupDir: path.resolve(env.BACKUP_DIR),
     encryptionKey: env.BACKUP_ENCRYPTION_KEY,
+    oldEncryptionKeys: env.BACKUP_ENCRYPTION_OLD_KEYS,
     databaseEngine: env.DATABASE_BACKUP_ENGINE,
     pgDumpJobs: env.PG_DUMP_JOBS,
     pgBinDir: env.PG_BIN_DIR,

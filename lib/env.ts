@@ -19,6 +19,10 @@ export const envSchema = z.object({
   TARGET_API_URL: z.string().url().optional(),
   BACKUP_DIR: z.string().min(1),
   BACKUP_ENCRYPTION_KEY: z.string().optional(),
+  BACKUP_ENCRYPTION_OLD_KEYS: z
+    .string()
+    .default("")
+    .transform((v) => v.split(",").map((k) => k.trim()).filter(Boolean)),
   DATABASE_BACKUP_ENGINE: z.enum(["pg_dump", "template"]).default("pg_dump"),
   PG_DUMP_JOBS: z.coerce.number().int().min(1).max(32).default(2),
   PG_BIN_DIR: z.string().optional(),

@@ -14,6 +14,7 @@ import { validateCheckpoint } from "../lib/checkpoints/validate-checkpoint";
 import { PHASE_LABELS, type Phase } from "../lib/domain/phases";
 import { disconnectAll } from "../lib/db/client";
 import type { JobProgress } from "../lib/jobs/progress";
+import { openStored } from "../lib/checkpoints/encryption-keys";
 
 const { values } = parseArgs({ options: { fault: { type: "boolean", default: false } } });
 const root = path.resolve(import.meta.dirname, "..");
@@ -62,7 +63,7 @@ try {
     if (run.status !== "passed") {
       console.log(`  ✗ validation failed: ${run.summary}`);
       const data = run.results.find((r) => r.validator === "data");
-      const tables = ((data?.diff as { tables?: { targetTable: string; changed: { key: unknown; columns: { column: string; source: string | null; target: string | null }[] }[] }[] })?.tables ?? []).filter((t) => t.changed.length);
+      const tables = ((openStored(ctx, data?.diff) as { tables?: { targetTable: string; changed: { key: unknown; columns: { column: string; source: string | null; target: string | null }[] }[] }[] })?.tables ?? []).filter((t) => t.changed.length);
       for (const t of tables) for (const c of t.changed) console.log(`    ${t.targetTable} ${JSON.stringify(c.key)}: ${c.columns.map((x) => `${x.column} ${JSON.stringify(x.source)} → ${JSON.stringify(x.target)}`).join(", ")}`);
       await showGate(phase);
       exitCode = values.fault ? 0 : 1;

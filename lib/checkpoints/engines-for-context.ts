@@ -40,7 +40,8 @@ export function engineForBackup(ctx: AppContext, component: BackupComponentName,
 }
 
 function lazyConfigEngine(ctx: AppContext): ComponentEngine {
-  const make = () => createConfigEngine({ paths: ctx.target.configPaths, key: parseEncryptionKey(ctx.encryptionKey) });
+  const make = () =>
+    createConfigEngine({ paths: ctx.target.configPaths, key: parseEncryptionKey(ctx.encryptionKey), oldKeys: ctx.oldEncryptionKeys });
   return {
     component: "config",
     name: CONFIG_ENGINE,

@@ -6,6 +6,7 @@ import { createCheckpoint, submitCreateCheckpoint } from "./create-checkpoint";
 import { validateCheckpoint, latestCheckpointOfPhase } from "./validate-checkpoint";
 import { getActiveCheckpoint, getCheckpoint } from "./list-checkpoints";
 import type { Actor } from "../domain/actor";
+import { openStored } from "./encryption-keys";
 
 const actor: Actor = { name: "validator-test", role: "operator", origin: "test" };
 let t: TestDemo;
@@ -51,7 +52,8 @@ describe("validateCheckpoint and the phase gate", () => {
     const data = run.results.find((r) => r.validator === "data")!;
     expect(data.status).toBe("failed");
     expect(data.critical).toBe(true);
-    const diff = data.diff as { tables: { targetTable: string; changed: { key: Record<string, string>; columns: { column: string; source: string; target: string }[] }[]; missing: unknown[]; extra: unknown[] }[] };
+    expect(JSON.stringify(data.diff)).not.toContain("(altered)");
+    const diff = openStored(t.ctx, data.diff) as { tables: { targetTable: string; changed: { key: Record<string, string>; columns: { column: string; source: string; target: string }[] }[]; missing: unknown[]; extra: unknown[] }[] };
     const tasks = diff.tables.find((x) => x.targetTable === "public.tasks")!;
     expect(tasks.changed).toHaveLength(1);
     expect(tasks.missing).toHaveLength(0);

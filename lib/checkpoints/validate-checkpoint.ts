@@ -14,6 +14,7 @@ import { applyCheckpointEvent } from "./apply-checkpoint-event";
 import { drillCheckpoint } from "./drill-checkpoint";
 import { loadMappingOrDefault } from "./load-mapping";
 import { runValidators } from "./run-validators";
+import { sealIfKeyed } from "./encryption-keys";
 
 /** The checkpoint `POST /migration/checkpoint/validate {phase}` validates: the newest usable one of the phase. */
 export async function latestCheckpointOfPhase(ctx: AppContext, phase: Phase | string) {
@@ -103,7 +104,8 @@ export async function executeValidation(ctx: AppContext, runId: string, actor: A
         status: r.status,
         critical: r.critical,
         checks: r.checks as Prisma.InputJsonValue,
-        diff: r.diff === undefined ? undefined : (toJson(r.diff) as Prisma.InputJsonValue),
+        // Diffs carry row values: sealed (AES-256-GCM) at rest.
+        diff: r.diff === undefined ? undefined : (sealIfKeyed(ctx, toJson(r.diff)) as Prisma.InputJsonValue),
         durationMs: r.durationMs,
       })),
     });
