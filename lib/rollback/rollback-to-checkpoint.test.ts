@@ -1,6 +1,7 @@
 import { describe, expect, it, beforeAll } from "vitest";
 import { open, readdir, writeFile, unlink } from "node:fs/promises";
 import path from "node:path";
+import { randomBytes } from "node:crypto";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { demoContextFor } from "../../demo/demo-context";
 import { runDemoStep } from "../../demo/steps";
@@ -185,5 +186,33 @@ describe("rollbackToCheckpoint", () => {
     const done = await running;
     expect(done.rollback.status).toBe("completed");
     expect(await ctx.db.rollback.count({ where: { checkpointId: cp.data_migrated!, status: "pending" } })).toBe(0);
+  });
+
+  it("a failure mid-way says exactly which components are at the checkpoint, and its safety checkpoint undoes it", async () => {
+    const before = await fingerprintTarget(ctx);
+    // Another (valid) key: the safety checkpoint works, the checkpoint's config cannot be decrypted.
+    const otherKey = t.contextWith({ BACKUP_ENCRYPTION_KEY: randomBytes(32).toString("base64") });
+    const { rollback, job } = await rollbackToCheckpoint(otherKey, cp.data_migrated!, {}, actor);
+    expect(job.status).toBe("failed");
+    expect(rollback.status).toBe("failed");
+    const report = rollback.report as unknown as RollbackReport;
+    expect(report.failedComponent).toBe("config");
+    expect(report.atCheckpoint).toEqual(["database", "storage"]);
+    expect(report.notAtCheckpoint).toEqual(["config"]);
+    expect(report.components.map((c) => c.status)).toEqual(["restored", "restored", "failed"]);
+    const safety = await ctx.db.checkpoint.findUniqueOrThrow({ where: { id: rollback.safetyCheckpointId! } });
+    expect(rollback.error).toContain("At the checkpoint now: database and storage.");
+    expect(rollback.error).toContain(`"${safety.name}"`);
+    expect(rollback.steps.map((s) => `${s.step}${s.component ? `:${s.component}` : ""}:${s.status}`).slice(-2)).toEqual(["restore:storage:completed", "restore:config:failed"]);
+    const now = await fingerprintTarget(ctx);
+    expect(now.database).toEqual(atData.database);
+    expect(now.storage).toEqual(atData.storage);
+    expect(now.config).toEqual(before.config);
+    expect(await statusOf(cp.files_migrated!)).toBe("active");
+
+    const undo = await rollbackToCheckpoint(otherKey, safety.id, {}, actor);
+    expect(undo.rollback.status).toBe("completed");
+    expect(await fingerprintTarget(ctx)).toEqual(before);
+    expect(await statusOf(cp.files_migrated!)).toBe("active");
   });
 });
