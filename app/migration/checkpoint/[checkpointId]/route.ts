@@ -1,0 +1,19 @@
+import { getCheckpoint } from "../../../../lib/checkpoints/list-checkpoints";
+import { deleteCheckpoint } from "../../../../lib/checkpoints/delete-checkpoint";
+import { apiRoute, json, parseParams } from "../../../../lib/api/http";
+import { actorFromRequest } from "../../../../lib/api/actor";
+import { checkpointParams } from "../../../../lib/api/schemas";
+
+export const dynamic = "force-dynamic";
+
+/** GET /migration/checkpoint/{id} → metadata, tables, backups, validation runs with results, rollbacks. */
+export const GET = apiRoute<{ checkpointId: string }>(async (_request, ctx, params) => {
+  const { checkpointId } = parseParams(checkpointParams, params);
+  return json(await getCheckpoint(ctx, checkpointId));
+});
+
+/** DELETE /migration/checkpoint/{id} → 200 {checkpointId, name, blobsDeleted, bytesFreed}, or 409 when refused. */
+export const DELETE = apiRoute<{ checkpointId: string }>(async (request, ctx, params) => {
+  const { checkpointId } = parseParams(checkpointParams, params);
+  return json(await deleteCheckpoint(ctx, checkpointId, actorFromRequest(request)));
+});

@@ -1,0 +1,14 @@
+import { getActiveCheckpoint } from "../../../../../lib/checkpoints/list-checkpoints";
+import { apiRoute, json, parseParams } from "../../../../../lib/api/http";
+import { phaseParams } from "../../../../../lib/api/schemas";
+import { AppError } from "../../../../../lib/domain/errors";
+
+export const dynamic = "force-dynamic";
+
+/** GET /migration/checkpoint/active/{phase} → the active checkpoint, or 404 when the phase has none. */
+export const GET = apiRoute<{ phase: string }>(async (_request, ctx, params) => {
+  const { phase } = parseParams(phaseParams, params);
+  const checkpoint = await getActiveCheckpoint(ctx, phase);
+  if (!checkpoint) throw new AppError("not_found", `Phase "${phase}" has no active checkpoint.`);
+  return json(checkpoint);
+});

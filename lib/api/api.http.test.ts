@@ -1,0 +1,260 @@
+import { describe, expect, it, beforeAll, afterAll } from "vitest";
+import type { z } from "zod";
+import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
+import { buildTestApp, startTestServer, type TestServer } from "./test-server";
+import * as s from "./schemas";
+
+// The REST API over HTTP: `next start` on a production build, against a test demo migration in real
+// PostgreSQL, jobs run by the server's in-process pg-boss worker. Every success body is parsed with
+// the response schema the OpenAPI document is generated from.
+
+let t: TestDemo;
+let server: TestServer;
+const NIL_UUID = "00000000-0000-4000-8000-000000000000";
+
+async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.body = typeof body === "string" ? body : JSON.stringify(body);
+    (init.headers as Record<string, string>)["content-type"] ??= "application/json";
+  }
+  const res = await fetch(`${server.url}${path}`, init);
+  const text = await res.text();
+  let json: unknown = undefined;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    /* not JSON: the assertion below says so */
+  }
+  return { status: res.status, headers: res.headers, json: json as any, text };
+}
+
+function parsed<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new Error(`response does not match its schema: ${JSON.stringify(r.error.issues.slice(0, 5))}\n${JSON.stringify(value).slice(0, 500)}`);
+  return r.data;
+}
+
+function expectError(r: Awaited<ReturnType<typeof call>>, status: number, code: string) {
+  expect(r.status, r.text).toBe(status);
+  const body = parsed(s.errorResponse, r.json);
+  expect(body.error.code).toBe(code);
+  expect(body.error.message.length).toBeGreaterThan(0);
+  return body.error;
+}
+
+async function waitForJob(jobId: string, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await call("GET", `/migration/jobs/${jobId}`);
+    expect(r.status, r.text).toBe(200);
+    const job = parsed(s.jobSchema, r.json);
+    if (["completed", "failed", "interrupted"].includes(job.status)) return job;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status}: ${JSON.stringify(job.progress)}\n${server.output().slice(-2000)}`);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+}
+
+async function createCheckpoint(name: string, phase = "initial") {
+  const r = await call("POST", "/migration/checkpoint", { name, phase }, { "x-actor": "alice" });
+  expect(r.status, r.text).toBe(202);
+  const body = parsed(s.createAcceptedSchema, r.json);
+  expect(r.headers.get("location")).toBe(`/migration/jobs/${body.jobId}`);
+  return { ...body, job: await waitForJob(body.jobId) };
+}
+
+beforeAll(async () => {
+  const [demo, dir] = await Promise.all([startTestDemo(), buildTestApp()]);
+  t = demo;
+  server = await startTestServer(dir, { ...t.demo.env, WORKER_CONCURRENCY: "2", JOB_POLL_INTERVAL_MS: "200" });
+}, 300_000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe("REST API over HTTP", () => {
+  let first: { checkpoint: { id: string }; jobId: string };
+
+  it("serves an OpenAPI 3.1 document naming every endpoint", async () => {
+    const r = await call("GET", "/migration/openapi.json");
+    expect(r.status).toBe(200);
+    expect(r.json.openapi).toBe("3.1.0");
+    expect(Object.keys(r.json.paths).sort()).toEqual(
+      [
+        "/migration/audit",
+        "/migration/checkpoint",
+        "/migration/checkpoint/active/{phase}",
+        "/migration/checkpoint/validate",
+        "/migration/checkpoint/{checkpointId}",
+        "/migration/checkpoint/{checkpointId}/rollback",
+        "/migration/checkpoint/{checkpointId}/rollback-preview",
+        "/migration/checkpoint/{checkpointId}/validate",
+        "/migration/checkpoint/{checkpointId}/verify",
+        "/migration/checkpoints",
+        "/migration/jobs/{jobId}",
+        "/migration/openapi.json",
+      ].sort(),
+    );
+    expect(r.json.components.schemas.Checkpoint.properties.phase.enum).toContain("data_migrated");
+  });
+
+  it("POST /migration/checkpoint → 202 with the job; the job runs to completion with progress", async () => {
+    const created = await createCheckpoint("api-first");
+    first = created;
+    expect(created.checkpoint.status).toBe("created");
+    expect(created.job.status).toBe("completed");
+    expect(created.job.kind).toBe("create_checkpoint");
+    expect(created.job.progress.fraction).toBe(1);
+    expect(created.job.requestedBy).toBe("alice");
+  });
+
+  it("POST /migration/checkpoint refuses bad input, each with its status and the one error shape", async () => {
+    const unknownPhase = expectError(await call("POST", "/migration/checkpoint", { name: "x", phase: "phase_9" }), 400, "validation_error");
+    expect(unknownPhase.message).toMatch(/Unknown phase "phase_9"/);
+    expectError(await call("POST", "/migration/checkpoint", { phase: "initial" }), 400, "validation_error");
+    expectError(await call("POST", "/migration/checkpoint", '{"name": "x", "phase": '), 400, "invalid_json");
+    expectError(await call("POST", "/migration/checkpoint", "name=x&phase=initial", { "content-type": "application/x-www-form-urlencoded" }), 415, "unsupported_media_type");
+    expectError(await call("POST", "/migration/checkpoint", { name: "x", phase: "initial", description: "a".repeat(70_000) }), 413, "payload_too_large");
+    expectError(await call("POST", "/migration/checkpoint", { name: "api-first", phase: "initial" }), 409, "duplicate_name");
+    const gate = expectError(await call("POST", "/migration/checkpoint", { name: "too-early", phase: "data_migrated" }), 422, "gate_closed");
+    expect(gate.details).toBeDefined();
+  });
+
+  it("POST /migration/checkpoint → 409 while another backup of the target is queued or running", async () => {
+    const r1 = await call("POST", "/migration/checkpoint", { name: "busy-1", phase: "initial" });
+    expect(r1.status, r1.text).toBe(202);
+    expectError(await call("POST", "/migration/checkpoint", { name: "busy-2", phase: "initial" }), 409, "locked");
+    await waitForJob(r1.json.jobId);
+  });
+
+  it("GET /migration/checkpoints filters by phase and status and pages", async () => {
+    const all = parsed(s.checkpointPageSchema, (await call("GET", "/migration/checkpoints")).json);
+    expect(all.total).toBeGreaterThanOrEqual(2);
+    expect(all.items[0]!.backups).toHaveLength(3);
+    const page = parsed(s.checkpointPageSchema, (await call("GET", "/migration/checkpoints?phase=initial&status=created&limit=1&offset=1")).json);
+    expect(page).toMatchObject({ limit: 1, offset: 1 });
+    expect(page.items).toHaveLength(1);
+    expect(page.items[0]!.id).toBe(all.items[1]!.id);
+    expect(parsed(s.checkpointPageSchema, (await call("GET", "/migration/checkpoints?phase=files_migrated")).json).total).toBe(0);
+    expectError(await call("GET", "/migration/checkpoints?phase=nope"), 400, "validation_error");
+    expectError(await call("GET", "/migration/checkpoints?status=done"), 400, "validation_error");
+    expectError(await call("GET", "/migration/checkpoints?limit=0"), 400, "validation_error");
+    expectError(await call("GET", "/migration/checkpoints?offset=-1"), 400, "validation_error");
+  });
+
+  it("GET /migration/checkpoint/{id} → metadata, tables and backups, BigInts as strings; 400 for a bad id, 404 for an unknown one", async () => {
+    const r = await call("GET", `/migration/checkpoint/${first.checkpoint.id}`);
+    expect(r.status).toBe(200);
+    const detail = parsed(s.checkpointDetailSchema, r.json);
+    expect(detail.backups.map((b) => b.component).sort()).toEqual(["config", "database", "storage"]);
+    expect(typeof detail.backups[0]!.sizeBytes).toBe("string");
+    expect(detail.metadata).not.toBeNull();
+    expectError(await call("GET", "/migration/checkpoint/not-a-uuid"), 400, "validation_error");
+    expectError(await call("GET", `/migration/checkpoint/${NIL_UUID}`), 404, "not_found");
+  });
+
+  it("POST /migration/checkpoint/{id}/verify → 202; the job's result is the verification report", async () => {
+    const r = await call("POST", `/migration/checkpoint/${first.checkpoint.id}/verify`);
+    expect(r.status, r.text).toBe(202);
+    const body = parsed(s.verifyAcceptedSchema, r.json);
+    const job = await waitForJob(body.jobId);
+    expect(job.status).toBe("completed");
+    expect(parsed(s.verificationReportSchema, job.result).ok).toBe(true);
+    expectError(await call("POST", `/migration/checkpoint/${NIL_UUID}/verify`), 404, "not_found");
+    expectError(await call("POST", "/migration/checkpoint/123/verify"), 400, "validation_error");
+  });
+
+  it("POST /migration/checkpoint/validate {phase} validates the newest checkpoint of the phase; GET active/{phase} finds it", async () => {
+    expectError(await call("GET", "/migration/checkpoint/active/initial"), 404, "not_found");
+    const r = await call("POST", "/migration/checkpoint/validate", { phase: "initial" });
+    expect(r.status, r.text).toBe(202);
+    const body = parsed(s.validationAcceptedSchema, r.json);
+    const job = await waitForJob(body.jobId);
+    expect(job.status, job.error ?? "").toBe("completed");
+    expect(job.result).toMatchObject({ passed: true });
+    const active = await call("GET", "/migration/checkpoint/active/initial");
+    expect(active.status).toBe(200);
+    expect(parsed(s.activeCheckpointSchema, active.json).id).toBe(body.checkpointId);
+    const detail = parsed(s.checkpointDetailSchema, (await call("GET", `/migration/checkpoint/${body.checkpointId}`)).json);
+    expect(detail.validationRuns[0]!.results.length).toBeGreaterThan(0);
+
+    expectError(await call("GET", "/migration/checkpoint/active/schema_extracted"), 404, "not_found");
+    expectError(await call("GET", "/migration/checkpoint/active/bogus"), 400, "validation_error");
+    expectError(await call("POST", "/migration/checkpoint/validate", { phase: "users_migrated" }), 404, "not_found");
+    expectError(await call("POST", "/migration/checkpoint/validate", { phase: "later" }), 400, "validation_error");
+    expectError(await call("POST", "/migration/checkpoint/validate", { phase: "initial", extra: 1 }), 400, "validation_error");
+  });
+
+  it("POST /migration/checkpoint/{id}/validate → 202; a failed or unknown checkpoint is refused", async () => {
+    const r = await call("POST", `/migration/checkpoint/${first.checkpoint.id}/validate`);
+    expect(r.status, r.text).toBe(202);
+    expect((await waitForJob(r.json.jobId)).status).toBe("completed");
+    expectError(await call("POST", `/migration/checkpoint/${NIL_UUID}/validate`), 404, "not_found");
+    expectError(await call("POST", `/migration/checkpoint/${first.checkpoint.id}/validate`, "[1]"), 400, "validation_error");
+  });
+
+  it("GET /migration/checkpoint/{id}/rollback-preview describes the change; bad components are refused", async () => {
+    const r = await call("GET", `/migration/checkpoint/${first.checkpoint.id}/rollback-preview?components=config,storage`);
+    expect(r.status, r.text).toBe(200);
+    const preview = parsed(s.rollbackPreviewSchema, r.json);
+    expect(preview.components).toEqual(["storage", "config"]);
+    expectError(await call("GET", `/migration/checkpoint/${first.checkpoint.id}/rollback-preview?components=kitchen`), 400, "validation_error");
+    expectError(await call("GET", `/migration/checkpoint/${NIL_UUID}/rollback-preview`), 404, "not_found");
+  });
+
+  it("POST /migration/checkpoint/{id}/rollback → 202; the rollback job completes; bad bodies are refused", async () => {
+    expectError(await call("POST", `/migration/checkpoint/${first.checkpoint.id}/rollback`, { components: [] }), 400, "validation_error");
+    expectError(await call("POST", `/migration/checkpoint/${first.checkpoint.id}/rollback`, { components: ["config"], force: true }), 400, "validation_error");
+    expectError(await call("POST", `/migration/checkpoint/${first.checkpoint.id}/rollback`, "{", {}), 400, "invalid_json");
+    expectError(await call("POST", `/migration/checkpoint/${NIL_UUID}/rollback`), 404, "not_found");
+    const r = await call("POST", `/migration/checkpoint/${first.checkpoint.id}/rollback`, { components: ["config"] }, { "x-actor": "bob" });
+    expect(r.status, r.text).toBe(202);
+    const body = parsed(s.rollbackAcceptedSchema, r.json);
+    expect(r.headers.get("location")).toBe(`/migration/jobs/${body.jobId}`);
+    const job = await waitForJob(body.jobId, 120_000);
+    expect(job.status, job.error ?? "").toBe("completed");
+  });
+
+  it("DELETE /migration/checkpoint/{id} → 200 for a deletable one, 409 for the active one", async () => {
+    const active = parsed(s.activeCheckpointSchema, (await call("GET", "/migration/checkpoint/active/initial")).json);
+    expectError(await call("DELETE", `/migration/checkpoint/${active.id}`), 409, "conflict");
+    const spare = await createCheckpoint("api-spare");
+    const r = await call("DELETE", `/migration/checkpoint/${spare.checkpoint.id}`);
+    expect(r.status, r.text).toBe(200);
+    expect(parsed(s.deleteResultSchema, r.json).checkpointId).toBe(spare.checkpoint.id);
+    expectError(await call("GET", `/migration/checkpoint/${spare.checkpoint.id}`), 404, "not_found");
+    expectError(await call("DELETE", `/migration/checkpoint/${spare.checkpoint.id}`), 404, "not_found");
+    expectError(await call("DELETE", "/migration/checkpoint/x"), 400, "validation_error");
+  });
+
+  it("GET /migration/jobs/{jobId}: 400 for a bad id, 404 for an unknown one", async () => {
+    expectError(await call("GET", "/migration/jobs/abc"), 400, "validation_error");
+    expectError(await call("GET", `/migration/jobs/${NIL_UUID}`), 404, "not_found");
+  });
+
+  it("GET /migration/audit filters by action, actor, checkpoint and time, and pages; records who acted from where", async () => {
+    const byAction = parsed(s.auditPageSchema, (await call("GET", "/migration/audit?action=checkpoint.create")).json);
+    expect(byAction.items.length).toBeGreaterThanOrEqual(3);
+    expect(byAction.items.every((e) => e.action === "checkpoint.create")).toBe(true);
+    expect(typeof byAction.items[0]!.seq).toBe("string");
+    const alice = parsed(s.auditPageSchema, (await call("GET", `/migration/audit?actor=alice&checkpointId=${first.checkpoint.id}`)).json);
+    expect(alice.items.map((e) => e.action)).toContain("checkpoint.create");
+    expect(alice.items.every((e) => e.actor === "alice" && e.checkpointId === first.checkpoint.id)).toBe(true);
+    expect(alice.items[0]!.origin).not.toBe("unknown");
+    const paged = parsed(s.auditPageSchema, (await call("GET", "/migration/audit?limit=2&offset=1")).json);
+    const all = parsed(s.auditPageSchema, (await call("GET", "/migration/audit?limit=3")).json);
+    expect(paged.items.map((e) => e.seq)).toEqual(all.items.slice(1, 3).map((e) => e.seq));
+    expect(paged.total).toBe(all.total);
+    const future = parsed(s.auditPageSchema, (await call("GET", `/migration/audit?from=${new Date(Date.now() + 86_400_000).toISOString()}`)).json);
+    expect(future.total).toBe(0);
+    expectError(await call("GET", "/migration/audit?from=2025-02-01&to=2025-01-01"), 400, "validation_error");
+    expectError(await call("GET", "/migration/audit?from=yesterday"), 400, "validation_error");
+    expectError(await call("GET", "/migration/audit?checkpointId=42"), 400, "validation_error");
+    expectError(await call("GET", "/migration/audit?limit=100000"), 400, "validation_error");
+  });
+
+  it("an unknown path under /migration is a JSON 404, not the dashboard's page", async () => {
+    expectError(await call("GET", "/migration/nothing-here"), 404, "not_found");
+  });
+});

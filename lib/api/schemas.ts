@@ -1,0 +1,279 @@
+import { z } from "zod";
+import { PHASES } from "../domain/phases";
+import { BACKUP_COMPONENTS, checkpointIdSchema, componentsSchema, createCheckpointInputSchema, phaseSchema } from "../domain/checkpoint-input";
+import { rollbackOptionsSchema } from "../domain/rollback-input";
+import { ERROR_STATUS } from "../domain/errors";
+import { jobIdSchema } from "../jobs/get-job";
+
+/**
+ * Request and response schemas of the REST API. The route handlers parse with the request schemas;
+ * the OpenAPI document is generated from all of them (lib/api/openapi.ts); the API tests parse every
+ * response with its response schema, so the document cannot drift from what is served.
+ */
+
+// ---------- requests ----------
+
+const CHECKPOINT_STATUSES = ["created", "validated", "failed", "active", "superseded"] as const;
+
+const limit = (max: number, fallback: number) =>
+  z.coerce.number({ error: "limit must be a number" }).int("limit must be an integer").min(1, "limit must be at least 1").max(max, `limit must be at most ${max}`).default(fallback);
+const offset = z.coerce.number({ error: "offset must be a number" }).int("offset must be an integer").min(0, "offset must not be negative").default(0);
+
+export const createCheckpointBody = createCheckpointInputSchema;
+export const validatePhaseBody = z.strictObject({ phase: phaseSchema });
+export const rollbackBody = rollbackOptionsSchema;
+
+export const checkpointParams = z.object({ checkpointId: checkpointIdSchema });
+export const phaseParams = z.object({ phase: phaseSchema });
+export const jobParams = z.object({ jobId: jobIdSchema });
+
+export const listCheckpointsQuery = z.object({
+  phase: phaseSchema.optional(),
+  status: z.enum(CHECKPOINT_STATUSES, { error: (i) => `Unknown status ${JSON.stringify(i.input)}. Statuses: ${CHECKPOINT_STATUSES.join(", ")}.` }).optional(),
+  limit: limit(200, 50),
+  offset,
+});
+
+/** `?components=database,config`: a comma-separated list; all components when absent. */
+export const rollbackPreviewQuery = z.object({
+  components: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v.split(",").map((s) => s.trim()).filter(Boolean)))
+    .pipe(componentsSchema.optional()),
+});
+
+const isoInstant = z
+  .string()
+  .refine((s) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)), "must be an ISO 8601 date or date-time")
+  .meta({ format: "date-time" });
+
+export const auditQuery = z
+  .object({
+    action: z.string().trim().min(1).max(100).optional(),
+    actor: z.string().trim().min(1).max(200).optional(),
+    checkpointId: checkpointIdSchema.optional(),
+    from: isoInstant.optional(),
+    to: isoInstant.optional(),
+    limit: limit(500, 100),
+    offset,
+  })
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to), { message: "from must not be after to", path: ["from"] });
+
+// ---------- responses ----------
+
+const dateTime = z.string().meta({ format: "date-time" });
+const nullableDate = dateTime.nullable();
+/** A PostgreSQL bigint, as a decimal string (JSON numbers lose precision past 2^53). */
+const bigintString = z.string().regex(/^-?\d+$/).meta({ description: "64-bit integer as a decimal string" });
+const anyJson = z.unknown();
+
+export const errorResponse = z
+  .object({
+    error: z.object({
+      code: z.enum(Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...(keyof typeof ERROR_STATUS)[]]),
+      message: z.string(),
+      details: anyJson.optional(),
+    }),
+  });
+
+export const backupSchema = z
+  .object({
+    id: z.string().uuid(),
+    checkpointId: z.string().uuid(),
+    component: z.enum(BACKUP_COMPONENTS),
+    engine: z.string(),
+    status: z.enum(["pending", "running", "complete", "failed"]),
+    location: z.string().nullable(),
+    manifestChecksum: z.string().nullable(),
+    sizeBytes: bigintString,
+    newBytes: bigintString,
+    fileCount: z.number().int(),
+    error: z.string().nullable(),
+    startedAt: nullableDate,
+    completedAt: nullableDate,
+    durationMs: z.number().int().nullable(),
+  });
+
+export const checkpointMetadataSchema = z
+  .object({
+    checkpointId: z.string().uuid(),
+    usersTotal: z.number().int(),
+    usersMigrated: z.number().int(),
+    filesTotal: z.number().int(),
+    filesMigrated: z.number().int(),
+    bytesTotal: bigintString,
+    bytesMigrated: bigintString,
+    timings: z.record(z.string(), z.number()),
+    collectedAt: dateTime,
+  });
+
+export const checkpointSchema = z
+  .object({
+    id: z.string().uuid(),
+    name: z.string(),
+    description: z.string().nullable(),
+    phase: z.enum(PHASES),
+    status: z.enum(CHECKPOINT_STATUSES),
+    targetKey: z.string(),
+    createdBy: z.string(),
+    createdAt: dateTime,
+    completedAt: nullableDate,
+    validatedAt: nullableDate,
+    activatedAt: nullableDate,
+    supersededAt: nullableDate,
+    failedAt: nullableDate,
+    failureReason: z.string().nullable(),
+    drillStatus: z.enum(["not_run", "passed", "failed", "skipped"]),
+    drilledAt: nullableDate,
+    drillDetail: z.string().nullable(),
+    isSafety: z.boolean(),
+  });
+
+export const checkpointSummarySchema = checkpointSchema
+  .extend({ backups: z.array(backupSchema), metadata: checkpointMetadataSchema.nullable() });
+
+export const tableMetadataSchema = z
+  .object({
+    id: z.string().uuid(),
+    checkpointId: z.string().uuid(),
+    sourceTable: z.string(),
+    targetTable: z.string(),
+    sourceRowCount: bigintString.nullable(),
+    targetRowCount: bigintString.nullable(),
+    sourceChecksum: z.string().nullable(),
+    targetChecksum: z.string().nullable(),
+  });
+
+export const validationResultSchema = z
+  .object({
+    id: z.string().uuid(),
+    runId: z.string().uuid(),
+    validator: z.string(),
+    status: z.enum(["passed", "failed", "warning", "skipped"]),
+    critical: z.boolean(),
+    checks: anyJson,
+    diff: anyJson.nullable(),
+    durationMs: z.number().int(),
+  });
+
+export const validationRunSchema = z
+  .object({
+    id: z.string().uuid(),
+    checkpointId: z.string().uuid().nullable(),
+    phase: z.enum(PHASES),
+    status: z.enum(["running", "passed", "failed", "error"]),
+    triggeredBy: z.string(),
+    startedAt: dateTime,
+    finishedAt: nullableDate,
+    summary: z.string().nullable(),
+    results: z.array(validationResultSchema),
+  });
+
+export const rollbackSchema = z
+  .object({
+    id: z.string().uuid(),
+    checkpointId: z.string().uuid(),
+    safetyCheckpointId: z.string().uuid().nullable(),
+    components: z.array(z.enum(BACKUP_COMPONENTS)),
+    status: z.enum(["pending", "running", "completed", "failed", "interrupted"]),
+    requestedBy: z.string(),
+    startedAt: dateTime,
+    finishedAt: nullableDate,
+    report: anyJson.nullable(),
+    error: z.string().nullable(),
+  });
+
+export const checkpointDetailSchema = checkpointSummarySchema
+  .extend({
+    tables: z.array(tableMetadataSchema),
+    validationRuns: z.array(validationRunSchema),
+    rollbacks: z.array(rollbackSchema),
+  });
+
+export const checkpointPageSchema = z
+  .object({ items: z.array(checkpointSummarySchema), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
+
+export const activeCheckpointSchema = checkpointSummarySchema.extend({ tables: z.array(tableMetadataSchema) });
+
+export const jobSchema = z
+  .object({
+    id: z.string().uuid(),
+    kind: z.enum(["create_checkpoint", "validate", "verify", "drill", "rollback", "delete_checkpoint"]),
+    status: z.enum(["queued", "running", "completed", "failed", "interrupted"]),
+    checkpointId: z.string().uuid().nullable(),
+    progress: z.object({
+      step: z.string().optional(),
+      stepsDone: z.number().optional(),
+      stepsTotal: z.number().optional(),
+      bytesDone: z.number().optional(),
+      rowsDone: z.number().optional(),
+      filesDone: z.number().optional(),
+      message: z.string().optional(),
+      fraction: z.number().min(0).max(1).nullable().meta({ description: "0..1 when the job reports steps; 1 once completed" }),
+    }),
+    result: anyJson.nullable().meta({ description: "What the job returned (e.g. a verification report), or {code,message} of a refusal" }),
+    error: z.string().nullable(),
+    requestedBy: z.string(),
+    workerId: z.string().nullable(),
+    attempts: z.number().int(),
+    createdAt: dateTime,
+    startedAt: nullableDate,
+    heartbeatAt: nullableDate,
+    finishedAt: nullableDate,
+  });
+
+export const createAcceptedSchema = z.object({ checkpoint: checkpointSchema, jobId: z.string().uuid() });
+export const validationAcceptedSchema = z
+  .object({ checkpointId: z.string().uuid(), runId: z.string().uuid(), jobId: z.string().uuid() });
+export const verifyAcceptedSchema = z.object({ checkpointId: z.string().uuid(), jobId: z.string().uuid() });
+export const rollbackAcceptedSchema = z.object({ rollback: rollbackSchema.omit({ report: true }).extend({ report: anyJson.nullable() }), jobId: z.string().uuid() });
+
+export const deleteResultSchema = z
+  .object({ checkpointId: z.string().uuid(), name: z.string(), blobsDeleted: z.number().int(), bytesFreed: z.number() });
+
+export const rollbackPreviewSchema = z
+  .object({
+    checkpoint: z.object({ id: z.string().uuid(), name: z.string(), phase: z.enum(PHASES), status: z.string() }),
+    components: z.array(z.enum(BACKUP_COMPONENTS)),
+    currentPhase: z.enum(PHASES),
+    changes: z.array(z.looseObject({ component: z.enum(BACKUP_COMPONENTS), ok: z.boolean() })),
+    summary: z.array(z.object({ component: z.enum(BACKUP_COMPONENTS), text: z.string() })),
+    warnings: z.array(anyJson),
+  });
+
+export const verificationReportSchema = z
+  .object({
+    checkpointId: z.string().uuid(),
+    ok: z.boolean(),
+    components: z.array(
+      z.object({
+        component: z.enum(BACKUP_COMPONENTS),
+        ok: z.boolean(),
+        problems: z.array(z.looseObject({ path: z.string(), kind: z.string() })),
+      }),
+    ),
+  })
+  .meta({ description: "The `result` of a completed verify job" });
+
+export const auditEventSchema = z
+  .object({
+    seq: bigintString,
+    id: z.string().uuid(),
+    at: dateTime,
+    actor: z.string(),
+    actorRole: z.string().nullable(),
+    action: z.string(),
+    targetType: z.string(),
+    targetId: z.string().nullable(),
+    checkpointId: z.string().uuid().nullable(),
+    before: anyJson.nullable(),
+    after: anyJson.nullable(),
+    result: z.string(),
+    origin: z.string().nullable(),
+    prevHash: z.string(),
+    hash: z.string(),
+  });
+
+export const auditPageSchema = z
+  .object({ items: z.array(auditEventSchema), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });

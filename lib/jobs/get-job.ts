@@ -1,0 +1,32 @@
+import { z } from "zod";
+import type { AppContext } from "../context";
+import { AppError } from "../domain/errors";
+import { parseInput } from "../domain/parse-input";
+import { jobProgressSchema, progressFraction } from "./progress";
+
+export const jobIdSchema = z.string().uuid("job id must be a UUID");
+
+/** A job as users read it: status, progress (with the fraction done when known), result, error. */
+export async function getJob(ctx: AppContext, id: string) {
+  const jobId = parseInput(jobIdSchema, id);
+  const job = await ctx.db.job.findUnique({ where: { id: jobId } });
+  if (!job) throw new AppError("not_found", `Job ${jobId} does not exist.`);
+  const parsed = jobProgressSchema.safeParse(job.progress);
+  const progress = parsed.success ? parsed.data : {};
+  return {
+    id: job.id,
+    kind: job.kind,
+    status: job.status,
+    checkpointId: job.checkpointId,
+    progress: { ...progress, fraction: job.status === "completed" ? 1 : progressFraction(progress) },
+    result: job.result ?? null,
+    error: job.error,
+    requestedBy: job.requestedBy,
+    workerId: job.workerId,
+    attempts: job.attempts,
+    createdAt: job.createdAt,
+    startedAt: job.startedAt,
+    heartbeatAt: job.heartbeatAt,
+    finishedAt: job.finishedAt,
+  };
+}

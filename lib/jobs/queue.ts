@@ -1,0 +1,112 @@
+import { createHash } from "node:crypto";
+import PgBoss from "pg-boss";
+import { z } from "zod";
+import type { JobKind } from "../db/generated/client";
+
+/**
+ * Dispatch of jobs through pg-boss (PostgreSQL, the metadata store). Our `jobs` table stays the record
+ * users read (status, progress, result); a pg-boss message only says "run job X". Its id is derived
+ * from the job id and the attempt, so sending the same dispatch twice cannot queue it twice.
+ */
+
+/** Kinds the workers run, each on its own queue; `resume_rollback` carries a rollback id, not a job id. */
+export const QUEUES = {
+  create_checkpoint: "mc_create_checkpoint",
+  validate: "mc_validate",
+  verify: "mc_verify",
+  rollback: "mc_rollback",
+  resume_rollback: "mc_resume_rollback",
+} as const;
+export type QueueKey = keyof typeof QUEUES;
+export const QUEUE_NAMES: string[] = Object.values(QUEUES);
+
+export const DISPATCHED_KINDS: JobKind[] = ["create_checkpoint", "validate", "verify", "rollback"];
+
+export const jobMessageSchema = z.object({ jobId: z.string().uuid() });
+export const resumeMessageSchema = z.object({ rollbackId: z.string().uuid() });
+
+/** pg-boss settings of one message: retries exist only to wait for a busy target lock (see worker.ts). */
+const SEND_OPTIONS: PgBoss.SendOptions = {
+  retryLimit: 20,
+  retryDelay: 15,
+  // A backstop far beyond any job: our heartbeat reaper detects a dead worker within seconds.
+  expireInHours: 12,
+};
+
+export function queueForKind(kind: JobKind): string | null {
+  return kind in QUEUES ? QUEUES[kind as QueueKey] : null;
+}
+
+/** pg-boss id of the dispatch of `id` for its `attempt`: the id itself first, a derived UUID after. */
+export function dispatchId(id: string, attempt = 0): string {
+  if (attempt === 0) return id;
+  const h = createHash("sha256").update(`${id}:${attempt}`).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+type BossEntry = { boss: PgBoss; ready: Promise<PgBoss> };
+const globalBosses = globalThis as unknown as { __mcBosses?: Map<string, BossEntry> };
+
+/** One started pg-boss per metadata store and process (schema `pgboss`, created on first start). */
+export function getBoss(metadataUrl: string): Promise<PgBoss> {
+  const bosses = (globalBosses.__mcBosses ??= new Map());
+  let entry = bosses.get(metadataUrl);
+  if (!entry) {
+    const boss = new PgBoss({
+      connectionString: metadataUrl,
+      schema: "pgboss",
+      application_name: "mc-jobs",
+      max: 4,
+      maintenanceIntervalSeconds: 60,
+    });
+    boss.on("error", (e) => console.error(`[jobs] pg-boss: ${e.message}`));
+    const ready = (async () => {
+      await boss.start();
+      for (const name of QUEUE_NAMES) {
+        if (!(await boss.getQueue(name))) await boss.createQueue(name, { name, policy: "standard" });
+      }
+      return boss;
+    })();
+    ready.catch(() => bosses.delete(metadataUrl));
+    entry = { boss, ready };
+    bosses.set(metadataUrl, entry);
+  }
+  return entry.ready;
+}
+
+/** Stops this process's pg-boss for the store (tests, shutdown). */
+export async function stopBoss(metadataUrl: string): Promise<void> {
+  const entry = globalBosses.__mcBosses?.get(metadataUrl);
+  if (!entry) return;
+  globalBosses.__mcBosses!.delete(metadataUrl);
+  const boss = await entry.ready.catch(() => null);
+  await boss?.stop({ graceful: false, wait: true, close: true }).catch(() => {});
+}
+
+const localListeners = new Set<() => void>();
+/** Lets an in-process worker fetch at once what this process just sent (no wait for the next poll). */
+export function onLocalDispatch(listener: () => void): () => void {
+  localListeners.add(listener);
+  return () => localListeners.delete(listener);
+}
+
+/**
+ * Sends "run job X" for a job row the use case has just committed. Idempotent per (job, attempt).
+ * Returns false when the message already existed.
+ */
+export async function dispatchJob(metadataUrl: string, job: { id: string; kind: JobKind; attempts?: number }): Promise<boolean> {
+  const queue = queueForKind(job.kind);
+  if (!queue) throw new Error(`jobs of kind ${job.kind} are not run by the workers`);
+  const boss = await getBoss(metadataUrl);
+  const sent = await boss.send(queue, { jobId: job.id }, { ...SEND_OPTIONS, id: dispatchId(job.id, job.attempts ?? 0) });
+  for (const l of localListeners) l();
+  return sent !== null;
+}
+
+/** Sends "resume rollback R"; `attempt` makes one message per resume. */
+export async function dispatchResume(metadataUrl: string, rollbackId: string, attempt: number): Promise<boolean> {
+  const boss = await getBoss(metadataUrl);
+  const sent = await boss.send(QUEUES.resume_rollback, { rollbackId }, { ...SEND_OPTIONS, id: dispatchId(rollbackId, attempt) });
+  for (const l of localListeners) l();
+  return sent !== null;
+}

@@ -1,0 +1,166 @@
+import pg from "pg";
+import type { AppContext } from "../context";
+import type { Job } from "../db/generated/client";
+import type { Actor } from "../domain/actor";
+import { isAppError } from "../domain/errors";
+import { appendAuditEvent } from "../audit/append-audit-event";
+import { acquireTargetLock } from "../locks/target-lock";
+import { failCheckpoint } from "../checkpoints/create-checkpoint";
+import { checkpointDir } from "../checkpoints/backup-paths";
+import { enginesForContext } from "../checkpoints/engines-for-context";
+import { recoverInterruptedRollbacks } from "../rollback/recover-interrupted-rollbacks";
+import { DISPATCHED_KINDS, dispatchJob, dispatchResume } from "./queue";
+
+/** Kinds a new attempt may safely redo after their worker stopped: they only read the target, or
+ *  (create_checkpoint) write nothing but the checkpoint's own, not yet complete, backup. */
+const RETRYABLE = new Set(["create_checkpoint", "validate", "verify"]);
+export const MAX_ATTEMPTS = 3;
+const REAPER_LOCK = 72_650_003;
+
+export interface ReapOptions {
+  /** A running job whose heartbeat is older than this belongs to a worker that stopped. */
+  staleAfterMs: number;
+  /** A queued job older than this with no pg-boss message gets one (the sender died after commit). */
+  redispatchAfterMs?: number;
+  actor: Actor;
+}
+
+export interface ReapReport {
+  requeued: string[];
+  interrupted: string[];
+  rollbacksResumed: string[];
+  redispatched: number;
+  checkpointsFailed: string[];
+}
+
+/**
+ * One pass of the watchdog every worker runs. One worker at a time (advisory lock); each change is a
+ * conditional update, so a pass racing a live worker's heartbeat changes nothing.
+ * - stale create_checkpoint / validate / verify jobs → queued again and re-dispatched (attempt n+1),
+ *   up to MAX_ATTEMPTS; then interrupted, and a checkpoint left half-backed-up is failed clearly;
+ * - stale rollbacks → never re-run from scratch: marked interrupted (recoverInterruptedRollbacks) and
+ *   resumed from their journal by a new job, up to MAX_ATTEMPTS jobs per rollback.
+ */
+export async function reapStaleJobs(ctx: AppContext, options: ReapOptions): Promise<ReapReport | null> {
+  const guard = new pg.Client({ connectionString: ctx.metadataUrl, application_name: "mc-job-reaper" });
+  guard.on("error", () => {});
+  await guard.connect();
+  try {
+    const { rows } = await guard.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1::int, 0) AS ok", [REAPER_LOCK]);
+    if (!rows[0]?.ok) return null;
+    const report: ReapReport = { requeued: [], interrupted: [], rollbacksResumed: [], redispatched: 0, checkpointsFailed: [] };
+    const cutoff = new Date(Date.now() - options.staleAfterMs);
+    const stale = await ctx.db.job.findMany({
+      where: { status: "running", kind: { in: [...RETRYABLE] as Job["kind"][] }, OR: [{ heartbeatAt: { lt: cutoff } }, { heartbeatAt: null, startedAt: { lt: cutoff } }] },
+    });
+    for (const job of stale) {
+      const outcome = await requeueOrInterrupt(ctx, job, options);
+      if (outcome === "requeued") report.requeued.push(job.id);
+      if (outcome === "interrupted") report.interrupted.push(job.id);
+    }
+    // Rollbacks: their own recovery marks them (and their stale jobs) interrupted; we resume them.
+    const found = await recoverInterruptedRollbacks(ctx, { staleAfterMs: options.staleAfterMs, actor: options.actor });
+    for (const r of found) {
+      const jobs = await ctx.db.job.count({ where: { kind: "rollback", payload: { path: ["rollbackId"], equals: r.rollbackId } } });
+      if (jobs >= MAX_ATTEMPTS) continue;
+      await dispatchResume(ctx.metadataUrl, r.rollbackId, jobs);
+      report.rollbacksResumed.push(r.rollbackId);
+    }
+    report.redispatched = await redispatchQueued(ctx, options.redispatchAfterMs ?? 15_000);
+    report.checkpointsFailed = await failAbandonedCheckpoints(ctx, options.actor);
+    return report;
+  } finally {
+    await guard.query("SELECT pg_advisory_unlock($1::int, 0)", [REAPER_LOCK]).catch(() => {});
+    await guard.end().catch(() => {});
+  }
+}
+
+async function requeueOrInterrupt(ctx: AppContext, job: Job, options: ReapOptions): Promise<"requeued" | "interrupted" | "raced"> {
+  const who = job.workerId ? `worker ${job.workerId}` : "its worker";
+  const silent = Math.round(options.staleAfterMs / 1000);
+  const retry = job.attempts < MAX_ATTEMPTS;
+  const error = retry
+    ? `${who} stopped (no heartbeat for ${silent}s); re-queued for attempt ${job.attempts + 1} of ${MAX_ATTEMPTS}.`
+    : `${who} stopped (no heartbeat for ${silent}s) on attempt ${job.attempts} of ${MAX_ATTEMPTS}; not retried again.`;
+  const changed = await ctx.db.$transaction(async (tx) => {
+    const n = await tx.job.updateMany({
+      where: { id: job.id, status: "running", heartbeatAt: job.heartbeatAt },
+      data: retry ? { status: "queued", workerId: null, error } : { status: "interrupted", finishedAt: new Date(), error },
+    });
+    if (n.count === 0) return false;
+    await appendAuditEvent(tx, {
+      actor: options.actor.name,
+      actorRole: options.actor.role,
+      origin: options.actor.origin,
+      action: retry ? "job.requeued" : "job.interrupted",
+      targetType: "job",
+      targetId: job.id,
+      checkpointId: job.checkpointId,
+      before: { status: "running", workerId: job.workerId, attempts: job.attempts },
+      after: { status: retry ? "queued" : "interrupted", reason: error },
+      result: retry ? "success" : "failure",
+    });
+    if (!retry && job.kind === "validate") {
+      const runId = (job.payload as { runId?: string }).runId;
+      if (runId) await tx.validationRun.updateMany({ where: { id: runId, status: "running" }, data: { status: "error", finishedAt: new Date(), summary: error } });
+    }
+    return true;
+  });
+  if (!changed) return "raced";
+  if (retry) await dispatchJob(ctx.metadataUrl, { id: job.id, kind: job.kind, attempts: job.attempts });
+  return retry ? "requeued" : "interrupted";
+}
+
+/** Queued jobs whose message was never sent (the sender stopped right after its commit). */
+async function redispatchQueued(ctx: AppContext, olderThanMs: number): Promise<number> {
+  const queued = await ctx.db.job.findMany({
+    where: { status: "queued", kind: { in: DISPATCHED_KINDS }, createdAt: { lt: new Date(Date.now() - olderThanMs) } },
+    select: { id: true, kind: true, attempts: true },
+    take: 100,
+  });
+  let sent = 0;
+  for (const job of queued) if (await dispatchJob(ctx.metadataUrl, job)) sent += 1;
+  return sent;
+}
+
+/**
+ * A checkpoint still `created` and incomplete whose backup jobs all ended (interrupted, failed) will
+ * never complete: it is failed, its partial bytes removed, under the target lock (skipped while held).
+ */
+async function failAbandonedCheckpoints(ctx: AppContext, actor: Actor): Promise<string[]> {
+  const abandoned = await ctx.db.checkpoint.findMany({
+    where: { targetKey: ctx.target.key, status: "created", completedAt: null },
+    select: { id: true },
+  });
+  const candidates: string[] = [];
+  for (const c of abandoned) {
+    const jobs = await ctx.db.job.findMany({ where: { checkpointId: c.id, kind: "create_checkpoint" }, select: { status: true } });
+    if (jobs.length > 0 && jobs.every((j) => j.status === "interrupted" || j.status === "failed")) candidates.push(c.id);
+  }
+  if (candidates.length === 0) return [];
+  const lock = await acquireTargetLock(ctx.metadataUrl, ctx.target.key).catch((e) => {
+    if (isAppError(e) && e.code === "locked") return null;
+    throw e;
+  });
+  if (!lock) return [];
+  const failed: string[] = [];
+  try {
+    const engines = enginesForContext(ctx);
+    for (const id of candidates) {
+      const current = await ctx.db.checkpoint.findUnique({ where: { id }, select: { status: true, completedAt: true } });
+      if (!current || current.status !== "created" || current.completedAt) continue;
+      await failCheckpoint(
+        ctx,
+        id,
+        actor,
+        "interrupted: the worker running its backup stopped and no retry completed it; take a new checkpoint",
+        checkpointDir(ctx.backupDir, id),
+        engines,
+      );
+      failed.push(id);
+    }
+  } finally {
+    await lock.release();
+  }
+  return failed;
+}
