@@ -7,6 +7,8 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   unauthenticated: 401,
   forbidden: 403,
+  reauth_required: 401,
+  rate_limited: 429,
   not_found: 404,
   conflict: 409,
   duplicate_name: 409,

@@ -1,0 +1,224 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encode } from "next-auth/jwt";
+import { createScratchDatabase } from "../../test/pg";
+import { disconnectAll, getDb, type Db } from "../db/client";
+import { migrateDatabase } from "../db/migrate";
+import { isAppError, type AppError } from "../domain/errors";
+import type { AuthConfig } from "./auth-config";
+import type { AuthDeps } from "./auth-options";
+import { authorizeRequest } from "./authorize-request";
+import { ROLES, roleAtLeast, type Role } from "./permissions";
+import { createRateLimits, type RateLimits } from "./rate-limits";
+import { createApiToken, revokeApiToken } from "./tokens";
+import { createDashboardUser, setDashboardUserDisabled } from "./users";
+
+const SECRET = "test-secret-" + "s".repeat(40);
+const ID = "3f0b8c1e-2a8f-4f5e-9b55-0c8a7e6d1a22";
+const BASE = "http://dash.example.test";
+const ADMIN = { name: "setup", role: "admin", origin: "test" };
+
+const ENDPOINTS: [string, string, Role][] = [
+  ["GET", "/migration/checkpoints", "viewer"],
+  ["GET", `/migration/checkpoint/${ID}`, "viewer"],
+  ["GET", `/migration/checkpoint/${ID}/rollback-preview`, "viewer"],
+  ["GET", "/migration/checkpoint/active/initial", "viewer"],
+  ["GET", `/migration/jobs/${ID}`, "viewer"],
+  ["GET", "/migration/audit", "viewer"],
+  ["POST", "/migration/checkpoint", "operator"],
+  ["POST", "/migration/checkpoint/validate", "operator"],
+  ["POST", `/migration/checkpoint/${ID}/validate`, "operator"],
+  ["POST", `/migration/checkpoint/${ID}/verify`, "operator"],
+  ["POST", `/migration/checkpoint/${ID}/rollback`, "admin"],
+  ["DELETE", `/migration/checkpoint/${ID}`, "admin"],
+  ["POST", "/migration/not-an-endpoint", "admin"],
+];
+
+let db: Db;
+let url: string;
+let limits: RateLimits;
+let deps: AuthDeps;
+const tokens = {} as Record<Role, string>;
+const secretsSeen: string[] = [SECRET];
+
+function config(overrides: Partial<AuthConfig> = {}): AuthConfig {
+  return { secret: SECRET, reauthMaxAgeSeconds: 900, sessionMaxAgeSeconds: 3600, signInAttemptsPerMinute: 5, apiMutationsPerMinute: 10_000, ...overrides };
+}
+
+function request(method: string, path: string, headers: Record<string, string> = {}): Request {
+  return new Request(BASE + path, { method, headers });
+}
+
+async function refusal(promise: Promise<unknown>): Promise<AppError> {
+  const e = await promise.then(() => null, (err: unknown) => err);
+  if (!isAppError(e)) throw new Error(`expected an AppError, got ${e === null ? "success" : String(e)}`);
+  return e;
+}
+
+async function sessionCookie(userId: string, authTime: number): Promise<string> {
+  const jwt = await encode({ token: { uid: userId, authTime, sub: userId }, secret: SECRET });
+  return `next-auth.session-token=${jwt}`;
+}
+
+beforeAll(async () => {
+  url = await createScratchDatabase("auth");
+  await migrateDatabase(url);
+  db = getDb(url);
+  limits = createRateLimits({ databaseUrl: url, signInAttemptsPerMinute: 5, apiMutationsPerMinute: 10_000 });
+  deps = { db, limits, config: config() };
+  for (const role of ROLES) {
+    const { token } = await createApiToken(db, { name: `ci-${role}`, role, createdBy: ADMIN });
+    tokens[role] = token;
+    secretsSeen.push(token);
+  }
+});
+
+afterAll(async () => {
+  await limits.close();
+  await disconnectAll();
+});
+
+describe("authorizeRequest with API tokens: each role against each endpoint", () => {
+  for (const role of ROLES) {
+    for (const [method, path, needed] of ENDPOINTS) {
+      const allowed = roleAtLeast(role, needed);
+      it(`${role} ${method} ${path} → ${allowed ? "allowed" : "403"}`, async () => {
+        const req = request(method, path, { authorization: `Bearer ${tokens[role]}` });
+        if (allowed) {
+          await expect(authorizeRequest(req, deps)).resolves.toMatchObject({ name: `token:ci-${role}`, role, kind: "token" });
+        } else {
+          const e = await refusal(authorizeRequest(req, deps));
+          expect([e.code, e.status]).toEqual(["forbidden", 403]);
+          expect(e.message).toContain(`needs the ${needed} role`);
+        }
+      });
+    }
+  }
+
+  it("answers 401 (not 403) without credentials, on every endpoint", async () => {
+    for (const [method, path] of ENDPOINTS) {
+      const e = await refusal(authorizeRequest(request(method, path), deps));
+      expect([e.code, e.status]).toEqual(["unauthenticated", 401]);
+    }
+  });
+
+  it("refuses an unknown or malformed token with 401", async () => {
+    for (const header of [`Bearer mct_${"A".repeat(43)}`, "Bearer nope", "Bearer ", `Bearer ${tokens.admin}x`]) {
+      const e = await refusal(authorizeRequest(request("GET", "/migration/checkpoints", { authorization: header }), deps));
+      expect(e.status).toBe(401);
+    }
+  });
+
+  it("refuses a revoked token from then on, and records the revocation", async () => {
+    const { token, apiToken } = await createApiToken(db, { name: "short-lived", role: "admin", createdBy: ADMIN });
+    secretsSeen.push(token);
+    const req = () => request("GET", "/migration/checkpoints", { authorization: `Bearer ${token}` });
+    await expect(authorizeRequest(req(), deps)).resolves.toMatchObject({ role: "admin" });
+    await revokeApiToken(db, apiToken.id, ADMIN);
+    const e = await refusal(authorizeRequest(req(), deps));
+    expect([e.code, e.status]).toEqual(["unauthenticated", 401]);
+    const events = await db.auditEvent.findMany({ where: { targetId: apiToken.id }, orderBy: { seq: "asc" } });
+    expect(events.map((x) => x.action)).toEqual(["token.created", "token.revoked"]);
+  });
+
+  it("stores only the token's sha256 and an 8-character prefix", async () => {
+    const row = await db.apiToken.findFirstOrThrow({ where: { name: "ci-admin" } });
+    expect(row.tokenHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(row.prefix).toBe(tokens.admin.slice(0, 8));
+    expect(tokens.admin).toMatch(/^mct_[\w-]{43}$/);
+    expect(row.lastUsedAt).not.toBeNull();
+  });
+});
+
+describe("authorizeRequest with the dashboard's session cookie", () => {
+  let adminId: string;
+  let viewerId: string;
+  const now = () => Math.floor(Date.now() / 1000);
+
+  beforeAll(async () => {
+    adminId = (await createDashboardUser(db, { email: "Admin@Example.com", role: "admin", password: "correct horse battery" }, ADMIN)).id;
+    viewerId = (await createDashboardUser(db, { email: "viewer@example.com", role: "viewer", password: "correct horse battery" }, ADMIN)).id;
+  });
+
+  it("accepts a valid session with the user's role from the database", async () => {
+    const cookie = await sessionCookie(viewerId, now());
+    await expect(authorizeRequest(request("GET", "/migration/audit", { cookie }), deps)).resolves.toMatchObject({ name: "viewer@example.com", role: "viewer", kind: "session" });
+    const e = await refusal(authorizeRequest(request("POST", "/migration/checkpoint", { cookie }), deps));
+    expect(e.status).toBe(403);
+  });
+
+  it("lets an admin roll back or delete with a recent sign-in only", async () => {
+    const fresh = await sessionCookie(adminId, now() - 60);
+    const stale = await sessionCookie(adminId, now() - 901);
+    for (const [method, path] of [["POST", `/migration/checkpoint/${ID}/rollback`], ["DELETE", `/migration/checkpoint/${ID}`]] as const) {
+      await expect(authorizeRequest(request(method, path, { cookie: fresh }), deps)).resolves.toMatchObject({ role: "admin" });
+      const e = await refusal(authorizeRequest(request(method, path, { cookie: stale }), deps));
+      expect([e.code, e.status]).toEqual(["reauth_required", 401]);
+      expect(e.message).toMatch(/Sign in again/);
+    }
+    // Non-destructive changes do not need a recent sign-in.
+    await expect(authorizeRequest(request("POST", `/migration/checkpoint/${ID}/verify`, { cookie: stale }), deps)).resolves.toMatchObject({ role: "admin" });
+    // Tokens are exempt: scripts cannot sign in again.
+    await expect(authorizeRequest(request("DELETE", `/migration/checkpoint/${ID}`, { authorization: `Bearer ${tokens.admin}` }), deps)).resolves.toMatchObject({ kind: "token" });
+  });
+
+  it("refuses a session whose user was disabled, a forged cookie, and any session without NEXTAUTH_SECRET", async () => {
+    const other = await createDashboardUser(db, { email: "leaver@example.com", role: "admin", password: "correct horse battery" }, ADMIN);
+    const cookie = await sessionCookie(other.id, now());
+    await expect(authorizeRequest(request("GET", "/migration/audit", { cookie }), deps)).resolves.toBeTruthy();
+    await setDashboardUserDisabled(db, other.id, true, ADMIN);
+    expect((await refusal(authorizeRequest(request("GET", "/migration/audit", { cookie }), deps))).status).toBe(401);
+
+    const forged = `next-auth.session-token=${await encode({ token: { uid: adminId, authTime: now() }, secret: "another-secret-".repeat(4) })}`;
+    expect((await refusal(authorizeRequest(request("GET", "/migration/audit", { cookie: forged }), deps))).status).toBe(401);
+    const valid = await sessionCookie(adminId, now());
+    const noSecret = { ...deps, config: config({ secret: undefined }) };
+    expect((await refusal(authorizeRequest(request("GET", "/migration/audit", { cookie: valid }), noSecret))).status).toBe(401);
+  });
+
+  it("refuses a cookie-authenticated change sent from another site", async () => {
+    const cookie = await sessionCookie(adminId, now());
+    const path = `/migration/checkpoint/${ID}/verify`;
+    const evil = await refusal(authorizeRequest(request("POST", path, { cookie, origin: "https://evil.example" }), deps));
+    expect(evil.status).toBe(403);
+    const fetchSite = await refusal(authorizeRequest(request("POST", path, { cookie, "sec-fetch-site": "cross-site" }), deps));
+    expect(fetchSite.status).toBe(403);
+    await expect(authorizeRequest(request("POST", path, { cookie, origin: BASE }), deps)).resolves.toMatchObject({ role: "admin" });
+  });
+});
+
+describe("rate limit of mutating requests", () => {
+  it("answers 429 after N changes a minute by one actor; reads and other actors are not counted", async () => {
+    const tight = createRateLimits({ databaseUrl: url, signInAttemptsPerMinute: 5, apiMutationsPerMinute: 3 });
+    try {
+      const d = { ...deps, limits: tight };
+      // A token of its own: counters live in the shared rate_limits table, across limiter instances.
+      const { token } = await createApiToken(db, { name: "burst", role: "operator", createdBy: ADMIN });
+      const { token: other } = await createApiToken(db, { name: "burst-2", role: "operator", createdBy: ADMIN });
+      secretsSeen.push(token, other);
+      const post = (t: string) => request("POST", `/migration/checkpoint/${ID}/verify`, { authorization: `Bearer ${t}` });
+      for (let i = 0; i < 3; i++) await authorizeRequest(post(token), d);
+      const e = await refusal(authorizeRequest(post(token), d));
+      expect([e.code, e.status]).toEqual(["rate_limited", 429]);
+      expect(e.message).toMatch(/Try again in \d+ seconds/);
+      await expect(authorizeRequest(request("GET", "/migration/audit", { authorization: `Bearer ${token}` }), d)).resolves.toBeTruthy();
+      await expect(authorizeRequest(post(other), d)).resolves.toBeTruthy();
+    } finally {
+      await tight.close();
+    }
+  });
+});
+
+describe("no secret leaks", () => {
+  it("no token plaintext or NEXTAUTH_SECRET in the audit trail or in refusals", async () => {
+    const events = await db.auditEvent.findMany();
+    expect(events.length).toBeGreaterThan(3);
+    const dump = JSON.stringify(events, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+    const e = await refusal(authorizeRequest(request("GET", "/migration/audit", { authorization: `Bearer ${tokens.admin}x` }), deps));
+    const f = await refusal(authorizeRequest(request("DELETE", `/migration/checkpoint/${ID}`, { authorization: `Bearer ${tokens.viewer}` }), deps));
+    for (const secret of secretsSeen) {
+      expect(dump).not.toContain(secret);
+      expect(dump).not.toContain(secret.slice(8));
+      for (const err of [e, f]) expect(JSON.stringify({ m: err.message, d: err.details })).not.toContain(secret.slice(4));
+    }
+  });
+});

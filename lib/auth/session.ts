@@ -1,0 +1,57 @@
+import { getServerSession } from "next-auth";
+import { headers } from "next/headers";
+import { redirect } from "next/navigation";
+import { AppError } from "../domain/errors";
+import { defaultAuthDeps, getAuthOptions } from "./auth-options";
+import { clientAddress } from "./client-address";
+import { roleAtLeast, type Role } from "./permissions";
+import { checkRecentSignIn } from "./recent-sign-in";
+import { actorFromSessionClaims, type SessionActor } from "./session-actor";
+
+/**
+ * Server components and server actions: the signed-in user as an actor `{ name, role, origin }`
+ * (name = email, role read from dashboard_users now), or null when nobody is signed in, the session
+ * expired, the user was disabled, or NEXTAUTH_SECRET is not set.
+ */
+export async function getActorFromSession(): Promise<SessionActor | null> {
+  const deps = defaultAuthDeps();
+  if (!deps.config.secret) return null;
+  const session = await getServerSession(getAuthOptions()).catch(() => null);
+  const origin = clientAddress(await headers());
+  return actorFromSessionClaims(deps.db, session as Record<string, unknown> | null, origin);
+}
+
+/**
+ * Pages and server actions: the actor when their role is at least `needed`. Not signed in →
+ * redirect to /signin (back to `callbackUrl` afterwards); signed in with too low a role → AppError
+ * forbidden (403). Server actions must call it themselves: a page's check does not cover its actions.
+ */
+export async function requireRole(needed: Role, options: { callbackUrl?: string } = {}): Promise<SessionActor> {
+  const actor = await getActorFromSession();
+  if (!actor) redirect(signInPath(options.callbackUrl));
+  if (!roleAtLeast(actor.role, needed)) {
+    throw new AppError("forbidden", `This needs the ${needed} role; you are signed in as ${actor.name} (${actor.role}).`);
+  }
+  return actor;
+}
+
+/**
+ * Destructive server actions (rollback, delete): requires a sign-in newer than `maxAgeSeconds`
+ * (default REAUTH_MAX_AGE_SECONDS, 900). Older → AppError reauth_required (401): sign in again.
+ * Not signed in → AppError unauthenticated (a server action cannot usefully redirect mid-way).
+ */
+export async function requireRecentSignIn(maxAgeSeconds?: number): Promise<SessionActor> {
+  const actor = await getActorFromSession();
+  if (!actor) throw new AppError("unauthenticated", "Sign in to do this.");
+  checkRecentSignIn(actor, maxAgeSeconds ?? defaultAuthDeps().config.reauthMaxAgeSeconds);
+  return actor;
+}
+
+/** `/signin`, with where to come back to (a local path only, never another site). */
+export function signInPath(callbackUrl?: string, reauth = false): string {
+  const params = new URLSearchParams();
+  if (callbackUrl && callbackUrl.startsWith("/") && !callbackUrl.startsWith("//")) params.set("callbackUrl", callbackUrl);
+  if (reauth) params.set("reauth", "1");
+  const q = params.toString();
+  return q ? `/signin?${q}` : "/signin";
+}
