@@ -37,7 +37,7 @@ export interface AuthConfig {
 }
 
 /** Reads the auth settings; a malformed one fails naming the variable, never its value. */
-export function loadAuthConfig(source: NodeJS.ProcessEnv = process.env): AuthConfig {
+export function loadAuthConfig(source: Record<string, string | undefined> = process.env): AuthConfig {
   const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
   const parsed = authEnvSchema.safeParse(present);
   if (!parsed.success) {

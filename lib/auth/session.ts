@@ -35,6 +35,19 @@ export async function requireRole(needed: Role, options: { callbackUrl?: string 
   return actor;
 }
 
+export type RoleCheck = { ok: true; actor: SessionActor } | { ok: false; actor: SessionActor; message: string };
+
+/**
+ * Pages that want to show a readable "not allowed" notice instead of the error page (which hides
+ * messages): like requireRole (redirects to /signin when not signed in), but returns the refusal.
+ */
+export async function checkRole(needed: Role, options: { callbackUrl?: string } = {}): Promise<RoleCheck> {
+  const actor = await getActorFromSession();
+  if (!actor) redirect(signInPath(options.callbackUrl));
+  if (roleAtLeast(actor.role, needed)) return { ok: true, actor };
+  return { ok: false, actor, message: `This page needs the ${needed} role; you are signed in as ${actor.name} (${actor.role}).` };
+}
+
 /**
  * Destructive server actions (rollback, delete): requires a sign-in newer than `maxAgeSeconds`
  * (default REAUTH_MAX_AGE_SECONDS, 900). Older → AppError reauth_required (401): sign in again.
