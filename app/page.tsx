@@ -3,7 +3,11 @@ import { getDb } from "../lib/db/client";
 import { getOverview } from "../lib/checkpoints/get-overview";
 import { buildPhaseTimeline, type NextStep } from "../lib/ui/phase-timeline";
 import { PhaseTimeline } from "../components/phase-timeline";
-import { JobList } from "../components/job-list";
+import { LiveJobs } from "../components/live-jobs";
+import { CreateCheckpointButton } from "../components/create-checkpoint-dialog";
+import { BackupSizeChart, RowCountChart } from "../components/charts";
+import { backupSizeChartData, rowCountChartData } from "../lib/ui/chart-data";
+import { PHASES } from "../lib/domain/phases";
 import { AuditEventTable } from "../components/audit-event-table";
 import { Card, EmptyState, PageTitle } from "../components/card";
 import { AutoRefresh } from "../components/auto-refresh";
@@ -15,6 +19,10 @@ export default async function OverviewPage() {
   const overview = await getOverview(getDb());
   const timeline = buildPhaseTimeline(overview);
   const now = new Date(overview.generatedAt);
+  const phaseChoices = timeline.phases.map((p) => ({ phase: p.phase, label: p.label, gateReason: p.gateReason }));
+  const defaultPhase = timeline.next.kind === "complete" ? PHASES[PHASES.length - 1]! : timeline.next.phase;
+  const rowData = overview.latestTables ? rowCountChartData(overview.latestTables.tables) : [];
+  const sizeData = backupSizeChartData(overview.sizes);
 
   return (
     <>
@@ -22,7 +30,9 @@ export default async function OverviewPage() {
       <PageTitle
         title="Overview"
         subtitle={`${overview.totalCheckpoints} checkpoint${overview.totalCheckpoints === 1 ? "" : "s"} across 7 phases`}
-      />
+      >
+        <CreateCheckpointButton phases={phaseChoices} defaultPhase={defaultPhase} />
+      </PageTitle>
 
       <div className="space-y-6">
         <NextStepPanel next={timeline.next} closedGate={timeline.closedGate} hasCheckpoints={timeline.hasCheckpoints} />
@@ -35,9 +45,33 @@ export default async function OverviewPage() {
         </section>
 
         <div className="grid items-start gap-6 lg:grid-cols-2">
+          <Card
+            id="rows-chart"
+            title="Rows per table — source vs target"
+            action={
+              overview.latestTables ? (
+                <Link href={`/checkpoints/${overview.latestTables.checkpointId}#tables`} className="font-medium text-sky-700 hover:underline">
+                  {overview.latestTables.checkpointName}
+                </Link>
+              ) : null
+            }
+          >
+            {rowData.length ? (
+              <RowCountChart data={rowData} />
+            ) : (
+              <EmptyState title="No table figures yet">Each checkpoint records row counts of source and target; they are charted here.</EmptyState>
+            )}
+          </Card>
+          <Card id="sizes-chart" title="Backup size over checkpoints">
+            {sizeData.length ? (
+              <BackupSizeChart data={sizeData} />
+            ) : (
+              <EmptyState title="No complete backups yet">The size of each checkpoint's database, files and config backups is charted here.</EmptyState>
+            )}
+          </Card>
           <Card id="jobs" title={`Running jobs${overview.jobs.length ? ` (${overview.jobs.length})` : ""}`}>
             {overview.jobs.length ? (
-              <JobList jobs={overview.jobs} now={now} />
+              <LiveJobs jobs={overview.jobs} now={overview.generatedAt} />
             ) : (
               <EmptyState title="No jobs running">Backups, validations and rollbacks show their progress here.</EmptyState>
             )}

@@ -11,23 +11,25 @@ export function AuditEventTable({ events, now, showSeq = false }: { events: Audi
       <table className="w-full text-left text-sm">
         <thead className="text-xs uppercase tracking-wide text-slate-500">
           <tr>
-            {showSeq ? <th className="px-4 py-2 font-medium">#</th> : null}
-            <th className="px-4 py-2 font-medium">When</th>
-            <th className="px-4 py-2 font-medium">Action</th>
-            <th className="hidden px-4 py-2 font-medium sm:table-cell">Actor</th>
-            <th className="hidden px-4 py-2 font-medium md:table-cell">Target</th>
-            <th className="px-4 py-2 font-medium">Result</th>
+            {showSeq ? <th scope="col" className="hidden px-4 py-2 font-medium sm:table-cell">#</th> : null}
+            <th scope="col" className="px-4 py-2 font-medium">When</th>
+            <th scope="col" className="px-4 py-2 font-medium">Action</th>
+            <th scope="col" className="hidden px-4 py-2 font-medium sm:table-cell">Actor</th>
+            <th scope="col" className="hidden px-4 py-2 font-medium md:table-cell">Target</th>
+            <th scope="col" className="px-4 py-2 font-medium">Result</th>
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
           {events.map((e) => (
             <tr key={e.id} className="align-top">
-              {showSeq ? <td className="px-4 py-2 tabular-nums text-slate-500">{e.seq}</td> : null}
+              {showSeq ? <td className="hidden px-4 py-2 tabular-nums text-slate-500 sm:table-cell">{e.seq}</td> : null}
               <td className="whitespace-nowrap px-4 py-2 text-slate-600">
                 {showSeq ? <span title={formatDateTime(e.at)}>{formatDateTime(e.at)}</span> : <TimeAgo iso={e.at} now={now} />}
               </td>
               <td className="px-4 py-2">
-                <span className="font-medium text-slate-900">{humanize(e.action)}</span>
+                <Link href={`/audit/${e.id}`} className="font-medium text-sky-800 hover:underline" title="Open this event (permalink)">
+                  {humanize(e.action)}
+                </Link>
                 <span className="block text-xs text-slate-500 sm:hidden">by {e.actor}</span>
               </td>
               <td className="hidden px-4 py-2 text-slate-700 sm:table-cell">{e.actor}</td>

@@ -6,6 +6,7 @@ import { usePathname } from "next/navigation";
 const LINKS = [
   { href: "/", label: "Overview" },
   { href: "/checkpoints", label: "Checkpoints" },
+  { href: "/compare", label: "Compare" },
   { href: "/audit", label: "Audit trail" },
 ] as const;
 

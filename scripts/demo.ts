@@ -4,7 +4,7 @@
 //   npm run demo -- --rows 1000000 --reset-target
 // Honours PORT (default 3000) and DEMO_DATA_DIR (default .data/demo).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { startDemoEnvironment } from "../demo/environment";
@@ -30,6 +30,13 @@ const demo = await startDemoEnvironment({
   resetTarget: values["reset-target"],
   log,
 });
+
+// For `npm run demo:step` (dev only): how to reach this demo's source and target. Holds secrets: 0600.
+writeFileSync(
+  path.join(demo.dataDir, "demo-env.json"),
+  JSON.stringify({ env: demo.env, databases: demo.databases, storageDir: demo.storageDir, configDir: demo.configDir, filesDir: demo.filesDir }, null, 2),
+  { mode: 0o600 },
+);
 
 const childEnv = { ...process.env, ...demo.env, PORT: String(port), NEXT_TELEMETRY_DISABLED: "1" };
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");

@@ -1,72 +1,65 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { getDb } from "../../lib/db/client";
-import { listAuditEventsView } from "../../lib/checkpoints/get-overview";
+import { listAuditActions, listAuditEvents } from "../../lib/audit/list-audit-events";
+import { auditExportHref, auditListHref, hasAuditFilters, parseAuditParams } from "../../lib/ui/audit-params";
 import { AuditEventTable } from "../../components/audit-event-table";
+import { AuditFiltersForm } from "../../components/audit-filters";
 import { EmptyState, PageTitle } from "../../components/card";
+import { Pagination } from "../../components/pagination";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Audit trail" };
 
-const PAGE = 50;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The audit trail, newest first, paged by chain position (`?before=<seq>`), optionally per checkpoint. */
+/** The audit trail, newest first, filtered and paged by its URL; every event links to its permalink. */
 export default async function AuditPage(props: PageProps<"/audit">) {
-  const sp = await props.searchParams;
-  const before = single(sp.before);
-  const checkpoint = single(sp.checkpoint);
-  const beforeSeq = before && /^\d{1,18}$/.test(before) ? BigInt(before) : undefined;
-  const checkpointId = checkpoint && UUID.test(checkpoint) ? checkpoint : undefined;
-  const { events, hasMore } = await listAuditEventsView(getDb(), { limit: PAGE, beforeSeq, checkpointId });
+  const params = parseAuditParams(await props.searchParams);
+  const db = getDb();
+  const [list, actions, checkpoints] = await Promise.all([
+    listAuditEvents(db, params),
+    listAuditActions(db),
+    db.checkpoint.findMany({ orderBy: { createdAt: "desc" }, take: 300, select: { id: true, name: true } }),
+  ]);
   const now = new Date();
-  const olderHref = (seq: string) => `/audit?${new URLSearchParams({ ...(checkpointId ? { checkpoint: checkpointId } : {}), before: seq })}`;
+  const filtered = hasAuditFilters(params);
+  const first = (list.page - 1) * list.pageSize + 1;
+  const last = first + list.events.length - 1;
 
   return (
     <>
       <PageTitle
         title="Audit trail"
         subtitle="Every action, in order. Each event is chained to the previous one by its hash, so an edit or a gap is detectable."
-      />
-      {checkpointId ? (
-        <p className="mb-4 text-sm text-slate-600">
-          Showing events of one checkpoint.{" "}
-          <Link href={`/checkpoints/${checkpointId}`} className="text-sky-700 hover:underline">
-            Open the checkpoint
-          </Link>{" "}
-          ·{" "}
-          <Link href="/audit" className="text-sky-700 hover:underline">
-            Show all events
-          </Link>
-        </p>
-      ) : null}
-      <div className="rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
-        {events.length ? (
-          <AuditEventTable events={events} now={now} showSeq />
-        ) : (
-          <EmptyState title={beforeSeq !== undefined ? "No older events" : "No audit events yet"}>
-            Every action on a checkpoint will be recorded here.
+      >
+        <div className="flex gap-2 text-sm">
+          <a href={auditExportHref("csv", params)} className="rounded-md bg-white px-3 py-1.5 font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50" download>
+            Export CSV
+          </a>
+          <a href={auditExportHref("json", params)} className="rounded-md bg-white px-3 py-1.5 font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50" download>
+            Export JSON
+          </a>
+        </div>
+      </PageTitle>
+      <AuditFiltersForm filters={params} actions={actions} checkpoints={checkpoints} />
+      <div className="mt-4 rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
+        {list.events.length ? (
+          <AuditEventTable events={list.events} now={now} showSeq />
+        ) : filtered ? (
+          <EmptyState title="No audit event matches these filters">
+            <Link href="/audit" className="text-sky-700 hover:underline">Show all events</Link>
           </EmptyState>
+        ) : (
+          <EmptyState title="No audit events yet">Every action on a checkpoint will be recorded here.</EmptyState>
         )}
       </div>
-      <nav aria-label="Pages" className="flex justify-between pt-4 text-sm font-medium">
-        {beforeSeq !== undefined ? (
-          <Link href={checkpointId ? `/audit?checkpoint=${checkpointId}` : "/audit"} className="text-sky-700 hover:underline">
-            Newest events
-          </Link>
-        ) : (
-          <span />
-        )}
-        {hasMore && events.length ? (
-          <Link href={olderHref(events[events.length - 1]?.seq ?? "")} className="text-sky-700 hover:underline">
-            Older events
-          </Link>
-        ) : null}
-      </nav>
+      {list.total > 0 ? (
+        <Pagination
+          page={list.page}
+          pageCount={list.pageCount}
+          summary={`${first}–${last} of ${list.total}${filtered ? " matching" : ""}`}
+          hrefFor={(page) => auditListHref({ ...params, page })}
+        />
+      ) : null}
     </>
   );
-}
-
-function single(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
 }

@@ -71,4 +71,33 @@ describe("getOverview", () => {
     expect(last.events.map((e) => e.seq)).toEqual(["2", "1"]);
     expect(last.hasMore).toBe(false);
   });
+
+  it("carries the latest table figures and backup sizes for the charts", async () => {
+    const at = (min: number) => new Date(Date.UTC(2025, 0, 2, 0, min));
+    const old = await db.checkpoint.create({
+      data: {
+        name: "charts-old", phase: "data_migrated", status: "validated", targetKey: "t", createdBy: "ana", createdAt: at(0), completedAt: at(1),
+        tables: { create: [{ sourceTable: "public.tasks", targetTable: "public.tasks", sourceRowCount: 5n, targetRowCount: 5n }] },
+        backups: { create: [{ component: "database", engine: "pg_dump", status: "complete", sizeBytes: 100n, newBytes: 100n }] },
+      },
+    });
+    await db.checkpoint.create({
+      data: {
+        name: "charts-new", phase: "data_migrated", status: "created", targetKey: "t", createdBy: "ana", createdAt: at(5), completedAt: at(6),
+        tables: { create: [{ sourceTable: "public.tasks", targetTable: "public.tasks", sourceRowCount: 7n, targetRowCount: 6n }] },
+        backups: { create: [{ component: "database", engine: "pg_dump", status: "complete", sizeBytes: 120n, newBytes: 20n }, { component: "storage", engine: "files", status: "complete", sizeBytes: 50n, newBytes: 0n }] },
+      },
+    });
+    // A failed checkpoint's figures are not the latest truth.
+    await db.checkpoint.create({
+      data: { name: "charts-failed", phase: "data_migrated", status: "failed", targetKey: "t", createdBy: "ana", createdAt: at(9), tables: { create: [{ sourceTable: "public.x", targetTable: "public.x" }] } },
+    });
+    const o = await getOverview(db);
+    expect(o.latestTables).toMatchObject({ checkpointName: "charts-new", tables: [{ targetTable: "public.tasks", sourceRowCount: 7, targetRowCount: 6 }] });
+    const sizes = o.sizes.filter((s) => s.name.startsWith("charts-"));
+    expect(sizes.map((s) => s.name)).toEqual(["charts-new", "charts-old"]);
+    expect(sizes[0]?.backups).toEqual(expect.arrayContaining([{ component: "storage", sizeBytes: 50, newBytes: 0 }]));
+    expect(old.id).toBeTruthy();
+    expect(JSON.parse(JSON.stringify(o))).toEqual(o);
+  });
 });

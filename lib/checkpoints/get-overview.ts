@@ -3,6 +3,8 @@ import { PHASES, type Phase } from "../domain/phases";
 import type { CheckpointStatus } from "../domain/checkpoint-status";
 import type { TimelineCheckpoint } from "../ui/phase-timeline";
 import { readJobProgress, type JobProgressView } from "../ui/job-progress";
+import type { TableFigures } from "../ui/table-comparison";
+import type { CheckpointSizeInput } from "../ui/chart-data";
 
 export interface OverviewJob {
   id: string;
@@ -37,11 +39,16 @@ export interface Overview {
   totalCheckpoints: number;
   jobs: OverviewJob[];
   recentAudit: AuditEventView[];
+  /** Tables of the most recent checkpoint that has table metadata (for the row-count chart). */
+  latestTables: { checkpointId: string; checkpointName: string; tables: TableFigures[] } | null;
+  /** Backup sizes of the most recent complete checkpoints (for the size chart). */
+  sizes: CheckpointSizeInput[];
   generatedAt: string;
 }
 
 const RECENT_AUDIT = 10;
 const MAX_JOBS = 20;
+const SIZE_HISTORY = 20;
 
 const timelineSelect = {
   id: true,
@@ -61,13 +68,24 @@ export async function getOverview(db: Db): Promise<Overview> {
     _count: { _all: true },
     orderBy: [{ phase: "asc" }, { status: "asc" }],
   });
-  const [grouped, active, latestPerPhase, jobs, audit] = await db.$transaction(
+  const [grouped, active, latestPerPhase, jobs, audit, withTables, sized] = await db.$transaction(
     [
       groupedQuery,
       db.checkpoint.findMany({ where: { status: "active" }, select: timelineSelect, orderBy: { activatedAt: "desc" } }),
       db.checkpoint.findMany({ select: timelineSelect, orderBy: [{ phase: "asc" }, { createdAt: "desc" }], distinct: ["phase"] }),
       db.job.findMany({ where: { status: { in: ["queued", "running"] } }, orderBy: { createdAt: "asc" }, take: MAX_JOBS }),
       db.auditEvent.findMany({ orderBy: { seq: "desc" }, take: RECENT_AUDIT }),
+      db.checkpoint.findFirst({
+        where: { tables: { some: {} }, status: { not: "failed" } },
+        orderBy: { createdAt: "desc" },
+        select: { id: true, name: true, tables: { orderBy: { targetTable: "asc" } } },
+      }),
+      db.checkpoint.findMany({
+        where: { completedAt: { not: null }, status: { not: "failed" } },
+        orderBy: { createdAt: "desc" },
+        take: SIZE_HISTORY,
+        select: { id: true, name: true, createdAt: true, backups: { select: { component: true, sizeBytes: true, newBytes: true } } },
+      }),
     ],
     { isolationLevel: "RepeatableRead" },
   );
@@ -91,6 +109,26 @@ export async function getOverview(db: Db): Promise<Overview> {
       progress: readJobProgress(j.progress),
     })),
     recentAudit: audit.map(toAuditEventView),
+    latestTables: withTables
+      ? {
+          checkpointId: withTables.id,
+          checkpointName: withTables.name,
+          tables: withTables.tables.map((t) => ({
+            sourceTable: t.sourceTable,
+            targetTable: t.targetTable,
+            sourceRowCount: t.sourceRowCount === null ? null : Number(t.sourceRowCount),
+            targetRowCount: t.targetRowCount === null ? null : Number(t.targetRowCount),
+            sourceChecksum: t.sourceChecksum,
+            targetChecksum: t.targetChecksum,
+          })),
+        }
+      : null,
+    sizes: sized.map((c) => ({
+      id: c.id,
+      name: c.name,
+      createdAt: c.createdAt.toISOString(),
+      backups: c.backups.map((b) => ({ component: b.component, sizeBytes: Number(b.sizeBytes), newBytes: Number(b.newBytes) })),
+    })),
     generatedAt: new Date().toISOString(),
   };
 }

@@ -104,6 +104,8 @@ export interface ValidationRunView {
     critical: boolean;
     checks: unknown;
     hasDiff: boolean;
+    /** The integrity diff (data validator): exact differing rows, shown to operators of this dashboard. */
+    diff: unknown;
     durationMs: number;
   }[];
 }
@@ -131,6 +133,13 @@ export interface CheckpointDetailView extends Omit<CheckpointRow, "sizeBytes"> {
     collectedAt: string;
   } | null;
   validationRuns: ValidationRunView[];
+  /** Jobs of this checkpoint still queued or running (so the page can follow them after a reload). */
+  activeJobs: { id: string; kind: string; status: string }[];
+}
+
+export interface CheckpointViewOptions {
+  /** Opens a diff sealed at rest (encrypted); throws when it cannot (the page then says so). */
+  openSealed?: (value: unknown) => unknown;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -138,7 +147,7 @@ const COMPONENT_ORDER = ["database", "storage", "config"];
 const MAX_RUNS = 20;
 
 /** Everything the checkpoint page shows; null for an unknown or malformed id (the page shows 404). */
-export async function getCheckpointView(db: Db, id: string): Promise<CheckpointDetailView | null> {
+export async function getCheckpointView(db: Db, id: string, options: CheckpointViewOptions = {}): Promise<CheckpointDetailView | null> {
   if (!UUID.test(id)) return null;
   const c = await db.checkpoint.findUnique({
     where: { id },
@@ -150,6 +159,19 @@ export async function getCheckpointView(db: Db, id: string): Promise<CheckpointD
     },
   });
   if (!c) return null;
+  const jobs = await db.job.findMany({
+    where: { checkpointId: id, status: { in: ["queued", "running"] } },
+    orderBy: { createdAt: "asc" },
+    select: { id: true, kind: true, status: true },
+  });
+  const open = (value: unknown): unknown => {
+    if (value === null || !options.openSealed) return value;
+    try {
+      return options.openSealed(value);
+    } catch {
+      return { unreadable: "The integrity diff is encrypted with a key this server does not have." };
+    }
+  };
   return {
     id: c.id,
     name: c.name,
@@ -219,11 +241,12 @@ export async function getCheckpointView(db: Db, id: string): Promise<CheckpointD
         status: v.status,
         critical: v.critical,
         checks: v.checks,
-        // The diff may hold row values (stored encrypted); the page only says whether one exists.
         hasDiff: v.diff !== null,
+        diff: open(v.diff),
         durationMs: v.durationMs,
       })),
     })),
+    activeJobs: jobs,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatCount, formatDateTime, formatDuration, formatRelativeTime, humanize, shortenHash } from "./format";
+import { formatBytes, formatCount, formatDateTime, formatDuration, formatRelativeTime, humanize, shortenChecksum, shortenHash } from "./format";
 
 describe("formatBytes", () => {
   it("uses binary units with sensible precision", () => {
@@ -55,5 +55,13 @@ describe("shortenHash / humanize", () => {
   it("turns identifiers into words", () => {
     expect(humanize("create_checkpoint")).toBe("Create checkpoint");
     expect(humanize("checkpoint.rollback")).toBe("Checkpoint rollback");
+  });
+});
+
+describe("shortenChecksum", () => {
+  it("drops the leading zeros of a summed checksum before shortening", () => {
+    expect(shortenChecksum("0".repeat(12) + "f3a9c1d2e4b5a6978812120")).toBe("f3a9c1d2…2120");
+    expect(shortenChecksum("0".repeat(32))).toBe("0");
+    expect(shortenChecksum(null)).toBe("—");
   });
 });

@@ -72,6 +72,15 @@ export function shortenHash(hash: string | null | undefined, keep = 8): string {
   return value.length <= keep * 2 + 1 ? value : `${value.slice(0, keep)}…${value.slice(-4)}`;
 }
 
+/**
+ * Table content checksums are sums of row hashes printed with leading zeros: the zeros say
+ * nothing, so they are dropped before shortening ("000…0f3a9c…2120" → "f3a9c1d2…2120").
+ */
+export function shortenChecksum(checksum: string | null | undefined, keep = 8): string {
+  if (!checksum) return "—";
+  return shortenHash(checksum.replace(/^0+(?=.)/, ""), keep);
+}
+
 /** "create_checkpoint" → "Create checkpoint". */
 export function humanize(value: string): string {
   const spaced = value.replace(/[_.-]+/g, " ").trim();

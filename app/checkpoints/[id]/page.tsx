@@ -4,18 +4,25 @@ import { notFound } from "next/navigation";
 import { cache } from "react";
 import { getDb } from "../../../lib/db/client";
 import { getCheckpointView, type CheckpointDetailView } from "../../../lib/checkpoints/list-checkpoints-view";
-import { PHASE_LABELS } from "../../../lib/domain/phases";
-import { formatBytes, formatCount, formatDuration, humanize, shortenHash } from "../../../lib/ui/format";
+import { PHASES, PHASE_LABELS } from "../../../lib/domain/phases";
+import { formatBytes, formatCount, formatDuration, humanize, shortenChecksum, shortenHash } from "../../../lib/ui/format";
 import { compareTables, TABLE_MATCH_LABELS } from "../../../lib/ui/table-comparison";
 import { Card, EmptyState, PageTitle } from "../../../components/card";
 import { StatusBadge, ToneBadge } from "../../../components/status-badge";
 import { TimeAgo } from "../../../components/time-ago";
 import { ValidationRunList } from "../../../components/validation-run-list";
+import { IntegrityDiff } from "../../../components/integrity-diff";
+import { ValidateAction, VerifyAction } from "../../../components/checkpoint-actions";
+import { RollbackButton } from "../../../components/rollback-dialog";
+import { getAppContext } from "../../../lib/context";
+import { openStored } from "../../../lib/checkpoints/encryption-keys";
 
 export const dynamic = "force-dynamic";
 
 // One query per request even though both metadata and the page need the checkpoint.
-const loadCheckpoint = cache((id: string) => getCheckpointView(getDb(), id));
+const loadCheckpoint = cache((id: string) =>
+  getCheckpointView(getDb(), id, { openSealed: (value) => openStored(getAppContext(), value) }),
+);
 
 export async function generateMetadata(props: PageProps<"/checkpoints/[id]">): Promise<Metadata> {
   const checkpoint = await loadCheckpoint((await props.params).id);
@@ -26,6 +33,15 @@ export default async function CheckpointPage(props: PageProps<"/checkpoints/[id]
   const c = await loadCheckpoint((await props.params).id);
   if (!c) notFound();
   const now = new Date();
+  const unusable =
+    c.status === "failed"
+      ? c.completedAt
+        ? "This checkpoint failed validation and cannot be validated again or restored: fix the migration and take a new checkpoint."
+        : "This checkpoint failed: its backup did not complete, so there is nothing to restore."
+      : !c.completedAt
+        ? "The backup is still being taken."
+        : null;
+  const validateJob = c.activeJobs.find((j) => j.kind === "validate")?.id ?? null;
 
   return (
     <>
@@ -52,12 +68,34 @@ export default async function CheckpointPage(props: PageProps<"/checkpoints/[id]
         </div>
       ) : null}
 
+      <section aria-label="Actions" className="mb-6 flex flex-col gap-3 rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200 sm:flex-row sm:items-start sm:justify-between">
+        <ValidateAction checkpointId={c.id} runningJobId={validateJob} disabledReason={unusable} />
+        <div className="flex flex-wrap items-center gap-3">
+          <Link href={`/compare?a=${c.id}`} className="text-sm font-medium text-sky-700 hover:underline">
+            Compare with another checkpoint
+          </Link>
+          <RollbackButton checkpointId={c.id} checkpointName={c.name} disabledReason={unusable} />
+        </div>
+      </section>
+
       <div className="space-y-6">
         <Summary c={c} now={now} />
-        <Card id="backups" title="Backups">
+        <Card
+          id="backups"
+          title="Backups"
+          action={<VerifyAction checkpointId={c.id} fileCounts={Object.fromEntries(c.backups.map((b) => [b.component, b.fileCount]))} disabledReason={unusable} />}
+        >
           <Backups c={c} />
         </Card>
+        <Card id="integrity" title="Integrity diff — source vs target">
+          <IntegrityDiff runs={c.validationRuns} now={now} />
+        </Card>
         <Card id="tables" title={`Tables — source vs target (${c.tables.length})`}>
+          {PHASES.indexOf(c.phase) < PHASES.indexOf("data_migrated") && c.tables.length ? (
+            <p className="mb-3 text-sm text-slate-600">
+              Rows are copied in phase {PHASE_LABELS.data_migrated}: until then the target's tables are expected to differ from the source.
+            </p>
+          ) : null}
           <Tables c={c} />
         </Card>
         <Card
@@ -88,7 +126,7 @@ function Summary({ c, now }: { c: CheckpointDetailView; now: Date }) {
     ["Created", <span key="c"><TimeAgo iso={c.createdAt} now={now} /> by {c.createdBy}</span>],
     ["Backup completed", <TimeAgo key="bc" iso={c.completedAt} now={now} fallback="not completed" />],
     ["Validated", <TimeAgo key="v" iso={c.validatedAt} now={now} fallback="not validated" />],
-    ["Restore drill", <span key="d" title={c.drillDetail ?? undefined}><StatusBadge kind="drill" status={c.drillStatus} />{c.drilledAt ? <span className="ml-2 text-xs text-slate-500"><TimeAgo iso={c.drilledAt} now={now} /></span> : null}</span>],
+    ["Restore drill", <Drill key="d" c={c} now={now} />],
   ];
   if (c.activatedAt) items.push(["Activated", <TimeAgo key="a" iso={c.activatedAt} now={now} />]);
   if (c.supersededAt) items.push(["Superseded", <TimeAgo key="s" iso={c.supersededAt} now={now} />]);
@@ -115,6 +153,21 @@ function Summary({ c, now }: { c: CheckpointDetailView; now: Date }) {
   );
 }
 
+/** The drill status; "skipped" when the latest validation skipped it because the drill is configured off. */
+function Drill({ c, now }: { c: CheckpointDetailView; now: Date }) {
+  const latest = c.validationRuns.find((r) => r.results.length > 0);
+  const drill = latest?.results.find((r) => r.validator === "restore_drill");
+  const skipped = c.drillStatus === "not_run" && drill?.status === "skipped";
+  return (
+    <span title={c.drillDetail ?? undefined}>
+      <StatusBadge kind="drill" status={skipped ? "skipped" : c.drillStatus} />
+      {skipped ? <span className="mt-1 block text-xs text-slate-500">Restore drill skipped: REQUIRE_RESTORE_DRILL is off for this target.</span> : null}
+      {c.drilledAt ? <span className="ml-2 text-xs text-slate-500"><TimeAgo iso={c.drilledAt} now={now} /></span> : null}
+      {c.drillDetail && !skipped ? <span className="mt-1 block text-xs text-slate-500">{c.drillDetail}</span> : null}
+    </span>
+  );
+}
+
 function Backups({ c }: { c: CheckpointDetailView }) {
   if (c.backups.length === 0) return <EmptyState title="No backups recorded for this checkpoint" />;
   return (
@@ -137,6 +190,9 @@ function Backups({ c }: { c: CheckpointDetailView }) {
               <td className="px-4 py-2 font-medium text-slate-900">
                 {humanize(b.component)}
                 <code className="block font-mono text-xs font-normal text-slate-500 sm:hidden">{b.engine}</code>
+                <code className="block font-mono text-xs font-normal text-slate-500 md:hidden" title={b.manifestChecksum ?? "no manifest"}>
+                  manifest {shortenHash(b.manifestChecksum)}
+                </code>
               </td>
               <td className="hidden px-4 py-2 text-slate-700 sm:table-cell">
                 <code className="font-mono text-xs">{b.engine}</code>
@@ -209,11 +265,11 @@ function Tables({ c }: { c: CheckpointDetailView }) {
                   ) : null}
                 </td>
                 <td className="hidden px-4 py-2 md:table-cell">
-                  <code className="font-mono text-xs" title={t.sourceChecksum ?? undefined}>{shortenHash(t.sourceChecksum)}</code>
+                  <code className="font-mono text-xs" title={t.sourceChecksum ?? undefined}>{shortenChecksum(t.sourceChecksum)}</code>
                 </td>
                 <td className="hidden px-4 py-2 md:table-cell">
                   <code className={`font-mono text-xs ${t.match === "checksum_mismatch" ? "text-red-700" : ""}`} title={t.targetChecksum ?? undefined}>
-                    {shortenHash(t.targetChecksum)}
+                    {shortenChecksum(t.targetChecksum)}
                   </code>
                 </td>
                 <td className="hidden px-4 py-2 sm:table-cell">

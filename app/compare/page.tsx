@@ -1,0 +1,184 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { getDb } from "../../lib/db/client";
+import { getAppContext } from "../../lib/context";
+import { compareCheckpoints, listCheckpointChoices, type CheckpointChoice, type CheckpointComparison } from "../../lib/checkpoints/compare-checkpoints";
+import { PHASE_LABELS } from "../../lib/domain/phases";
+import { formatBytes, formatCount, formatDateTime, shortenChecksum, shortenHash } from "../../lib/ui/format";
+import { Card, EmptyState, PageTitle } from "../../components/card";
+import { StatusBadge, ToneBadge } from "../../components/status-badge";
+import { FIELD } from "../../components/modal";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Compare checkpoints" };
+
+const CHANGE_TONE = { same: "success", changed: "warning", added: "info", removed: "danger", unknown: "neutral" } as const;
+const CHANGE_TEXT = { same: "Same", changed: "Changed", added: "Only in B", removed: "Only in A", unknown: "Not measured" } as const;
+
+/** Two checkpoints side by side (`/compare?a=<id>&b=<id>`): tables, storage files and config files. */
+export default async function ComparePage(props: PageProps<"/compare">) {
+  const sp = await props.searchParams;
+  const a = single(sp.a);
+  const b = single(sp.b);
+  const db = getDb();
+  const choices = await listCheckpointChoices(db);
+  const comparison = a && b && a !== b ? await compareCheckpoints(db, getAppContext().backupDir, a, b) : null;
+  const problem =
+    a && b && a === b ? "Choose two different checkpoints." : a && b && !comparison ? "One of these checkpoints does not exist (any more)." : null;
+
+  return (
+    <>
+      <PageTitle title="Compare checkpoints" subtitle="What changed in the target between two checkpoints: tables, stored files and config files." />
+      <form method="get" action="/compare" aria-label="Choose checkpoints" className="grid gap-3 rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200 sm:grid-cols-[1fr_1fr_auto] sm:items-end">
+        <Picker id="a" label="Checkpoint A (before)" value={a} choices={choices} />
+        <Picker id="b" label="Checkpoint B (after)" value={b} choices={choices} />
+        <button type="submit" className="rounded-md bg-sky-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-sky-800">Compare</button>
+      </form>
+      <div className="mt-6 space-y-6">
+        {choices.length < 2 ? (
+          <EmptyState title="Two checkpoints are needed to compare">Create checkpoints on the overview; each one can then be compared with any other.</EmptyState>
+        ) : problem ? (
+          <p role="alert" className="rounded-lg bg-amber-50 p-4 text-sm text-amber-900 ring-1 ring-amber-200">{problem}</p>
+        ) : !comparison ? (
+          <EmptyState title="Choose two checkpoints">Pick checkpoint A and B above; the result has its own address to share.</EmptyState>
+        ) : (
+          <Comparison c={comparison} />
+        )}
+      </div>
+    </>
+  );
+}
+
+function Picker({ id, label, value, choices }: { id: string; label: string; value: string | undefined; choices: CheckpointChoice[] }) {
+  return (
+    <div className="min-w-0">
+      <label htmlFor={`compare-${id}`} className="block text-xs font-medium text-slate-600">{label}</label>
+      <select id={`compare-${id}`} name={id} defaultValue={value ?? ""} className={FIELD} required>
+        <option value="" disabled>Choose a checkpoint…</option>
+        {choices.map((c) => (
+          <option key={c.id} value={c.id}>
+            {c.name} · {PHASE_LABELS[c.phase]} · {formatDateTime(c.createdAt)}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+function Comparison({ c }: { c: CheckpointComparison }) {
+  const changedTables = c.tables.filter((t) => t.change !== "same");
+  return (
+    <>
+      <div className="grid gap-3 sm:grid-cols-2">
+        {([["A", c.a], ["B", c.b]] as const).map(([side, x]) => (
+          <div key={side} className="rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
+            <p className="text-xs font-semibold uppercase tracking-wide text-slate-500">{side}</p>
+            <Link href={`/checkpoints/${x.id}`} className="font-medium text-sky-800 [overflow-wrap:anywhere] hover:underline">{x.name}</Link>
+            <p className="mt-1 flex flex-wrap items-center gap-2 text-sm text-slate-600">
+              {PHASE_LABELS[x.phase]} · {formatDateTime(x.createdAt)} <StatusBadge kind="checkpoint" status={x.status} />
+            </p>
+          </div>
+        ))}
+      </div>
+      <Card id="cmp-tables" title={`Tables (${changedTables.length} of ${c.tables.length} differ)`}>
+        {c.tables.length === 0 ? (
+          <EmptyState title="Neither checkpoint recorded table figures" />
+        ) : (
+          <div className="-mx-4 overflow-x-auto">
+            <table className="w-full text-left text-sm">
+              <thead className="text-xs uppercase tracking-wide text-slate-500">
+                <tr>
+                  <th scope="col" className="px-4 py-2 font-medium">Table</th>
+                  <th scope="col" className="px-4 py-2 text-right font-medium">Rows A</th>
+                  <th scope="col" className="px-4 py-2 text-right font-medium">Rows B</th>
+                  <th scope="col" className="hidden px-4 py-2 font-medium md:table-cell">Checksum A</th>
+                  <th scope="col" className="hidden px-4 py-2 font-medium md:table-cell">Checksum B</th>
+                  <th scope="col" className="px-4 py-2 font-medium">Change</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {c.tables.map((t) => (
+                  <tr key={t.table}>
+                    <td className="px-4 py-2"><code className="font-mono text-xs">{t.table}</code></td>
+                    <td className="px-4 py-2 text-right tabular-nums">{t.a ? formatCount(t.a.rows) : "—"}</td>
+                    <td className="px-4 py-2 text-right tabular-nums">
+                      {t.b ? formatCount(t.b.rows) : "—"}
+                      {t.rowDelta ? <span className="block text-xs text-slate-500">{t.rowDelta > 0 ? "+" : ""}{formatCount(t.rowDelta)}</span> : null}
+                    </td>
+                    <td className="hidden px-4 py-2 md:table-cell"><code className="font-mono text-xs" title={t.a?.checksum ?? undefined}>{shortenChecksum(t.a?.checksum)}</code></td>
+                    <td className="hidden px-4 py-2 md:table-cell"><code className="font-mono text-xs" title={t.b?.checksum ?? undefined}>{shortenChecksum(t.b?.checksum)}</code></td>
+                    <td className="px-4 py-2"><ToneBadge tone={CHANGE_TONE[t.change]}>{CHANGE_TEXT[t.change]}</ToneBadge></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Card>
+      <Card id="cmp-files" title="Stored files">
+        {!c.files.ok ? (
+          <p className="text-sm text-amber-900">{c.files.problem}</p>
+        ) : (
+          <FileChangesView changes={c.files.changes} />
+        )}
+      </Card>
+      <Card id="cmp-config" title="Config files">
+        {!c.config.ok ? (
+          <p className="text-sm text-amber-900">{c.config.problem}</p>
+        ) : c.config.changed.length === 0 ? (
+          <p className="text-sm text-slate-600">All {c.config.unchanged} config file(s) have the same content (sha256) in both.</p>
+        ) : (
+          <ul className="space-y-2 text-sm">
+            {c.config.changed.map((x) => (
+              <li key={x.path} className="flex flex-wrap items-center gap-2">
+                <code className="font-mono text-xs [overflow-wrap:anywhere]">{x.path}</code>
+                <ToneBadge tone={x.change === "changed" ? "warning" : x.change === "added" ? "info" : "danger"}>
+                  {x.change === "changed" ? "Content differs" : x.change === "added" ? "Only in B" : "Only in A"}
+                </ToneBadge>
+                {x.change === "changed" ? <span className="text-xs text-slate-500">sha256 {shortenHash(x.a)} → {shortenHash(x.b)}</span> : null}
+              </li>
+            ))}
+            {c.config.unchanged ? <li className="text-xs text-slate-500">{c.config.unchanged} other file(s) unchanged.</li> : null}
+          </ul>
+        )}
+      </Card>
+    </>
+  );
+}
+
+const LIMIT = 200;
+
+function FileChangesView({ changes }: { changes: Extract<CheckpointComparison["files"], { ok: true }>["changes"] }) {
+  const total = changes.added.length + changes.removed.length + changes.changed.length;
+  if (total === 0) return <p className="text-sm text-slate-600">Same {formatCount(changes.unchanged)} file(s) in both, byte for byte.</p>;
+  const groups = [
+    { title: "Added in B", tone: "info" as const, rows: changes.added.map((f) => ({ path: f.path, note: formatBytes(f.size) })) },
+    { title: "Removed in B", tone: "danger" as const, rows: changes.removed.map((f) => ({ path: f.path, note: formatBytes(f.size) })) },
+    { title: "Changed", tone: "warning" as const, rows: changes.changed.map((f) => ({ path: f.path, note: `${formatBytes(f.a.size)} → ${formatBytes(f.b.size)}, sha256 ${shortenHash(f.a.sha256)} → ${shortenHash(f.b.sha256)}` })) },
+  ].filter((g) => g.rows.length);
+  return (
+    <div className="space-y-4">
+      <p className="text-sm text-slate-600">{formatCount(total)} file(s) differ; {formatCount(changes.unchanged)} unchanged.</p>
+      {groups.map((g) => (
+        <div key={g.title}>
+          <h3 className="flex items-center gap-2 text-sm font-medium text-slate-900">
+            <ToneBadge tone={g.tone}>{g.title}</ToneBadge> {formatCount(g.rows.length)}
+          </h3>
+          <ul className="mt-1 space-y-0.5 text-xs">
+            {g.rows.slice(0, LIMIT).map((r) => (
+              <li key={r.path} className="flex flex-wrap gap-x-2">
+                <code className="font-mono [overflow-wrap:anywhere]">{r.path}</code>
+                <span className="text-slate-500">{r.note}</span>
+              </li>
+            ))}
+            {g.rows.length > LIMIT ? <li className="text-slate-500">… and {g.rows.length - LIMIT} more</li> : null}
+          </ul>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function single(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}

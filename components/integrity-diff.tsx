@@ -1,0 +1,209 @@
+import type { ValidationRunView } from "../lib/checkpoints/list-checkpoints-view";
+import { formatCount, humanize, shortenChecksum } from "../lib/ui/format";
+import { formatRowKey, readCheckFindings, readDataDiff, type FindingGroup, type TableDiffView } from "../lib/ui/integrity-diff";
+import { EmptyState } from "./card";
+import { StatusBadge, ToneBadge } from "./status-badge";
+import { TimeAgo } from "./time-ago";
+
+/**
+ * The integrity diff of the latest finished validation run: per table source vs target counts and
+ * checksums, and for a mismatch the exact missing / extra / changed rows, differing columns side by
+ * side; then the users' and files' findings the same way.
+ */
+export function IntegrityDiff({ runs, now }: { runs: ValidationRunView[]; now: Date }) {
+  const run = runs.find((r) => r.status !== "running" && r.results.length > 0);
+  if (!run) {
+    return <EmptyState title="No integrity diff yet">Validate this checkpoint: differing rows, users and files are listed here.</EmptyState>;
+  }
+  const data = run.results.find((r) => r.validator === "data");
+  const unreadable = data?.diff && typeof data.diff === "object" && "unreadable" in data.diff ? String((data.diff as { unreadable: unknown }).unreadable) : null;
+  const diff = data && !unreadable ? readDataDiff(data.diff) : null;
+  const findings = run.results
+    .filter((r) => r.validator === "users" || r.validator === "files")
+    .map((r) => ({ validator: r.validator, groups: readCheckFindings(r.checks) }))
+    .filter((x) => x.groups.length > 0);
+
+  return (
+    <div className="space-y-5">
+      <p className="text-sm text-slate-600">
+        From the validation run <TimeAgo iso={run.startedAt} now={now} /> (<StatusBadge kind="validation" status={run.status} />).
+      </p>
+      {unreadable ? <p className="text-sm text-amber-900">{unreadable}</p> : null}
+      {!data ? (
+        <p className="text-sm text-slate-500">The data validator does not run in this phase: no table contents were compared.</p>
+      ) : diff ? (
+        <DataDiff diff={diff} />
+      ) : !unreadable ? (
+        <p className="text-sm text-slate-500">The data validator recorded no diff.</p>
+      ) : null}
+      {findings.map((f) => (
+        <section key={f.validator} aria-label={`${humanize(f.validator)} findings`} className="space-y-3">
+          <h3 className="text-sm font-semibold text-slate-900">{humanize(f.validator)}: what differs</h3>
+          {f.groups.map((g) => (
+            <Findings key={g.check} group={g} />
+          ))}
+        </section>
+      ))}
+    </div>
+  );
+}
+
+function DataDiff({ diff }: { diff: NonNullable<ReturnType<typeof readDataDiff>> }) {
+  const bad = diff.tables.filter((t) => !t.match);
+  const good = diff.tables.filter((t) => t.match);
+  return (
+    <div className="space-y-4">
+      <p className="text-sm font-medium text-slate-900" data-testid="diff-summary">
+        {bad.length === 0
+          ? `All ${diff.tables.length} compared tables match (row counts and content checksums).`
+          : `${bad.length} of ${diff.tables.length} tables differ between source and target.`}
+      </p>
+      {diff.missingInTarget.length ? (
+        <p className="text-sm text-red-800">
+          Missing in the target: {diff.missingInTarget.map((t) => <code key={t} className="mr-2 font-mono text-xs">{t}</code>)}
+        </p>
+      ) : null}
+      {diff.extraInTarget.length ? (
+        <p className="text-sm text-slate-600">
+          Only in the target (not compared): {diff.extraInTarget.map((t) => <code key={t} className="mr-2 font-mono text-xs">{t}</code>)}
+        </p>
+      ) : null}
+      {bad.map((t) => (
+        <TableDiff key={t.targetTable} t={t} />
+      ))}
+      {good.length ? (
+        <details className="rounded-md ring-1 ring-slate-200">
+          <summary className="cursor-pointer px-3 py-2 text-sm text-slate-700">{good.length} matching table{good.length === 1 ? "" : "s"}</summary>
+          <ul className="divide-y divide-slate-100 px-3 pb-2 text-xs">
+            {good.map((t) => (
+              <li key={t.targetTable} className="flex flex-wrap justify-between gap-2 py-1">
+                <code className="font-mono">{t.targetTable}</code>
+                <span className="tabular-nums text-slate-600">
+                  {formatCount(t.sourceRowCount)} rows · <span title={t.sourceChecksum ?? undefined}>{shortenChecksum(t.sourceChecksum)}</span>
+                </span>
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+    </div>
+  );
+}
+
+function TableDiff({ t }: { t: TableDiffView }) {
+  return (
+    <article className="rounded-md ring-1 ring-red-200" data-table={t.targetTable} aria-label={`Differences in ${t.targetTable}`}>
+      <header className="flex flex-wrap items-center justify-between gap-2 border-b border-red-100 bg-red-50/60 px-3 py-2">
+        <h3 className="text-sm font-semibold text-slate-900">
+          <code className="font-mono">{t.targetTable}</code>
+          {t.sourceTable !== t.targetTable ? <span className="ml-2 text-xs font-normal text-slate-500">from {t.sourceTable}</span> : null}
+        </h3>
+        <ToneBadge tone="danger">{t.sourceRowCount !== t.targetRowCount ? "Row count differs" : "Content differs"}</ToneBadge>
+      </header>
+      <dl className="grid grid-cols-2 gap-x-4 gap-y-1 px-3 py-2 text-xs sm:grid-cols-4">
+        <div><dt className="text-slate-500">Source rows</dt><dd className="tabular-nums">{formatCount(t.sourceRowCount)}</dd></div>
+        <div><dt className="text-slate-500">Target rows</dt><dd className="tabular-nums">{formatCount(t.targetRowCount)}</dd></div>
+        <div><dt className="text-slate-500">Source checksum</dt><dd><code className="font-mono" title={t.sourceChecksum ?? undefined}>{shortenChecksum(t.sourceChecksum)}</code></dd></div>
+        <div><dt className="text-slate-500">Target checksum</dt><dd><code className="font-mono text-red-700" title={t.targetChecksum ?? undefined}>{shortenChecksum(t.targetChecksum)}</code></dd></div>
+      </dl>
+      <div className="space-y-3 px-3 pb-3">
+        {t.needsPrimaryKey ? (
+          <p className="text-xs text-amber-900">This table has no primary key: the differing rows cannot be located, only counted and checksummed.</p>
+        ) : null}
+        {t.changed.length ? (
+          <div className="overflow-x-auto">
+            <table className="w-full text-left text-xs">
+              <caption className="py-1 text-left text-xs font-semibold text-slate-700">Changed rows ({t.changed.length})</caption>
+              <thead className="text-slate-500">
+                <tr>
+                  <th scope="col" className="py-1 pr-3 font-medium">Row</th>
+                  <th scope="col" className="py-1 pr-3 font-medium">Column</th>
+                  <th scope="col" className="py-1 pr-3 font-medium">Source</th>
+                  <th scope="col" className="py-1 font-medium">Target</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100 align-top">
+                {t.changed.flatMap((row) =>
+                  row.columns.map((col, i) => (
+                    <tr key={`${formatRowKey(row.key)}:${col.column}`} data-row-key={formatRowKey(row.key)}>
+                      <td className="py-1 pr-3 font-mono">{i === 0 ? formatRowKey(row.key) : ""}</td>
+                      <td className="py-1 pr-3 font-mono">{col.column}</td>
+                      <td className="py-1 pr-3"><Value v={col.source} tone="source" /></td>
+                      <td className="py-1"><Value v={col.target} tone="target" /></td>
+                    </tr>
+                  )),
+                )}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
+        <RowKeys title="Missing in the target (rows only in the source)" keys={t.missing} />
+        <RowKeys title="Extra in the target (rows not in the source)" keys={t.extra} />
+        {t.truncated ? <p className="text-xs text-slate-600">More rows differ than were recorded; fix these and validate again to see the rest.</p> : null}
+        {!t.needsPrimaryKey && t.changed.length + t.missing.length + t.extra.length === 0 ? (
+          <p className="text-xs text-slate-600">No individual row was located.</p>
+        ) : null}
+      </div>
+    </article>
+  );
+}
+
+function RowKeys({ title, keys }: { title: string; keys: Record<string, string | null>[] }) {
+  if (keys.length === 0) return null;
+  return (
+    <div>
+      <p className="text-xs font-semibold text-slate-700">
+        {title} ({keys.length})
+      </p>
+      <ul className="mt-1 flex flex-wrap gap-1.5">
+        {keys.map((k) => (
+          <li key={formatRowKey(k)}>
+            <code className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs">{formatRowKey(k)}</code>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function Findings({ group }: { group: FindingGroup }) {
+  const compared = group.rows.some((r) => r.source !== null || r.target !== null);
+  return (
+    <div className="overflow-x-auto rounded-md ring-1 ring-slate-200">
+      <table className="w-full text-left text-xs">
+        <caption className="px-3 py-2 text-left">
+          <span className="font-semibold text-slate-900">{group.check}</span> <StatusBadge kind="validation" status={group.status} />
+          <span className="ml-2 text-slate-600">{group.message}</span>
+        </caption>
+        <thead className="text-slate-500">
+          <tr>
+            <th scope="col" className="px-3 py-1 font-medium">Which</th>
+            {compared ? <th scope="col" className="px-3 py-1 font-medium">Source</th> : null}
+            {compared ? <th scope="col" className="px-3 py-1 font-medium">Target</th> : null}
+            <th scope="col" className="px-3 py-1 font-medium">Notes</th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100 align-top">
+          {group.rows.map((r, i) => (
+            <tr key={i}>
+              <td className="px-3 py-1 font-mono [overflow-wrap:anywhere]">{r.identity.map(([k, v]) => `${k}=${v}`).join(", ") || "—"}</td>
+              {compared ? <td className="px-3 py-1"><Value v={r.source} tone="source" /></td> : null}
+              {compared ? <td className="px-3 py-1"><Value v={r.target} tone="target" /></td> : null}
+              <td className="px-3 py-1 text-slate-600 [overflow-wrap:anywhere]">{r.notes.map(([k, v]) => `${k}: ${v}`).join("; ")}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {group.more > 0 ? <p className="px-3 pb-2 text-xs text-slate-500">… and {formatCount(group.more)} more not sampled.</p> : null}
+    </div>
+  );
+}
+
+function Value({ v, tone }: { v: string | null; tone: "source" | "target" }) {
+  if (v === null) return <span className="italic text-slate-400">NULL</span>;
+  return (
+    <span className={`whitespace-pre-wrap rounded px-1 font-mono [overflow-wrap:anywhere] ${tone === "source" ? "bg-emerald-50 text-emerald-900" : "bg-red-50 text-red-900"}`}>
+      {v === "" ? <span className="italic text-slate-400">(empty)</span> : v}
+    </span>
+  );
+}

@@ -1,0 +1,107 @@
+import type { Db } from "../db/client";
+import type { Prisma } from "../db/generated/client";
+import type { AuditEventView } from "../checkpoints/get-overview";
+import { AUDIT_PAGE_SIZE, type AuditFilters } from "../ui/audit-params";
+import { computeAuditHash, GENESIS_HASH } from "./audit-hash";
+
+/** Prisma `where` of the audit filters; shared by the list, its export and the permalink neighbours. */
+export function auditWhere(f: AuditFilters): Prisma.AuditEventWhereInput {
+  return {
+    ...(f.checkpoint ? { checkpointId: f.checkpoint } : {}),
+    ...(f.action ? { action: f.action } : {}),
+    ...(f.actor ? { actor: { contains: f.actor, mode: "insensitive" } } : {}),
+    ...(f.from || f.to ? { at: { ...(f.from ? { gte: new Date(f.from) } : {}), ...(f.to ? { lt: new Date(f.to) } : {}) } } : {}),
+  };
+}
+
+export interface AuditListView {
+  events: AuditEventView[];
+  total: number;
+  page: number;
+  pageCount: number;
+  pageSize: number;
+}
+
+/** One page of the audit trail, newest first, filtered. A page past the end shows the last page. */
+export async function listAuditEvents(db: Db, params: AuditFilters & { page: number }, pageSize = AUDIT_PAGE_SIZE): Promise<AuditListView> {
+  const where = auditWhere(params);
+  const total = await db.auditEvent.count({ where });
+  const pageCount = Math.max(1, Math.ceil(total / pageSize));
+  const page = Math.min(params.page, pageCount);
+  const rows = await db.auditEvent.findMany({ where, orderBy: { seq: "desc" }, skip: (page - 1) * pageSize, take: pageSize });
+  return { events: rows.map(toAuditEventView), total, page, pageCount, pageSize };
+}
+
+/** The actions recorded so far, for the filter's drop-down. */
+export async function listAuditActions(db: Db): Promise<string[]> {
+  const rows = await db.auditEvent.findMany({ distinct: ["action"], select: { action: true }, orderBy: { action: "asc" } });
+  return rows.map((r) => r.action);
+}
+
+export interface AuditEventDetail extends AuditEventView {
+  actorRole: string | null;
+  origin: string | null;
+  before: unknown;
+  after: unknown;
+  prevHash: string;
+  hash: string;
+  /** The stored hash equals the one recomputed from the stored fields. */
+  hashValid: boolean;
+  /** prevHash equals the previous event's hash (or the genesis hash for the first event). */
+  linkValid: boolean;
+  previous: { id: string; seq: string } | null;
+  next: { id: string; seq: string } | null;
+  checkpointName: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** One audit event for its permalink page, with its chain neighbours; null for an unknown id. */
+export async function getAuditEvent(db: Db, id: string): Promise<AuditEventDetail | null> {
+  if (!UUID.test(id)) return null;
+  const e = await db.auditEvent.findUnique({ where: { id } });
+  if (!e) return null;
+  const [previous, next, checkpoint] = await Promise.all([
+    db.auditEvent.findFirst({ where: { seq: { lt: e.seq } }, orderBy: { seq: "desc" }, select: { id: true, seq: true, hash: true } }),
+    db.auditEvent.findFirst({ where: { seq: { gt: e.seq } }, orderBy: { seq: "asc" }, select: { id: true, seq: true } }),
+    e.checkpointId ? db.checkpoint.findUnique({ where: { id: e.checkpointId }, select: { name: true } }) : null,
+  ]);
+  return {
+    ...toAuditEventView(e),
+    actorRole: e.actorRole,
+    origin: e.origin,
+    before: e.before,
+    after: e.after,
+    prevHash: e.prevHash,
+    hash: e.hash,
+    hashValid: computeAuditHash(e) === e.hash,
+    linkValid: e.prevHash === (previous?.hash ?? GENESIS_HASH),
+    previous: previous ? { id: previous.id, seq: previous.seq.toString() } : null,
+    next: next ? { id: next.id, seq: next.seq.toString() } : null,
+    checkpointName: checkpoint?.name ?? null,
+  };
+}
+
+export function toAuditEventView(e: {
+  seq: bigint;
+  id: string;
+  at: Date;
+  actor: string;
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  checkpointId: string | null;
+  result: string;
+}): AuditEventView {
+  return {
+    seq: e.seq.toString(),
+    id: e.id,
+    at: e.at.toISOString(),
+    actor: e.actor,
+    action: e.action,
+    targetType: e.targetType,
+    targetId: e.targetId,
+    checkpointId: e.checkpointId,
+    result: e.result,
+  };
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { diffConfigEntries, diffFileLists, pairTables } from "./compare-view";
+
+const t = (targetTable: string, targetRowCount: number | null, targetChecksum: string | null) => ({
+  sourceTable: targetTable,
+  targetTable,
+  sourceRowCount: null,
+  targetRowCount,
+  targetChecksum,
+  sourceChecksum: null,
+});
+
+describe("pairTables", () => {
+  it("joins by table and says what changed, changes first", () => {
+    const pairs = pairTables(
+      [t("public.a", 1, "x"), t("public.b", 2, "y"), t("public.gone", 5, "z"), t("public.e", 0, "q")],
+      [t("public.a", 1, "x"), t("public.b", 2, "other"), t("public.new", 3, "n"), t("public.e", 4, "r")],
+    );
+    expect(pairs.map((p) => [p.table, p.change, p.rowDelta])).toEqual([
+      ["public.b", "changed", 0],
+      ["public.e", "changed", 4],
+      ["public.gone", "removed", null],
+      ["public.new", "added", null],
+      ["public.a", "same", 0],
+    ]);
+  });
+  it("a table the target did not have (null count) counts as absent", () => {
+    expect(pairTables([t("public.a", null, null)], [t("public.a", 2, "c")])[0]?.change).toBe("added");
+    expect(pairTables([t("public.a", 2, null)], [t("public.a", 2, null)])[0]?.change).toBe("unknown");
+  });
+});
+
+describe("diffFileLists", () => {
+  const f = (path: string, sha256: string, size = 1) => ({ path, sha256, size });
+  it("finds added, removed and changed paths by sha256", () => {
+    const d = diffFileLists([f("a", "1"), f("b", "2"), f("c", "3")], [f("a", "1"), f("b", "9"), f("d", "4")]);
+    expect(d.added.map((x) => x.path)).toEqual(["d"]);
+    expect(d.removed.map((x) => x.path)).toEqual(["c"]);
+    expect(d.changed).toEqual([{ path: "b", a: f("b", "2"), b: f("b", "9") }]);
+    expect(d.unchanged).toBe(1);
+  });
+});
+
+describe("diffConfigEntries", () => {
+  it("compares plaintext hashes and existence", () => {
+    const d = diffConfigEntries(
+      [{ originalPath: "/c/.env", exists: true, plaintextSha256: "a" }, { originalPath: "/c/app.json", exists: true, plaintextSha256: "b" }, { originalPath: "/c/x", exists: false }],
+      [{ originalPath: "/c/.env", exists: true, plaintextSha256: "a2" }, { originalPath: "/c/app.json", exists: true, plaintextSha256: "b" }, { originalPath: "/c/x", exists: true, plaintextSha256: "n" }],
+    );
+    expect(d.changed).toEqual([
+      { path: "/c/.env", change: "changed", a: "a", b: "a2" },
+      { path: "/c/x", change: "added", a: null, b: "n" },
+    ]);
+    expect(d.unchanged).toBe(1);
+  });
+});
