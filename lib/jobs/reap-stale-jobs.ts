@@ -59,7 +59,11 @@ export async function reapStaleJobs(ctx: AppContext, options: ReapOptions): Prom
       if (outcome === "interrupted") report.interrupted.push(job.id);
     }
     // Rollbacks: their own recovery marks them (and their stale jobs) interrupted; we resume them.
-    const found = await recoverInterruptedRollbacks(ctx, { staleAfterMs: options.staleAfterMs, actor: options.actor });
+    // Only when one looks dead: the recovery briefly takes the target lock, which must not make a
+    // rollback that is just starting fail with "locked".
+    const found = (await rollbackNeedsRecovery(ctx, cutoff))
+      ? await recoverInterruptedRollbacks(ctx, { staleAfterMs: options.staleAfterMs, actor: options.actor })
+      : [];
     for (const r of found) {
       const jobs = await ctx.db.job.count({ where: { kind: "rollback", payload: { path: ["rollbackId"], equals: r.rollbackId } } });
       if (jobs >= MAX_ATTEMPTS) continue;
@@ -109,6 +113,24 @@ async function requeueOrInterrupt(ctx: AppContext, job: Job, options: ReapOption
   if (!changed) return "raced";
   if (retry) await dispatchJob(ctx.metadataUrl, { id: job.id, kind: job.kind, attempts: job.attempts });
   return retry ? "requeued" : "interrupted";
+}
+
+/** A rollback job without a heartbeat, or an open rollback with no live job. */
+async function rollbackNeedsRecovery(ctx: AppContext, cutoff: Date): Promise<boolean> {
+  const staleJob = await ctx.db.job.findFirst({
+    where: { kind: "rollback", status: "running", OR: [{ heartbeatAt: { lt: cutoff } }, { heartbeatAt: null, startedAt: { lt: cutoff } }] },
+    select: { id: true },
+  });
+  if (staleJob) return true;
+  const open = await ctx.db.rollback.findMany({ where: { status: { in: ["pending", "running"] } }, select: { id: true } });
+  for (const r of open) {
+    const live = await ctx.db.job.findFirst({
+      where: { kind: "rollback", status: { in: ["queued", "running"] }, payload: { path: ["rollbackId"], equals: r.id } },
+      select: { id: true },
+    });
+    if (!live) return true;
+  }
+  return false;
 }
 
 /** Queued jobs whose message was never sent (the sender stopped right after its commit). */

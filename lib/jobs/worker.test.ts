@@ -4,7 +4,8 @@ import path from "node:path";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { demoContextFor } from "../../demo/demo-context";
 import { runDemoStep } from "../../demo/steps";
-import { submitCreateCheckpoint } from "../checkpoints/create-checkpoint";
+import { createCheckpoint, submitCreateCheckpoint } from "../checkpoints/create-checkpoint";
+import { submitRollback } from "../rollback/rollback-to-checkpoint";
 import { verifyCheckpoint } from "../checkpoints/verify-checkpoint";
 import type { Actor } from "../domain/actor";
 import { dispatchJob, stopBoss } from "./queue";
@@ -68,7 +69,7 @@ async function submitAndDispatch(name: string) {
 }
 
 beforeAll(async () => {
-  t = await startTestDemo({ rows: 4000, files: 30 });
+  t = await startTestDemo({ rows: 1500, files: 20 });
   const ctx = demoContextFor(t.demo);
   for (const step of ["extract_schema", "migrate_data", "migrate_users", "migrate_files"]) await runDemoStep(step, ctx);
 });
@@ -108,6 +109,31 @@ describe("durable jobs with separate worker processes", () => {
     expect((await verifyCheckpoint(t.ctx, checkpoint.id, actor, { audit: false })).ok).toBe(true);
     const requeued = await t.ctx.db.auditEvent.findFirst({ where: { action: "job.requeued", targetId: job.id } });
     expect(requeued?.after).toMatchObject({ status: "queued" });
+    await b.stop();
+  });
+
+  it("a rollback whose worker is killed mid-way is not re-run from scratch: another worker resumes it from its journal", async () => {
+    const { checkpoint } = await createCheckpoint(t.ctx, { name: "rollback-target", phase: "initial" }, actor);
+    const a = startWorkerProcess("worker A");
+    await a.ready();
+    const { rollback, job } = await submitRollback(t.ctx, checkpoint.id, {}, actor);
+    await dispatchJob(t.ctx.metadataUrl, job);
+    await waitFor(async () => (await t.ctx.db.rollbackStep.count({ where: { rollbackId: rollback.id, step: { in: ["safety_checkpoint", "restore"] } } })) > 0, 60_000, "the rollback to get under way");
+    await a.kill9();
+
+    const b = startWorkerProcess("worker B");
+    await b.ready();
+    await waitFor(async () => {
+      const r = await t.ctx.db.rollback.findUniqueOrThrow({ where: { id: rollback.id } });
+      return r.status === "completed" || r.status === "failed";
+    }, 120_000, "the rollback to be resumed and finish");
+    const final = await t.ctx.db.rollback.findUniqueOrThrow({ where: { id: rollback.id } });
+    expect(final.status, `${final.error}\n${b.output()}`).toBe("completed");
+    expect((await t.ctx.db.job.findUniqueOrThrow({ where: { id: job.id } })).status).toBe("interrupted");
+    const jobs = await t.ctx.db.job.findMany({ where: { kind: "rollback", payload: { path: ["rollbackId"], equals: rollback.id } } });
+    expect(jobs.map((j) => j.status).sort()).toEqual(["completed", "interrupted"]);
+    const actions = (await t.ctx.db.auditEvent.findMany({ where: { targetId: rollback.id }, orderBy: { seq: "asc" } })).map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(["rollback.started", "rollback.interrupted", "rollback.resumed"]));
     await b.stop();
   });
 
