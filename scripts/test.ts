@@ -20,6 +20,7 @@ if (missing.length) {
 const only = process.argv.slice(2);
 const runUnit = only.length === 0 || only.includes("unit");
 const runE2e = only.length === 0 || only.includes("e2e");
+const runFaults = only.length === 0 || only.includes("faults");
 let passed = 0;
 let failed = 0;
 let ok = true;
@@ -27,6 +28,21 @@ let ok = true;
 if (runUnit) {
   const out = path.join(resultsDir, "vitest.json");
   const r = spawnSync(process.execPath, [bin("vitest", "vitest.mjs"), "run", "--reporter=default", "--reporter=json", `--outputFile=${out}`], {
+    cwd: root,
+    stdio: "inherit",
+  });
+  ok &&= r.status === 0;
+  if (existsSync(out)) {
+    const report = JSON.parse(readFileSync(out, "utf8"));
+    passed += report.numPassedTests ?? 0;
+    failed += (report.numFailedTests ?? 0) + (r.status !== 0 && !report.numFailedTests ? 1 : 0);
+  } else if (r.status !== 0) failed += 1;
+}
+
+// Fault injection (faults/*.faults.test.ts): kill -9, full disk, dropped connections, damaged backups.
+if (runFaults && ok) {
+  const out = path.join(resultsDir, "vitest-faults.json");
+  const r = spawnSync(process.execPath, [bin("vitest", "vitest.mjs"), "run", "--config", "vitest.faults.config.ts", "--reporter=default", "--reporter=json", `--outputFile=${out}`], {
     cwd: root,
     stdio: "inherit",
   });

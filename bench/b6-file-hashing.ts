@@ -1,0 +1,69 @@
+/**
+ * B6: file hashing during validation. The files validator (every source object hashed through
+ * supabase-js from the Storage API, every target file from disk) vs `sha256sum` over the same bytes
+ * (the source's files and the target's files), as throughput.
+ */
+import path from "node:path";
+import { createSupabaseStorageSource } from "../lib/sources/supabase-storage";
+import { validateFiles } from "../lib/validation/validate-files";
+import { sha256File } from "../lib/store/hashing";
+import { compareRuns, fmtMs, runCommand } from "./measure";
+import type { BenchResult } from "./report";
+import { listFiles, type BenchEnv } from "./setup";
+
+export async function benchFileHashing(env: BenchEnv): Promise<BenchResult[]> {
+  const target = await listFiles(env.demo.storageDir);
+  // The same objects on the source side (filesDir may hold other sizes' files from earlier runs).
+  const source = target.map((f) => ({ path: path.join(env.demo.filesDir, path.relative(env.demo.storageDir, f.path)), size: f.size }));
+  const bytes = [...source, ...target].reduce((s, f) => s + f.size, 0);
+  const paths = [...source, ...target].map((f) => f.path);
+  const storage = createSupabaseStorageSource({ url: env.demo.env.SUPABASE_URL!, serviceRoleKey: env.demo.env.SUPABASE_SERVICE_ROLE_KEY! });
+  let status = "";
+  const r = await compareRuns(
+    env.options.reps,
+    async () => {
+      for (let i = 0; i < paths.length; i += 500) await runCommand("sha256sum", ["--", ...paths.slice(i, i + 500)]);
+    },
+    async () => {
+      const report = await validateFiles({ storage, storageDir: env.demo.storageDir });
+      status = report.status;
+      if (report.status !== "passed") throw new Error(`files validation did not pass: ${JSON.stringify(report.checks.filter((c) => c.status !== "passed")).slice(0, 500)}`);
+    },
+  );
+  const mbps = (ms: number) => bytes / 2 ** 20 / (ms / 1000);
+  const ratio = mbps(r.oursMs) / mbps(r.baselineMs);
+  // Where the time goes: the product's hashing of files on disk alone, against sha256sum on the same files.
+  const targetBytes = target.reduce((s, f) => s + f.size, 0);
+  const h = await compareRuns(
+    env.options.reps,
+    async () => {
+      for (let i = 0; i < target.length; i += 500) await runCommand("sha256sum", ["--", ...target.slice(i, i + 500).map((f) => f.path)]);
+    },
+    async () => {
+      for (const f of target) await sha256File(f.path);
+    },
+  );
+  const tput = (ms: number) => targetBytes / 2 ** 20 / (ms / 1000);
+  const hRatio = tput(h.oursMs) / tput(h.baselineMs);
+  return [{
+    id: "B6",
+    what: `file hashing during validation: ${source.length} source objects (via supabase-js) + ${target.length} target files, ${(bytes / 2 ** 20).toFixed(1)} MB`,
+    ours: `${mbps(r.oursMs).toFixed(0)} MB/s (${fmtMs(r.oursMs)}, validator ${status})`,
+    baseline: `sha256sum: ${mbps(r.baselineMs).toFixed(0)} MB/s (${fmtMs(r.baselineMs)})`,
+    ratio,
+    ratioLabel: `${ratio.toFixed(2)}× its throughput`,
+    goal: "≥ 0.8× its throughput",
+    met: ratio >= 0.8,
+    details: { bytes, sourceFiles: source.length, targetFiles: target.length, oursMs: r.oursAll, baselineMs: r.baselineAll },
+  }, {
+    id: "B6b",
+    what: `(diagnosis) sha256 of the ${target.length} target files on disk alone (lib/store/hashing, one file after another)`,
+    ours: `${tput(h.oursMs).toFixed(0)} MB/s (${fmtMs(h.oursMs)})`,
+    baseline: `sha256sum: ${tput(h.baselineMs).toFixed(0)} MB/s (${fmtMs(h.baselineMs)})`,
+    ratio: hRatio,
+    ratioLabel: `${hRatio.toFixed(2)}× its throughput`,
+    goal: "—",
+    met: null,
+    details: { bytes: targetBytes, oursMs: h.oursAll, baselineMs: h.baselineAll },
+  }];
+}

@@ -1,0 +1,95 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { existsSync } from "node:fs";
+import pg from "pg";
+import { createCheckpoint } from "../lib/checkpoints/create-checkpoint";
+import { checkpointDir } from "../lib/checkpoints/backup-paths";
+import { rollbackToCheckpoint } from "../lib/rollback/rollback-to-checkpoint";
+import { fingerprintTarget, promoteCheckpoint } from "../lib/rollback/rollback-test-helpers";
+import type { Actor } from "../lib/domain/actor";
+import { figuresFile, until } from "./helpers";
+import { startFaultDemo, type FaultDemo } from "./fixture";
+import { leftoverRestoreDatabases, moveTarget } from "./target-state";
+
+const actor: Actor = { name: "fault-test", role: "operator", origin: "test" };
+const figures = figuresFile("connection-drop");
+let f: FaultDemo;
+
+beforeAll(async () => {
+  f = await startFaultDemo();
+});
+
+async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client(f.ctx.target.databaseUrl);
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Terminates the sessions of a tool (application_name) once one exists; returns the time it did. */
+async function terminateWhenConnected(tool: "pg_dump" | "pg_restore"): Promise<number> {
+  return withAdmin(async (c) => {
+    await until(`${tool} to connect`, async () => (await c.query("SELECT 1 FROM pg_stat_activity WHERE application_name = $1", [tool])).rowCount, 60_000, 5);
+    const { rowCount } = await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [tool]);
+    expect(rowCount).toBeGreaterThan(0);
+    return Date.now();
+  });
+}
+
+describe("the target database drops its connections", () => {
+  it("mid-dump: the checkpoint fails cleanly and the target is intact", async () => {
+    const before = await fingerprintTarget(f.ctx);
+    // A lock held on one table keeps pg_dump waiting inside its session: the drop lands mid-dump, every time.
+    const blocker = new pg.Client(f.ctx.target.databaseUrl);
+    await blocker.connect();
+    await blocker.query("BEGIN");
+    await blocker.query("LOCK TABLE public.comments IN ACCESS EXCLUSIVE MODE");
+    const running = createCheckpoint(f.ctx, { name: "dropped-mid-dump", phase: "initial" }, actor);
+    let terminatedAt = 0;
+    try {
+      terminatedAt = await terminateWhenConnected("pg_dump");
+    } finally {
+      await blocker.query("ROLLBACK");
+      await blocker.end();
+    }
+    const { checkpoint, job } = await running;
+    const detectMs = Date.now() - terminatedAt;
+    expect(job.status).toBe("failed");
+    expect(checkpoint.status).toBe("failed");
+    expect(checkpoint.failureReason).toMatch(/pg_dump failed/);
+    expect(checkpoint.backups.find((b) => b.component === "database")?.error).toMatch(/pg_dump failed/);
+    expect(existsSync(checkpointDir(f.ctx.backupDir, checkpoint.id))).toBe(false);
+    expect(await fingerprintTarget(f.ctx)).toEqual(before);
+    figures.add({ scenario: "connections dropped mid-dump (pg_terminate_backend)", outcome: "checkpoint failed (pg_dump failed), backup removed, target intact", detectMs });
+  });
+
+  it("mid-restore: the rollback fails cleanly, the target is as it was and no scratch database is left", async () => {
+    const { checkpoint } = await createCheckpoint(f.ctx, { name: "restore-source", phase: "initial" }, actor);
+    await promoteCheckpoint(f.ctx, checkpoint.id);
+    await moveTarget(f, 1);
+    const before = await fingerprintTarget(f.ctx);
+    let settled = false;
+    const running = rollbackToCheckpoint(f.ctx, checkpoint.id, {}, actor).finally(() => (settled = true));
+    const terminatedAt = await terminateWhenConnected("pg_restore");
+    // pg_restore opens more sessions as it goes (-j): keep dropping them until the rollback answers.
+    await withAdmin(async (c) => {
+      while (!settled) {
+        await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pg_restore'");
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    });
+    const { rollback, job } = await running;
+    const detectMs = Date.now() - terminatedAt;
+    expect(job.status).toBe("failed");
+    expect(rollback.status).toBe("failed");
+    expect(rollback.error).toMatch(/restoring database failed/);
+    const restore = rollback.steps.find((s) => s.step === "restore");
+    expect(restore).toMatchObject({ component: "database", status: "failed" });
+    expect(rollback.steps.filter((s) => s.step === "restore")).toHaveLength(1); // storage and config never started
+    expect(await fingerprintTarget(f.ctx)).toEqual(before);
+    expect(await leftoverRestoreDatabases(f)).toEqual([]);
+    figures.add({ scenario: "connections dropped mid-restore (pg_terminate_backend)", outcome: "rollback failed at restore database; target as before; scratch database dropped", detectMs });
+  });
+});

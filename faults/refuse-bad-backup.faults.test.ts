@@ -1,0 +1,93 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
+import { readFile, readdir, stat, truncate, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { createCheckpoint } from "../lib/checkpoints/create-checkpoint";
+import { componentDir } from "../lib/checkpoints/backup-paths";
+import { rollbackToCheckpoint } from "../lib/rollback/rollback-to-checkpoint";
+import { fingerprintTarget, promoteCheckpoint } from "../lib/rollback/rollback-test-helpers";
+import type { AppContext } from "../lib/context";
+import type { Actor } from "../lib/domain/actor";
+import { figuresFile } from "./helpers";
+import { startFaultDemo, type FaultDemo } from "./fixture";
+import { moveTarget } from "./target-state";
+
+const actor: Actor = { name: "fault-test", role: "operator", origin: "test" };
+const figures = figuresFile("refuse-bad-backup");
+let f: FaultDemo;
+let checkpointId: string;
+let dumpDir: string;
+
+beforeAll(async () => {
+  f = await startFaultDemo();
+  const { checkpoint, job } = await createCheckpoint(f.ctx, { name: "to-be-damaged", phase: "initial" }, actor);
+  expect(job.status).toBe("completed");
+  await promoteCheckpoint(f.ctx, checkpoint.id);
+  checkpointId = checkpoint.id;
+  dumpDir = path.join(componentDir(f.ctx.backupDir, checkpointId, "database"), "dump");
+  await moveTarget(f, 1);
+});
+
+/** The biggest table-data file of the dump. */
+async function biggestDataFile(): Promise<string> {
+  const names = (await readdir(dumpDir)).filter((n) => n.endsWith(".dat.gz") || n.endsWith(".dat"));
+  const sized = await Promise.all(names.map(async (n) => ({ n, size: (await stat(path.join(dumpDir, n))).size })));
+  return path.join(dumpDir, sized.sort((a, b) => b.size - a.size)[0]!.n);
+}
+
+/** Damages the backup, tries the rollback, repairs the backup; the rollback must refuse with the target untouched. */
+async function expectRefused(scenario: string, damage: () => Promise<() => Promise<void>>, ctx: AppContext = f.ctx) {
+  const before = await fingerprintTarget(ctx);
+  const repair = await damage();
+  const started = Date.now();
+  let result;
+  try {
+    result = await rollbackToCheckpoint(ctx, checkpointId, {}, actor);
+  } finally {
+    await repair();
+  }
+  const detectMs = Date.now() - started;
+  const { rollback, job } = result;
+  expect(job.status).toBe("failed");
+  expect(rollback.status).toBe("failed");
+  // Refused at the first step: no safety checkpoint, no restore began.
+  expect(rollback.steps.map((s) => `${s.step}:${s.status}`)).toEqual(["verify:failed"]);
+  expect(await fingerprintTarget(ctx)).toEqual(before);
+  figures.add({ scenario, outcome: `refused at verify, nothing touched: "${rollback.error!.slice(0, 100)}"`, detectMs });
+  return rollback;
+}
+
+describe("a damaged backup is refused before anything is touched", () => {
+  it("one flipped byte in a dump file", async () => {
+    const rollback = await expectRefused("corrupted backup file (1 byte flipped in the dump)", async () => {
+      const file = await biggestDataFile();
+      const original = await readFile(file);
+      const bad = Buffer.from(original);
+      bad[Math.floor(bad.length / 2)]! ^= 0xff;
+      await writeFile(file, bad);
+      return () => writeFile(file, original);
+    });
+    expect(rollback.error).toMatch(/altered/);
+  });
+
+  it("a truncated dump", async () => {
+    const rollback = await expectRefused("truncated dump (toc.dat cut in half)", async () => {
+      const file = path.join(dumpDir, "toc.dat");
+      const original = await readFile(file);
+      await truncate(file, Math.floor(original.length / 2));
+      return () => writeFile(file, original);
+    });
+    expect(rollback.error).toMatch(/altered|toc\.dat/);
+  });
+
+  it("a wrong encryption key", async () => {
+    const wrongKey = f.with({ BACKUP_ENCRYPTION_KEY: randomBytes(32).toString("base64") });
+    const rollback = await expectRefused("wrong encryption key", async () => async () => {}, wrongKey);
+    expect(rollback.error).toMatch(/key/i);
+  });
+
+  it("with the backup repaired and the right key, the same rollback completes", async () => {
+    const { rollback } = await rollbackToCheckpoint(f.ctx, checkpointId, {}, actor);
+    expect(rollback.status).toBe("completed");
+  });
+});
