@@ -44,8 +44,8 @@ export default defineConfig({
     command: "npm run demo",
     url: BASE_URL,
     env: { PORT: String(PORT), DEMO_DATA_DIR: ".data/e2e" },
-    // The first run initialises Postgres and the demo data: allow it time.
-    timeout: 300_000,
+    // The first run initialises Postgres and the demo data and builds the dashboard: allow it time.
+    timeout: 600_000,
     reuseExistingServer: !process.env.CI,
     stdout: "pipe",
     stderr: "pipe",

@@ -48,16 +48,18 @@ export default async function OverviewPage() {
           <Card
             id="rows-chart"
             title="Rows per table — source vs target"
-            action={
-              overview.latestTables ? (
-                <Link href={`/checkpoints/${overview.latestTables.checkpointId}#tables`} className="font-medium text-sky-700 hover:underline">
-                  {overview.latestTables.checkpointName}
-                </Link>
-              ) : null
-            }
           >
-            {rowData.length ? (
-              <RowCountChart data={rowData} />
+            {rowData.length && overview.latestTables ? (
+              <>
+                <RowCountChart data={rowData} />
+                <p className="mt-1 text-xs text-slate-500">
+                  As recorded by the latest checkpoint,{" "}
+                  <Link href={`/checkpoints/${overview.latestTables.checkpointId}#tables`} className="font-medium text-sky-700 [overflow-wrap:anywhere] hover:underline">
+                    {overview.latestTables.checkpointName}
+                  </Link>
+                  .
+                </p>
+              </>
             ) : (
               <EmptyState title="No table figures yet">Each checkpoint records row counts of source and target; they are charted here.</EmptyState>
             )}

@@ -17,7 +17,7 @@ function isCurrent(pathname: string, href: string): boolean {
 export function NavLinks() {
   const pathname = usePathname() ?? "/";
   return (
-    <nav aria-label="Main" className="-mb-px flex gap-1 overflow-x-auto">
+    <nav aria-label="Main" className="-mb-px flex gap-0 overflow-x-auto sm:gap-1">
       {LINKS.map((link) => {
         const current = isCurrent(pathname, link.href);
         return (
@@ -25,7 +25,7 @@ export function NavLinks() {
             key={link.href}
             href={link.href}
             aria-current={current ? "page" : undefined}
-            className={`whitespace-nowrap border-b-2 px-3 py-3 text-sm font-medium transition-colors ${
+            className={`whitespace-nowrap border-b-2 px-2 py-3 text-sm sm:px-3 font-medium transition-colors ${
               current
                 ? "border-sky-600 text-sky-700"
                 : "border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900"

@@ -12,14 +12,29 @@ let altered: { table: string; column: string; key: string } | undefined;
 test("create a checkpoint from the overview, validate it and see it on the timeline", async ({ page, request }) => {
   demoStep("reset_target");
   await page.goto("/");
-  await page.getByRole("button", { name: "Create checkpoint" }).click();
+  const open = page.getByRole("button", { name: "Create checkpoint" });
   const dialog = page.getByRole("dialog", { name: "Create checkpoint" });
+
+  // Keyboard: Enter opens, focus stays inside while tabbing, Escape closes and focus returns.
+  await open.focus();
+  await page.keyboard.press("Enter");
+  await expect(dialog).toBeVisible();
+  for (let i = 0; i < 8; i += 1) {
+    await page.keyboard.press("Tab");
+    expect(await dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+  }
+  await page.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
+  await expect(open).toBeFocused();
+
+  await open.click();
   await expect(dialog).toBeVisible();
 
   // A phase behind a closed gate says why and cannot be submitted.
   await dialog.getByLabel("Phase").selectOption("files_migrated");
   await expect(dialog.getByText("Gate closed:")).toBeVisible();
   await expect(dialog.getByRole("button", { name: "Create checkpoint" })).toBeDisabled();
+  await screenshotBoth(page, "create-dialog", { fullPage: false });
 
   await dialog.getByLabel("Phase").selectOption("initial");
   await expect(dialog.getByText("Gate closed:")).toBeHidden();
@@ -107,6 +122,7 @@ test("roll back through the confirmation dialog and see the target restored", as
   const result = dialog.locator("[data-rollback-result]");
   await expect(result).toBeVisible({ timeout: 120_000 });
   await expect(result).toHaveAttribute("data-rollback-result", "ok");
+  await screenshotBoth(page, "rollback-result", { fullPage: false });
   for (const component of ["Database", "Storage", "Config"]) {
     await expect(result.getByRole("row", { name: new RegExp(component) }).getByText("Restored", { exact: true })).toBeVisible();
   }
@@ -166,6 +182,14 @@ test("compare two checkpoints and take screenshots of every page", async ({ page
   await expect(page.getByRole("region", { name: "Config files" })).toBeVisible();
   await expectNoInternals(page);
   await screenshotBoth(page, "compare");
+
+  // Verify re-reads every backup file and reports per component.
+  await page.goto(`/checkpoints/${ids.schema}`);
+  await page.getByRole("button", { name: "Verify backups" }).click();
+  const report = page.locator("[data-verify]");
+  await expect(report).toHaveAttribute("data-verify", "ok", { timeout: 60_000 });
+  await expect(report).toContainText("Every backup file matches its manifest.");
+  await expect(report).toContainText(/Database:\s*all \d+ file\(s\) intact/);
 
   for (const [path, file] of [
     ["/", "overview"],

@@ -150,7 +150,13 @@ const LIMIT = 200;
 
 function FileChangesView({ changes }: { changes: Extract<CheckpointComparison["files"], { ok: true }>["changes"] }) {
   const total = changes.added.length + changes.removed.length + changes.changed.length;
-  if (total === 0) return <p className="text-sm text-slate-600">Same {formatCount(changes.unchanged)} file(s) in both, byte for byte.</p>;
+  if (total === 0) {
+    return (
+      <p className="text-sm text-slate-600">
+        {changes.unchanged === 0 ? "Neither checkpoint holds any stored file." : `The same ${formatCount(changes.unchanged)} file(s) in both, byte for byte.`}
+      </p>
+    );
+  }
   const groups = [
     { title: "Added in B", tone: "info" as const, rows: changes.added.map((f) => ({ path: f.path, note: formatBytes(f.size) })) },
     { title: "Removed in B", tone: "danger" as const, rows: changes.removed.map((f) => ({ path: f.path, note: formatBytes(f.size) })) },

@@ -106,7 +106,7 @@ function JsonBlock({ title, value }: { title: string; value: unknown }) {
       {value === null || value === undefined ? (
         <p className="p-4 text-sm text-slate-500">Nothing recorded.</p>
       ) : (
-        <pre className="max-h-96 overflow-auto p-4 font-mono text-xs text-slate-800">{JSON.stringify(value, null, 2)}</pre>
+        <pre className="max-h-96 overflow-auto whitespace-pre-wrap p-4 font-mono text-xs text-slate-800 [overflow-wrap:anywhere]">{JSON.stringify(value, null, 2)}</pre>
       )}
     </section>
   );

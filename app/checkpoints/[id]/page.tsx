@@ -15,6 +15,7 @@ import { IntegrityDiff } from "../../../components/integrity-diff";
 import { ValidateAction, VerifyAction } from "../../../components/checkpoint-actions";
 import { RollbackButton } from "../../../components/rollback-dialog";
 import { getAppContext } from "../../../lib/context";
+import { AutoRefresh } from "../../../components/auto-refresh";
 import { openStored } from "../../../lib/checkpoints/encryption-keys";
 
 export const dynamic = "force-dynamic";
@@ -45,6 +46,8 @@ export default async function CheckpointPage(props: PageProps<"/checkpoints/[id]
 
   return (
     <>
+      {/* A backup or rollback of this checkpoint in progress: keep the page current until it ends. */}
+      <AutoRefresh active={c.activeJobs.some((j) => j.kind !== "validate" && j.kind !== "verify")} />
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
         <Link href="/checkpoints" className="hover:text-slate-800 hover:underline">
           Checkpoints
