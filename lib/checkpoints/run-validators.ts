@@ -14,6 +14,9 @@ import { withPgClients } from "../sources/pg-clients";
 import { redactSecrets } from "../http/route-handler";
 import { resolveUsersMapping } from "../sources/users-mapping";
 import type { Phase } from "../domain/phases";
+import type pg from "pg";
+
+const MAX_PARALLEL = 3;
 
 /**
  * Runs the named validators, source against target. A validator that crashes is reported as a
@@ -49,40 +52,63 @@ export async function runValidators(
   if (names.includes("connectivity")) {
     await guarded("connectivity", () => validateConnectivity({ sourceUrl: ctx.source.databaseUrl, targetUrl: ctx.target.databaseUrl, storage, secrets }));
   }
+  // Each later validator opens its own pair of connections, so they can run side by side; at most
+  // MAX_PARALLEL at once keeps the load on source and target bounded.
   const needsDatabases = names.some((n) => n !== "connectivity" && n !== "files");
-  if (needsDatabases || names.includes("files")) {
-    await withPgClients([ctx.source.databaseUrl, ctx.target.databaseUrl], async ([source, target]) => {
-      const resolved = needsDatabases ? await resolveTableMappings(source!, target!, mapping) : undefined;
-      if (resolved) {
+  const resolved = needsDatabases
+    ? await withPgClients([ctx.source.databaseUrl, ctx.target.databaseUrl], async ([source, target]) => {
+        const r = await resolveTableMappings(source!, target!, mapping);
         // The target's users table is compared with auth.users by the users validator, not as app data.
         const usersTable = resolveUsersMapping(mapping.users).targetTable;
-        resolved.extraInTarget = resolved.extraInTarget.filter((t) => `${t.schema}.${t.table}` !== usersTable && t.table !== usersTable);
-      }
-      if (names.includes("schema")) await guarded("schema", () => validateSchema(source!, target!, resolved!));
-      if (names.includes("data")) await guarded("data", () => validateData(source!, target!, resolved!, { onProgress }));
-      if (names.includes("referential")) await guarded("referential", () => validateReferentialIntegrity(target!));
-      if (names.includes("users")) {
-        await guarded("users", () =>
-          validateUsers({
-            sourceClient: source!,
-            targetClient: target!,
-            usersMapping: mapping.users as Parameters<typeof validateUsers>[0]["usersMapping"],
-            probe: ctx.target.apiUrl && ctx.signInProbeAccounts.length ? { apiUrl: ctx.target.apiUrl, accounts: ctx.signInProbeAccounts } : undefined,
-          }),
-        );
-      }
-      if (names.includes("files")) {
-        await guarded("files", () =>
-          validateFiles({
-            storage,
-            storageDir: ctx.target.storageDir,
-            targetClient: target!,
-            sourceUrl: ctx.source.supabaseUrl,
-            urlReferences: options.phase === "files_migrated" ? "warn" : "fail",
-          }),
-        );
-      }
-    });
+        r.extraInTarget = r.extraInTarget.filter((t) => `${t.schema}.${t.table}` !== usersTable && t.table !== usersTable);
+        return r;
+      })
+    : undefined;
+  const withPair = (fn: (source: pg.Client, target: pg.Client) => Promise<ValidatorReport>) => () =>
+    withPgClients([ctx.source.databaseUrl, ctx.target.databaseUrl], ([source, target]) => fn(source!, target!));
+  const tasks: Array<[ValidatorName, () => Promise<ValidatorReport>]> = [];
+  if (names.includes("schema")) tasks.push(["schema", withPair((s, t) => validateSchema(s, t, resolved!))]);
+  if (names.includes("data")) tasks.push(["data", withPair((s, t) => validateData(s, t, resolved!, { onProgress }))]);
+  if (names.includes("referential")) tasks.push(["referential", withPair((_s, t) => validateReferentialIntegrity(t))]);
+  if (names.includes("users")) {
+    tasks.push([
+      "users",
+      withPair((s, t) =>
+        validateUsers({
+          sourceClient: s,
+          targetClient: t,
+          usersMapping: mapping.users as Parameters<typeof validateUsers>[0]["usersMapping"],
+          probe: ctx.target.apiUrl && ctx.signInProbeAccounts.length ? { apiUrl: ctx.target.apiUrl, accounts: ctx.signInProbeAccounts } : undefined,
+        }),
+      ),
+    ]);
   }
+  if (names.includes("files")) {
+    tasks.push([
+      "files",
+      withPair((_s, t) =>
+        validateFiles({
+          storage,
+          storageDir: ctx.target.storageDir,
+          targetClient: t,
+          sourceUrl: ctx.source.supabaseUrl,
+          urlReferences: options.phase === "files_migrated" ? "warn" : "fail",
+        }),
+      ),
+    ]);
+  }
+  await runBounded(tasks.map(([name, run]) => () => guarded(name, run)), MAX_PARALLEL);
+  // Reports in a stable order (the order validators are named), whatever order they finished in.
+  const order = (v: string) => (names as readonly string[]).indexOf(v);
+  reports.sort((a, b) => order(a.validator) - order(b.validator));
   return reports;
+}
+
+/** Runs `tasks` with at most `limit` in flight. */
+export async function runBounded(tasks: ReadonlyArray<() => Promise<unknown>>, limit: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) await tasks[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
 }
