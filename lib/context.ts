@@ -1,4 +1,5 @@
 import path from "node:path";
+import type { AutoRollbackPolicy, FailureKind } from "./validation/policy";
 import type { PrismaClient } from "./db/generated/client";
 import { getDb } from "./db/client";
 import { loadEnv, type AppEnv } from "./env";
@@ -22,6 +23,10 @@ export interface AppContext {
   requireRestoreDrill: boolean;
   /** Accounts validation signs in with at the target's login endpoint (original passwords). */
   signInProbeAccounts: { email: string; password: string }[];
+  /** "critical": a validation failing with one of criticalFailures rolls back automatically. */
+  autoRollbackPolicy: AutoRollbackPolicy;
+  criticalFailures: FailureKind[];
+  alertWebhookUrl?: string;
 }
 
 export function createAppContext(env: AppEnv = loadEnv()): AppContext {
@@ -50,6 +55,9 @@ export function createAppContext(env: AppEnv = loadEnv()): AppContext {
     retentionPerPhase: env.RETENTION_PER_PHASE,
     requireRestoreDrill: env.REQUIRE_RESTORE_DRILL,
     signInProbeAccounts: env.SIGN_IN_PROBE_ACCOUNTS,
+    autoRollbackPolicy: env.AUTO_ROLLBACK_POLICY,
+    criticalFailures: env.CRITICAL_FAILURES,
+    alertWebhookUrl: env.ALERT_WEBHOOK_URL,
   };
 }
 

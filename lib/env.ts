@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AUTO_ROLLBACK_POLICIES, FAILURE_KINDS, failureKindSchema } from "./validation/policy";
 
 const booleanFromString = z
   .enum(["true", "false", "1", "0"])
@@ -41,6 +42,12 @@ export const envSchema = z.object({
     }),
   RETENTION_PER_PHASE: z.coerce.number().int().min(1).default(10),
   REQUIRE_RESTORE_DRILL: booleanFromString.default(true),
+  AUTO_ROLLBACK_POLICY: z.enum(AUTO_ROLLBACK_POLICIES).default("off"),
+  CRITICAL_FAILURES: z
+    .string()
+    .default(FAILURE_KINDS.join(","))
+    .pipe(z.string().transform((v) => v.split(",").map((k) => k.trim()).filter(Boolean)).pipe(z.array(failureKindSchema))),
+  ALERT_WEBHOOK_URL: z.string().url().optional(),
 });
 
 export type AppEnv = z.infer<typeof envSchema>;
