@@ -103,7 +103,7 @@ try {
 results.sort((a, b) => a.id.localeCompare(b.id));
 const report = {
   ranAt: new Date().toISOString(),
-  command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
+  command: ["npm run bench", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])].join(" "),
   durationMs: Date.now() - started,
   machine: {
     cpus: os.cpus().length,
