@@ -15,6 +15,14 @@ import { drillCheckpoint } from "./drill-checkpoint";
 import { loadMappingOrDefault } from "./load-mapping";
 import { runValidators } from "./run-validators";
 import { sealIfKeyed } from "./encryption-keys";
+import { createAlert } from "../alerts/create-alert";
+import { deliverAlertInBackground } from "../alerts/deliver-webhook";
+import { autoRollbackAfterFailure, type AutoRollbackRunner } from "./auto-rollback";
+
+export interface ValidationOptions {
+  /** How an automatic rollback is run (default: dispatched to the worker, not awaited). */
+  autoRollbackRunner?: AutoRollbackRunner;
+}
 
 /** The checkpoint `POST /migration/checkpoint/validate {phase}` validates: the newest usable one of the phase. */
 export async function latestCheckpointOfPhase(ctx: AppContext, phase: Phase | string) {
@@ -65,7 +73,13 @@ export async function submitValidation(ctx: AppContext, id: string, actor: Actor
  * checkpoint's phase, source against target. Passing moves the checkpoint to validated and active
  * (superseding the phase's previous active one); failing marks it failed. Results are kept either way.
  */
-export async function executeValidation(ctx: AppContext, runId: string, actor: Actor, progress: ReportProgress = () => {}) {
+export async function executeValidation(
+  ctx: AppContext,
+  runId: string,
+  actor: Actor,
+  progress: ReportProgress = () => {},
+  options: ValidationOptions = {},
+) {
   const run = await ctx.db.validationRun.findUniqueOrThrow({ where: { id: runId }, include: { checkpoint: true } });
   const checkpoint = run.checkpoint;
   if (!checkpoint) throw new AppError("not_found", "The checkpoint of this validation run was deleted.");
@@ -96,7 +110,7 @@ export async function executeValidation(ctx: AppContext, runId: string, actor: A
     ? `All ${reports.length} checks groups passed${reports.some((r) => r.status === "warning") ? " (with warnings)" : ""}.`
     : `Failed: ${failed.map((r) => r.validator).join(", ")}${failed.some((r) => r.critical) ? " (critical)" : ""}.`;
 
-  await ctx.db.$transaction(async (tx) => {
+  const alert = await ctx.db.$transaction(async (tx) => {
     await tx.validationResult.createMany({
       data: reports.map((r) => ({
         runId,
@@ -127,7 +141,18 @@ export async function executeValidation(ctx: AppContext, runId: string, actor: A
       if (current.status !== "active") {
         await applyCheckpointEvent(tx, checkpoint.id, "validation_failed", { ...eventOptions, reason: `validation failed: ${summary}` });
       }
-      return;
+      return createAlert(
+        tx,
+        {
+          kind: "validation_failed",
+          severity: failed.some((r) => r.critical) ? "critical" : "warning",
+          title: `Validation of "${checkpoint.name}" failed`,
+          message: summary,
+          checkpointId: checkpoint.id,
+          validationRunId: runId,
+        },
+        { webhookUrl: ctx.alertWebhookUrl },
+      );
     }
     if (current.status === "created") await applyCheckpointEvent(tx, checkpoint.id, "validation_passed", eventOptions);
     if (current.status === "created" || current.status === "validated") {
@@ -138,19 +163,34 @@ export async function executeValidation(ctx: AppContext, runId: string, actor: A
       for (const p of previous) await applyCheckpointEvent(tx, p.id, "supersede", { ...eventOptions, extra: { supersededBy: checkpoint.id } });
       await applyCheckpointEvent(tx, checkpoint.id, "activate", eventOptions);
     }
+    return undefined;
   });
+  if (alert) deliverAlertInBackground(ctx.db, alert.id, ctx.alertWebhookUrl);
+  let autoRollback: Record<string, unknown> | undefined;
+  if (!passed) {
+    // The outcome above is committed; an automatic rollback is a separate operation (its own job).
+    const outcome = await autoRollbackAfterFailure(
+      ctx,
+      { checkpointId: checkpoint.id, checkpointName: checkpoint.name, phase: checkpoint.phase, runId, reports },
+      options.autoRollbackRunner,
+    ).catch((e: unknown) => ({ action: "error" as const, reason: e instanceof Error ? e.message : String(e) }));
+    if (outcome.action !== "none") {
+      const { run: _pending, ...recorded } = outcome as typeof outcome & { run?: unknown };
+      autoRollback = recorded;
+    }
+  }
   progress({ step: passed ? "Validation passed" : "Validation failed", stepsDone: stepsTotal, stepsTotal });
-  return { runId, checkpointId: checkpoint.id, passed, summary };
+  return { runId, checkpointId: checkpoint.id, passed, summary, ...(autoRollback && { autoRollback }) };
 }
 
 /** Submits and runs a validation in this process. */
-export async function validateCheckpoint(ctx: AppContext, id: string, actor: Actor, progress?: ReportProgress) {
+export async function validateCheckpoint(ctx: AppContext, id: string, actor: Actor, progress?: ReportProgress, options: ValidationOptions = {}) {
   const { run, job } = await submitValidation(ctx, id, actor);
   const outcome = await runJob(ctx.db, job.id, ({ progress: report }) =>
     executeValidation(ctx, run.id, actor, (p) => {
       report(p);
       progress?.(p);
-    }),
+    }, options),
   );
   const result = await ctx.db.validationRun.findUniqueOrThrow({ where: { id: run.id }, include: { results: true } });
   return { run: result, job: { id: job.id, ...outcome } };
