@@ -11,6 +11,7 @@ import { PHASES } from "../lib/domain/phases";
 import { AuditEventTable } from "../components/audit-event-table";
 import { Card, EmptyState, PageTitle } from "../components/card";
 import { AutoRefresh } from "../components/auto-refresh";
+import { AlertsBanner } from "../components/alerts-banner";
 
 // Checkpoints, jobs and audit events change all the time: always render from the store.
 export const dynamic = "force-dynamic";
@@ -34,6 +35,7 @@ export default async function OverviewPage() {
         <CreateCheckpointButton phases={phaseChoices} defaultPhase={defaultPhase} />
       </PageTitle>
 
+      <AlertsBanner />
       <div className="space-y-6">
         <NextStepPanel next={timeline.next} closedGate={timeline.closedGate} hasCheckpoints={timeline.hasCheckpoints} />
 

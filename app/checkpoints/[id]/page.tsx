@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { AlertsBanner } from "../../../components/alerts-banner";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { cache } from "react";
@@ -65,6 +66,7 @@ export default async function CheckpointPage(props: PageProps<"/checkpoints/[id]
         subtitle={c.description ?? undefined}
       />
 
+      <AlertsBanner checkpointId={c.id} />
       {c.status === "failed" && c.failureReason ? (
         <div role="alert" className="mb-6 rounded-lg bg-red-50 p-4 text-sm text-red-900 ring-1 ring-red-200">
           <span className="font-semibold">This checkpoint failed:</span> {c.failureReason}
