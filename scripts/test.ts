@@ -56,7 +56,7 @@ if (runFaults && ok) {
 
 if (runE2e && ok) {
   const out = path.join(resultsDir, "playwright.json");
-  const r = spawnSync(process.execPath, [bin("@playwright/test", "cli.js"), "test"], {
+  const r = spawnSync(process.execPath, [bin("@playwright/test", "cli.js"), "test", "--reporter=list,json"], {
     cwd: root,
     stdio: "inherit",
     env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: out },
