@@ -4,7 +4,7 @@ import { z } from "zod";
 import { AppError } from "../domain/errors";
 import { writeFileAtomic } from "../store/atomic-write";
 import { sha256Buffer, SHA256_PATTERN } from "../store/hashing";
-import { decrypt, encrypt, keyIdOf, parseEncryptionKey } from "../store/encryption";
+import { decrypt, encrypt, keyIdOf, parseEncryptionKey, readKeyId } from "../store/encryption";
 import { writeManifest, type ManifestFile } from "../store/manifest";
 import type { BackupEngine, RestoreContext, RestoreResult, SnapshotContext, SnapshotResult, VerifyReport } from "./types";
 import { describeProblems, throwIfAborted } from "./types";
@@ -82,17 +82,40 @@ export function createConfigEngine(opts: ConfigEngineOptions): BackupEngine<Conf
     return { engine: CONFIG_ENGINE, files, sizeBytes, newBytes: sizeBytes, fileCount: files.length, manifestSha256, extra };
   }
 
+  function configuredKeys(): Buffer[] {
+    return [opts.key, ...(opts.oldKeys ?? [])].filter((k) => k !== undefined).map((k, i) => toKey(k, i === 0 ? "BACKUP_ENCRYPTION_KEY" : "old encryption key"));
+  }
+
   async function verify(backupDir: string): Promise<VerifyReport> {
     const loaded = await loadManifestForVerify(backupDir, "config", CONFIG_ENGINE);
     if (!loaded.ok) return loaded.report;
     const problems = await verifyFilesAgainstManifest(backupDir, loaded.manifest);
     const entries = z.array(entrySchema).safeParse(loaded.manifest.extra?.entries);
     if (!entries.success) problems.push({ path: "manifest.json", kind: "manifest_invalid", message: "extra.entries is invalid" });
+    // A backup is only restorable with its key: a key that is not configured is found here, before a
+    // rollback changes anything, not halfway through it.
+    const available = new Set(configuredKeys().map(keyIdOf));
+    for (const e of entries.success ? entries.data : []) {
+      if (!e.exists) continue;
+      const name = `${e.index}.enc`;
+      const keyId = readKeyId(await fs.readFile(path.join(backupDir, name)).catch(() => Buffer.alloc(0)));
+      if (keyId && !available.has(keyId)) {
+        problems.push({ path: name, kind: "wrong_key", message: `is encrypted with a different key (key id ${keyId} is not among BACKUP_ENCRYPTION_KEY / BACKUP_ENCRYPTION_OLD_KEYS)` });
+      }
+    }
     return { ok: problems.length === 0, problems };
   }
 
   async function restore(backupDir: string, ctx: RestoreContext = {}): Promise<ConfigRestoreResult> {
     const report = await verify(backupDir);
+    const keyProblem = report.problems.find((p) => p.kind === "wrong_key");
+    if (keyProblem) {
+      throw new AppError(
+        "configuration_error",
+        `config backup ${backupDir} cannot be decrypted: backup was encrypted with a different key (${keyProblem.path} ${keyProblem.message}). Nothing was restored.`,
+        { problems: report.problems },
+      );
+    }
     if (!report.ok) {
       throw new AppError(
         "verification_failed",
@@ -103,7 +126,7 @@ export function createConfigEngine(opts: ConfigEngineOptions): BackupEngine<Conf
     const loaded = await loadManifestForVerify(backupDir, "config", CONFIG_ENGINE);
     if (!loaded.ok) throw new AppError("verification_failed", "manifest changed during restore");
     const entries = z.array(entrySchema).parse(loaded.manifest.extra?.entries);
-    const keys = [opts.key, ...(opts.oldKeys ?? [])].filter((k) => k !== undefined).map((k, i) => toKey(k, i === 0 ? "BACKUP_ENCRYPTION_KEY" : "old encryption key"));
+    const keys = configuredKeys();
     if (keys.length === 0 && entries.some((e) => e.exists)) toKey(undefined, "BACKUP_ENCRYPTION_KEY");
 
     // Decrypt ALL first: a wrong key or a tampered file must be found before anything is written.

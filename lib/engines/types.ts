@@ -31,7 +31,7 @@ export interface SnapshotResult {
   extra: Record<string, unknown>;
 }
 
-export type VerifyProblemKind = "missing" | "altered" | "unexpected" | "manifest_missing" | "manifest_invalid";
+export type VerifyProblemKind = "missing" | "altered" | "unexpected" | "manifest_missing" | "manifest_invalid" | "wrong_key";
 
 export interface VerifyProblem {
   path: string;
