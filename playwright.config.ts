@@ -20,10 +20,14 @@ export default defineConfig({
     screenshot: "only-on-failure",
   },
   projects: [
+    // Signs in once as the demo admin; every other test starts signed in.
+    { name: "setup", testMatch: /auth\.setup\.ts/, use: { launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"] } } },
     {
       name: "chromium",
+      dependencies: ["setup"],
       use: {
         ...devices["Desktop Chrome"],
+        storageState: `${process.env.E2E_DEMO_DATA_DIR ?? ".data/e2e"}/e2e-auth.json`,
         // Debian's Chromium: no browser is ever downloaded for the tests.
         launchOptions: {
           executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",

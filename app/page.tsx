@@ -12,11 +12,14 @@ import { AuditEventTable } from "../components/audit-event-table";
 import { Card, EmptyState, PageTitle } from "../components/card";
 import { AutoRefresh } from "../components/auto-refresh";
 import { AlertsBanner } from "../components/alerts-banner";
+import { requireRole } from "../lib/auth/session";
 
 // Checkpoints, jobs and audit events change all the time: always render from the store.
 export const dynamic = "force-dynamic";
 
 export default async function OverviewPage() {
+  // Every page checks the session itself (a proxy is not an auth boundary).
+  await requireRole("viewer", { callbackUrl: "/" });
   const overview = await getOverview(getDb());
   const timeline = buildPhaseTimeline(overview);
   const now = new Date(overview.generatedAt);

@@ -5,6 +5,9 @@ import path from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres, type EmbeddedServer } from "../lib/db/embedded-postgres";
 import { migrateDatabase } from "../lib/db/migrate";
+import { getDb } from "../lib/db/client";
+import { createDashboardUser } from "../lib/auth/users";
+import { authenticateBearer, createApiToken } from "../lib/auth/tokens";
 import { buildDemoSource } from "./source/build-source";
 import { buildDemoTarget } from "./target/build-target";
 import { startStorageServer } from "./storage-server";
@@ -18,6 +21,10 @@ export interface DemoEnvironment {
   storageDir: string;
   configDir: string;
   databases: { adminUrl?: string; metadataUrl: string; sourceUrl: string; targetUrl: string };
+  /** The demo's dashboard administrator (created once, password kept in the data folder). */
+  admin: { email: string; password: string };
+  /** An admin API token for scripts and curl against the demo (kept in the data folder). */
+  apiToken: string;
   stop(): Promise<void>;
 }
 
@@ -38,6 +45,9 @@ export interface DemoOptions {
 
 const SERVICE_ROLE_KEY_FILE = "service-role.key";
 const ENCRYPTION_KEY_FILE = "backup-encryption.key";
+const SESSION_SECRET_FILE = "session-secret.key";
+const ADMIN_PASSWORD_FILE = "demo-admin.password";
+export const DEMO_ADMIN_EMAIL = "admin@demo.local";
 
 /**
  * Brings up the whole demo migration: PostgreSQL (embedded unless DATABASE_URL is set), the
@@ -72,6 +82,8 @@ export async function startDemoEnvironment(options: DemoOptions): Promise<DemoEn
 
     log("Migrating the metadata store …");
     await migrateDatabase(metadataUrl, { log });
+    const admin = await ensureDemoAdmin(metadataUrl, dataDir);
+    const apiToken = await ensureDemoApiToken(metadataUrl, dataDir);
 
     const filesDir = path.join(dataDir, "source-files");
     log("Building the Supabase-like source (auth, storage, app tables, files) …");
@@ -110,11 +122,12 @@ export async function startDemoEnvironment(options: DemoOptions): Promise<DemoEn
       TARGET_API_URL: api.url,
       BACKUP_DIR: path.join(dataDir, "backups"),
       BACKUP_ENCRYPTION_KEY: encryptionKey,
+      NEXTAUTH_SECRET: await readOrCreateSecret(path.join(dataDir, SESSION_SECRET_FILE), () => randomBytes(32).toString("base64url")),
       MAPPING_FILE: path.resolve(import.meta.dirname, "mapping.json"),
       SIGN_IN_PROBE_ACCOUNTS: JSON.stringify(probeAccount ? [probeAccount] : []),
       DATABASE_BACKUP_ENGINE: fromEnv.DATABASE_BACKUP_ENGINE ?? ((await hasPgDump()) ? "pg_dump" : "template"),
     };
-    return { env, dataDir, filesDir, databases: { adminUrl, metadataUrl, sourceUrl, targetUrl }, storageDir, configDir, stop: stopAll };
+    return { env, admin, apiToken, dataDir, filesDir, databases: { adminUrl, metadataUrl, sourceUrl, targetUrl }, storageDir, configDir, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;
@@ -133,6 +146,30 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
   const u = new URL(adminUrl);
   u.pathname = `/${name}`;
   return u.toString();
+}
+
+/** The demo's admin account: created on first run with a random password kept (0600) in the data folder. */
+async function ensureDemoAdmin(metadataUrl: string, dataDir: string): Promise<{ email: string; password: string }> {
+  const password = await readOrCreateSecret(path.join(dataDir, ADMIN_PASSWORD_FILE), () => randomBytes(12).toString("base64url"));
+  const db = getDb(metadataUrl);
+  const existing = await db.dashboardUser.findUnique({ where: { email: DEMO_ADMIN_EMAIL }, select: { id: true } });
+  if (!existing) {
+    await createDashboardUser(db, { email: DEMO_ADMIN_EMAIL, name: "Demo admin", role: "admin", password }, { name: "demo", role: "system", origin: "demo" });
+  }
+  return { email: DEMO_ADMIN_EMAIL, password };
+}
+
+/** An admin API token for the demo, kept (0600) in the data folder; re-created when no longer valid. */
+async function ensureDemoApiToken(metadataUrl: string, dataDir: string): Promise<string> {
+  const file = path.join(dataDir, "demo-api.token");
+  const db = getDb(metadataUrl);
+  if (existsSync(file)) {
+    const token = (await readFile(file, "utf8")).trim();
+    if (await authenticateBearer(db, `Bearer ${token}`)) return token;
+  }
+  const { token } = await createApiToken(db, { name: "demo-cli", role: "admin", createdBy: { name: "demo", role: "system", origin: "demo" } });
+  await writeFile(file, token + "\n", { mode: 0o600 });
+  return token;
 }
 
 /** A demo user and its original password (the demo's passwords are `demo-password-<n>`, n in the email). */

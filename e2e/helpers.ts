@@ -1,10 +1,18 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
 
 const root = path.resolve(import.meta.dirname, "..");
 /** Same data dir as the webServer in playwright.config.ts. */
 export const DEMO_DATA_DIR = process.env.E2E_DEMO_DATA_DIR ?? ".data/e2e";
+
+export const STORAGE_STATE = path.join(DEMO_DATA_DIR, "e2e-auth.json");
+
+/** The demo's admin credentials, written by `npm run demo` into its data folder. */
+export function demoAdmin(): { email: string; password: string } {
+  return JSON.parse(readFileSync(path.join(DEMO_DATA_DIR, "demo-env.json"), "utf8")).admin;
+}
 
 /** Runs a demo migration step against the running demo (scripts/demo-step.ts); returns its JSON result. */
 export function demoStep(step: string, ...args: string[]): Record<string, unknown> {

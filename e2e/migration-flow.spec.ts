@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { createCheckpoint, demoStep, expectNoInternals, screenshotBoth, validateCheckpoint, waitForJob } from "./helpers";
+import { createCheckpoint, demoAdmin, demoStep, expectNoInternals, screenshotBoth, validateCheckpoint, waitForJob } from "./helpers";
 
 // One migration walked through in order; each test builds on the previous one's state.
 test.describe.configure({ mode: "serial" });
@@ -148,9 +148,16 @@ test("an audit event's permalink opens in a fresh browser context", async ({ pag
   await expect(page).toHaveURL(/\/audit\/[0-9a-f-]{36}$/);
   const permalink = page.url();
 
-  const context = await browser.newContext();
+  // A colleague opening the shared link signs in first and lands on the event.
+  // No cookies: Playwright would otherwise give the new context the signed-in storage state.
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
   const fresh = await context.newPage();
   await fresh.goto(permalink);
+  await expect(fresh).toHaveURL(/\/signin/);
+  await fresh.getByLabel("Email").fill(demoAdmin().email);
+  await fresh.getByLabel("Password").fill(demoAdmin().password);
+  await fresh.getByRole("button", { name: /sign in/i }).click();
+  await expect(fresh).toHaveURL(permalink);
   await expect(fresh.getByRole("heading", { level: 1 })).toContainText(action);
   await expect(fresh.getByRole("link", { name: names.schema })).toBeVisible();
   await expect(fresh.getByText("Matches the event's content")).toBeVisible();

@@ -34,11 +34,11 @@ const demo = await startDemoEnvironment({
 // For `npm run demo:step` (dev only): how to reach this demo's source and target. Holds secrets: 0600.
 writeFileSync(
   path.join(demo.dataDir, "demo-env.json"),
-  JSON.stringify({ env: demo.env, databases: demo.databases, storageDir: demo.storageDir, configDir: demo.configDir, filesDir: demo.filesDir }, null, 2),
+  JSON.stringify({ env: demo.env, admin: demo.admin, apiToken: demo.apiToken, databases: demo.databases, storageDir: demo.storageDir, configDir: demo.configDir, filesDir: demo.filesDir }, null, 2),
   { mode: 0o600 },
 );
 
-const childEnv = { ...process.env, ...demo.env, PORT: String(port), NEXT_TELEMETRY_DISABLED: "1" };
+const childEnv = { ...process.env, ...demo.env, NEXTAUTH_URL: `http://127.0.0.1:${port}`, PORT: String(port), NEXT_TELEMETRY_DISABLED: "1" };
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
 if (!values.dev && needsBuild()) {
   log("Building the dashboard (first run, or sources changed) …");
@@ -59,7 +59,10 @@ server.stdout.on("data", (chunk: Buffer) => {
   process.stdout.write(chunk);
   if (!announced && /Ready|started server|Local:/i.test(chunk.toString())) {
     announced = true;
-    console.log(`\nDashboard ready: http://127.0.0.1:${port}\n(Ctrl-C stops the dashboard and the demo database.)`);
+    console.log(`\nDashboard ready: http://127.0.0.1:${port}`);
+    console.log(`Sign in as ${demo.admin.email} with password ${demo.admin.password} (demo credentials, kept in ${dataDir}).`);
+    console.log(`REST API: http://127.0.0.1:${port}/migration with  Authorization: Bearer ${demo.apiToken}  (demo admin token)`);
+    console.log("(Ctrl-C stops the dashboard and the demo database.)");
   }
 });
 

@@ -7,12 +7,15 @@ import { AuditEventTable } from "../../components/audit-event-table";
 import { AuditFiltersForm } from "../../components/audit-filters";
 import { EmptyState, PageTitle } from "../../components/card";
 import { Pagination } from "../../components/pagination";
+import { requireRole } from "../../lib/auth/session";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Audit trail" };
 
 /** The audit trail, newest first, filtered and paged by its URL; every event links to its permalink. */
 export default async function AuditPage(props: PageProps<"/audit">) {
+  // Every page checks the session itself (a proxy is not an auth boundary).
+  await requireRole("viewer", { callbackUrl: "/audit" });
   const params = parseAuditParams(await props.searchParams);
   const db = getDb();
   const [list, actions, checkpoints] = await Promise.all([

@@ -10,11 +10,14 @@ import { Pagination } from "../../components/pagination";
 import { StatusBadge, ToneBadge } from "../../components/status-badge";
 import { TimeAgo } from "../../components/time-ago";
 import { EmptyState, PageTitle } from "../../components/card";
+import { requireRole } from "../../lib/auth/session";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Checkpoints" };
 
 export default async function CheckpointsPage(props: PageProps<"/checkpoints">) {
+  // Every page checks the session itself (a proxy is not an auth boundary).
+  await requireRole("viewer", { callbackUrl: "/checkpoints" });
   const params = parseCheckpointListParams(await props.searchParams);
   const list = await listCheckpointsView(getDb(), params);
   const now = new Date();

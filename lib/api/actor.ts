@@ -1,17 +1,23 @@
 import type { Actor } from "../domain/actor";
+import { authorizeRequest, type RequestActor } from "../auth/authorize-request";
+import type { AuthDeps } from "../auth/auth-options";
 
-const MAX_NAME = 100;
+const authorized = new WeakMap<Request, RequestActor>();
 
 /**
- * Who is calling, for the audit trail. For now: the `x-actor` header (or "api"), no role, and the
- * client's address as Next passes it on (`x-forwarded-for`, first hop) — informational, not proof.
- * Sign-in and roles will replace this one function.
+ * Authenticates and authorizes a REST request (API token or dashboard session; the role the endpoint
+ * needs; recent sign-in for destructive endpoints; rate limits) — see lib/auth/authorize-request.ts.
+ * Every API route runs this first (lib/api/http.ts apiRoute); it throws the 401/403/429 to answer.
  */
+export async function authorizeApiRequest(request: Request, deps?: AuthDeps): Promise<RequestActor> {
+  const actor = await authorizeRequest(request, deps);
+  authorized.set(request, actor);
+  return actor;
+}
+
+/** Who is calling, for the audit trail: the actor `authorizeApiRequest` established for this request. */
 export function actorFromRequest(request: Request): Actor {
-  const header = request.headers.get("x-actor")?.trim() ?? "";
-  // Printable characters only, bounded: the name lands in the audit trail and in the UI.
-  const name = header.replace(/[^\p{L}\p{N} ._@:+\-]/gu, "").slice(0, MAX_NAME).trim() || "api";
-  const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  const origin = forwarded || request.headers.get("x-real-ip")?.trim() || "unknown";
-  return { name, role: null, origin: origin.slice(0, 100) };
+  const actor = authorized.get(request);
+  if (!actor) throw new Error("actorFromRequest called on a request that was not authorized first");
+  return { name: actor.name, role: actor.role, origin: actor.origin };
 }

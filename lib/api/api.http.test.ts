@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { buildTestApp, startTestServer, type TestServer } from "./test-server";
 import * as s from "./schemas";
+import { createApiToken } from "../auth/tokens";
 
 // The REST API over HTTP: `next start` on a production build, against a test demo migration in real
 // PostgreSQL, jobs run by the server's in-process pg-boss worker. Every success body is parsed with
@@ -11,9 +12,13 @@ import * as s from "./schemas";
 let t: TestDemo;
 let server: TestServer;
 const NIL_UUID = "00000000-0000-4000-8000-000000000000";
+const tokens: Record<"viewer" | "operator" | "admin", string> = { viewer: "", operator: "", admin: "" };
 
+/** A request as the admin token unless `headers.authorization` says otherwise ("" sends none). */
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const init: RequestInit = { method, headers: { ...headers } };
+  const all: Record<string, string> = { authorization: `Bearer ${tokens.admin}`, ...headers };
+  if (all.authorization === "") delete all.authorization;
+  const init: RequestInit = { method, headers: all };
   if (body !== undefined) {
     init.body = typeof body === "string" ? body : JSON.stringify(body);
     (init.headers as Record<string, string>)["content-type"] ??= "application/json";
@@ -66,7 +71,10 @@ async function createCheckpoint(name: string, phase = "initial") {
 beforeAll(async () => {
   const [demo, dir] = await Promise.all([startTestDemo(), buildTestApp()]);
   t = demo;
-  server = await startTestServer(dir, { ...t.demo.env, WORKER_CONCURRENCY: "2", JOB_POLL_INTERVAL_MS: "200" });
+  for (const role of ["viewer", "operator", "admin"] as const) {
+    tokens[role] = (await createApiToken(t.ctx.db, { name: `api-test-${role}`, role, createdBy: { name: "test", role: "admin", origin: "test" } })).token;
+  }
+  server = await startTestServer(dir, { ...t.demo.env, WORKER_CONCURRENCY: "2", JOB_POLL_INTERVAL_MS: "200", API_MUTATIONS_PER_MINUTE: "10000" });
 }, 300_000);
 
 afterAll(async () => {
@@ -106,7 +114,7 @@ describe("REST API over HTTP", () => {
     expect(created.job.status).toBe("completed");
     expect(created.job.kind).toBe("create_checkpoint");
     expect(created.job.progress.fraction).toBe(1);
-    expect(created.job.requestedBy).toBe("alice");
+    expect(created.job.requestedBy).toBe("token:api-test-admin");
   });
 
   it("POST /migration/checkpoint refuses bad input, each with its status and the one error shape", async () => {
@@ -238,9 +246,9 @@ describe("REST API over HTTP", () => {
     expect(byAction.items.length).toBeGreaterThanOrEqual(3);
     expect(byAction.items.every((e) => e.action === "checkpoint.create")).toBe(true);
     expect(typeof byAction.items[0]!.seq).toBe("string");
-    const alice = parsed(s.auditPageSchema, (await call("GET", `/migration/audit?actor=alice&checkpointId=${first.checkpoint.id}`)).json);
+    const alice = parsed(s.auditPageSchema, (await call("GET", `/migration/audit?actor=token:api-test-admin&checkpointId=${first.checkpoint.id}`)).json);
     expect(alice.items.map((e) => e.action)).toContain("checkpoint.create");
-    expect(alice.items.every((e) => e.actor === "alice" && e.checkpointId === first.checkpoint.id)).toBe(true);
+    expect(alice.items.every((e) => e.actor === "token:api-test-admin" && e.checkpointId === first.checkpoint.id)).toBe(true);
     expect(alice.items[0]!.origin).not.toBe("unknown");
     const paged = parsed(s.auditPageSchema, (await call("GET", "/migration/audit?limit=2&offset=1")).json);
     const all = parsed(s.auditPageSchema, (await call("GET", "/migration/audit?limit=3")).json);
@@ -258,3 +266,29 @@ describe("REST API over HTTP", () => {
     expectError(await call("GET", "/migration/nothing-here"), 404, "not_found");
   });
 });
+
+describe("access control over HTTP", () => {
+  it("refuses a request without credentials (401) and a role too low (403), touching nothing", async () => {
+    expectError(await call("GET", "/migration/checkpoints", undefined, { authorization: "" }), 401, "unauthenticated");
+    expectError(await call("GET", "/migration/checkpoints", undefined, { authorization: "Bearer mct_not-a-token" }), 401, "unauthenticated");
+    const before = await call("GET", "/migration/checkpoints?limit=100", undefined, { authorization: `Bearer ${tokens.viewer}` });
+    expect(before.status).toBe(200);
+    expectError(
+      await call("POST", "/migration/checkpoint", { name: "viewer-try", phase: "initial" }, { authorization: `Bearer ${tokens.viewer}` }),
+      403,
+      "forbidden",
+    );
+    const anyId = NIL_UUID;
+    expectError(await call("DELETE", `/migration/checkpoint/${anyId}`, undefined, { authorization: `Bearer ${tokens.operator}` }), 403, "forbidden");
+    expectError(await call("POST", `/migration/checkpoint/${anyId}/rollback`, undefined, { authorization: `Bearer ${tokens.operator}` }), 403, "forbidden");
+    const after = await call("GET", "/migration/checkpoints?limit=100", undefined, { authorization: `Bearer ${tokens.viewer}` });
+    expect(after.json.items.length).toBe(before.json.items.length);
+  });
+
+  it("the audit trail names the authenticated caller, not what x-actor claims", async () => {
+    const r = await call("GET", "/migration/audit?action=checkpoint.create&limit=5&offset=0");
+    expect(r.status, r.text).toBe(200);
+    for (const e of r.json.items) expect(e.actor).toMatch(/^token:api-test-/);
+  });
+});
+

@@ -4,6 +4,7 @@ import { AppError } from "../domain/errors";
 import { parseInput } from "../domain/parse-input";
 import { handleRoute, readJsonBody } from "../http/route-handler";
 import { ensureInProcessWorker } from "../jobs/in-process-worker";
+import { authorizeApiRequest } from "./actor";
 
 export { readJsonBody };
 
@@ -31,6 +32,8 @@ export function apiRoute<P = Record<string, never>>(fn: Handler<P>) {
   return handleRoute(async (request: Request, route?: { params?: Promise<P> }) => {
     const ctx = getAppContext();
     void ensureInProcessWorker(ctx);
+    // Nothing of the API is answered before the caller is known and allowed.
+    await authorizeApiRequest(request);
     const params = ((await route?.params) ?? {}) as P;
     return fn(request, ctx, params);
   });

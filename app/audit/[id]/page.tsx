@@ -7,6 +7,7 @@ import { getAuditEvent } from "../../../lib/audit/list-audit-events";
 import { formatDateTime, humanize } from "../../../lib/ui/format";
 import { PageTitle } from "../../../components/card";
 import { StatusBadge, ToneBadge } from "../../../components/status-badge";
+import { requireRole } from "../../../lib/auth/session";
 
 export const dynamic = "force-dynamic";
 
@@ -19,6 +20,8 @@ export async function generateMetadata(props: PageProps<"/audit/[id]">): Promise
 
 /** The permalink of one audit event: every stored field, its hashes and its place in the chain. */
 export default async function AuditEventPage(props: PageProps<"/audit/[id]">) {
+  // Every page checks the session itself (a proxy is not an auth boundary).
+  await requireRole("viewer", { callbackUrl: "/audit" });
   const e = await load((await props.params).id);
   if (!e) notFound();
   const fields: [string, React.ReactNode][] = [

@@ -18,6 +18,7 @@ import { RollbackButton } from "../../../components/rollback-dialog";
 import { getAppContext } from "../../../lib/context";
 import { AutoRefresh } from "../../../components/auto-refresh";
 import { openStored } from "../../../lib/checkpoints/encryption-keys";
+import { requireRole } from "../../../lib/auth/session";
 
 export const dynamic = "force-dynamic";
 
@@ -32,6 +33,8 @@ export async function generateMetadata(props: PageProps<"/checkpoints/[id]">): P
 }
 
 export default async function CheckpointPage(props: PageProps<"/checkpoints/[id]">) {
+  // Every page checks the session itself (a proxy is not an auth boundary).
+  await requireRole("viewer", { callbackUrl: "/checkpoints" });
   const c = await loadCheckpoint((await props.params).id);
   if (!c) notFound();
   const now = new Date();

@@ -1,6 +1,7 @@
 import { getDb } from "../../../../lib/db/client";
 import { csvHeader, eventToCsv, exportAuditEvents } from "../../../../lib/audit/export-audit-events";
 import { parseAuditParams } from "../../../../lib/ui/audit-params";
+import { getActorFromSession } from "../../../../lib/auth/session";
 
 export const dynamic = "force-dynamic";
 
@@ -9,6 +10,10 @@ export const dynamic = "force-dynamic";
  * audit page (`?checkpoint=&action=&actor=&from=&to=`), in chain order, streamed. Read-only.
  */
 export async function GET(request: Request, ctx: RouteContext<"/audit/export/[format]">) {
+  // Viewer is enough to read the trail; the check is here because a route handler has no other guard.
+  if (!(await getActorFromSession())) {
+    return Response.json({ error: { code: "unauthenticated", message: "Sign in to export the audit trail." } }, { status: 401 });
+  }
   const { format } = await ctx.params;
   if (format !== "csv" && format !== "json") {
     return Response.json({ error: { code: "not_found", message: "Export as /audit/export/csv or /audit/export/json." } }, { status: 404 });
