@@ -8,6 +8,8 @@ import { AuditFiltersForm } from "../../components/audit-filters";
 import { EmptyState, PageTitle } from "../../components/card";
 import { Pagination } from "../../components/pagination";
 import { requireRole } from "../../lib/auth/session";
+import { verifyAuditChain } from "../../lib/audit/verify-audit-chain";
+import { AuditChainBadge } from "../../components/audit-chain-badge";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Audit trail" };
@@ -18,10 +20,12 @@ export default async function AuditPage(props: PageProps<"/audit">) {
   await requireRole("viewer", { callbackUrl: "/audit" });
   const params = parseAuditParams(await props.searchParams);
   const db = getDb();
-  const [list, actions, checkpoints] = await Promise.all([
+  const [list, actions, checkpoints, chain] = await Promise.all([
     listAuditEvents(db, params),
     listAuditActions(db),
     db.checkpoint.findMany({ orderBy: { createdAt: "desc" }, take: 300, select: { id: true, name: true } }),
+    // The whole chain is re-computed on each visit (same check as `npm run audit:verify`).
+    verifyAuditChain(db),
   ]);
   const now = new Date();
   const filtered = hasAuditFilters(params);
@@ -43,6 +47,9 @@ export default async function AuditPage(props: PageProps<"/audit">) {
           </a>
         </div>
       </PageTitle>
+      <div className="mb-4">
+        <AuditChainBadge report={chain} />
+      </div>
       <AuditFiltersForm filters={params} actions={actions} checkpoints={checkpoints} />
       <div className="mt-4 rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
         {list.events.length ? (
