@@ -292,3 +292,24 @@ describe("access control over HTTP", () => {
   });
 });
 
+describe("secrets", () => {
+  it("no secret of the environment appears in the server's logs or in any error response of this run", async () => {
+    // Provoke failures whose messages could carry a secret: a bad token, a refused body, a job error.
+    const bad = await call("GET", "/migration/checkpoints", undefined, { authorization: `Bearer ${tokens.admin}x` });
+    const refused = await call("POST", "/migration/checkpoint", "{not json");
+    const secrets = [
+      t.demo.env.SUPABASE_SERVICE_ROLE_KEY!,
+      t.demo.env.BACKUP_ENCRYPTION_KEY!,
+      t.demo.env.NEXTAUTH_SECRET!,
+      t.demo.env.DATABASE_URL!,
+      t.demo.env.SUPABASE_DB_URL!,
+      t.demo.env.TARGET_DATABASE_URL!,
+      ...Object.values(tokens),
+    ].filter(Boolean);
+    const jobs = await t.ctx.db.job.findMany({ select: { error: true, result: true } });
+    const audit = await t.ctx.db.auditEvent.findMany({ select: { before: true, after: true } });
+    const haystack = [server.output(), bad.text, refused.text, JSON.stringify(jobs), JSON.stringify(audit)].join("\n");
+    for (const secret of secrets) expect(haystack.includes(secret), `a secret leaked (${secret.slice(0, 6)}…)`).toBe(false);
+  });
+});
+

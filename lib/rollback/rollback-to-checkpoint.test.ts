@@ -1,7 +1,6 @@
 import { describe, expect, it, beforeAll } from "vitest";
 import { open, readdir, writeFile, unlink } from "node:fs/promises";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { demoContextFor } from "../../demo/demo-context";
 import { runDemoStep } from "../../demo/steps";
@@ -190,9 +189,17 @@ describe("rollbackToCheckpoint", () => {
 
   it("a failure mid-way says exactly which components are at the checkpoint, and its safety checkpoint undoes it", async () => {
     const before = await fingerprintTarget(ctx);
-    // Another (valid) key: the safety checkpoint works, the checkpoint's config cannot be decrypted.
-    const otherKey = t.contextWith({ BACKUP_ENCRYPTION_KEY: randomBytes(32).toString("base64") });
-    const { rollback, job } = await rollbackToCheckpoint(otherKey, cp.data_migrated!, {}, actor);
+    // The config backup is damaged after the up-front verification passed (between the storage and
+    // config steps): database and storage get restored, config cannot be.
+    const configBackup = path.join(componentDir(ctx.backupDir, cp.data_migrated!, "config"), "0.enc");
+    const { rollback, job } = await rollbackToCheckpoint(ctx, cp.data_migrated!, {}, actor, undefined, {
+      afterRestore: async (component) => {
+        if (component !== "storage") return;
+        const fh = await open(configBackup, "r+");
+        await fh.write(Buffer.from([0x00, 0xff, 0x00]), 0, 3, 20);
+        await fh.close();
+      },
+    });
     expect(job.status).toBe("failed");
     expect(rollback.status).toBe("failed");
     const report = rollback.report as unknown as RollbackReport;
@@ -210,7 +217,7 @@ describe("rollbackToCheckpoint", () => {
     expect(now.config).toEqual(before.config);
     expect(await statusOf(cp.files_migrated!)).toBe("active");
 
-    const undo = await rollbackToCheckpoint(otherKey, safety.id, {}, actor);
+    const undo = await rollbackToCheckpoint(ctx, safety.id, {}, actor);
     expect(undo.rollback.status).toBe("completed");
     expect(await fingerprintTarget(ctx)).toEqual(before);
     expect(await statusOf(cp.files_migrated!)).toBe("active");

@@ -21,8 +21,10 @@ export async function generateMetadata(props: PageProps<"/audit/[id]">): Promise
 /** The permalink of one audit event: every stored field, its hashes and its place in the chain. */
 export default async function AuditEventPage(props: PageProps<"/audit/[id]">) {
   // Every page checks the session itself (a proxy is not an auth boundary).
-  await requireRole("viewer", { callbackUrl: "/audit" });
-  const e = await load((await props.params).id);
+  const { id } = await props.params;
+  // A shared permalink brings the colleague back to this event after signing in.
+  await requireRole("viewer", { callbackUrl: `/audit/${encodeURIComponent(id)}` });
+  const e = await load(id);
   if (!e) notFound();
   const fields: [string, React.ReactNode][] = [
     ["When", <time key="at" dateTime={e.at}>{formatDateTime(e.at)} <span className="text-slate-500">({e.at})</span></time>],

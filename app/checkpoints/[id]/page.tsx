@@ -34,8 +34,9 @@ export async function generateMetadata(props: PageProps<"/checkpoints/[id]">): P
 
 export default async function CheckpointPage(props: PageProps<"/checkpoints/[id]">) {
   // Every page checks the session itself (a proxy is not an auth boundary).
-  await requireRole("viewer", { callbackUrl: "/checkpoints" });
-  const c = await loadCheckpoint((await props.params).id);
+  const { id } = await props.params;
+  await requireRole("viewer", { callbackUrl: `/checkpoints/${encodeURIComponent(id)}` });
+  const c = await loadCheckpoint(id);
   if (!c) notFound();
   const now = new Date();
   const unusable =
