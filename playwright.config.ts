@@ -47,7 +47,7 @@ export default defineConfig({
     // Starts embedded Postgres, builds the demo migration and serves the dashboard on PORT.
     command: "npm run demo",
     url: BASE_URL,
-    env: { PORT: String(PORT), DEMO_DATA_DIR: ".data/e2e" },
+    env: { PORT: String(PORT), DEMO_DATA_DIR: process.env.E2E_DEMO_DATA_DIR ?? ".data/e2e" },
     // The first run initialises Postgres and the demo data and builds the dashboard: allow it time.
     timeout: 600_000,
     reuseExistingServer: !process.env.CI,
