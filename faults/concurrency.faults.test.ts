@@ -44,7 +44,8 @@ describe("operations submitted at the same time on one target", () => {
     expect(refused).toHaveLength(1);
     expect(isConflict(refused[0]!.reason)).toBe(true);
     const detectMs = refusedAt - started;
-    expect((ok[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof rollbackToCheckpoint>>>).value.rollback.status).toBe("completed");
+    const proceeded = (ok[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof rollbackToCheckpoint>>>).value.rollback;
+    expect(proceeded.status, `rollback error: ${proceeded.error}`).toBe("completed");
     expect(await f.ctx.db.rollback.count()).toBe(rollbacksBefore + 1);
     expect(await fingerprintTarget(f.ctx)).toEqual(atCheckpoint);
     figures.add({ scenario: "two rollbacks submitted at once", outcome: `one completed, the other refused: ${(refused[0]!.reason as Error).message.slice(0, 80)}`, detectMs });

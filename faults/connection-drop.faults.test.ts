@@ -28,11 +28,20 @@ async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * This test's target database and the fresh databases restored next to it (`<target>_restore_…`):
+ * other fault files run in parallel on the same server, and their sessions must not be touched.
+ */
+function ownDatabases(): string {
+  const name = decodeURIComponent(new URL(f.ctx.target.databaseUrl).pathname.slice(1));
+  return `${name.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+}
+
 /** Terminates the sessions of a tool (application_name) once one exists; returns the time it did. */
 async function terminateWhenConnected(tool: "pg_dump" | "pg_restore"): Promise<number> {
   return withAdmin(async (c) => {
-    await until(`${tool} to connect`, async () => (await c.query("SELECT 1 FROM pg_stat_activity WHERE application_name = $1", [tool])).rowCount, 60_000, 5);
-    const { rowCount } = await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [tool]);
+    await until(`${tool} to connect`, async () => (await c.query("SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND datname LIKE $2", [tool, ownDatabases()])).rowCount, 60_000, 5);
+    const { rowCount } = await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND datname LIKE $2", [tool, ownDatabases()]);
     expect(rowCount).toBeGreaterThan(0);
     return Date.now();
   });
@@ -76,7 +85,7 @@ describe("the target database drops its connections", () => {
     // pg_restore opens more sessions as it goes (-j): keep dropping them until the rollback answers.
     await withAdmin(async (c) => {
       while (!settled) {
-        await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pg_restore'");
+        await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pg_restore' AND datname LIKE $1", [ownDatabases()]);
         await new Promise((r) => setTimeout(r, 5));
       }
     });
