@@ -5,6 +5,7 @@ import type { TimelineCheckpoint } from "../ui/phase-timeline";
 import { readJobProgress, type JobProgressView } from "../ui/job-progress";
 import type { TableFigures } from "../ui/table-comparison";
 import type { CheckpointSizeInput } from "../ui/chart-data";
+import { toAuditEventView } from "../audit/list-audit-events";
 
 export interface OverviewJob {
   id: string;
@@ -166,30 +167,6 @@ function toTimelineCheckpoint(c: {
     createdAt: c.createdAt.toISOString(),
     validatedAt: c.validatedAt?.toISOString() ?? null,
     failureReason: c.failureReason,
-  };
-}
-
-function toAuditEventView(e: {
-  seq: bigint;
-  id: string;
-  at: Date;
-  actor: string;
-  action: string;
-  targetType: string;
-  targetId: string | null;
-  checkpointId: string | null;
-  result: string;
-}): AuditEventView {
-  return {
-    seq: e.seq.toString(),
-    id: e.id,
-    at: e.at.toISOString(),
-    actor: e.actor,
-    action: e.action,
-    targetType: e.targetType,
-    targetId: e.targetId,
-    checkpointId: e.checkpointId,
-    result: e.result,
   };
 }
 
