@@ -24,6 +24,7 @@ const runFaults = only.length === 0 || only.includes("faults");
 let passed = 0;
 let failed = 0;
 let ok = true;
+const failures: string[] = [];
 
 if (runUnit) {
   const out = path.join(resultsDir, "vitest.json");
@@ -36,6 +37,7 @@ if (runUnit) {
     const report = JSON.parse(readFileSync(out, "utf8"));
     passed += report.numPassedTests ?? 0;
     failed += (report.numFailedTests ?? 0) + (r.status !== 0 && !report.numFailedTests ? 1 : 0);
+    failures.push(...vitestFailures(report));
   } else if (r.status !== 0) failed += 1;
 }
 
@@ -51,6 +53,7 @@ if (runFaults && ok) {
     const report = JSON.parse(readFileSync(out, "utf8"));
     passed += report.numPassedTests ?? 0;
     failed += (report.numFailedTests ?? 0) + (r.status !== 0 && !report.numFailedTests ? 1 : 0);
+    failures.push(...vitestFailures(report));
   } else if (r.status !== 0) failed += 1;
 }
 
@@ -66,9 +69,14 @@ if (runE2e && ok) {
     const stats = JSON.parse(readFileSync(out, "utf8")).stats ?? {};
     passed += stats.expected ?? 0;
     failed += (stats.unexpected ?? 0) + (stats.flaky ?? 0);
+    failures.push(...playwrightFailures(JSON.parse(readFileSync(out, "utf8"))));
   } else if (r.status !== 0) failed += 1;
 }
 
+if (failures.length) {
+  console.log("\nFailed:");
+  for (const f of failures) console.log(`  ✗ ${f}`);
+}
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(ok && failed === 0 ? 0 : 1);
 
@@ -98,4 +106,44 @@ function checkPrerequisites(): string[] {
 function runE2eWanted(): boolean {
   const args = process.argv.slice(2);
   return args.length === 0 || args.includes("e2e");
+}
+
+type VitestReport = {
+  testResults?: { name: string; status?: string; message?: string; assertionResults?: { fullName: string; status: string; failureMessages?: string[] }[] }[];
+};
+
+// Names every failed test with the first line of its error, so a red run says what broke at the end.
+function vitestFailures(report: VitestReport): string[] {
+  const lines: string[] = [];
+  for (const file of report.testResults ?? []) {
+    const rel = path.relative(root, file.name);
+    const failedTests = (file.assertionResults ?? []).filter((a) => a.status === "failed");
+    for (const t of failedTests) lines.push(`${rel} › ${t.fullName}: ${firstLine(t.failureMessages?.[0])}`);
+    if (!failedTests.length && file.status === "failed") lines.push(`${rel}: ${firstLine(file.message)}`);
+  }
+  return lines;
+}
+
+type PlaywrightSuite = { title: string; file?: string; suites?: PlaywrightSuite[]; specs?: { title: string; file: string; tests: { status: string; results: { error?: { message?: string } }[] }[] }[] };
+
+function playwrightFailures(report: { suites?: PlaywrightSuite[] }): string[] {
+  const lines: string[] = [];
+  const walk = (suite: PlaywrightSuite) => {
+    for (const spec of suite.specs ?? []) {
+      for (const t of spec.tests) {
+        if (t.status === "unexpected" || t.status === "flaky") {
+          const error = t.results.find((r) => r.error)?.error?.message;
+          lines.push(`${spec.file} › ${spec.title} (${t.status}): ${firstLine(error)}`);
+        }
+      }
+    }
+    for (const s of suite.suites ?? []) walk(s);
+  };
+  for (const s of report.suites ?? []) walk(s);
+  return lines;
+}
+
+function firstLine(text: string | undefined): string {
+  // eslint-disable-next-line no-control-regex
+  return (text ?? "no message").replace(/\u001b\[[0-9;]*m/g, "").split("\n").find((l) => l.trim())?.trim().slice(0, 300) ?? "no message";
 }

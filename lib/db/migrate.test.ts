@@ -193,7 +193,11 @@ describe("migrateDatabase refuses a database it cannot trust", () => {
     const url = await createScratchDatabase("mig");
     const dir = await tempMigrations({ "0001_bad": "SELECT * FROM nowhere;" });
     await refusal(migrateDatabase(url, { migrationsDir: dir }));
-    const held = await query(url, "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = 72707369");
+    // Only this database's locks: parallel test files migrate their own databases under the same key.
+    const held = await query(
+      url,
+      "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = 72707369 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    );
     expect(held).toHaveLength(0);
   });
 
