@@ -3,6 +3,7 @@
  * source and target even when column types print differently (int4 vs int8, numeric(12,2) vs numeric,
  * timestamptz under different session time zones, json vs jsonb…). No I/O here.
  */
+import { createHash } from "node:crypto";
 import type { QueryResult, QueryResultRow } from "pg";
 
 /** Anything that runs a parameterised query: pg.Client, pg.Pool, pg.PoolClient. */
@@ -32,7 +33,6 @@ export interface KeyRange {
 
 /** The marker for SQL NULL. Backslashes inside values are doubled, so no value can print as this. */
 export const NULL_MARKER = "\\N";
-export const FIELD_SEPARATOR = "|";
 /** 2^63: added once per row so the per-row signed 64-bit hashes become non-negative. */
 const SIGN_SHIFT = "9223372036854775808";
 /** UTC, microsecond precision: equal instants print equally whatever the session's TimeZone/DateStyle. */
@@ -101,8 +101,6 @@ export function canonicalValueExpr(expr: string, type: string): string {
       return `CASE WHEN isfinite(${expr}) THEN to_char(${expr}, ${TS_FORMAT}) ELSE (${expr})::text END`;
     case "date":
       return `CASE WHEN isfinite(${expr}) THEN to_char(${expr}, 'YYYY-MM-DD') ELSE (${expr})::text END`;
-    case "uuid":
-      return `lower((${expr})::text)`;
     default:
       // text, varchar, enums, inet, interval…: their text output is canonical enough.
       return `(${expr})::text`;
@@ -114,17 +112,41 @@ export function canonicalColumnExpr(column: TypedColumn): string {
   return canonicalValueExpr(columnRef(column.name), column.type);
 }
 
-/** Canonical text of a whole row over `columns`, in that order: escaped fields, NULL as `\N`, joined by `|`. */
-export function canonicalRowExpr(columns: readonly TypedColumn[]): string {
-  if (columns.length === 0) return "''";
-  return columns
-    .map((c) => `coalesce(${escapeText(canonicalColumnExpr(c), FIELD_SEPARATOR)}, ${quoteLiteral(NULL_MARKER)})`)
-    .join(` || ${quoteLiteral(FIELD_SEPARATOR)} || `);
+/**
+ * A cheaper text of one value for hashing, equal exactly when `canonicalValueExpr` is equal (so a range
+ * whose checksums differ always shows its differing rows): instants as epoch seconds instead of to_char,
+ * which is several times slower and dominated the scan. Arrays keep their canonical form.
+ */
+export function hashTextExpr(expr: string, type: string): string {
+  switch (type) {
+    case "timestamp with time zone":
+      // numeric epoch with microseconds: time-zone independent; 'Infinity' / '-Infinity' for infinite values.
+      return `extract(epoch FROM ${expr})::text`;
+    case "timestamp without time zone":
+      // Tagged: the canonical forms of a naive timestamp and an instant never compare equal.
+      return `extract(epoch FROM ${expr})::text || 'L'`;
+    case "date":
+      return `CASE WHEN isfinite(${expr}) THEN (${expr} - date '2000-01-01')::text ELSE (${expr})::text END`;
+    default:
+      return canonicalValueExpr(expr, type);
+  }
 }
 
-/** Signed 64-bit hash of a row: the first 16 hex digits of md5 of its canonical text. */
+/** The hash a NULL of column `seed` stands for: a fixed pseudo-random signed 64-bit value. */
+export function nullHashLiteral(seed: number): string {
+  const digest = createHash("sha256").update(`migration-checkpoints:null:${seed}`).digest();
+  return `${digest.readBigInt64BE(0)}::bigint`;
+}
+
+/**
+ * Signed 64-bit hash of a row: the XOR of each column's seeded hash (seed = position), so no separator or
+ * escaping is needed to keep "a|b","c" apart from "a","b|c", and NULL differs from every text.
+ */
 export function rowHashExpr(columns: readonly TypedColumn[]): string {
-  return `('x' || substr(md5(${canonicalRowExpr(columns)}), 1, 16))::bit(64)::bigint`;
+  if (columns.length === 0) return "0::bigint";
+  return columns
+    .map((c, i) => `coalesce(hashtextextended((${hashTextExpr(columnRef(c.name), c.type)}) COLLATE "C", ${i + 1}), ${nullHashLiteral(i + 1)})`)
+    .join(" # ");
 }
 
 /**
@@ -257,4 +279,34 @@ export function buildRangeRowsQuery(side: TableSide, ranges: ReadonlyArray<{ ran
       FROM ${quoteTable(side.table)} AS ${TABLE_ALIAS} WHERE ${where} ORDER BY ${keyOrderBy(side.key)}${lim})`;
   });
   return { text: `SELECT * FROM (${branches.join("\nUNION ALL\n")}) AS u ORDER BY seg, rn`, values };
+}
+
+/** Smallest and largest key of a single-column key, as text: row `(lo, hi)`, NULLs when empty. */
+export function buildKeySpanQuery(side: TableSide): Statement {
+  const k = columnRef(side.key[0]!.name);
+  return { text: `SELECT min(${k})::text AS lo, max(${k})::text AS hi FROM ${quoteTable(side.table)} AS ${TABLE_ALIAS}`, values: [] };
+}
+
+/**
+ * Count and checksum of every part of several ranges of a single-column key, one scan per range: each
+ * row goes to its part by `width_bucket` over the range's sorted cut points. Rows `(seg, n, s)` where
+ * `seg = offset + part` (part 0 is below the first cut); parts without rows on this side are absent.
+ */
+export function buildPartChecksumsQuery(
+  side: TableSide,
+  groups: ReadonlyArray<{ range: KeyRange; cuts: readonly KeyTuple[]; offset: number }>,
+): Statement {
+  if (side.key.length !== 1) throw new Error("part checksums need a single-column key");
+  const key = side.key[0]!;
+  const values: unknown[] = [];
+  const branches = groups.map(({ range, cuts, offset }) => {
+    const where = keyRangePredicate(side.key, range, values);
+    let part = "0";
+    if (cuts.length > 0) {
+      values.push(cuts.map((c) => c[0]));
+      part = `width_bucket(${keyRef(key)}, $${values.length}::${key.type}[])`;
+    }
+    return `SELECT ${offset} + ${part} AS seg, ${checksumAggregates(side.columns)} FROM ${quoteTable(side.table)} AS ${TABLE_ALIAS} WHERE ${where} GROUP BY 1`;
+  });
+  return { text: branches.join("\nUNION ALL\n"), values };
 }

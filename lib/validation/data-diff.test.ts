@@ -121,6 +121,39 @@ describe("diffTable", () => {
     expect(diff.extra).toEqual([{ tenant: "Beta", n: "501" }]);
   });
 
+  it("bisects single text keys in byte order whatever each side's collation", async () => {
+    const { rows } = await target.query(`SELECT collname FROM pg_collation WHERE collname IN ('en-US-x-icu', 'en_US.utf8') ORDER BY 1 LIMIT 1`);
+    const linguistic = rows[0]?.collname ?? "C";
+    await source.query(`CREATE TABLE slugs (slug text COLLATE "C" PRIMARY KEY, n int)`);
+    await target.query(`CREATE TABLE slugs (slug text COLLATE "${linguistic}" PRIMARY KEY, n int)`);
+    const fill = `INSERT INTO slugs SELECT (ARRAY['Alpha','beta','_x','Zeta','a b'])[1 + g % 5] || '-' || g, g FROM generate_series(1, 4000) g`;
+    await source.query(fill);
+    await target.query(fill);
+    await target.query("UPDATE slugs SET n = -n WHERE slug IN ('Zeta-3', '_x-1502', 'a b-3999')");
+    await target.query("DELETE FROM slugs WHERE slug = 'beta-1'");
+    const diff = await diffTable(source, target, await mappingOf("slugs"), { bisectionThreshold: 30, bisectionFactor: 4 });
+    expect(diff.changed.map((c) => c.key.slug)).toEqual(["Zeta-3", "_x-1502", "a b-3999"]); // byte order
+    expect(diff.missing).toEqual([{ slug: "beta-1" }]);
+    expect(diff.extra).toEqual([]);
+  });
+
+  it("bisects sparse and negative integer keys, cutting again where a part holds too many rows", async () => {
+    const fill = `INSERT INTO sparse SELECT k, 'v' || k FROM (
+        SELECT g AS k FROM generate_series(-500, 500) g
+        UNION ALL SELECT 1000000000000 + g FROM generate_series(1, 6000) g) AS keys`;
+    for (const db of [source, target]) {
+      await db.query("CREATE TABLE sparse (id bigint PRIMARY KEY, v text)");
+      await db.query(fill);
+    }
+    await target.query("UPDATE sparse SET v = 'changed' WHERE id IN (-500, 0, 1000000000001, 1000000003000, 1000000006000)");
+    await target.query("INSERT INTO sparse VALUES (1000000006001, 'new'), (-501, 'new')");
+    const diff = await diffTable(source, target, await mappingOf("sparse"), { bisectionThreshold: 100 });
+    expect(diff.changed.map((c) => c.key.id)).toEqual(["-500", "0", "1000000000001", "1000000003000", "1000000006000"]);
+    expect(diff.extra).toEqual([{ id: "-501" }, { id: "1000000006001" }]);
+    expect(diff.missing).toEqual([]);
+    expect(diff.truncated).toBe(false);
+  });
+
   it("compares renamed columns and ignores excluded ones", async () => {
     await source.query("CREATE TABLE people (id int PRIMARY KEY, full_name text, secret text)");
     await target.query("CREATE TABLE members (id int PRIMARY KEY, name text, secret text)");

@@ -5,6 +5,8 @@
  * with the depth of the search, not with the number of differences; Node never holds a whole table.
  */
 import {
+  buildKeySpanQuery,
+  buildPartChecksumsQuery,
   buildRangeChecksumsQuery,
   buildRangeRowsQuery,
   buildSortCandidatesQuery,
@@ -17,11 +19,12 @@ import {
 } from "./canonical-sql";
 import { sourceSide, targetSide, type ResolvedTableMapping } from "./mapping";
 import { computeTableChecksum } from "./table-checksum";
+import { INTEGER_KEY_TYPES, integerCuts, partsFor } from "./key-splits";
 
 export interface DiffOptions {
   /** Stop after this many differences (missing + extra + changed); default 100. */
   maxRowsReported?: number;
-  /** Number of sub-ranges a differing range is split into; default 16. */
+  /** Fewest sub-ranges a differing range is cut into (more when that reaches the threshold sooner); default 16. */
   bisectionFactor?: number;
   /** Ranges with at most this many rows on each side are compared row by row in Node; default 1000. */
   bisectionThreshold?: number;
@@ -60,11 +63,25 @@ interface Segment {
   range: KeyRange;
   /** Position in the search tree (child indexes from the root): sorting by it sorts by key. */
   path: number[];
+  /** Integer keys: every key of the range on either side lies in `lo..hi` (inclusive). */
+  span?: Span;
   sourceCount: number;
   targetCount: number;
   /** No split point was found (rows changed meanwhile): compare it row by row rather than loop. */
   unsplittable?: boolean;
 }
+
+interface Span {
+  lo: bigint;
+  hi: bigint;
+}
+
+interface PartSum {
+  n: string;
+  s: string;
+}
+
+const EMPTY_PART: PartSum = { n: "0", s: "0" };
 
 type Row = Record<string, unknown>;
 const BATCH = 100; // ranges per statement: bounded SQL size and parameter count
@@ -81,6 +98,8 @@ export async function diffTable(
   const threshold = Math.max(1, opts.bisectionThreshold ?? 1000);
   const src = sourceSide(mapping);
   const tgt = targetSide(mapping);
+  // Arithmetic cuts need the same integer key on both sides (int4 vs int8 is fine).
+  const integerKey = src.key.length === 1 && INTEGER_KEY_TYPES.has(src.key[0]!.type) && INTEGER_KEY_TYPES.has(tgt.key[0]?.type ?? "");
   let roundTrips = 0;
   const run = async (client: SqlClient, st: Statement): Promise<Row[]> => {
     roundTrips++;
@@ -149,47 +168,105 @@ export async function diffTable(
   result.changed.sort(byKey);
   return result;
 
-  /** Splits ranges at key boundaries sampled inside PostgreSQL on both sides, merged, then checksums the parts. */
+  /**
+   * Cuts each differing range into parts of about `threshold` rows and checksums the parts on both sides.
+   * Integer keys are cut arithmetically between their smallest and largest key; other keys at boundaries
+   * sampled inside PostgreSQL on both sides, merged. A single-column key checksums all parts of a range
+   * in one scan (`width_bucket`), so the first level costs about one pass over the table.
+   */
   async function splitSegments(segments: Segment[]): Promise<Segment[]> {
+    const cutsOf = integerKey ? await integerCutsOf(segments) : await sampledCutsOf(segments);
+    const ranges: KeyRange[] = [];
+    const paths: number[][] = [];
+    const spans: Array<Span | undefined> = [];
+    const groups: Array<{ range: KeyRange; cuts: KeyTuple[]; offset: number; segment: Segment }> = [];
+    segments.forEach((g, i) => {
+      const cuts = cutsOf[i]!;
+      groups.push({ range: g.range, cuts, offset: ranges.length, segment: g });
+      const edges = [g.range.from, ...cuts, g.range.to];
+      for (let j = 0; j + 1 < edges.length; j++) {
+        ranges.push({ from: edges[j], to: edges[j + 1] });
+        paths.push([...g.path, j]);
+        spans.push(g.span && { lo: j === 0 ? g.span.lo : BigInt(cuts[j - 1]![0]!), hi: j === cuts.length ? g.span.hi : BigInt(cuts[j]![0]!) - 1n });
+      }
+    });
+    const sums = await partChecksums(groups);
+    const next: Segment[] = [];
+    for (const group of groups) {
+      for (let part = 0; part <= group.cuts.length; part++) {
+        const at = group.offset + part;
+        const sr = sums.source.get(at) ?? EMPTY_PART;
+        const tr = sums.target.get(at) ?? EMPTY_PART;
+        if (sr.n === tr.n && sr.s === tr.s) continue;
+        next.push({
+          range: ranges[at]!,
+          path: paths[at]!,
+          span: spans[at],
+          sourceCount: Number(sr.n),
+          targetCount: Number(tr.n),
+          // No cut was possible (rows changed meanwhile, or one key value): compare it row by row rather than loop.
+          unsplittable: group.cuts.length === 0,
+        });
+      }
+    }
+    return next;
+  }
+
+  /** Count and checksum per part (`offset + part`) on each side. */
+  async function partChecksums(groups: Array<{ range: KeyRange; cuts: KeyTuple[]; offset: number }>) {
+    const source = new Map<number, PartSum>();
+    const target = new Map<number, PartSum>();
+    const record = (rows: Row[], into: Map<number, PartSum>, base = 0) => {
+      for (const r of rows) into.set(base + Number(r.seg), { n: String(r.n), s: String(r.s) });
+    };
+    if (src.key.length === 1) {
+      for (const [sRows, tRows] of await both(groups, (side, batch) => buildPartChecksumsQuery(side, batch))) {
+        record(sRows, source);
+        record(tRows, target);
+      }
+      return { source, target };
+    }
+    const ranges = groups.flatMap((g) => {
+      const edges = [g.range.from, ...g.cuts, g.range.to];
+      return edges.slice(1).map((to, j) => ({ from: edges[j], to }));
+    });
+    (await both(ranges, buildRangeChecksumsQuery)).forEach(([sRows, tRows], b) => {
+      record(sRows, source, b * BATCH);
+      record(tRows, target, b * BATCH);
+    });
+    return { source, target };
+  }
+
+  /** Integer keys: equal-width cuts of each range's key span (the root's span is read from both sides). */
+  async function integerCutsOf(segments: Segment[]): Promise<KeyTuple[][]> {
+    for (const g of segments) {
+      if (g.span) continue;
+      const [[sSpan], [tSpan]] = await Promise.all([run(sourceClient, buildKeySpanQuery(src)), run(targetClient, buildKeySpanQuery(tgt))]);
+      const bounds = [sSpan, tSpan].filter((r) => r?.lo != null).map((r) => ({ lo: BigInt(String(r!.lo)), hi: BigInt(String(r!.hi)) }));
+      g.span = bounds.length
+        ? { lo: bounds.reduce((m, b) => (b.lo < m ? b.lo : m), bounds[0]!.lo), hi: bounds.reduce((m, b) => (b.hi > m ? b.hi : m), bounds[0]!.hi) }
+        : { lo: 0n, hi: 0n };
+    }
+    return segments.map((g) =>
+      integerCuts(g.span!.lo, g.span!.hi, partsFor(Math.max(g.sourceCount, g.targetCount), threshold, factor)).map((c) => [c.toString()]),
+    );
+  }
+
+  /** Other keys: every n-th key of each range on both sides, merged and sorted in key order. */
+  async function sampledCutsOf(segments: Segment[]): Promise<KeyTuple[][]> {
     const candidates: Array<{ seg: number; key: KeyTuple }> = [];
     const sampled = await both(segments.map((g, i) => ({ g, i })), (side, batch) => {
       const count = (g: Segment) => (side === src ? g.sourceCount : g.targetCount);
-      return buildSplitCandidatesQuery(side, batch.map(({ g }) => ({ range: g.range, step: Math.ceil(count(g) / factor) })));
+      const parts = (g: Segment) => partsFor(Math.max(g.sourceCount, g.targetCount), threshold, factor);
+      return buildSplitCandidatesQuery(side, batch.map(({ g }) => ({ range: g.range, step: Math.ceil(count(g) / parts(g)) })));
     });
     sampled.forEach(([sRows, tRows], b) => {
       for (const row of [...sRows, ...tRows]) candidates.push({ seg: b * BATCH + Number(row.seg), key: boundOf(row, src.key.length) });
     });
     const sorted = candidates.length === 0 ? [] : await run(sourceClient, buildSortCandidatesQuery(src.key, candidates));
-    const bounds = new Map<number, KeyTuple[]>();
-    for (const row of sorted) {
-      const seg = Number(row.seg);
-      bounds.set(seg, [...(bounds.get(seg) ?? []), boundOf(row, src.key.length)]);
-    }
-    const ranges: KeyRange[] = [];
-    const paths: number[][] = [];
-    const segmentOf: number[] = [];
-    segments.forEach((g, i) => {
-      const cuts = bounds.get(i) ?? [];
-      const edges = [g.range.from, ...cuts, g.range.to];
-      for (let j = 0; j + 1 < edges.length; j++) {
-        ranges.push({ from: edges[j], to: edges[j + 1] });
-        paths.push([...g.path, j]);
-        segmentOf.push(i);
-      }
-    });
-    const sums = await both(ranges, buildRangeChecksumsQuery);
-    const next: Segment[] = [];
-    sums.forEach(([sRows, tRows], b) => {
-      for (let j = 0; j < sRows.length; j++) {
-        const sr = sRows[j]!;
-        const tr = tRows.find((r) => Number(r.seg) === Number(sr.seg))!;
-        if (sr.n === tr.n && sr.s === tr.s) continue;
-        const at = b * BATCH + Number(sr.seg);
-        const whole = (bounds.get(segmentOf[at]!)?.length ?? 0) === 0;
-        next.push({ range: ranges[at]!, path: paths[at]!, sourceCount: Number(sr.n), targetCount: Number(tr.n), unsplittable: whole });
-      }
-    });
-    return next;
+    const cuts: KeyTuple[][] = segments.map(() => []);
+    for (const row of sorted) cuts[Number(row.seg)]!.push(boundOf(row, src.key.length));
+    return cuts;
   }
 
   /**
