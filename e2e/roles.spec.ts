@@ -38,6 +38,18 @@ test("nobody signed in: pages send to the sign-in page, the API answers 401", as
   }
   expect((await page.request.get("/migration/checkpoints")).status()).toBe(401);
   expect((await page.request.get("/audit/export/json")).status()).toBe(401);
+
+  // A shared link to a filtered view comes back to that view, filters and all, after signing in.
+  const email = `linked-${stamp}@example.com`;
+  createUser(email, "viewer", "linked-password-1");
+  await page.goto("/audit?actor=nobody-in-particular&page=1");
+  await expect(page).toHaveURL(/\/signin/);
+  expect(new URL(page.url()).searchParams.get("callbackUrl")).toBe("/audit?actor=nobody-in-particular&page=1");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("linked-password-1");
+  await page.getByRole("button", { name: /sign in/i }).click();
+  await expect(page).toHaveURL(/\/audit\?actor=nobody-in-particular&page=1$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Audit trail" })).toBeVisible();
   await context.close();
 });
 

@@ -8,6 +8,7 @@ import { AuditFiltersForm } from "../../components/audit-filters";
 import { EmptyState, PageTitle } from "../../components/card";
 import { Pagination } from "../../components/pagination";
 import { requireRole } from "../../lib/auth/session";
+import { pageUrl } from "../../lib/ui/page-url";
 import { verifyAuditChain } from "../../lib/audit/verify-audit-chain";
 import { AuditChainBadge } from "../../components/audit-chain-badge";
 
@@ -17,7 +18,7 @@ export const metadata: Metadata = { title: "Audit trail" };
 /** The audit trail, newest first, filtered and paged by its URL; every event links to its permalink. */
 export default async function AuditPage(props: PageProps<"/audit">) {
   // Every page checks the session itself (a proxy is not an auth boundary).
-  await requireRole("viewer", { callbackUrl: "/audit" });
+  await requireRole("viewer", { callbackUrl: pageUrl("/audit", await props.searchParams) });
   const params = parseAuditParams(await props.searchParams);
   const db = getDb();
   const [list, actions, checkpoints, chain] = await Promise.all([

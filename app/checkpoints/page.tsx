@@ -11,13 +11,14 @@ import { StatusBadge, ToneBadge } from "../../components/status-badge";
 import { TimeAgo } from "../../components/time-ago";
 import { EmptyState, PageTitle } from "../../components/card";
 import { requireRole } from "../../lib/auth/session";
+import { pageUrl } from "../../lib/ui/page-url";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Checkpoints" };
 
 export default async function CheckpointsPage(props: PageProps<"/checkpoints">) {
   // Every page checks the session itself (a proxy is not an auth boundary).
-  await requireRole("viewer", { callbackUrl: "/checkpoints" });
+  await requireRole("viewer", { callbackUrl: pageUrl("/checkpoints", await props.searchParams) });
   const params = parseCheckpointListParams(await props.searchParams);
   const list = await listCheckpointsView(getDb(), params);
   const now = new Date();

@@ -9,6 +9,7 @@ import { Card, EmptyState, PageTitle } from "../../components/card";
 import { StatusBadge, ToneBadge } from "../../components/status-badge";
 import { FIELD } from "../../components/modal";
 import { requireRole } from "../../lib/auth/session";
+import { pageUrl } from "../../lib/ui/page-url";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Compare checkpoints" };
@@ -19,7 +20,7 @@ const CHANGE_TEXT = { same: "Same", changed: "Changed", added: "Only in B", remo
 /** Two checkpoints side by side (`/compare?a=<id>&b=<id>`): tables, storage files and config files. */
 export default async function ComparePage(props: PageProps<"/compare">) {
   // Every page checks the session itself (a proxy is not an auth boundary).
-  await requireRole("viewer", { callbackUrl: "/compare" });
+  await requireRole("viewer", { callbackUrl: pageUrl("/compare", await props.searchParams) });
   const sp = await props.searchParams;
   const a = single(sp.a);
   const b = single(sp.b);
