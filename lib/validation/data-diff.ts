@@ -11,6 +11,7 @@ import {
   buildRangeRowsQuery,
   buildSortCandidatesQuery,
   buildSplitCandidatesQuery,
+  formatChecksum,
   type KeyRange,
   type KeyTuple,
   type SqlClient,
@@ -18,7 +19,7 @@ import {
   type TableSide,
 } from "./canonical-sql";
 import { sourceSide, targetSide, type ResolvedTableMapping } from "./mapping";
-import { computeTableChecksum } from "./table-checksum";
+import { computeTableChecksum, type TableChecksum } from "./table-checksum";
 import { INTEGER_KEY_TYPES, integerCuts, partsFor } from "./key-splits";
 
 export interface DiffOptions {
@@ -115,11 +116,25 @@ export async function diffTable(
     return out;
   };
 
-  const [s, t] = await Promise.all([
-    computeTableChecksum(sourceClient, src.table, src.columns, src.key),
-    computeTableChecksum(targetClient, tgt.table, tgt.columns, tgt.key),
-  ]);
-  roundTrips += 2;
+  // Integer keys on both sides with rows: one scan per side gives the parts' checksums, and their sums
+  // are the table's count and checksum. Otherwise the whole table first, then cut only if it differs.
+  const span = integerKey ? await integerSpan() : undefined;
+  let firstLevel: Segment[] | undefined;
+  let s: TableChecksum;
+  let t: TableChecksum;
+  if (span) {
+    const root: Segment = { range: {}, path: [], span, sourceCount: 0, targetCount: 0 };
+    const cuts = integerCuts(span.lo, span.hi, partsFor(Number(span.hi - span.lo + 1n), threshold, factor)).map((c) => [c.toString()]);
+    const parts = await checksumParts([{ segment: root, cuts }]);
+    firstLevel = parts.differing;
+    [s, t] = [parts.sourceTotal, parts.targetTotal];
+  } else {
+    [s, t] = await Promise.all([
+      computeTableChecksum(sourceClient, src.table, src.columns, src.key),
+      computeTableChecksum(targetClient, tgt.table, tgt.columns, tgt.key),
+    ]);
+    roundTrips += 2;
+  }
   const result: TableDiff = {
     match: s.rowCount === t.rowCount && s.checksum === t.checksum,
     sourceRowCount: s.rowCount,
@@ -143,7 +158,7 @@ export async function diffTable(
 
   const position = new WeakMap<object, number[]>(); // where each reported row sits in the key order
   const reported = () => result.missing.length + result.extra.length + result.changed.length;
-  let pending: Segment[] = [{ range: {}, path: [], sourceCount: s.rowCount, targetCount: t.rowCount }];
+  let pending: Segment[] = firstLevel ?? [{ range: {}, path: [], sourceCount: s.rowCount, targetCount: t.rowCount }];
   while (pending.length > 0) {
     // Small ranges, and ranges empty on one side, are compared row by row; the rest are split.
     const isLeaf = (g: Segment) => g.unsplittable === true || Math.max(g.sourceCount, g.targetCount) <= threshold || g.sourceCount === 0 || g.targetCount === 0;
@@ -175,30 +190,34 @@ export async function diffTable(
    * in one scan (`width_bucket`), so the first level costs about one pass over the table.
    */
   async function splitSegments(segments: Segment[]): Promise<Segment[]> {
-    const cutsOf = integerKey ? await integerCutsOf(segments) : await sampledCutsOf(segments);
+    const cutsOf = integerKey ? integerCutsOf(segments) : await sampledCutsOf(segments);
+    return (await checksumParts(segments.map((segment, i) => ({ segment, cuts: cutsOf[i]! })))).differing;
+  }
+
+  /** Checksums every part of every cut range on both sides; returns the parts that differ, and the totals. */
+  async function checksumParts(cutRanges: Array<{ segment: Segment; cuts: KeyTuple[] }>) {
     const ranges: KeyRange[] = [];
     const paths: number[][] = [];
     const spans: Array<Span | undefined> = [];
-    const groups: Array<{ range: KeyRange; cuts: KeyTuple[]; offset: number; segment: Segment }> = [];
-    segments.forEach((g, i) => {
-      const cuts = cutsOf[i]!;
-      groups.push({ range: g.range, cuts, offset: ranges.length, segment: g });
+    const groups: Array<{ range: KeyRange; cuts: KeyTuple[]; offset: number }> = [];
+    for (const { segment: g, cuts } of cutRanges) {
+      groups.push({ range: g.range, cuts, offset: ranges.length });
       const edges = [g.range.from, ...cuts, g.range.to];
       for (let j = 0; j + 1 < edges.length; j++) {
         ranges.push({ from: edges[j], to: edges[j + 1] });
         paths.push([...g.path, j]);
         spans.push(g.span && { lo: j === 0 ? g.span.lo : BigInt(cuts[j - 1]![0]!), hi: j === cuts.length ? g.span.hi : BigInt(cuts[j]![0]!) - 1n });
       }
-    });
+    }
     const sums = await partChecksums(groups);
-    const next: Segment[] = [];
+    const differing: Segment[] = [];
     for (const group of groups) {
       for (let part = 0; part <= group.cuts.length; part++) {
         const at = group.offset + part;
         const sr = sums.source.get(at) ?? EMPTY_PART;
         const tr = sums.target.get(at) ?? EMPTY_PART;
         if (sr.n === tr.n && sr.s === tr.s) continue;
-        next.push({
+        differing.push({
           range: ranges[at]!,
           path: paths[at]!,
           span: spans[at],
@@ -209,7 +228,16 @@ export async function diffTable(
         });
       }
     }
-    return next;
+    const total = (m: Map<number, PartSum>): TableChecksum => {
+      let n = 0;
+      let sum = 0n;
+      for (const p of m.values()) {
+        n += Number(p.n);
+        sum += BigInt(p.s);
+      }
+      return { rowCount: n, checksum: formatChecksum(sum.toString()) };
+    };
+    return { differing, sourceTotal: total(sums.source), targetTotal: total(sums.target) };
   }
 
   /** Count and checksum per part (`offset + part`) on each side. */
@@ -237,18 +265,18 @@ export async function diffTable(
     return { source, target };
   }
 
-  /** Integer keys: equal-width cuts of each range's key span (the root's span is read from both sides). */
-  async function integerCutsOf(segments: Segment[]): Promise<KeyTuple[][]> {
-    for (const g of segments) {
-      if (g.span) continue;
-      const [[sSpan], [tSpan]] = await Promise.all([run(sourceClient, buildKeySpanQuery(src)), run(targetClient, buildKeySpanQuery(tgt))]);
-      const bounds = [sSpan, tSpan].filter((r) => r?.lo != null).map((r) => ({ lo: BigInt(String(r!.lo)), hi: BigInt(String(r!.hi)) }));
-      g.span = bounds.length
-        ? { lo: bounds.reduce((m, b) => (b.lo < m ? b.lo : m), bounds[0]!.lo), hi: bounds.reduce((m, b) => (b.hi > m ? b.hi : m), bounds[0]!.hi) }
-        : { lo: 0n, hi: 0n };
-    }
+  /** Smallest and largest key over both sides; undefined when either side is empty (nothing to cut). */
+  async function integerSpan(): Promise<Span | undefined> {
+    const [[sSpan], [tSpan]] = await Promise.all([run(sourceClient, buildKeySpanQuery(src)), run(targetClient, buildKeySpanQuery(tgt))]);
+    if (sSpan?.lo == null || tSpan?.lo == null) return undefined;
+    const [sLo, sHi, tLo, tHi] = [sSpan.lo, sSpan.hi, tSpan.lo, tSpan.hi].map((v) => BigInt(String(v))) as [bigint, bigint, bigint, bigint];
+    return { lo: sLo < tLo ? sLo : tLo, hi: sHi > tHi ? sHi : tHi };
+  }
+
+  /** Integer keys: equal-width cuts of each range's key span, about `threshold` rows a part. */
+  function integerCutsOf(segments: Segment[]): KeyTuple[][] {
     return segments.map((g) =>
-      integerCuts(g.span!.lo, g.span!.hi, partsFor(Math.max(g.sourceCount, g.targetCount), threshold, factor)).map((c) => [c.toString()]),
+      g.span ? integerCuts(g.span.lo, g.span.hi, partsFor(Math.max(g.sourceCount, g.targetCount), threshold, factor)).map((c) => [c.toString()]) : [],
     );
   }
 
