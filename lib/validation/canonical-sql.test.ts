@@ -104,6 +104,13 @@ describe("row hashes and canonical text in PostgreSQL", () => {
     expect(await hash([["'infinity'::date", "date"]])).not.toBe(await hash([["'-infinity'::date", "date"]]));
   });
 
+  it("tells a number from its negation, in columns and inside JSON", async () => {
+    expect(await hash([["3::int4", "integer"]])).not.toBe(await hash([["-3::int4", "integer"]]));
+    expect(await hash([["3.5::numeric", "numeric"]])).not.toBe(await hash([["-3.5::numeric", "numeric"]]));
+    expect(await hash([["'{\"a\": 1}'::jsonb", "jsonb"]])).not.toBe(await hash([["'{\"a\": -1}'::jsonb", "jsonb"]]));
+    expect(await hash([["'[1.5]'::json", "json"]])).not.toBe(await hash([["'[-1.5]'::json", "json"]]));
+  });
+
   it("hashes equal exactly when the canonical text is equal (a differing range always shows its rows)", async () => {
     const pairs: Array<[[string, string], [string, string]]> = [
       [["'2024-03-01 12:00:00'::timestamp", "timestamp without time zone"], ["'2024-03-01 12:00:00+00'::timestamptz", "timestamp with time zone"]],
@@ -111,6 +118,11 @@ describe("row hashes and canonical text in PostgreSQL", () => {
       [["'2024-03-01'::date", "date"], ["'2024-03-01'::date", "date"]],
       [["'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid", "uuid"], ["'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'::uuid", "uuid"]],
       [["5::int4", "integer"], ["5.10::numeric", "numeric"]],
+      [["5::int8", "bigint"], ["5.00::numeric(12,2)", "numeric"]],
+      [["'NaN'::numeric", "numeric"], ["'NaN'::numeric", "numeric"]],
+      [["'{\"a\": [1, \"x\"]}'::json", "json"], ["'{\"a\":[1,\"x\"]}'::jsonb", "jsonb"]],
+      [["'{\"a\": 1}'::jsonb", "jsonb"], ["'{\"a\": -1}'::jsonb", "jsonb"]],
+      [["'{\"a\": 1.0}'::jsonb", "jsonb"], ["'{\"a\": 1.00}'::jsonb", "jsonb"]],
       [["1.5::float4", "real"], ["1.5::float8", "double precision"]],
     ];
     for (const [a, b] of pairs) {

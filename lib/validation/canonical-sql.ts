@@ -113,23 +113,28 @@ export function canonicalColumnExpr(column: TypedColumn): string {
 }
 
 /**
- * A cheaper text of one value for hashing, equal exactly when `canonicalValueExpr` is equal (so a range
- * whose checksums differ always shows its differing rows): instants as epoch seconds instead of to_char,
- * which is several times slower and dominated the scan. Arrays keep their canonical form.
+ * Seeded 64-bit hash of one value (NULL stays NULL), equal exactly when `canonicalValueExpr` is equal, so a
+ * range whose checksums differ always shows its differing rows. Hashes text: PostgreSQL's own numeric and
+ * jsonb hashes ignore the sign of a number (they only promise equal hashes for equal values), so -3 and 3
+ * would collide. Instants hash as epoch seconds: to_char is several times slower and dominated the scan.
  */
-export function hashTextExpr(expr: string, type: string): string {
+export function valueHashExpr(expr: string, type: string, seed: number): string {
   switch (type) {
     case "timestamp with time zone":
       // numeric epoch with microseconds: time-zone independent; 'Infinity' / '-Infinity' for infinite values.
-      return `extract(epoch FROM ${expr})::text`;
+      return hashText(`extract(epoch FROM ${expr})::text`, seed);
     case "timestamp without time zone":
       // Tagged: the canonical forms of a naive timestamp and an instant never compare equal.
-      return `extract(epoch FROM ${expr})::text || 'L'`;
+      return hashText(`extract(epoch FROM ${expr})::text || 'L'`, seed);
     case "date":
-      return `CASE WHEN isfinite(${expr}) THEN (${expr} - date '2000-01-01')::text ELSE (${expr})::text END`;
+      return hashText(`CASE WHEN isfinite(${expr}) THEN (${expr} - date '2000-01-01')::text ELSE (${expr})::text END`, seed);
     default:
-      return canonicalValueExpr(expr, type);
+      return hashText(canonicalValueExpr(expr, type), seed);
   }
+}
+
+function hashText(textExpr: string, seed: number): string {
+  return `hashtextextended((${textExpr}) COLLATE "C", ${seed})`;
 }
 
 /** The hash a NULL of column `seed` stands for: a fixed pseudo-random signed 64-bit value. */
@@ -145,7 +150,7 @@ export function nullHashLiteral(seed: number): string {
 export function rowHashExpr(columns: readonly TypedColumn[]): string {
   if (columns.length === 0) return "0::bigint";
   return columns
-    .map((c, i) => `coalesce(hashtextextended((${hashTextExpr(columnRef(c.name), c.type)}) COLLATE "C", ${i + 1}), ${nullHashLiteral(i + 1)})`)
+    .map((c, i) => `coalesce(${valueHashExpr(columnRef(c.name), c.type, i + 1)}, ${nullHashLiteral(i + 1)})`)
     .join(" # ");
 }
 
