@@ -12,6 +12,7 @@ import { engineForBackup } from "../checkpoints/engines-for-context";
 import { componentDir } from "../checkpoints/backup-paths";
 import { describeProblems, type VerifyProblem } from "../engines/types";
 import { completedSteps, finishStep, startStep, stepKey } from "./rollback-journal";
+import { dropLeftoverRestoreDatabases } from "./drop-leftover-restores";
 import { compareTargetWithCheckpoint, describeComparison } from "./compare-target";
 import { completeRollback, failRollback, messageOf, type FinishInput, type RollbackReport } from "./finish-rollback";
 
@@ -126,12 +127,14 @@ export async function executeRollback(
       const s = await startStep(ctx.db, rollbackId, "restore", component);
       const started = Date.now();
       try {
+        // A restore killed mid-way (this rollback's, when resuming) left its half-filled database behind.
+        const droppedLeftovers = component === "database" ? await dropLeftoverRestoreDatabases(ctx.target.databaseUrl) : [];
         const engine = engineForBackup(ctx, component, backup.engine);
         const result = await engine.restore(componentDir(ctx.backupDir, cp.id, component), {
           onProgress: (p) => progress({ step: `Restoring ${component}${p.message ? `: ${p.message}` : ""}`, stepsDone, stepsTotal }),
         });
         const durationMs = Date.now() - started;
-        await finishStep(ctx.db, s.id, "completed", { counts: result.counts, details: result.details, durationMs });
+        await finishStep(ctx.db, s.id, "completed", { counts: result.counts, details: { ...result.details, droppedLeftovers }, durationMs });
         fresh[component] = { component, status: "restored", detail: describeRestore(result.counts), durationMs };
       } catch (e) {
         const durationMs = Date.now() - started;
