@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { close, fstat, open, read } from "node:fs";
 import type { Readable } from "node:stream";
 
 export interface HashResult {
@@ -19,9 +19,48 @@ export async function sha256Stream(stream: Readable): Promise<HashResult> {
   return { sha256: hash.digest("hex"), size };
 }
 
-/** sha256 and size of a file on disk, streamed. */
+/** Files up to this size are read with one buffer of their size; larger ones in STREAM_CHUNK pieces. */
+const WHOLE_READ_MAX = 4 * 1024 * 1024;
+const STREAM_CHUNK = 1024 * 1024;
+
+// Callback fs calls: a FileHandle or a read stream costs more per file than hashing a small file does.
+const openFile = (p: string) => new Promise<number>((res, rej) => open(p, "r", (e, fd) => (e ? rej(e) : res(fd))));
+const fileSize = (fd: number) => new Promise<number>((res, rej) => fstat(fd, (e, st) => (e ? rej(e) : res(st.size))));
+const closeFile = (fd: number) => new Promise<void>((res, rej) => close(fd, (e) => (e ? rej(e) : res())));
+const readInto = (fd: number, buf: Buffer) =>
+  new Promise<number>((res, rej) => read(fd, buf, 0, buf.length, null, (e, n) => (e ? rej(e) : res(n))));
+
+/**
+ * sha256 and size of a file on disk. Reads until end of file (not up to the size seen when opening),
+ * so the result is of the bytes actually read. A file under 4 MiB is read with one buffer of its size;
+ * a larger one streams through two 1 MiB buffers, the next read running while the current one is hashed.
+ */
 export async function sha256File(filePath: string): Promise<HashResult> {
-  return sha256Stream(createReadStream(filePath));
+  const fd = await openFile(filePath);
+  try {
+    const hash = createHash("sha256");
+    let size = 0;
+    const expected = await fileSize(fd);
+    // A file read whole needs the second buffer only to see the end (or bytes appended meanwhile).
+    const buffers =
+      expected < WHOLE_READ_MAX
+        ? [Buffer.allocUnsafe(expected + 1), Buffer.allocUnsafe(Math.min(expected + 1, 64 * 1024))]
+        : [Buffer.allocUnsafe(STREAM_CHUNK), Buffer.allocUnsafe(STREAM_CHUNK)];
+    let current = 0;
+    let pending = readInto(fd, buffers[0]!);
+    for (;;) {
+      const n = await pending;
+      if (n === 0) break;
+      const filled = buffers[current]!;
+      current = 1 - current;
+      pending = readInto(fd, buffers[current]!);
+      hash.update(filled.subarray(0, n));
+      size += n;
+    }
+    return { sha256: hash.digest("hex"), size };
+  } finally {
+    await closeFile(fd);
+  }
 }
 
 export function sha256Buffer(data: string | Uint8Array): string {

@@ -37,11 +37,19 @@ describe("writeFileAtomic", () => {
 });
 
 describe("hashing", () => {
-  it("streams a file's sha256 equal to hashing its bytes", async () => {
+  it("a file's sha256 and size equal hashing its bytes, whether read whole, streamed or empty", async () => {
     const dir = await tempDir();
-    const data = randomBytes(3 * 1024 * 1024 + 17);
-    await fs.writeFile(path.join(dir, "f"), data);
-    expect(await sha256File(path.join(dir, "f"))).toEqual({ sha256: sha256Buffer(data), size: data.length });
+    for (const size of [0, 1, 3 * 1024 * 1024 + 17, 4 * 1024 * 1024, 9 * 1024 * 1024 + 5]) {
+      const data = randomBytes(size);
+      await fs.writeFile(path.join(dir, "f"), data);
+      expect(await sha256File(path.join(dir, "f"))).toEqual({ sha256: sha256Buffer(data), size });
+    }
+  });
+
+  it("rejects a missing file or a folder", async () => {
+    const dir = await tempDir();
+    await expect(sha256File(path.join(dir, "missing"))).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(sha256File(dir)).rejects.toMatchObject({ code: "EISDIR" });
   });
 });
 
