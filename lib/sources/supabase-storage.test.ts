@@ -108,6 +108,9 @@ describe("supabase storage source", () => {
     expect(await collect(source.listSourceObjects("empty"))).toEqual([]);
     const rowsOnly = await collect(source.listSourceObjects("rows"));
     expect(rowsOnly.map((o) => o.name).sort()).toEqual(["k", "k/v", "k/w/z", "m"]);
+    // Folders listed ahead change nothing about what is yielded, nor its order.
+    const oneByOne = createSupabaseStorageSource({ url: server.url, serviceRoleKey: KEY, pageSize: 5, folderLookahead: 1 });
+    expect((await collect(oneByOne.listSourceObjects("media"))).map((o) => o.name)).toEqual(names);
   });
 
   it("hashes every object by streaming, matching sha256 of the file on disk", async () => {

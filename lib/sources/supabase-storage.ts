@@ -30,6 +30,8 @@ export interface SupabaseStorageSourceOptions {
   serviceRoleKey: string;
   /** Entries asked for per list call (storage-api's default is 100). */
   pageSize?: number;
+  /** Folders whose first page is asked for together while walking a bucket (1: one after another). Default 4. */
+  folderLookahead?: number;
   fetch?: typeof fetch;
 }
 
@@ -118,6 +120,12 @@ function encodeKey(name: string): string {
   return name.split("/").map(encodeURIComponent).join("/");
 }
 
+interface PendingFolder {
+  prefix: string;
+  /** Started ahead of the walk reaching the folder. */
+  firstPage?: Promise<ListEntry[]>;
+}
+
 interface ListEntry {
   name: string;
   id: string | null;
@@ -147,6 +155,7 @@ export function createServiceClient(opts: { url: string; serviceRoleKey: string;
 export function createSupabaseStorageSource(opts: SupabaseStorageSourceOptions): SupabaseStorageSource {
   const storage = createServiceClient(opts).storage;
   const pageSize = opts.pageSize ?? 100;
+  const folderLookahead = Math.max(1, opts.folderLookahead ?? 4);
   const fail = (error: unknown, action: string, bucket?: string, name?: string) =>
     toSourceStorageError(error, { url: opts.url, key: opts.serviceRoleKey, action, bucket, name });
 
@@ -169,21 +178,37 @@ export function createSupabaseStorageSource(opts: SupabaseStorageSourceOptions):
 
   /**
    * Every object of a bucket exactly once: a depth-first walk over "folders" (list entries with a
-   * null id), each level read page by page with limit/offset, sorted by name.
+   * null id), each level read page by page with limit/offset, sorted by name. storage-api lists one
+   * level per call, so a bucket of many small folders is many calls, each a round trip: the first pages
+   * of the folder being read and of the next `folderLookahead - 1` ones to visit are asked for together.
+   * The order of the objects stays the same.
    */
   async function* listSourceObjects(bucket: string): AsyncGenerator<SourceObject> {
     // storage-api lists an unknown bucket as empty: ask for the bucket first so a typo is an error.
     await call(() => storage.getBucket(bucket), `read bucket "${bucket}"`, bucket);
-    const pending: string[] = [""];
+    const listPage = (prefix: string, offset: number) =>
+      call(
+        () => storage.from(bucket).list(prefix, { limit: pageSize, offset, sortBy: { column: "name", order: "asc" } }),
+        `list "${bucket}/${prefix}"`,
+        bucket,
+      ) as Promise<ListEntry[]>;
+    const startFirstPage = (folder: PendingFolder) => {
+      if (!folder.firstPage) {
+        folder.firstPage = listPage(folder.prefix, 0);
+        // Awaited when the walk reaches the folder; a walk left early must not leave a rejection unhandled.
+        folder.firstPage.catch(() => undefined);
+      }
+    };
+    // A stack: the last entries are visited next.
+    const pending: PendingFolder[] = [{ prefix: "" }];
     while (pending.length > 0) {
-      const prefix = pending.pop()!;
+      const folder = pending.pop()!;
+      startFirstPage(folder);
+      for (let i = pending.length - 1; i >= Math.max(0, pending.length - (folderLookahead - 1)); i--) startFirstPage(pending[i]!);
+      const prefix = folder.prefix;
       const folders: string[] = [];
       for (let offset = 0; ; offset += pageSize) {
-        const page = (await call(
-          () => storage.from(bucket).list(prefix, { limit: pageSize, offset, sortBy: { column: "name", order: "asc" } }),
-          `list "${bucket}/${prefix}"`,
-          bucket,
-        )) as ListEntry[];
+        const page = offset === 0 ? await folder.firstPage! : await listPage(prefix, offset);
         for (const entry of page) {
           if (entry.id === null) {
             folders.push(`${prefix}${entry.name}/`);
@@ -202,7 +227,7 @@ export function createSupabaseStorageSource(opts: SupabaseStorageSourceOptions):
         if (page.length < pageSize) break;
       }
       // Reversed so that the stack pops folders in name order.
-      for (let i = folders.length - 1; i >= 0; i--) pending.push(folders[i]!);
+      for (let i = folders.length - 1; i >= 0; i--) pending.push({ prefix: folders[i]! });
     }
   }
 
