@@ -1,9 +1,13 @@
 /**
  * B6: file hashing during validation. The files validator (every source object hashed through
  * supabase-js from the Storage API, every target file from disk) vs `sha256sum` over the same bytes
- * (the source's files and the target's files), as throughput.
+ * (the source's files and the target's files), as throughput. The Storage API stand-in runs as a
+ * process of its own, as a real Storage server would: its work is not the validator's.
  */
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import { createSupabaseStorageSource } from "../lib/sources/supabase-storage";
 import { validateFiles } from "../lib/validation/validate-files";
 import { sha256File } from "../lib/store/hashing";
@@ -11,13 +15,58 @@ import { compareRuns, fmtMs, runCommand } from "./measure";
 import type { BenchResult } from "./report";
 import { listFiles, type BenchEnv } from "./setup";
 
+/** The Storage API stand-in over the demo's source, in a child process; resolves once it listens. */
+async function startStorageServerProcess(env: BenchEnv): Promise<{ url: string; child: ChildProcess }> {
+  const entry = path.resolve(import.meta.dirname, "../demo/storage-server-main.ts");
+  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+    env: {
+      ...process.env,
+      STORAGE_DATABASE_URL: env.demo.databases.sourceUrl,
+      STORAGE_FILES_DIR: env.demo.filesDir,
+      STORAGE_SERVICE_ROLE_KEY: env.demo.env.SUPABASE_SERVICE_ROLE_KEY!,
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exited = once(child, "exit").then(([code]) => {
+    throw new Error(`the Storage API stand-in exited with ${code} before listening`);
+  });
+  const listening = (async () => {
+    for await (const line of createInterface({ input: child.stdout! })) {
+      if (line.startsWith("{")) return (JSON.parse(line) as { url: string }).url;
+    }
+    throw new Error("the Storage API stand-in closed its output before listening");
+  })();
+  // Whichever loses the race below is settled later; a later exit is seen by the requests that fail.
+  exited.catch(() => undefined);
+  listening.catch(() => undefined);
+  try {
+    return { url: await Promise.race([listening, exited]), child };
+  } catch (e) {
+    child.kill();
+    throw e;
+  }
+}
+
 export async function benchFileHashing(env: BenchEnv): Promise<BenchResult[]> {
+  const server = await startStorageServerProcess(env);
+  try {
+    return await measure(env, server.url);
+  } finally {
+    if (server.child.exitCode === null && server.child.signalCode === null) {
+      const exited = once(server.child, "exit");
+      server.child.kill("SIGTERM");
+      await exited;
+    }
+  }
+}
+
+async function measure(env: BenchEnv, storageUrl: string): Promise<BenchResult[]> {
   const target = await listFiles(env.demo.storageDir);
   // The same objects on the source side (filesDir may hold other sizes' files from earlier runs).
   const source = target.map((f) => ({ path: path.join(env.demo.filesDir, path.relative(env.demo.storageDir, f.path)), size: f.size }));
   const bytes = [...source, ...target].reduce((s, f) => s + f.size, 0);
   const paths = [...source, ...target].map((f) => f.path);
-  const storage = createSupabaseStorageSource({ url: env.demo.env.SUPABASE_URL!, serviceRoleKey: env.demo.env.SUPABASE_SERVICE_ROLE_KEY! });
+  const storage = createSupabaseStorageSource({ url: storageUrl, serviceRoleKey: env.demo.env.SUPABASE_SERVICE_ROLE_KEY! });
   let status = "";
   const r = await compareRuns(
     env.options.reps,
