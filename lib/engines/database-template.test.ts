@@ -89,6 +89,9 @@ describe("template engine", () => {
     const before = await fingerprintDatabase(targetUrl);
     await expect(engine.restore(dir)).rejects.toMatchObject({ code: "verification_failed", message: expect.stringContaining("table:app.users") });
     expect(await fingerprintDatabase(targetUrl)).toEqual(before);
+    // The checked clone was not kept.
+    const left = await sql(adminUrl(), "SELECT datname FROM pg_database WHERE datname LIKE $1", [`${targetName}_restore_%`]);
+    expect(left.rows).toEqual([]);
     await sql(targetUrl, "DROP TABLE public.after_snapshot");
   });
 

@@ -1,4 +1,4 @@
-import type pg from "pg";
+import pg from "pg";
 import { z } from "zod";
 import { quoteIdent } from "./pg-admin";
 import type { VerifyProblem } from "./types";
@@ -16,8 +16,48 @@ const USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_
  * Content fingerprint of a database computed inside PostgreSQL: per table the row count and an
  * order-independent checksum (sum of the first 64 bits of md5 of each row's text: constant memory,
  * unlike an ordered string_agg), the sequences' states, and a hash of columns and constraints.
+ * The sum is taken over bigint (PostgreSQL accumulates it exactly, in 128 bits, and returns numeric):
+ * the same value as a numeric sum, without numeric arithmetic per row.
  */
 export async function fingerprintDatabase(c: pg.Client): Promise<DatabaseFingerprint> {
+  return fingerprintWith(c, []);
+}
+
+/**
+ * The same fingerprint, with the tables' checksums spread over `connections` sessions (largest
+ * table first), all reading one exported snapshot, so the result is that of a single session.
+ */
+export async function fingerprintDatabaseAt(url: string, connections = 2): Promise<DatabaseFingerprint> {
+  const clients = Array.from({ length: Math.max(1, connections) }, () => new pg.Client({ connectionString: url }));
+  try {
+    await Promise.all(clients.map((c) => c.connect()));
+    const [leader, ...helpers] = clients;
+    return await fingerprintWith(leader!, helpers);
+  } finally {
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+  }
+}
+
+async function fingerprintWith(c: pg.Client, helpers: pg.Client[]): Promise<DatabaseFingerprint> {
+  if (helpers.length > 0) {
+    await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    const { rows } = await c.query<{ id: string }>("SELECT pg_export_snapshot() AS id");
+    for (const h of helpers) {
+      await h.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      await h.query(`SET TRANSACTION SNAPSHOT ${c.escapeLiteral(rows[0]!.id)}`);
+    }
+  }
+  try {
+    const fingerprint = await fingerprintInSnapshot(c, helpers);
+    if (helpers.length > 0) await Promise.all([c, ...helpers].map((x) => x.query("COMMIT")));
+    return fingerprint;
+  } catch (e) {
+    if (helpers.length > 0) await Promise.all([c, ...helpers].map((x) => x.query("ROLLBACK").catch(() => undefined)));
+    throw e;
+  }
+}
+
+async function fingerprintInSnapshot(c: pg.Client, helpers: pg.Client[]): Promise<DatabaseFingerprint> {
   const schema = await c.query<{ h: string | null }>(`
     SELECT md5(coalesce(string_agg(x, E'\\n' ORDER BY x), '')) AS h FROM (
       SELECT 'col ' || n.nspname || '.' || cl.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
@@ -33,18 +73,24 @@ export async function fingerprintDatabase(c: pg.Client): Promise<DatabaseFingerp
       SELECT 'idx ' || n.nspname || '.' || cl.relname || ' ' || pg_get_indexdef(cl.oid)
         FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE cl.relkind = 'i' AND ${USER_SCHEMAS}
     ) s`);
-  const rels = await c.query<{ s: string; t: string }>(`
-    SELECT n.nspname AS s, cl.relname AS t FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace
+  const rels = await c.query<{ s: string; t: string; bytes: string }>(`
+    SELECT n.nspname AS s, cl.relname AS t, pg_relation_size(cl.oid)::text AS bytes
+      FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace
      WHERE cl.relkind = 'r' AND ${USER_SCHEMAS} ORDER BY 1, 2`);
-  const tables: DatabaseFingerprint["tables"] = [];
-  for (const { s, t } of rels.rows) {
-    const r = await c.query<{ rows: string; checksum: string }>(
-      `SELECT count(*)::text AS rows,
-              coalesce(sum(('x' || substr(md5(x::text), 1, 16))::bit(64)::bigint::numeric), 0)::text AS checksum
-         FROM ONLY ${quoteIdent(s)}.${quoteIdent(t)} x`,
-    );
-    tables.push({ name: `${s}.${t}`, rows: r.rows[0]!.rows, checksum: r.rows[0]!.checksum });
-  }
+  const tables: DatabaseFingerprint["tables"] = new Array(rels.rows.length);
+  // Largest first, each session taking the next table when it is free: the work ends close together.
+  const queue = rels.rows.map((r, i) => ({ ...r, i })).sort((a, b) => Number(b.bytes) - Number(a.bytes));
+  const work = async (session: pg.Client) => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const r = await session.query<{ rows: string; checksum: string }>(
+        `SELECT count(*)::text AS rows,
+                coalesce(sum(('x' || substr(md5(x::text), 1, 16))::bit(64)::bigint), 0)::text AS checksum
+           FROM ONLY ${quoteIdent(next.s)}.${quoteIdent(next.t)} x`,
+      );
+      tables[next.i] = { name: `${next.s}.${next.t}`, rows: r.rows[0]!.rows, checksum: r.rows[0]!.checksum };
+    }
+  };
+  await Promise.all([c, ...helpers].map(work));
   const seqs = await c.query<{ name: string; value: string }>(`
     SELECT schemaname || '.' || sequencename AS name, coalesce(last_value::text, 'unused') AS value
       FROM pg_sequences ORDER BY 1`);
