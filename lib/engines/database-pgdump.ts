@@ -112,27 +112,35 @@ export function createPgDumpEngine(opts: PgDumpEngineOptions): PgDumpEngine {
     return { ok: problems.length === 0, problems };
   }
 
-  /** Verifies and returns the manifest's locale; refuses (touching nothing) when anything is wrong. */
-  async function verifyOrRefuse(backupDir: string): Promise<DatabaseLocale | undefined> {
-    const report = await verify(backupDir);
-    if (!report.ok) {
-      throw new AppError(
-        "verification_failed",
-        `backup ${backupDir} failed verification, nothing was restored: ${describeProblems(report.problems)}`,
-        { problems: report.problems },
-      );
-    }
-    const loaded = await loadManifestForVerify(backupDir, "database", PG_DUMP_ENGINE);
-    return loaded.ok ? (loaded.manifest.extra?.locale as DatabaseLocale | undefined) : undefined;
+  function refuse(backupDir: string, problems: VerifyReport["problems"]): AppError {
+    return new AppError("verification_failed", `backup ${backupDir} failed verification, nothing was restored: ${describeProblems(problems)}`, { problems });
   }
 
-  /** Creates `database` and pg_restores the dump into it; on any failure the new database is dropped. */
-  async function restoreInto(backupDir: string, database: string, locale: DatabaseLocale | undefined, ctx: RestoreContext) {
+  /**
+   * Creates `database` and pg_restores the verified dump into it; refuses when verification finds
+   * anything wrong, and on any failure the new database is dropped. The empty database is created
+   * while the files are verified (it is not the target and holds nothing of the dump); nothing of
+   * the dump is run before every file has been checked.
+   */
+  async function restoreInto(backupDir: string, database: string, ctx: RestoreContext) {
     const pgRestore = await resolvePgBinary("pg_restore", opts.binDir);
-    await withMaintenanceClient(opts.databaseUrl, async (c) => {
-      if (await databaseExists(c, database)) throw new AppError("conflict", `database "${database}" already exists`);
-      await createEmptyDatabase(c, database, locale);
-    });
+    const loaded = await loadManifestForVerify(backupDir, "database", PG_DUMP_ENGINE);
+    if (!loaded.ok) throw refuse(backupDir, loaded.report.problems);
+    const locale = loaded.manifest.extra?.locale as DatabaseLocale | undefined;
+    const [checked, created] = await Promise.allSettled([
+      verifyFilesAgainstManifest(backupDir, loaded.manifest),
+      withMaintenanceClient(opts.databaseUrl, async (c) => {
+        if (await databaseExists(c, database)) throw new AppError("conflict", `database "${database}" already exists`);
+        await createEmptyDatabase(c, database, locale);
+      }),
+    ]);
+    const dropNew = () => withMaintenanceClient(opts.databaseUrl, (c) => dropDatabase(c, database)).catch(() => undefined);
+    if (checked.status === "rejected" || checked.value.length > 0) {
+      if (created.status === "fulfilled") await dropNew();
+      if (checked.status === "rejected") throw checked.reason;
+      throw refuse(backupDir, checked.value);
+    }
+    if (created.status === "rejected") throw created.reason;
     try {
       const conn = toolConnection(urlForDatabase(opts.databaseUrl, database));
       ctx.onProgress?.({ step: "restore", message: `pg_restore into ${database}` });
@@ -146,15 +154,14 @@ export function createPgDumpEngine(opts: PgDumpEngineOptions): PgDumpEngine {
         throw new AppError("backup_failed", `pg_restore failed (exit code ${run.code}), target untouched:\n${explainFailure(run.stderr, secrets)}`);
       }
     } catch (e) {
-      await withMaintenanceClient(opts.databaseUrl, (c) => dropDatabase(c, database)).catch(() => undefined);
+      await dropNew();
       throw e;
     }
   }
 
   async function restore(backupDir: string, ctx: RestoreContext = {}): Promise<DatabaseRestoreResult> {
-    const locale = await verifyOrRefuse(backupDir);
     const fresh = derivedName(target, `_restore_${randomTag()}`);
-    await restoreInto(backupDir, fresh, locale, ctx);
+    await restoreInto(backupDir, fresh, ctx);
     ctx.onProgress?.({ step: "swap", message: `replacing ${target}` });
     try {
       const swap = await withMaintenanceClient(opts.databaseUrl, (c) => swapDatabases(c, { target, fresh, keepOld: ctx.keepOld }));
@@ -166,8 +173,7 @@ export function createPgDumpEngine(opts: PgDumpEngineOptions): PgDumpEngine {
   }
 
   async function restoreIntoScratch(backupDir: string, scratchDbName: string) {
-    const locale = await verifyOrRefuse(backupDir);
-    await restoreInto(backupDir, scratchDbName, locale, {});
+    await restoreInto(backupDir, scratchDbName, {});
     return { database: scratchDbName, url: urlForDatabase(opts.databaseUrl, scratchDbName) };
   }
 
