@@ -1,14 +1,22 @@
 /**
- * B5: database rollback. The pg_dump engine's restore (verify every file, restore into a fresh
- * database, swap it in, drop the old one) vs `pg_restore -j2` into a fresh database; and the template
- * engine's restore (verify the clone's fingerprint, clone it, swap) vs the same baseline.
+ * B5: the database step of a rollback. The pg_dump engine's restore (verify every dump file while
+ * creating the fresh database, pg_restore into it, swap it in, drop the old one) vs `pg_restore -j2`
+ * into a fresh database; and the template engine's restore (clone the snapshot with FILE_COPY, check
+ * the clone's fingerprint, swap, drop the old one) vs the same baseline.
+ * What is timed is exactly `engine.restore`, the database step of a rollback. A whole rollback also
+ * verifies the checkpoint's backups first (the dump files hashed, or the snapshot fingerprinted, once
+ * more), takes a safety checkpoint of the target, and re-validates the target's tables afterwards:
+ * those steps are not timed here. Dropping the old database forces a checkpoint in PostgreSQL 15, so
+ * ours pays for flushing what it restored, which the baseline leaves for a later checkpoint.
+ * Before each timed run a CHECKPOINT (not timed) flushes what earlier runs wrote, so that no run pays
+ * for another's writes.
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { createPgDumpEngine } from "../lib/engines/database-pgdump";
 import { createTemplateEngine } from "../lib/engines/database-template";
 import { toolConnection } from "../lib/engines/pg-tools";
-import { compareRuns, fmtMs, median, runCommand, timed } from "./measure";
+import { fmtMs, median, runCommand, timed } from "./measure";
 import { x, type BenchResult } from "./report";
 import { databaseUrl, dropDatabases, type BenchEnv } from "./setup";
 import pg from "pg";
@@ -30,7 +38,26 @@ export async function benchDatabaseRollback(env: BenchEnv, backupDir: string): P
     const conn = toolConnection(databaseUrl(env.adminUrl, baselineDb(i)));
     await runCommand("pg_restore", ["-j2", "--no-owner", "--no-privileges", "-d", conn.dbname, path.join(backupDir, "dump")], conn.env);
   };
-  const r = await compareRuns(env.options.reps, baseline, () => pgDumpEngine.restore(backupDir));
+  const settle = async () => {
+    const c = new pg.Client(env.adminUrl);
+    await c.connect();
+    try {
+      await c.query("CHECKPOINT");
+    } finally {
+      await c.end();
+    }
+  };
+  // Alternating, baseline first, each run after a settling checkpoint; medians reported.
+  const oursAll: number[] = [];
+  const baselineAll: number[] = [];
+  for (let i = 0; i < env.options.reps; i++) {
+    await settle();
+    baselineAll.push((await timed(() => baseline(i))).ms);
+    await settle();
+    oursAll.push((await timed(() => pgDumpEngine.restore(backupDir))).ms);
+  }
+  const r = { oursMs: median(oursAll), baselineMs: median(baselineAll), oursAll, baselineAll };
+  const ratio = r.oursMs / r.baselineMs;
   await dropDatabases(env.adminUrl, Array.from({ length: env.options.reps }, (_, i) => baselineDb(i)));
 
   // The template engine: one snapshot (not timed here), then its restores, against the baseline's median.
@@ -39,25 +66,28 @@ export async function benchDatabaseRollback(env: BenchEnv, backupDir: string): P
   await mkdir(templateDir, { recursive: true });
   const snap = await timed(() => templateEngine.snapshot({ backupDir: templateDir }));
   const templateMs: number[] = [];
-  for (let i = 0; i < env.options.reps; i++) templateMs.push((await timed(() => templateEngine.restore(templateDir))).ms);
+  for (let i = 0; i < env.options.reps; i++) {
+    await settle();
+    templateMs.push((await timed(() => templateEngine.restore(templateDir))).ms);
+  }
   await templateEngine.dropSnapshot(templateDir);
   const t = median(templateMs) / r.baselineMs;
 
   return [
     {
       id: "B5",
-      what: "database rollback, pg_dump engine (verify, restore into a fresh database, swap)",
+      what: "database step of a rollback, pg_dump engine (verify, restore into a fresh database, swap, drop the old one)",
       ours: fmtMs(r.oursMs),
       baseline: `pg_restore -j2 into a fresh database: ${fmtMs(r.baselineMs)}`,
-      ratio: r.ratio,
-      ratioLabel: x(r.ratio),
+      ratio,
+      ratioLabel: x(ratio),
       goal: "≤ 1.2×",
-      met: r.ratio <= 1.2,
+      met: ratio <= 1.2,
       details: { oursMs: r.oursAll, baselineMs: r.baselineAll },
     },
     {
       id: "B5t",
-      what: "database rollback, template engine (verify fingerprint, clone, swap)",
+      what: "database step of a rollback, template engine (clone, check the clone's fingerprint, swap, drop the old one)",
       ours: fmtMs(median(templateMs)),
       baseline: `pg_restore -j2 into a fresh database: ${fmtMs(r.baselineMs)}`,
       ratio: t,
