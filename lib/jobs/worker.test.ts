@@ -130,7 +130,10 @@ describe("durable jobs with separate worker processes", () => {
     const final = await t.ctx.db.rollback.findUniqueOrThrow({ where: { id: rollback.id } });
     expect(final.status, `${final.error}\n${b.output()}`).toBe("completed");
     expect((await t.ctx.db.job.findUniqueOrThrow({ where: { id: job.id } })).status).toBe("interrupted");
-    const jobs = await t.ctx.db.job.findMany({ where: { kind: "rollback", payload: { path: ["rollbackId"], equals: rollback.id } } });
+    // The resuming job records its own end just after the rollback's.
+    const rollbackJobs = () => t.ctx.db.job.findMany({ where: { kind: "rollback", payload: { path: ["rollbackId"], equals: rollback.id } } });
+    await waitFor(async () => (await rollbackJobs()).every((j) => finished(j.status)), 30_000, "the resuming job to record its end");
+    const jobs = await rollbackJobs();
     expect(jobs.map((j) => j.status).sort()).toEqual(["completed", "interrupted"]);
     const actions = (await t.ctx.db.auditEvent.findMany({ where: { targetId: rollback.id }, orderBy: { seq: "asc" } })).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(["rollback.started", "rollback.interrupted", "rollback.resumed"]));
