@@ -159,6 +159,11 @@ function parameters(op: Operation) {
 }
 
 /** The whole document; cheap to build, so it is built per request. */
+/** Every endpoint as method and path template (`/migration/checkpoint/{checkpointId}`), the document included. */
+export function apiEndpoints(): Array<{ method: string; path: string }> {
+  return [...OPERATIONS.map((op) => ({ method: op.method.toUpperCase(), path: op.path })), { method: "GET", path: "/migration/openapi.json" }];
+}
+
 export function buildOpenApiDocument() {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPERATIONS) {

@@ -19,7 +19,8 @@ const limit = (max: number, fallback: number) =>
   z.coerce.number({ error: "limit must be a number" }).int("limit must be an integer").min(1, "limit must be at least 1").max(max, `limit must be at most ${max}`).default(fallback);
 const offset = z.coerce.number({ error: "offset must be a number" }).int("offset must be an integer").min(0, "offset must not be negative").default(0);
 
-export const createCheckpointBody = createCheckpointInputSchema;
+// Unknown fields are refused rather than dropped: a misspelt "descripton" must not pass silently.
+export const createCheckpointBody = z.strictObject(createCheckpointInputSchema.shape);
 export const validatePhaseBody = z.strictObject({ phase: phaseSchema });
 export const rollbackBody = rollbackOptionsSchema;
 

@@ -10,6 +10,7 @@ export const ERROR_STATUS = {
   reauth_required: 401,
   rate_limited: 429,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   duplicate_name: 409,
   locked: 409,
