@@ -71,6 +71,9 @@ export interface Figure {
   detectMs?: number;
   /** From the start of the recovery (resume, retry) to the target back at a known state. */
   recoverMs?: number;
+  /** Fuzzing: bad inputs sent, and answers of 500 or more among them. */
+  badInputs?: number;
+  serverErrors?: number;
 }
 
 /** Figures of one test file, written to faults/results/<name>.json after the file (for the README table). */

@@ -1,9 +1,12 @@
 // `npm test`: the whole suite. Unit and integration tests (Vitest, real PostgreSQL, real pg_dump,
-// real files), then the browser tests (Playwright in Debian's Chromium). Stops at once, naming the
-// package to install, when a tool they need is missing: nothing is skipped silently.
+// real files), the fault-injection suite, then the browser tests (Playwright in Debian's Chromium).
+// Every part runs even when an earlier one failed, so one run names every failure. Stops at once,
+// naming the package to install, when a tool they need is missing: nothing is skipped silently.
+// `npm test -- unit|faults|e2e` runs some parts only.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
+import { formatFaultSummary, readFigures, summarizeFaults } from "../faults/summary";
 
 const root = path.resolve(import.meta.dirname, "..");
 const resultsDir = path.join(root, "test-results");
@@ -25,6 +28,7 @@ let passed = 0;
 let failed = 0;
 let ok = true;
 const failures: string[] = [];
+let faultSummary = "";
 
 if (runUnit) {
   const out = path.join(resultsDir, "vitest.json");
@@ -42,7 +46,7 @@ if (runUnit) {
 }
 
 // Fault injection (faults/*.faults.test.ts): kill -9, full disk, dropped connections, damaged backups.
-if (runFaults && ok) {
+if (runFaults) {
   const out = path.join(resultsDir, "vitest-faults.json");
   const r = spawnSync(process.execPath, [bin("vitest", "vitest.mjs"), "run", "--config", "vitest.faults.config.ts", "--reporter=default", "--reporter=json", `--outputFile=${out}`], {
     cwd: root,
@@ -54,10 +58,12 @@ if (runFaults && ok) {
     passed += report.numPassedTests ?? 0;
     failed += (report.numFailedTests ?? 0) + (r.status !== 0 && !report.numFailedTests ? 1 : 0);
     failures.push(...vitestFailures(report));
+    faultSummary = formatFaultSummary(summarizeFaults(report, await readFigures()));
+    console.log(`\n${faultSummary}`);
   } else if (r.status !== 0) failed += 1;
 }
 
-if (runE2e && ok) {
+if (runE2e) {
   const out = path.join(resultsDir, "playwright.json");
   const r = spawnSync(process.execPath, [bin("@playwright/test", "cli.js"), "test", "--reporter=list,json"], {
     cwd: root,
@@ -77,6 +83,7 @@ if (failures.length) {
   console.log("\nFailed:");
   for (const f of failures) console.log(`  ✗ ${f}`);
 }
+if (faultSummary) console.log(`\n${faultSummary}`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(ok && failed === 0 ? 0 : 1);
 
