@@ -25,6 +25,8 @@ export async function startTargetApi(opts: {
   jwtSecret?: string;
 }): Promise<TargetApi> {
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 4 });
+  // An idle connection dropped by the server (a rollback swapping the database) must not crash the demo.
+  pool.on("error", () => {});
   const secret = opts.jwtSecret ?? DEMO_JWT_SECRET;
   const server = http.createServer((req, res) => {
     handle(req, res, pool, secret).catch((err) => {

@@ -4,6 +4,7 @@ import pg from "pg";
 import { createCheckpoint } from "../lib/checkpoints/create-checkpoint";
 import { checkpointDir } from "../lib/checkpoints/backup-paths";
 import { rollbackToCheckpoint } from "../lib/rollback/rollback-to-checkpoint";
+import { validateCheckpoint } from "../lib/checkpoints/validate-checkpoint";
 import { fingerprintTarget, promoteCheckpoint } from "../lib/rollback/rollback-test-helpers";
 import type { Actor } from "../lib/domain/actor";
 import { figuresFile, until } from "./helpers";
@@ -100,5 +101,54 @@ describe("the target database drops its connections", () => {
     expect(await fingerprintTarget(f.ctx)).toEqual(before);
     expect(await leftoverRestoreDatabases(f)).toEqual([]);
     figures.add({ scenario: "connections dropped mid-restore (pg_terminate_backend)", outcome: "rollback failed at restore database; target as before; scratch database dropped", detectMs });
+  });
+
+  it("mid-validation: the run ends failed, naming the dropped connection; nothing is shown as passed", async () => {
+    // The gate: a data_migrated checkpoint needs active initial and schema_extracted ones.
+    for (const phase of ["initial", "schema_extracted"] as const) {
+      const { checkpoint } = await createCheckpoint(f.ctx, { name: `gate-${phase}`, phase }, actor);
+      await promoteCheckpoint(f.ctx, checkpoint.id);
+    }
+    const { checkpoint } = await createCheckpoint(f.ctx, { name: "validated-while-dropped", phase: "data_migrated" }, actor);
+    expect(checkpoint.status).toBe("created");
+    const target = decodeURIComponent(new URL(f.ctx.target.databaseUrl).pathname.slice(1));
+    // A lock on one table holds the data validator's scan in its session: the drop lands mid-validation.
+    const blocker = new pg.Client(f.ctx.target.databaseUrl);
+    await blocker.connect();
+    await blocker.query("BEGIN");
+    await blocker.query("LOCK TABLE public.comments IN ACCESS EXCLUSIVE MODE");
+    let settled = false;
+    const running = validateCheckpoint(f.ctx, checkpoint.id, actor).finally(() => (settled = true));
+    let terminatedAt = 0;
+    try {
+      terminatedAt = await withAdmin(async (c) => {
+        const waiting = "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()";
+        await until("a validator to wait on the locked table", async () => (await c.query(waiting, [target])).rowCount, 90_000, 5);
+        const at = Date.now();
+        while (!settled) {
+          await c.query(`SELECT pg_terminate_backend(pid) FROM (${waiting}) AS w`, [target]);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        return at;
+      });
+    } finally {
+      await blocker.query("ROLLBACK").catch(() => undefined);
+      await blocker.end();
+    }
+    const { run } = await running;
+    const detectMs = Date.now() - terminatedAt;
+    expect(run.status).toBe("failed");
+    const data = run.results.find((r) => r.validator === "data");
+    expect(data?.status).toBe("failed");
+    const messages = JSON.stringify(data?.checks);
+    expect(messages).toMatch(/could not run/);
+    expect(messages).toMatch(/terminat/i);
+    const after = await f.ctx.db.checkpoint.findUniqueOrThrow({ where: { id: checkpoint.id } });
+    expect(after.status).toBe("failed"); // never validated: the gate to the next phase stays closed
+    figures.add({
+      scenario: "connections dropped mid-validation (pg_terminate_backend)",
+      outcome: `validation failed: the data validator "could not run" (connection terminated); checkpoint ${after.status}, gate closed; no crash`,
+      detectMs,
+    });
   });
 });

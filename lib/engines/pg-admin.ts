@@ -10,6 +10,7 @@ export function quoteIdent(name: string): string {
 /** Runs `fn` with a connected client; connection failures become a clear, redacted AppError. */
 export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
+  client.on("error", () => {}); // a dropped connection fails the next query; unlistened, it would crash the process
   try {
     await client.connect();
   } catch (e) {

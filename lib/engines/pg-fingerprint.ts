@@ -28,7 +28,11 @@ export async function fingerprintDatabase(c: pg.Client): Promise<DatabaseFingerp
  * table first), all reading one exported snapshot, so the result is that of a single session.
  */
 export async function fingerprintDatabaseAt(url: string, connections = 2): Promise<DatabaseFingerprint> {
-  const clients = Array.from({ length: Math.max(1, connections) }, () => new pg.Client({ connectionString: url }));
+  const clients = Array.from({ length: Math.max(1, connections) }, () => {
+    const client = new pg.Client({ connectionString: url });
+    client.on("error", () => {}); // a dropped connection fails the next query; unlistened, it would crash the process
+    return client;
+  });
   try {
     await Promise.all(clients.map((c) => c.connect()));
     const [leader, ...helpers] = clients;
