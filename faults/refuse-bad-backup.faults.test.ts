@@ -4,6 +4,8 @@ import { readFile, readdir, stat, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createCheckpoint } from "../lib/checkpoints/create-checkpoint";
 import { componentDir } from "../lib/checkpoints/backup-paths";
+import { readManifest } from "../lib/store/manifest";
+import { createBlobStore } from "../lib/store/blob-store";
 import { rollbackToCheckpoint } from "../lib/rollback/rollback-to-checkpoint";
 import { fingerprintTarget, promoteCheckpoint } from "../lib/rollback/rollback-test-helpers";
 import type { AppContext } from "../lib/context";
@@ -33,6 +35,15 @@ async function biggestDataFile(): Promise<string> {
   const names = (await readdir(dumpDir)).filter((n) => n.endsWith(".dat.gz") || n.endsWith(".dat"));
   const sized = await Promise.all(names.map(async (n) => ({ n, size: (await stat(path.join(dumpDir, n))).size })));
   return path.join(dumpDir, sized.sort((a, b) => b.size - a.size)[0]!.n);
+}
+
+/** Flips one byte in the middle of a file; returns how to put it back. */
+async function flipMiddleByte(file: string): Promise<() => Promise<void>> {
+  const original = await readFile(file);
+  const bad = Buffer.from(original);
+  bad[Math.floor(bad.length / 2)]! ^= 0xff;
+  await writeFile(file, bad);
+  return () => writeFile(file, original);
 }
 
 /** Damages the backup, tries the rollback, repairs the backup; the rollback must refuse with the target untouched. */
@@ -78,6 +89,24 @@ describe("a damaged backup is refused before anything is touched", () => {
       return () => writeFile(file, original);
     });
     expect(rollback.error).toMatch(/altered|toc\.dat/);
+  });
+
+  it("one flipped byte in a storage blob", async () => {
+    const rollback = await expectRefused("corrupted storage blob (1 byte flipped)", async () => {
+      const manifest = await readManifest(componentDir(f.ctx.backupDir, checkpointId, "storage"));
+      const biggest = [...manifest.files].sort((a, b) => b.size - a.size)[0]!;
+      return flipMiddleByte(createBlobStore(f.ctx.backupDir).blobPath(biggest.sha256));
+    });
+    expect(rollback.error).toMatch(/altered/);
+  });
+
+  it("one flipped byte in an encrypted config file", async () => {
+    const rollback = await expectRefused("corrupted config backup (1 byte flipped in a sealed file)", async () => {
+      const dir = componentDir(f.ctx.backupDir, checkpointId, "config");
+      const sealed = (await readdir(dir)).filter((n) => n.endsWith(".enc")).sort()[0]!;
+      return flipMiddleByte(path.join(dir, sealed));
+    });
+    expect(rollback.error).toMatch(/altered|config/);
   });
 
   it("a wrong encryption key", async () => {
