@@ -30,37 +30,15 @@ let ok = true;
 const failures: string[] = [];
 let faultSummary = "";
 
-if (runUnit) {
-  const out = path.join(resultsDir, "vitest.json");
-  const r = spawnSync(process.execPath, [bin("vitest", "vitest.mjs"), "run", "--reporter=default", "--reporter=json", `--outputFile=${out}`], {
-    cwd: root,
-    stdio: "inherit",
-  });
-  ok &&= r.status === 0;
-  if (existsSync(out)) {
-    const report = JSON.parse(readFileSync(out, "utf8"));
-    passed += report.numPassedTests ?? 0;
-    failed += (report.numFailedTests ?? 0) + (r.status !== 0 && !report.numFailedTests ? 1 : 0);
-    failures.push(...vitestFailures(report));
-  } else if (r.status !== 0) failed += 1;
-}
+if (runUnit) runVitest("vitest.json", []);
 
 // Fault injection (faults/*.faults.test.ts): kill -9, full disk, dropped connections, damaged backups.
 if (runFaults) {
-  const out = path.join(resultsDir, "vitest-faults.json");
-  const r = spawnSync(process.execPath, [bin("vitest", "vitest.mjs"), "run", "--config", "vitest.faults.config.ts", "--reporter=default", "--reporter=json", `--outputFile=${out}`], {
-    cwd: root,
-    stdio: "inherit",
-  });
-  ok &&= r.status === 0;
-  if (existsSync(out)) {
-    const report = JSON.parse(readFileSync(out, "utf8"));
-    passed += report.numPassedTests ?? 0;
-    failed += (report.numFailedTests ?? 0) + (r.status !== 0 && !report.numFailedTests ? 1 : 0);
-    failures.push(...vitestFailures(report));
+  const report = runVitest("vitest-faults.json", ["--config", "vitest.faults.config.ts"]);
+  if (report) {
     faultSummary = formatFaultSummary(summarizeFaults(report, await readFigures()));
     console.log(`\n${faultSummary}`);
-  } else if (r.status !== 0) failed += 1;
+  }
 }
 
 if (runE2e) {
@@ -72,10 +50,11 @@ if (runE2e) {
   });
   ok &&= r.status === 0;
   if (existsSync(out)) {
-    const stats = JSON.parse(readFileSync(out, "utf8")).stats ?? {};
+    const report = JSON.parse(readFileSync(out, "utf8"));
+    const stats = report.stats ?? {};
     passed += stats.expected ?? 0;
     failed += (stats.unexpected ?? 0) + (stats.flaky ?? 0);
-    failures.push(...playwrightFailures(JSON.parse(readFileSync(out, "utf8"))));
+    failures.push(...playwrightFailures(report));
   } else if (r.status !== 0) failed += 1;
 }
 
@@ -86,6 +65,25 @@ if (failures.length) {
 if (faultSummary) console.log(`\n${faultSummary}`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(ok && failed === 0 ? 0 : 1);
+
+/** Runs Vitest with a JSON report, adds its counts and failures; returns the report (none if it was not written). */
+function runVitest(reportName: string, args: string[]) {
+  const out = path.join(resultsDir, reportName);
+  const r = spawnSync(process.execPath, [bin("vitest", "vitest.mjs"), "run", ...args, "--reporter=default", "--reporter=json", `--outputFile=${out}`], {
+    cwd: root,
+    stdio: "inherit",
+  });
+  ok &&= r.status === 0;
+  if (!existsSync(out)) {
+    if (r.status !== 0) failed += 1;
+    return undefined;
+  }
+  const report = JSON.parse(readFileSync(out, "utf8"));
+  passed += report.numPassedTests ?? 0;
+  failed += (report.numFailedTests ?? 0) + (r.status !== 0 && !report.numFailedTests ? 1 : 0);
+  failures.push(...vitestFailures(report));
+  return report;
+}
 
 function bin(pkg: string, file: string): string {
   const base = path.join(root, "node_modules", pkg);
