@@ -61,9 +61,10 @@ export async function autoRollbackAfterFailure(
     alertIds.push(alert.id);
     outcome = { action: "no_checkpoint", kinds };
   } else {
-    try {
-      const { rollback, job } = await submitRollback(ctx, chosen.id, {}, AUTO_ROLLBACK_ACTOR);
-      const alert = await ctx.db.$transaction(async (tx) => {
+    const target = chosen;
+    // The trigger's audit event and its alert, in one transaction.
+    const recordTrigger = (result: "success" | "failure", after: Record<string, unknown>, alert: { title: string; message: string; rollbackId?: string }) =>
+      ctx.db.$transaction(async (tx) => {
         await appendAuditEvent(tx, {
           actor: AUTO_ROLLBACK_ACTOR.name,
           actorRole: AUTO_ROLLBACK_ACTOR.role,
@@ -72,58 +73,36 @@ export async function autoRollbackAfterFailure(
           targetType: "validation_run",
           targetId: failed.runId,
           checkpointId: failed.checkpointId,
-          after: { failureKinds: kinds, policy: ctx.autoRollbackPolicy, rollbackTo: { id: chosen.id, name: chosen.name, phase: chosen.phase }, rollbackId: rollback.id, jobId: job.id },
-          result: "success",
+          after: { failureKinds: kinds, policy: ctx.autoRollbackPolicy, rollbackTo: { id: target.id, name: target.name, phase: target.phase }, ...after },
+          result,
         });
         return createAlert(
           tx,
-          {
-            kind: "auto_rollback",
-            severity: "critical",
-            title: `Automatic rollback to "${chosen.name}"`,
-            message: `Validation of "${failed.checkpointName}" found ${kinds.join(", ")}; the target is being rolled back to "${chosen.name}" (${chosen.phase}).`,
-            checkpointId: failed.checkpointId,
-            validationRunId: failed.runId,
-            rollbackId: rollback.id,
-          },
+          { kind: "auto_rollback", severity: "critical", ...alert, checkpointId: failed.checkpointId, validationRunId: failed.runId },
           { webhookUrl: ctx.alertWebhookUrl },
         );
+      });
+    try {
+      const { rollback, job } = await submitRollback(ctx, target.id, {}, AUTO_ROLLBACK_ACTOR);
+      const alert = await recordTrigger("success", { rollbackId: rollback.id, jobId: job.id }, {
+        title: `Automatic rollback to "${target.name}"`,
+        message: `Validation of "${failed.checkpointName}" found ${kinds.join(", ")}; the target is being rolled back to "${target.name}" (${target.phase}).`,
+        rollbackId: rollback.id,
       });
       alertIds.push(alert.id);
       const run = runner(ctx, { rollbackId: rollback.id, jobId: job.id }).catch((e) => {
         console.error(`[auto-rollback] rollback ${rollback.id} failed to run: ${e instanceof Error ? e.message : String(e)}`);
       });
-      outcome = { action: "submitted", kinds, checkpointId: chosen.id, rollbackId: rollback.id, jobId: job.id, run };
+      outcome = { action: "submitted", kinds, checkpointId: target.id, rollbackId: rollback.id, jobId: job.id, run };
     } catch (e) {
       // E.g. another operation holds the target: record that the trigger fired but could not submit.
       const reason = e instanceof Error ? e.message : String(e);
-      const alert = await ctx.db.$transaction(async (tx) => {
-        await appendAuditEvent(tx, {
-          actor: AUTO_ROLLBACK_ACTOR.name,
-          actorRole: AUTO_ROLLBACK_ACTOR.role,
-          origin: AUTO_ROLLBACK_ACTOR.origin,
-          action: "validation.auto_rollback_triggered",
-          targetType: "validation_run",
-          targetId: failed.runId,
-          checkpointId: failed.checkpointId,
-          after: { failureKinds: kinds, policy: ctx.autoRollbackPolicy, rollbackTo: { id: chosen.id, name: chosen.name, phase: chosen.phase }, error: reason },
-          result: "failure",
-        });
-        return createAlert(
-          tx,
-          {
-            kind: "auto_rollback",
-            severity: "critical",
-            title: `Automatic rollback to "${chosen.name}" could not start`,
-            message: `Validation of "${failed.checkpointName}" found ${kinds.join(", ")}; the rollback was refused: ${reason}`,
-            checkpointId: failed.checkpointId,
-            validationRunId: failed.runId,
-          },
-          { webhookUrl: ctx.alertWebhookUrl },
-        );
+      const alert = await recordTrigger("failure", { error: reason }, {
+        title: `Automatic rollback to "${target.name}" could not start`,
+        message: `Validation of "${failed.checkpointName}" found ${kinds.join(", ")}; the rollback was refused: ${reason}`,
       });
       alertIds.push(alert.id);
-      outcome = { action: "refused", kinds, checkpointId: chosen.id, reason };
+      outcome = { action: "refused", kinds, checkpointId: target.id, reason };
     }
   }
   for (const id of alertIds) deliverAlertInBackground(ctx.db, id, ctx.alertWebhookUrl);
