@@ -6,13 +6,14 @@ import { listApiTokens } from "../../../lib/auth/tokens";
 import { Card, EmptyState, PageTitle } from "../../../components/card";
 import { ActionForm } from "../action-form";
 import { ForbiddenNotice } from "../forbidden-notice";
+import { formatDateTime } from "../../../lib/ui/format";
 import { createTokenAction, revokeTokenAction } from "./actions";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "API tokens" };
 
 const field = "rounded-md border-0 px-2 py-1.5 text-sm ring-1 ring-slate-300";
-const when = (d: Date | null) => (d ? d.toISOString().replace("T", " ").slice(0, 16) + " UTC" : "never");
+const when = (d: Date | null) => (d ? formatDateTime(d.toISOString()) : "never");
 
 /** API tokens of the REST API: list, create (shown once), revoke. Admins only. */
 export default async function TokensPage() {

@@ -6,6 +6,7 @@ import { listDashboardUsers } from "../../../lib/auth/users";
 import { Card, EmptyState, PageTitle } from "../../../components/card";
 import { ActionForm } from "../action-form";
 import { ForbiddenNotice } from "../forbidden-notice";
+import { formatDateTime } from "../../../lib/ui/format";
 import { createUserAction, setUserDisabledAction, setUserRoleAction } from "./actions";
 
 export const dynamic = "force-dynamic";
@@ -58,7 +59,7 @@ export default async function UsersPage() {
                         </ActionForm>
                       </td>
                       <td className="pr-4">{u.hasPassword ? "password" : "OIDC"}</td>
-                      <td className="pr-4">{u.lastSignInAt ? u.lastSignInAt.toISOString().replace("T", " ").slice(0, 16) + " UTC" : "never"}</td>
+                      <td className="pr-4">{u.lastSignInAt ? formatDateTime(u.lastSignInAt.toISOString()) : "never"}</td>
                       <td className="pr-4">{u.disabled ? "disabled" : "active"}</td>
                       <td>
                         <ActionForm action={setUserDisabledAction} confirm={u.disabled ? undefined : `Disable ${u.email}? Their sessions stop working at once.`}>
