@@ -38,8 +38,16 @@ export function formatFaultSummary(s: FaultSummary): string {
   return `Fault injection: ${s.injected} faults injected, ${s.survived} survived; ${s.badInputs} bad inputs tried, ${s.serverErrors} 5xx seen; ${s.failed} scenario(s) failed their check (possible data loss; must be 0)`;
 }
 
+/** The order the README's table lists the scenario files in; others follow. */
+const FILE_ORDER = ["checkpoint-kill", "rollback-kill", "disk-full", "connection-drop", "refuse-bad-backup", "concurrency", "fuzz"];
+
+/** Every figure of the last run (faults/results/*.json), file by file in FILE_ORDER. */
 export async function readFigures(dir = path.join(import.meta.dirname, "results")): Promise<Figure[]> {
-  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".json"));
+  const rank = (file: string) => {
+    const i = FILE_ORDER.indexOf(file.slice(0, -".json".length));
+    return i === -1 ? FILE_ORDER.length : i;
+  };
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".json")).sort((a, b) => rank(a) - rank(b));
   const all: Figure[] = [];
   for (const f of files) all.push(...((JSON.parse(await readFile(path.join(dir, f), "utf8")) as { figures: Figure[] }).figures ?? []));
   return all;
