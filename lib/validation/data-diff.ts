@@ -124,7 +124,8 @@ export async function diffTable(
   let t: TableChecksum;
   if (span) {
     const root: Segment = { range: {}, path: [], span, sourceCount: 0, targetCount: 0 };
-    const cuts = integerCuts(span.lo, span.hi, partsFor(Number(span.hi - span.lo + 1n), threshold, factor)).map((c) => [c.toString()]);
+    // Rows are not counted yet: the span's width stands in for them (equal for dense keys).
+    const cuts = spanCuts(span, Number(span.hi - span.lo + 1n));
     const parts = await checksumParts([{ segment: root, cuts }]);
     firstLevel = parts.differing;
     [s, t] = [parts.sourceTotal, parts.targetTotal];
@@ -273,10 +274,15 @@ export async function diffTable(
     return { lo: sLo < tLo ? sLo : tLo, hi: sHi > tHi ? sHi : tHi };
   }
 
+  /** Equal-width cuts of an integer key span holding about `rows` rows: parts of about `threshold` rows. */
+  function spanCuts(span: Span, rows: number): KeyTuple[] {
+    return integerCuts(span.lo, span.hi, partsFor(rows, threshold, factor)).map((c) => [c.toString()]);
+  }
+
   /** Integer keys: equal-width cuts of each range's key span, about `threshold` rows a part. */
   function integerCutsOf(segments: Segment[]): KeyTuple[][] {
     return segments.map((g) =>
-      g.span ? integerCuts(g.span.lo, g.span.hi, partsFor(Math.max(g.sourceCount, g.targetCount), threshold, factor)).map((c) => [c.toString()]) : [],
+      g.span ? spanCuts(g.span, Math.max(g.sourceCount, g.targetCount)) : [],
     );
   }
 
