@@ -1,8 +1,10 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { AppError } from "../domain/errors";
+import type { BlobStore } from "../store/blob-store";
 import { sha256File } from "../store/hashing";
-import { writeManifest, type ManifestFile } from "../store/manifest";
+import { writeManifest, type Manifest, type ManifestFile } from "../store/manifest";
+import { dumpTables, makeRestoreScratch, materializeDump, storeDumpDataFiles, verifyStoredFiles } from "./dump-data-files";
 import type { BackupEngine, RestoreContext, RestoreResult, SnapshotContext, SnapshotResult, VerifyReport } from "./types";
 import { describeProblems, throwIfAborted } from "./types";
 import { walkTree } from "./walk";
@@ -24,6 +26,11 @@ export interface PgDumpEngineOptions {
   jobs?: number;
   /** Folder holding pg_dump / pg_restore; PATH when absent. */
   binDir?: string;
+  /**
+   * Where table data files are kept (deduplicated, changed tables as line deltas against the
+   * previous checkpoint's); without it every file stays in the checkpoint's folder.
+   */
+  blobStore?: BlobStore;
 }
 
 export interface DatabaseRestoreResult extends RestoreResult {
@@ -83,7 +90,7 @@ export function createPgDumpEngine(opts: PgDumpEngineOptions): PgDumpEngine {
       }
       throwIfAborted(ctx.signal);
 
-      const files: ManifestFile[] = [];
+      let files: ManifestFile[] = [];
       let bytes = 0;
       for await (const e of walkTree(dumpDir)) {
         if (e.kind !== "file") continue;
@@ -93,11 +100,22 @@ export function createPgDumpEngine(opts: PgDumpEngineOptions): PgDumpEngine {
         bytes += h.size;
         progress({ step: "hash", filesDone: files.length, bytesDone: bytes });
       }
-      const extra = { format: "directory", database: target, serverMajor: server.major, pgDumpMajor: toolMajor, jobs, locale: server.locale };
+      const extra: Record<string, unknown> = { format: "directory", database: target, serverMajor: server.major, pgDumpMajor: toolMajor, jobs, locale: server.locale };
+      let newBytes = bytes;
+      if (opts.blobStore) {
+        const pgRestore = await resolvePgBinary("pg_restore", opts.binDir);
+        const tables = await dumpTables(pgRestore, dumpDir, DUMP_DIR, files.map((f) => f.path));
+        const previous = ctx.previous?.engine === PG_DUMP_ENGINE ? ctx.previous : undefined;
+        progress({ step: "store", message: previous ? "storing changed tables (unchanged ones are kept once)" : "storing table data" });
+        const stored = await storeDumpDataFiles({ backupDir: ctx.backupDir, files, tables, previous, store: opts.blobStore, signal: ctx.signal });
+        files = stored.files;
+        newBytes = stored.newBytes;
+        Object.assign(extra, { tables, stored: stored.counts });
+      }
       const manifestSha256 = await writeManifest(ctx.backupDir, {
         version: 1, component: "database", engine: PG_DUMP_ENGINE, createdAt: new Date().toISOString(), files, extra,
       });
-      return { engine: PG_DUMP_ENGINE, files, sizeBytes: bytes, newBytes: bytes, fileCount: files.length, manifestSha256, extra };
+      return { engine: PG_DUMP_ENGINE, files, sizeBytes: bytes, newBytes, fileCount: files.length, manifestSha256, extra };
     } catch (e) {
       // A dump that did not complete must not look like one.
       await fs.rm(dumpDir, { recursive: true, force: true });
@@ -105,10 +123,21 @@ export function createPgDumpEngine(opts: PgDumpEngineOptions): PgDumpEngine {
     }
   }
 
+  /** Every file of the dump: those in the folder, and the blobs (and rebuilt deltas) of the others. */
+  async function checkFiles(backupDir: string, manifest: Manifest, options: { rebuildDeltas?: boolean } = {}) {
+    const inFolder = { ...manifest, files: manifest.files.filter((f) => !f.stored) };
+    const problems = await verifyFilesAgainstManifest(backupDir, inFolder);
+    if (manifest.files.some((f) => f.stored)) {
+      if (!opts.blobStore) throw new AppError("configuration_error", "this dump keeps its table data in the blob store, which this engine was not given");
+      problems.push(...(await verifyStoredFiles(manifest, opts.blobStore, options)));
+    }
+    return problems;
+  }
+
   async function verify(backupDir: string): Promise<VerifyReport> {
     const loaded = await loadManifestForVerify(backupDir, "database", PG_DUMP_ENGINE);
     if (!loaded.ok) return loaded.report;
-    const problems = await verifyFilesAgainstManifest(backupDir, loaded.manifest);
+    const problems = await checkFiles(backupDir, loaded.manifest);
     return { ok: problems.length === 0, problems };
   }
 
@@ -127,8 +156,9 @@ export function createPgDumpEngine(opts: PgDumpEngineOptions): PgDumpEngine {
     const loaded = await loadManifestForVerify(backupDir, "database", PG_DUMP_ENGINE);
     if (!loaded.ok) throw refuse(backupDir, loaded.report.problems);
     const locale = loaded.manifest.extra?.locale as DatabaseLocale | undefined;
+    // Deltas are rebuilt (and their content checked) when the dump folder is rebuilt below.
     const [checked, created] = await Promise.allSettled([
-      verifyFilesAgainstManifest(backupDir, loaded.manifest),
+      checkFiles(backupDir, loaded.manifest, { rebuildDeltas: false }),
       withMaintenanceClient(opts.databaseUrl, async (c) => {
         if (await databaseExists(c, database)) throw new AppError("conflict", `database "${database}" already exists`);
         await createEmptyDatabase(c, database, locale);
@@ -141,12 +171,20 @@ export function createPgDumpEngine(opts: PgDumpEngineOptions): PgDumpEngine {
       throw refuse(backupDir, checked.value);
     }
     if (created.status === "rejected") throw created.reason;
+    let scratch: string | undefined;
     try {
+      let dumpDir = path.join(backupDir, DUMP_DIR);
+      if (opts.blobStore && loaded.manifest.files.some((f) => f.stored)) {
+        ctx.onProgress?.({ step: "rebuild", message: "rebuilding the dump folder from the blob store" });
+        scratch = await makeRestoreScratch(opts.blobStore);
+        await materializeDump(backupDir, loaded.manifest, opts.blobStore, scratch, ctx.signal);
+        dumpDir = path.join(scratch, DUMP_DIR);
+      }
       const conn = toolConnection(urlForDatabase(opts.databaseUrl, database));
       ctx.onProgress?.({ step: "restore", message: `pg_restore into ${database}` });
       const run = await runTool({
         bin: pgRestore,
-        args: [`--jobs=${jobs}`, "--no-owner", "--no-privileges", "--exit-on-error", "--dbname", conn.dbname, path.join(backupDir, DUMP_DIR)],
+        args: [`--jobs=${jobs}`, "--no-owner", "--no-privileges", "--exit-on-error", "--dbname", conn.dbname, dumpDir],
         env: conn.env,
         signal: ctx.signal,
       });
@@ -156,6 +194,8 @@ export function createPgDumpEngine(opts: PgDumpEngineOptions): PgDumpEngine {
     } catch (e) {
       await dropNew();
       throw e;
+    } finally {
+      if (scratch) await fs.rm(scratch, { recursive: true, force: true });
     }
   }
 

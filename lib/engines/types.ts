@@ -1,4 +1,4 @@
-import type { Component, ManifestFile } from "../store/manifest";
+import type { Component, Manifest, ManifestFile } from "../store/manifest";
 
 export type { Component, ManifestFile };
 
@@ -15,6 +15,11 @@ export type OnProgress = (p: ProgressEvent) => void;
 export interface SnapshotContext {
   /** The component's folder for this checkpoint, created by the caller. */
   backupDir: string;
+  /**
+   * The manifest of the same component and engine in this target's latest complete checkpoint
+   * (checked against its recorded hash): what an incremental snapshot may build on.
+   */
+  previous?: Manifest;
   onProgress?: OnProgress;
   signal?: AbortSignal;
 }

@@ -19,6 +19,13 @@ export interface PutResult {
 export interface BlobStore {
   readonly root: string;
   putFile(srcPath: string): Promise<PutResult>;
+  /**
+   * Moves `srcPath` (same filesystem, content hashed by the caller as `sha256`) into the store; when
+   * the blob exists already, `srcPath` is removed instead. No copy: for files written just for the store.
+   */
+  adoptFile(srcPath: string, sha256: string): Promise<PutResult>;
+  /** A fresh path in the store's temp folder, for a file about to be adopted. */
+  tempPath(): Promise<string>;
   hasBlob(sha256: string): Promise<boolean>;
   blobPath(sha256: string): string;
   verifyBlob(sha256: string): Promise<BlobStatus>;
@@ -94,6 +101,33 @@ export function createBlobStore(root: string): BlobStore {
     }
   }
 
+  async function tempPath(): Promise<string> {
+    const tempDir = path.join(blobsDir, TEMP_DIR);
+    await fs.mkdir(tempDir, { recursive: true });
+    return path.join(tempDir, `${process.pid}-${randomBytes(8).toString("hex")}`);
+  }
+
+  async function adoptFile(srcPath: string, sha256: string): Promise<PutResult> {
+    const final = blobPath(sha256);
+    const { size } = await fs.stat(srcPath);
+    if (await exists(final)) {
+      await fs.rm(srcPath, { force: true });
+      return { sha256, size, isNew: false };
+    }
+    // Why: the bytes must be on disk before the rename publishes them under their final name.
+    const handle = await fs.open(srcPath, "r+");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.chmod(srcPath, 0o444);
+    await fs.mkdir(path.dirname(final), { recursive: true });
+    await fs.rename(srcPath, final);
+    await fsyncDir(path.dirname(final));
+    return { sha256, size, isNew: true };
+  }
+
   async function verifyBlob(sha256: string): Promise<BlobStatus> {
     const p = blobPath(sha256);
     if (!(await exists(p))) return "missing";
@@ -136,6 +170,8 @@ export function createBlobStore(root: string): BlobStore {
   return {
     root,
     putFile,
+    adoptFile,
+    tempPath,
     hasBlob: (sha256) => exists(blobPath(sha256)),
     blobPath,
     verifyBlob,

@@ -23,11 +23,32 @@ export const relativePathSchema = z
     { message: "must be a relative POSIX path without '.', '..' or empty segments" },
   );
 
+const sha256Schema = z.string().regex(SHA256_PATTERN);
+
+/**
+ * Where a file's bytes are kept when not in the backup folder itself: in the blob store under its
+ * sha256 ("blob"), or as a line delta blob against a full base blob ("delta"; rebuilt, the file is
+ * the uncompressed content with sha256 `contentSha256`).
+ */
+export const storedFormSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("blob") }).strict(),
+  z
+    .object({
+      kind: z.literal("delta"),
+      blob: sha256Schema,
+      base: sha256Schema,
+      contentSha256: sha256Schema,
+      contentSize: z.number().int().nonnegative(),
+    })
+    .strict(),
+]);
+
 export const manifestFileSchema = z.object({
   path: relativePathSchema,
-  sha256: z.string().regex(SHA256_PATTERN),
+  sha256: sha256Schema,
   size: z.number().int().nonnegative(),
   mode: z.number().int().min(0).max(0o7777).optional(),
+  stored: storedFormSchema.optional(),
 });
 
 export const componentSchema = z.enum(["database", "storage", "config"]);
@@ -44,6 +65,17 @@ export const manifestSchema = z.object({
 export type Component = z.infer<typeof componentSchema>;
 export type ManifestFile = z.infer<typeof manifestFileSchema>;
 export type Manifest = z.infer<typeof manifestSchema>;
+export type StoredForm = z.infer<typeof storedFormSchema>;
+
+/** The blobs a manifest's files are kept in (delta bases included): what blob collection must keep. */
+export function blobsReferencedBy(manifest: Manifest): string[] {
+  const out: string[] = [];
+  for (const f of manifest.files) {
+    if (f.stored?.kind === "blob") out.push(f.sha256);
+    else if (f.stored?.kind === "delta") out.push(f.stored.blob, f.stored.base);
+  }
+  return out;
+}
 
 /** Files sorted by path, so that two snapshots of the same content give byte-identical manifests. */
 export function sortManifestFiles(files: ManifestFile[]): ManifestFile[] {
