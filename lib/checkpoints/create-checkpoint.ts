@@ -1,3 +1,5 @@
+import { collectUnreferencedBlobs } from "./delete-checkpoint";
+import { previousBackupManifest } from "./previous-backup-manifest";
 import { rm, mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { AppContext } from "../context";
@@ -133,6 +135,8 @@ export async function executeCreateCheckpoint(
     return { checkpointId, timings, retention };
   } catch (e) {
     await failCheckpoint(ctx, checkpointId, actor, reasonOf(e), dir, engines);
+    // Blobs this attempt wrote (table data, files) belong to no checkpoint: free them while the lock is held.
+    await collectUnreferencedBlobs(ctx).catch(() => undefined);
     throw e;
   } finally {
     await lock.release();
@@ -209,7 +213,8 @@ async function snapshotComponent(
     data: { status: "running", startedAt, location: path.relative(ctx.backupDir, backupDir) },
   });
   try {
-    const result = await engine.snapshot({ backupDir, onProgress: progress });
+    const previous = await previousBackupManifest(ctx, component, engine.name, checkpointId);
+    const result = await engine.snapshot({ backupDir, onProgress: progress, previous });
     await ctx.db.checkpointBackup.update({
       where: { checkpointId_component: { checkpointId, component } },
       data: {

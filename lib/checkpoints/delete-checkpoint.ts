@@ -9,7 +9,7 @@ import type { Actor } from "../domain/actor";
 import { appendAuditEvent } from "../audit/append-audit-event";
 import { acquireTargetLock } from "../locks/target-lock";
 import { createBlobStore } from "../store/blob-store";
-import { tryReadManifest } from "../store/manifest";
+import { blobsReferencedBy, tryReadManifest } from "../store/manifest";
 import { checkpointDir } from "./backup-paths";
 import { engineForBackup } from "./engines-for-context";
 
@@ -64,17 +64,24 @@ export async function deleteUnlocked(ctx: AppContext, checkpointId: string, acto
   return { checkpointId, name: checkpoint.name };
 }
 
-/** Garbage-collects blobs that no storage manifest of a remaining checkpoint refers to. */
+/**
+ * Garbage-collects blobs that no remaining checkpoint refers to: storage files, and the table data
+ * (whole, delta and delta base) of database dumps.
+ */
 export async function collectUnreferencedBlobs(ctx: AppContext) {
   const referenced = new Set<string>();
-  const backups = await ctx.db.checkpointBackup.findMany({ where: { component: "storage", status: "complete" }, select: { checkpointId: true } });
+  const backups = await ctx.db.checkpointBackup.findMany({
+    where: { component: { in: ["storage", "database"] }, status: "complete" },
+    select: { checkpointId: true, component: true },
+  });
   for (const b of backups) {
-    const manifest = await tryReadManifest(path.join(checkpointDir(ctx.backupDir, b.checkpointId), "storage"));
+    const manifest = await tryReadManifest(path.join(checkpointDir(ctx.backupDir, b.checkpointId), b.component));
     if (!manifest.ok) {
       // An unreadable manifest means we cannot know what it needs: collect nothing rather than lose data.
-      return { deleted: 0, bytesFreed: 0, skipped: `manifest of checkpoint ${b.checkpointId} is unreadable` };
+      return { deleted: 0, bytesFreed: 0, skipped: `${b.component} manifest of checkpoint ${b.checkpointId} is unreadable` };
     }
-    for (const f of manifest.manifest.files) referenced.add(f.sha256);
+    if (b.component === "storage") for (const f of manifest.manifest.files) referenced.add(f.sha256);
+    else for (const sha of blobsReferencedBy(manifest.manifest)) referenced.add(sha);
   }
   return createBlobStore(ctx.backupDir).deleteUnreferencedBlobs(referenced);
 }

@@ -20,7 +20,7 @@ export function databaseEngineFor(ctx: AppContext, engineName: string = ctx.data
     const engine = createTemplateEngine({ databaseUrl: ctx.target.databaseUrl, terminateConnections: true });
     return { ...engine, discard: async (dir: string) => void (await engine.dropSnapshot(dir)) };
   }
-  return createPgDumpEngine({ databaseUrl: ctx.target.databaseUrl, jobs: ctx.pgDumpJobs, binDir: ctx.pgBinDir });
+  return createPgDumpEngine({ databaseUrl: ctx.target.databaseUrl, jobs: ctx.pgDumpJobs, binDir: ctx.pgBinDir, blobStore: createBlobStore(ctx.backupDir) });
 }
 
 /** The engines configured for this target, one per component. */
