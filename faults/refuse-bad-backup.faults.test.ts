@@ -30,11 +30,11 @@ beforeAll(async () => {
   await moveTarget(f, 1);
 });
 
-/** The biggest table-data file of the dump. */
-async function biggestDataFile(): Promise<string> {
-  const names = (await readdir(dumpDir)).filter((n) => n.endsWith(".dat.gz") || n.endsWith(".dat"));
-  const sized = await Promise.all(names.map(async (n) => ({ n, size: (await stat(path.join(dumpDir, n))).size })));
-  return path.join(dumpDir, sized.sort((a, b) => b.size - a.size)[0]!.n);
+/** The biggest table-data file of the dump (kept in the blob store), and the dump path naming it. */
+async function biggestDataFile(): Promise<{ file: string; path: string }> {
+  const manifest = await readManifest(path.dirname(dumpDir));
+  const data = manifest.files.filter((x) => x.stored?.kind === "blob").sort((a, b) => b.size - a.size)[0]!;
+  return { file: createBlobStore(f.ctx.backupDir).blobPath(data.sha256), path: data.path };
 }
 
 /** Flips one byte in the middle of a file; returns how to put it back. */
@@ -47,13 +47,13 @@ async function flipMiddleByte(file: string): Promise<() => Promise<void>> {
 }
 
 /** Damages the backup, tries the rollback, repairs the backup; the rollback must refuse with the target untouched. */
-async function expectRefused(scenario: string, damage: () => Promise<() => Promise<void>>, ctx: AppContext = f.ctx) {
+async function expectRefused(scenario: string, damage: () => Promise<() => Promise<void>>, ctx: AppContext = f.ctx, target = checkpointId) {
   const before = await fingerprintTarget(ctx);
   const repair = await damage();
   const started = Date.now();
   let result;
   try {
-    result = await rollbackToCheckpoint(ctx, checkpointId, {}, actor);
+    result = await rollbackToCheckpoint(ctx, target, {}, actor);
   } finally {
     await repair();
   }
@@ -70,15 +70,26 @@ async function expectRefused(scenario: string, damage: () => Promise<() => Promi
 
 describe("a damaged backup is refused before anything is touched", () => {
   it("one flipped byte in a dump file", async () => {
-    const rollback = await expectRefused("corrupted backup file (1 byte flipped in the dump)", async () => {
-      const file = await biggestDataFile();
-      const original = await readFile(file);
-      const bad = Buffer.from(original);
-      bad[Math.floor(bad.length / 2)]! ^= 0xff;
-      await writeFile(file, bad);
-      return () => writeFile(file, original);
-    });
+    const victim = await biggestDataFile();
+    const rollback = await expectRefused("corrupted backup file (1 byte flipped in the dump)", () => flipMiddleByte(victim.file));
     expect(rollback.error).toMatch(/altered/);
+    expect(rollback.error).toContain(victim.path);
+  });
+
+  it("one flipped byte in a table kept as a line delta (and in the full base it builds on)", async () => {
+    // The target has moved since the first checkpoint (a share of the comments changed): the next
+    // checkpoint keeps that table as a delta against the first checkpoint's file.
+    const { checkpoint, job } = await createCheckpoint(f.ctx, { name: "delta-stored", phase: "initial" }, actor);
+    expect(job.status).toBe("completed");
+    await promoteCheckpoint(f.ctx, checkpoint.id);
+    const manifest = await readManifest(componentDir(f.ctx.backupDir, checkpoint.id, "database"));
+    const delta = manifest.files.find((x) => x.stored?.kind === "delta");
+    if (delta?.stored?.kind !== "delta") throw new Error("expected the changed table to be kept as a delta");
+    const store = createBlobStore(f.ctx.backupDir);
+    for (const [what, sha] of [["delta", delta.stored.blob], ["base", delta.stored.base]] as const) {
+      const rollback = await expectRefused(`corrupted line delta (1 byte flipped in the ${what})`, () => flipMiddleByte(store.blobPath(sha)), f.ctx, checkpoint.id);
+      expect(rollback.error).toContain(delta.path);
+    }
   });
 
   it("a truncated dump", async () => {
