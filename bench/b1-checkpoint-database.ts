@@ -1,17 +1,31 @@
-/** B1: the database component of a checkpoint (pg_dump engine: dump, hash every file, manifest) vs `pg_dump -Fd -j2` alone. */
+/**
+ * B1: the database component of a first checkpoint (pg_dump engine as the product runs it: dump,
+ * hash every file, table data into the blob store, manifest) vs `pg_dump -Fd -j2` alone.
+ */
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { createPgDumpEngine } from "../lib/engines/database-pgdump";
+import { createBlobStore } from "../lib/store/blob-store";
 import { toolConnection } from "../lib/engines/pg-tools";
 import { compareRuns, fmtMb, fmtMs, runCommand } from "./measure";
 import { x, type BenchResult } from "./report";
 import { sizeOfTree, type BenchEnv } from "./setup";
 
-export async function benchCheckpointDatabase(env: BenchEnv): Promise<{ result: BenchResult; backupDir: string }> {
+export interface B1Output {
+  result: BenchResult;
+  /** The last checkpoint's database folder and the blob store it keeps its table data in. */
+  backupDir: string;
+  blobStoreRoot: string;
+  /** The last `pg_dump -Fd` of the baseline, as pg_dump wrote it. */
+  baselineDumpDir: string;
+}
+
+export async function benchCheckpointDatabase(env: BenchEnv): Promise<B1Output> {
   const targetUrl = env.demo.databases.targetUrl;
-  const engine = createPgDumpEngine({ databaseUrl: targetUrl, jobs: 2 });
   const root = path.join(env.workDir, "b1");
   const oursDir = (i: number) => path.join(root, `ours-${i}`);
+  // Each run gets an empty store: B1 is a first checkpoint (B4 measures the next ones).
+  const storeDir = (i: number) => path.join(root, `store-${i}`);
   const baseDir = (i: number) => path.join(root, `pg_dump-${i}`);
   const conn = toolConnection(targetUrl);
   const last = env.options.reps - 1;
@@ -25,15 +39,22 @@ export async function benchCheckpointDatabase(env: BenchEnv): Promise<{ result: 
     },
     async (i) => {
       await rm(oursDir(i), { recursive: true, force: true });
+      await rm(storeDir(i), { recursive: true, force: true });
       await mkdir(oursDir(i), { recursive: true });
+      const engine = createPgDumpEngine({ databaseUrl: targetUrl, jobs: 2, blobStore: createBlobStore(storeDir(i)) });
       await engine.snapshot({ backupDir: oursDir(i) });
     },
   );
-  const dump = await sizeOfTree(path.join(oursDir(last), "dump"));
-  for (let i = 0; i < last; i++) await rm(oursDir(i), { recursive: true, force: true });
-  for (let i = 0; i <= last; i++) await rm(baseDir(i), { recursive: true, force: true });
+  const dump = await sizeOfTree(baseDir(last));
+  for (let i = 0; i < last; i++) {
+    await rm(oursDir(i), { recursive: true, force: true });
+    await rm(storeDir(i), { recursive: true, force: true });
+    await rm(baseDir(i), { recursive: true, force: true });
+  }
   return {
     backupDir: oursDir(last),
+    blobStoreRoot: storeDir(last),
+    baselineDumpDir: baseDir(last),
     result: {
       id: "B1",
       what: `checkpoint, database component (pg_dump engine, ${env.dataset.appRowsTotal} app rows, dump ${fmtMb(dump.bytes)})`,

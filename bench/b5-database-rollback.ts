@@ -1,7 +1,8 @@
 /**
- * B5: the database step of a rollback. The pg_dump engine's restore (verify every dump file while
- * creating the fresh database, pg_restore into it, swap it in, drop the old one) vs `pg_restore -j2`
- * into a fresh database; and the template engine's restore (clone the snapshot with FILE_COPY, check
+ * B5: the database step of a rollback. The pg_dump engine's restore as the product runs it (verify
+ * every dump file and table-data blob while creating the fresh database, rebuild the dump folder from
+ * the blob store, pg_restore into it, swap it in, drop the old one) vs `pg_restore -j2` of the dump as
+ * pg_dump wrote it into a fresh database; and the template engine's restore (clone the snapshot with FILE_COPY, check
  * the clone's fingerprint, swap, drop the old one) vs the same baseline.
  * What is timed is exactly `engine.restore`, the database step of a rollback. A whole rollback also
  * verifies the checkpoint's backups first (the dump files hashed, or the snapshot fingerprinted, once
@@ -14,6 +15,8 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { createPgDumpEngine } from "../lib/engines/database-pgdump";
+import { createBlobStore } from "../lib/store/blob-store";
+import type { B1Output } from "./b1-checkpoint-database";
 import { createTemplateEngine } from "../lib/engines/database-template";
 import { toolConnection } from "../lib/engines/pg-tools";
 import { fmtMs, median, runCommand, timed } from "./measure";
@@ -21,9 +24,10 @@ import { x, type BenchResult } from "./report";
 import { databaseUrl, dropDatabases, type BenchEnv } from "./setup";
 import pg from "pg";
 
-export async function benchDatabaseRollback(env: BenchEnv, backupDir: string): Promise<BenchResult[]> {
+export async function benchDatabaseRollback(env: BenchEnv, b1: B1Output): Promise<BenchResult[]> {
+  const { backupDir, baselineDumpDir } = b1;
   const targetUrl = env.demo.databases.targetUrl;
-  const pgDumpEngine = createPgDumpEngine({ databaseUrl: targetUrl, jobs: 2 });
+  const pgDumpEngine = createPgDumpEngine({ databaseUrl: targetUrl, jobs: 2, blobStore: createBlobStore(b1.blobStoreRoot) });
   const baselineDb = (i: number) => `bench_b5_restore_${i}`;
 
   const baseline = async (i: number) => {
@@ -36,7 +40,7 @@ export async function benchDatabaseRollback(env: BenchEnv, backupDir: string): P
       await c.end();
     }
     const conn = toolConnection(databaseUrl(env.adminUrl, baselineDb(i)));
-    await runCommand("pg_restore", ["-j2", "--no-owner", "--no-privileges", "-d", conn.dbname, path.join(backupDir, "dump")], conn.env);
+    await runCommand("pg_restore", ["-j2", "--no-owner", "--no-privileges", "-d", conn.dbname, baselineDumpDir], conn.env);
   };
   const settle = async () => {
     const c = new pg.Client(env.adminUrl);
@@ -76,7 +80,7 @@ export async function benchDatabaseRollback(env: BenchEnv, backupDir: string): P
   return [
     {
       id: "B5",
-      what: "database step of a rollback, pg_dump engine (verify, restore into a fresh database, swap, drop the old one)",
+      what: "database step of a rollback, pg_dump engine (verify, rebuild the dump folder, restore into a fresh database, swap, drop the old one)",
       ours: fmtMs(r.oursMs),
       baseline: `pg_restore -j2 into a fresh database: ${fmtMs(r.baselineMs)}`,
       ratio,

@@ -73,13 +73,13 @@ const step = async <T>(id: string, fn: () => Promise<T>): Promise<T | undefined>
 
 try {
   // Order matters: B1–B7 need the target equal to the source; B4 changes it; B3/B8 use tables of their own.
-  let backupDir: string | undefined;
+  let b1Output: Awaited<ReturnType<typeof benchCheckpointDatabase>> | undefined;
   if (wants("B1") || wants("B5")) {
     const b1 = await step("B1", () => benchCheckpointDatabase(env));
     if (b1 && wants("B1")) results.push(b1.result);
-    backupDir = b1?.backupDir;
+    b1Output = b1;
   }
-  if (wants("B5") && backupDir) results.push(...((await step("B5", () => benchDatabaseRollback(env, backupDir!))) ?? []));
+  if (wants("B5") && b1Output) results.push(...((await step("B5", () => benchDatabaseRollback(env, b1Output!))) ?? []));
   if (wants("B2")) await push("B2", () => benchTableChecksums(env));
   if (wants("B6")) results.push(...((await step("B6", () => benchFileHashing(env))) ?? []));
   if (wants("B7")) await push("B7", () => benchWorkerMemory(env));
