@@ -67,6 +67,16 @@ describe("line deltas", () => {
     }
   });
 
+  it("handles long rows (keyed by hash) and a row far longer than a chunk", async () => {
+    const long = (i: number, tag = "") => `${i}\t${"x".repeat(1500 + (i % 7))}${tag}\n`;
+    const base = Buffer.from(Array.from({ length: 300 }, (_, i) => long(i)).join("") + "big\t" + "y".repeat(200_000) + "\n");
+    const next = Buffer.from(
+      Array.from({ length: 300 }, (_, i) => long(i, i % 30 === 0 ? " (edited)" : "")).join("") + "big\t" + "y".repeat(200_000) + "\n",
+    );
+    const { result } = await roundTrip(base, next);
+    expect(result.copiedLines).toBe(300 - 10 + 1);
+  });
+
   it("keeps working when changed rows lie beyond the lookahead (they become literals)", async () => {
     const base = rows(5_000);
     const next = Buffer.concat([rows(5_000).subarray(rows(4_000).length), rows(4_000)]);

@@ -16,6 +16,13 @@ import { createHash } from "node:crypto";
 const HEADER = "LINE-DELTA 1\n";
 /** How far ahead in the base a new line is looked for; rows an UPDATE moved further away become literals. */
 export const DEFAULT_LOOKAHEAD_LINES = 4096;
+/** Lines longer than this are keyed by their sha256 in the window, so the window stays small. */
+const LONG_LINE = 1024;
+
+/** A line's key in the window: its bytes (latin1 maps bytes to characters one to one), or their sha256. */
+function keyOf(line: Buffer): string {
+  return line.length <= LONG_LINE ? `=${line.toString("latin1")}` : `#${createHash("sha256").update(line).digest("base64")}`;
+}
 /** Literal bytes are flushed in pieces of about this size. */
 const LITERAL_FLUSH = 256 * 1024;
 
@@ -33,44 +40,49 @@ export class ChunkReader {
     return new ChunkReader(source[Symbol.asyncIterator]());
   }
 
-  private async fill(): Promise<boolean> {
+  /** Moves to the next chunk; false at the end. */
+  private async next(): Promise<boolean> {
     if (this.ended) return false;
     const r = await this.it.next();
     if (r.done) {
       this.ended = true;
+      this.buf = Buffer.alloc(0);
+      this.pos = 0;
       return false;
     }
-    const chunk = typeof r.value === "string" ? Buffer.from(r.value) : r.value;
-    const rest = this.buf.subarray(this.pos);
-    this.buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+    this.buf = typeof r.value === "string" ? Buffer.from(r.value) : r.value;
     this.pos = 0;
     return true;
   }
 
+  // Pieces of a line or run spanning chunks are joined once at its end (a huge row costs one copy).
   async line(): Promise<Buffer | null> {
+    let parts: Buffer[] | undefined;
     for (;;) {
       const nl = this.buf.indexOf(10, this.pos);
       if (nl >= 0) {
-        const line = this.buf.subarray(this.pos, nl + 1);
+        const piece = this.buf.subarray(this.pos, nl + 1);
         this.pos = nl + 1;
-        return line;
+        return parts ? Buffer.concat([...parts, piece]) : piece;
       }
-      if (!(await this.fill())) {
-        if (this.pos >= this.buf.length) return null;
-        const last = this.buf.subarray(this.pos);
-        this.pos = this.buf.length;
-        return last;
-      }
+      if (this.pos < this.buf.length) (parts ??= []).push(this.buf.subarray(this.pos));
+      if (!(await this.next())) return parts ? Buffer.concat(parts) : null;
     }
   }
 
   async bytes(n: number): Promise<Buffer> {
-    while (this.buf.length - this.pos < n) {
-      if (!(await this.fill())) throw new LineDeltaError(`delta is truncated: ${n} literal bytes announced, ${this.buf.length - this.pos} left`);
+    const parts: Buffer[] = [];
+    let missing = n;
+    for (;;) {
+      const take = Math.min(missing, this.buf.length - this.pos);
+      if (take > 0) {
+        parts.push(this.buf.subarray(this.pos, this.pos + take));
+        this.pos += take;
+        missing -= take;
+      }
+      if (missing === 0) return parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
+      if (!(await this.next())) throw new LineDeltaError(`delta is truncated: ${n} literal bytes announced, ${n - missing} left`);
     }
-    const out = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return out;
   }
 }
 
@@ -119,8 +131,7 @@ export async function encodeLineDelta(
   const writer = batching(out);
   await writer.write(Buffer.from(HEADER));
 
-  // The window: base lines [windowStart, windowStart + window.length), keyed by their bytes (latin1
-  // maps bytes to characters one to one, so equal keys mean equal bytes).
+  // The window: base lines [windowStart, windowStart + window.length), by key (keyOf).
   const window: string[] = [];
   let windowStart = 0;
   const positions = new Map<string, number[]>();
@@ -149,7 +160,7 @@ export async function encodeLineDelta(
         baseEnded = true;
         break;
       }
-      const key = line.toString("latin1");
+      const key = keyOf(line);
       const at = windowStart + windowLength();
       window.push(key);
       const list = positions.get(key);
@@ -185,7 +196,7 @@ export async function encodeLineDelta(
     hash.update(line);
     size += line.length;
     await fill();
-    const at = positions.get(line.toString("latin1"))?.[0];
+    const at = positions.get(keyOf(line))?.[0];
     if (at === undefined) {
       await flushRun();
       const copy = Buffer.from(line); // the reader's buffer is reused; keep only this line
