@@ -18,6 +18,13 @@ import {
 } from "./pg-admin";
 
 export const PG_DUMP_ENGINE = "pg_dump";
+/**
+ * Settings of pg_restore's sessions. Not waiting for each of its many small commits to reach the
+ * disk is safe here: the database is new and only swapped in by a later, synchronous commit, whose
+ * WAL flush covers everything written before it; a crash before that loses only a restore that is
+ * dropped anyway. More memory for index builds is the usual restore advice.
+ */
+const RESTORE_SESSION_OPTIONS = "-c synchronous_commit=off -c maintenance_work_mem=128MB";
 const DUMP_DIR = "dump";
 
 export interface PgDumpEngineOptions {
@@ -185,7 +192,7 @@ export function createPgDumpEngine(opts: PgDumpEngineOptions): PgDumpEngine {
       const run = await runTool({
         bin: pgRestore,
         args: [`--jobs=${jobs}`, "--no-owner", "--no-privileges", "--exit-on-error", "--dbname", conn.dbname, dumpDir],
-        env: conn.env,
+        env: { ...conn.env, PGOPTIONS: RESTORE_SESSION_OPTIONS },
         signal: ctx.signal,
       });
       if (run.code !== 0) {
