@@ -132,6 +132,67 @@ describe("listing", () => {
   });
 });
 
+describe("listing v2 (POST /object/list-v2)", () => {
+  type Page = { hasNext: boolean; nextCursor?: string; folders: { name: string }[]; objects: { name: string; id: string; metadata: { size: number } | null }[] };
+  /** Every page of one listing, following nextCursor. */
+  async function allPages(bucket: string, options: Record<string, unknown>, key = SERVICE_KEY): Promise<Page[]> {
+    const pages: Page[] = [];
+    let cursor: string | undefined;
+    do {
+      const { data, error } = await client(key).storage.from(bucket).listV2({ ...options, cursor });
+      expect(error).toBeNull();
+      pages.push(data as Page);
+      cursor = data!.hasNext ? data!.nextCursor : undefined;
+      expect(data!.hasNext).toBe(cursor !== undefined);
+    } while (cursor);
+    return pages;
+  }
+  const names = (pages: Page[]) => pages.flatMap((p) => [...p.folders, ...p.objects].map((e) => e.name));
+
+  it("lists every object of a bucket flat, by full key in byte order, page by page", async () => {
+    const { rows } = await db.query(`select name from storage.objects where bucket_id = 'docs' order by name collate "C"`);
+    const paged = await allPages("docs", { limit: 50 });
+    expect(paged.map((p) => p.objects.length)).toEqual([50, 50, rows.length - 100]);
+    expect(paged.every((p) => p.folders.length === 0)).toBe(true);
+    expect(names(paged)).toEqual(rows.map((r) => r.name));
+    expect(paged[0]!.objects.find((o) => o.name === "a/b/c.txt")).toMatchObject({ id: expect.any(String), metadata: { size: seeded.text.length } });
+    const whole = await allPages("docs", {});
+    expect([whole.length, names(whole)]).toEqual([1, rows.map((r) => r.name)]);
+    expect(names(await allPages("docs", { prefix: "many/f12" }))).toEqual(Array.from({ length: 10 }, (_, i) => `many/f12${i}.txt`));
+  });
+
+  it("with_delimiter lists one level: folders by full prefix ending in '/', and that level's objects", async () => {
+    const root = await allPages("docs", { with_delimiter: true });
+    expect(root[0]!.folders.map((f) => f.name)).toEqual(["a/", "many/"]);
+    expect(root[0]!.folders[0]).toMatchObject({ id: null });
+    expect(root[0]!.objects.map((o) => o.name)).toEqual(["top.bin"]);
+    const a = await allPages("docs", { prefix: "a/", with_delimiter: true });
+    expect([a[0]!.folders.map((f) => f.name), a[0]!.objects.map((o) => o.name)]).toEqual([["a/b/"], ["a/d.txt"]]);
+    // One entry per page: the cursor steps past a folder's whole subtree, in both orders.
+    expect(names(await allPages("docs", { with_delimiter: true, limit: 1 }))).toEqual(["a/", "many/", "top.bin"]);
+    const desc = await allPages("docs", { with_delimiter: true, limit: 1, sortBy: { column: "name", order: "desc" } });
+    expect(names(desc)).toEqual(["top.bin", "many/", "a/"]);
+    const many = await allPages("docs", { prefix: "many/", with_delimiter: true, limit: 40 });
+    expect(names(many)).toHaveLength(130);
+  });
+
+  it("sorts by updated_at, the cursor carrying the last time and name: each object once, newest first", async () => {
+    const { rows } = await db.query(`select name, updated_at from storage.objects where bucket_id = 'docs'`);
+    const updated = new Map(rows.map((r) => [r.name as string, (r.updated_at as Date).getTime()]));
+    const listed = names(await allPages("docs", { limit: 40, sortBy: { column: "updated_at", order: "desc" } }));
+    expect([...listed].sort()).toEqual([...updated.keys()].sort());
+    for (let i = 1; i < listed.length; i++) expect(updated.get(listed[i]!)!).toBeLessThanOrEqual(updated.get(listed[i - 1]!)!);
+  });
+
+  it("lists nothing for anon in a private bucket or for an unknown bucket, and refuses a bad cursor", async () => {
+    expect((await client(ANON_KEY).storage.from("docs").listV2()).data).toEqual({ hasNext: false, folders: [], objects: [] });
+    expect(names(await allPages("pics", {}, ANON_KEY))).toContain("cat.png");
+    expect((await supabase.storage.from("nope").listV2()).data).toEqual({ hasNext: false, folders: [], objects: [] });
+    const { error } = await supabase.storage.from("docs").listV2({ cursor: "bm90IGEgY3Vyc29y" });
+    expect(error).toMatchObject({ status: 400, statusCode: "400" });
+  });
+});
+
 describe("download", () => {
   it("streams the file's bytes with Content-Type, Content-Length and ETag", async () => {
     const { data, error } = await supabase.storage.from("docs").download("top.bin");
@@ -153,6 +214,21 @@ describe("download", () => {
     const raw = await rawRequest("GET", "/storage/v1/object/docs/missing.txt", auth);
     expect(JSON.parse(raw.body)).toEqual({ statusCode: "404", code: "NoSuchKey", error: "not_found", message: "Object not found" });
     expect((await supabase.storage.from("docs").exists("missing.txt")).data).toBe(false);
+  });
+
+  it("sends objects of any size whole, and a row without bytes as storage-api's renderer does", async () => {
+    const big = randomBytes(2 * 1024 * 1024 + 3);
+    await seedObject(db, filesDir, { bucket: "pics", name: "sizes/big.bin", bytes: big });
+    await seedObject(db, filesDir, { bucket: "pics", name: "sizes/empty.bin", bytes: Buffer.alloc(0) });
+    await db.query("insert into storage.objects (bucket_id, name, metadata) values ('pics', 'sizes/no-bytes.bin', '{}')");
+    const { data } = await supabase.storage.from("pics").download("sizes/big.bin").asStream();
+    const chunks: Buffer[] = [];
+    for await (const chunk of Readable.fromWeb(data! as import("node:stream/web").ReadableStream)) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).equals(big)).toBe(true);
+    const empty = await fetch(`${server.url}/storage/v1/object/pics/sizes/empty.bin`, { headers: auth });
+    expect([empty.status, empty.headers.get("content-length"), (await empty.arrayBuffer()).byteLength]).toEqual([200, "0", 0]);
+    const noBytes = await rawRequest("GET", "/storage/v1/object/pics/sizes/no-bytes.bin", auth);
+    expect([noBytes.status, JSON.parse(noBytes.body)]).toEqual([400, { error: "Not found", message: "The resource was not found", statusCode: "404" }]);
   });
 
   it("returns object info", async () => {

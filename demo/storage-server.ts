@@ -6,6 +6,7 @@ import { resolveRole } from "./storage-server/auth";
 import { ERRORS, StorageHttpError } from "./storage-server/errors";
 import { drainRequest, sendJson, type ServerContext } from "./storage-server/http";
 import { findBucket, listBuckets, renderBucket } from "./storage-server/metadata";
+import { listObjectsV2 } from "./storage-server/list-v2";
 import { decodePathPart } from "./storage-server/paths";
 import {
   downloadObject,
@@ -34,6 +35,8 @@ export interface StorageServerOptions {
   host?: string;
   /** Upper bound for one upload, on top of each bucket's file_size_limit. Default 5 GiB. */
   maxUploadBytes?: number;
+  /** false: no POST /object/list-v2 (404), like a storage-api from before it. Default true. */
+  listV2?: boolean;
 }
 
 export interface StorageServer {
@@ -76,9 +79,9 @@ function route(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, se
   }
   if (segs[0] !== "object" || segs.length < 2) return undefined;
   const kind = segs[1];
-  if (kind === "list" && m === "POST" && segs.length === 3) {
+  if ((kind === "list" || (kind === "list-v2" && ctx.listV2)) && m === "POST" && segs.length === 3) {
     const bucket = decodePathPart(segs[2]!, ERRORS.invalidBucketName);
-    return () => listObjects(ctx, req, res, bucket);
+    return kind === "list" ? () => listObjects(ctx, req, res, bucket) : () => listObjectsV2(ctx, req, res, bucket);
   }
   if (kind === "info" && m === "GET") {
     const sub = segs[2];
@@ -135,6 +138,7 @@ export async function startStorageServer(opts: StorageServerOptions): Promise<St
     filesDir: opts.filesDir,
     keys: { serviceRoleKey: opts.serviceRoleKey, anonKey: opts.anonKey },
     maxUploadBytes: opts.maxUploadBytes ?? 5 * 1024 ** 3,
+    listV2: opts.listV2 ?? true,
   };
   const server = http.createServer((req, res) => void handle(ctx, req, res));
   const host = opts.host ?? "127.0.0.1";

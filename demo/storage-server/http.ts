@@ -10,6 +10,8 @@ export interface ServerContext {
   filesDir: string;
   keys: AuthKeys;
   maxUploadBytes: number;
+  /** Whether POST /object/list-v2 exists (storage-api added it later; older servers answer 404). */
+  listV2: boolean;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {

@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { pipeline } from "node:stream/promises";
 import { z } from "zod";
 import { resolveRole, RLS_REFUSED } from "./auth";
 import { ERRORS, MISSING_BYTES_BODY } from "./errors";
 import { readJson, sendJson, type ServerContext } from "./http";
-import { deleteObjects, findBucket, findObject, renderInfo, searchObjects, type ObjectRow } from "./metadata";
+import { closeOpenFile, openRegularFile, sendFileBody } from "./file-body";
+import { deleteObjects, findBucket, findBucketObject, renderInfo, searchObjects, type ObjectRow } from "./metadata";
 import { checkBucketId, checkObjectKey, objectFilePath } from "./paths";
 import { commitUpload, receiveUpload } from "./upload";
 
@@ -22,13 +22,12 @@ async function findReadable(ctx: ServerContext, req: IncomingMessage, t: ObjectT
   const role = t.publicRoute ? "anon" : resolveRole(req.headers, ctx.keys);
   checkBucketId(t.bucket);
   checkObjectKey(t.key);
-  const bucket = await findBucket(ctx.db, t.bucket);
+  const { bucket, object } = await findBucketObject(ctx.db, t.bucket, t.key);
   if (!bucket || (t.publicRoute && !bucket.public)) throw ERRORS.noSuchBucket();
   // anon reads public buckets only; in a private bucket row-level security hides the object.
   if (role === "anon" && !bucket.public) throw ERRORS.noSuchKey();
-  const obj = await findObject(ctx.db, t.bucket, t.key);
-  if (!obj) throw ERRORS.noSuchKey();
-  return obj;
+  if (!object) throw ERRORS.noSuchKey();
+  return object;
 }
 
 function contentTypeOf(obj: ObjectRow): string {
@@ -37,34 +36,24 @@ function contentTypeOf(obj: ObjectRow): string {
   return mime.includes("text/html") ? "text/plain" : mime;
 }
 
-/** GET/HEAD of an object's bytes, streamed from disk. */
+/** GET/HEAD of an object's bytes, read from disk. */
 export async function downloadObject(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, t: ObjectTarget) {
   const obj = await findReadable(ctx, req, t);
-  let handle: fs.FileHandle;
+  const file = await openRegularFile(objectFilePath(ctx.filesDir, t.bucket, t.key));
+  if (!file) return sendJson(res, 400, MISSING_BYTES_BODY, { "cache-control": "no-store" });
   try {
-    handle = await fs.open(objectFilePath(ctx.filesDir, t.bucket, t.key), "r");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "EISDIR" || code === "ENOTDIR") {
-      return sendJson(res, 400, MISSING_BYTES_BODY, { "cache-control": "no-store" });
-    }
-    throw e;
-  }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) return sendJson(res, 400, MISSING_BYTES_BODY, { "cache-control": "no-store" });
     const headers: Record<string, string | number> = {
       "content-type": contentTypeOf(obj),
-      "content-length": stat.size,
+      "content-length": file.size,
       "cache-control": obj.metadata?.cacheControl ?? "no-cache",
       "last-modified": new Date(obj.updated_at).toUTCString(),
     };
     if (obj.metadata?.eTag) headers.etag = obj.metadata.eTag;
     res.writeHead(200, headers);
     if (req.method === "HEAD") return void res.end();
-    await pipeline(handle.createReadStream({ autoClose: false }), res);
+    await sendFileBody(res, file);
   } finally {
-    await handle.close().catch(() => undefined);
+    await closeOpenFile(file);
   }
 }
 
