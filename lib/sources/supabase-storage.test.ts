@@ -14,6 +14,7 @@ import { createSupabaseStorageSource, type SourceObject } from "./supabase-stora
 const KEY = "service-role-secret-for-adapter-test";
 
 let db: pg.Pool;
+let dbUrl: string;
 let filesDir: string;
 let server: StorageServer;
 const contents = new Map<string, Buffer>(); // "bucket/name" → bytes
@@ -42,8 +43,8 @@ async function expectAppError(p: Promise<unknown>, code: string, text: RegExp): 
 }
 
 beforeAll(async () => {
-  const url = await createScratchDatabase("storage_src");
-  db = new pg.Pool({ connectionString: url, max: 2 });
+  dbUrl = await createScratchDatabase("storage_src");
+  db = new pg.Pool({ connectionString: dbUrl, max: 2 });
   await createStorageSchema(db);
   filesDir = await fs.mkdtemp(path.join(os.tmpdir(), "storage-src-"));
   await seedBucket(db, { id: "media" });
@@ -65,7 +66,7 @@ beforeAll(async () => {
   await put("media", "big/large.bin", randomBytes(3 * 1024 * 1024 + 17));
   for (let i = 0; i < 23; i++) await put("media", `paged/p${String(i).padStart(2, "0")}.dat`, randomBytes(100 + i));
   await put("avatars", "u1.png", randomBytes(2048), "image/png");
-  server = await startStorageServer({ databaseUrl: url, filesDir, serviceRoleKey: KEY });
+  server = await startStorageServer({ databaseUrl: dbUrl, filesDir, serviceRoleKey: KEY });
 });
 
 afterAll(async () => {
@@ -86,31 +87,108 @@ describe("supabase storage source", () => {
     ]);
   });
 
-  it("walks every folder with paging and yields each object exactly once, with its metadata", async () => {
-    const source = createSupabaseStorageSource({ url: server.url, serviceRoleKey: KEY, pageSize: 5 });
-    const objects = await collect(source.listSourceObjects("media"));
-    const names = objects.map((o) => o.name);
-    const expected = [...contents.keys()].filter((k) => k.startsWith("media/")).map((k) => k.slice("media/".length));
-    expect(names).toHaveLength(expected.length);
-    expect([...names].sort()).toEqual([...expected].sort());
-    const { rows } = await db.query("select name, metadata, updated_at from storage.objects where bucket_id = 'media'");
+  /** Every object of the bucket, once, with the metadata of its row. */
+  async function expectEveryObject(objects: SourceObject[], bucket: string) {
+    const { rows } = await db.query("select name, metadata, updated_at from storage.objects where bucket_id = $1", [bucket]);
+    expect(objects.map((o) => o.name).sort()).toEqual(rows.map((r) => r.name as string).sort());
     const byName = new Map<string, SourceObject>(objects.map((o) => [o.name, o]));
     for (const row of rows) {
       expect(byName.get(row.name)).toEqual({
-        bucket: "media",
+        bucket,
         name: row.name,
-        size: row.metadata.size,
-        mimetype: row.metadata.mimetype,
-        etag: row.metadata.eTag,
+        size: row.metadata.size ?? null,
+        mimetype: row.metadata.mimetype ?? null,
+        etag: row.metadata.eTag ?? null,
         updatedAt: (row.updated_at as Date).toISOString(),
       });
     }
+  }
+
+  /** A fetch that records the path of every request (and can answer some itself). */
+  function recordingFetch(answer?: (path: string) => Response | undefined) {
+    const paths: string[] = [];
+    const fetchFn: typeof fetch = async (input, init) => {
+      const path = new URL(input instanceof Request ? input.url : String(input)).pathname;
+      paths.push(path);
+      return answer?.(path) ?? fetch(input, init);
+    };
+    return { paths, fetchFn, lists: () => paths.filter((p) => p.includes("/object/list")) };
+  }
+
+  it("lists every object of a bucket once, with its metadata, flat through list-v2 page by page", async () => {
+    const rec = recordingFetch();
+    const source = createSupabaseStorageSource({ url: server.url, serviceRoleKey: KEY, pageSize: 5, fetch: rec.fetchFn });
+    const objects = await collect(source.listSourceObjects("media"));
+    await expectEveryObject(objects, "media");
+    expect(rec.lists().length).toBe(Math.ceil(objects.length / 5));
+    expect(rec.lists().every((p) => p === "/storage/v1/object/list-v2/media")).toBe(true);
     expect(await collect(source.listSourceObjects("empty"))).toEqual([]);
-    const rowsOnly = await collect(source.listSourceObjects("rows"));
-    expect(rowsOnly.map((o) => o.name).sort()).toEqual(["k", "k/v", "k/w/z", "m"]);
-    // Folders listed ahead change nothing about what is yielded, nor its order.
-    const oneByOne = createSupabaseStorageSource({ url: server.url, serviceRoleKey: KEY, pageSize: 5, folderLookahead: 1 });
-    expect((await collect(oneByOne.listSourceObjects("media"))).map((o) => o.name)).toEqual(names);
+    // An object "k" beside a folder "k/": both listed.
+    expect((await collect(source.listSourceObjects("rows"))).map((o) => o.name)).toEqual(["k", "k/v", "k/w/z", "m"]);
+  });
+
+  it("walks folder by folder on a Storage without list-v2, for later buckets too, with the same result", async () => {
+    const legacy = await startStorageServer({ databaseUrl: dbUrl, filesDir, serviceRoleKey: KEY, listV2: false });
+    try {
+      const rec = recordingFetch();
+      const source = createSupabaseStorageSource({ url: legacy.url, serviceRoleKey: KEY, pageSize: 5, fetch: rec.fetchFn });
+      const objects = await collect(source.listSourceObjects("media"));
+      await expectEveryObject(objects, "media");
+      expect(rec.lists()[0]).toBe("/storage/v1/object/list-v2/media");
+      expect(rec.lists().slice(1).every((p) => p === "/storage/v1/object/list/media")).toBe(true);
+      rec.paths.length = 0;
+      expect((await collect(source.listSourceObjects("rows"))).map((o) => o.name).sort()).toEqual(["k", "k/v", "k/w/z", "m"]);
+      expect(rec.lists().every((p) => p === "/storage/v1/object/list/rows")).toBe(true);
+      // Folders listed ahead change nothing about what is yielded, nor its order.
+      const oneByOne = createSupabaseStorageSource({ url: legacy.url, serviceRoleKey: KEY, pageSize: 5, folderLookahead: 1 });
+      expect((await collect(oneByOne.listSourceObjects("media"))).map((o) => o.name)).toEqual(objects.map((o) => o.name));
+    } finally {
+      await legacy.stop();
+    }
+  });
+
+  it("never sends list-v2 where a bucket named list-v2 exists (an older Storage would take it for an upload there)", async () => {
+    const legacy = await startStorageServer({ databaseUrl: dbUrl, filesDir, serviceRoleKey: KEY, listV2: false });
+    await seedBucket(db, { id: "list-v2" });
+    try {
+      const rec = recordingFetch();
+      const source = createSupabaseStorageSource({ url: legacy.url, serviceRoleKey: KEY, fetch: rec.fetchFn });
+      await expectEveryObject(await collect(source.listSourceObjects("media")), "media");
+      expect(rec.paths.filter((p) => p.includes("list-v2"))).toEqual(["/storage/v1/bucket/list-v2"]);
+      expect((await db.query("select count(*)::int as n from storage.objects where bucket_id = 'list-v2'")).rows[0].n).toBe(0);
+    } finally {
+      await db.query("delete from storage.buckets where id = 'list-v2'");
+      await legacy.stop();
+    }
+  });
+
+  it("walks folder by folder where list-v2 is unknown (404) or switched off (400 without a code), but fails on a real error", async () => {
+    const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+    for (const [status, body] of [
+      [404, { message: "Route POST:/storage/v1/object/list-v2/media not found", error: "Not Found", statusCode: 404 }],
+      [400, { message: "This feature is not available for your tenant" }],
+    ] as const) {
+      const off = recordingFetch((p) => (p.includes("/list-v2/") ? json(status, body) : undefined));
+      const source = createSupabaseStorageSource({ url: server.url, serviceRoleKey: KEY, fetch: off.fetchFn });
+      await expectEveryObject(await collect(source.listSourceObjects("media")), "media");
+      expect(off.lists().filter((p) => p.includes("/list/")).length).toBeGreaterThan(1);
+    }
+    const refused = recordingFetch((p) =>
+      p.includes("/list-v2/") ? json(400, { statusCode: "403", code: "AccessDenied", error: "Unauthorized", message: "invalid signature" }) : undefined,
+    );
+    const strict = createSupabaseStorageSource({ url: server.url, serviceRoleKey: KEY, fetch: refused.fetchFn });
+    await expectAppError(collect(strict.listSourceObjects("media")), "configuration_error", /refused the service role key/);
+    expect(refused.lists()).toEqual(["/storage/v1/object/list-v2/media"]);
+  });
+
+  it("refuses a list-v2 answer that could hide objects: folders in a flat listing, more pages without a cursor", async () => {
+    const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } });
+    const withFolders = recordingFetch((p) => (p.includes("/list-v2/") ? json({ hasNext: false, folders: [{ name: "x/" }], objects: [] }) : undefined));
+    const a = createSupabaseStorageSource({ url: server.url, serviceRoleKey: KEY, fetch: withFolders.fetchFn });
+    await expectAppError(collect(a.listSourceObjects("media")), "internal", /has folders/);
+    const noCursor = recordingFetch((p) => (p.includes("/list-v2/") ? json({ hasNext: true, folders: [], objects: [] }) : undefined));
+    const b = createSupabaseStorageSource({ url: server.url, serviceRoleKey: KEY, fetch: noCursor.fetchFn });
+    await expectAppError(collect(b.listSourceObjects("media")), "internal", /gives no cursor/);
   });
 
   it("hashes every object by streaming, matching sha256 of the file on disk", async () => {

@@ -28,9 +28,9 @@ export interface SourceObject {
 export interface SupabaseStorageSourceOptions {
   url: string;
   serviceRoleKey: string;
-  /** Entries asked for per list call (storage-api's default is 100). */
+  /** Entries asked for per list call. Default 1000 with list-v2 (the most it answers), else 100 (storage-api's default). */
   pageSize?: number;
-  /** Folders whose first page is asked for together while walking a bucket (1: one after another). Default 4. */
+  /** Per-level listing only: folders whose first page is asked for together (1: one after another). Default 4. */
   folderLookahead?: number;
   fetch?: typeof fetch;
 }
@@ -128,9 +128,47 @@ interface PendingFolder {
 
 interface ListEntry {
   name: string;
+  /** list-v2's full key, where the server sends it (name is then the full key too in a flat listing). */
+  key?: string;
   id: string | null;
   updated_at: string | null;
   metadata: Record<string, unknown> | null;
+}
+
+interface FlatPage {
+  hasNext: boolean;
+  nextCursor?: string;
+  folders?: unknown[];
+  objects: ListEntry[];
+}
+
+/** The path segment of list-v2 (POST /object/list-v2/<bucket>). */
+const LIST_V2 = "list-v2";
+
+/**
+ * The answers of a Storage without list-v2. An older storage-api takes POST /object/list-v2/<bucket>
+ * for an upload into a bucket named "list-v2" and answers "Bucket not found" (the listed bucket was
+ * just read, so this is the only meaning); a server or gateway without the route answers 404, one
+ * where list-v2 is switched off 400 without an error code. Any other error is a real one.
+ */
+function listV2Unavailable(error: unknown): boolean {
+  const e = (error ?? {}) as { name?: string; status?: number; statusCode?: unknown; code?: unknown; message?: string };
+  if (e.name !== "StorageApiError") return false;
+  if (e.code === "NoSuchBucket" || (String(e.statusCode) === "404" && /bucket not found/i.test(e.message ?? ""))) return true;
+  if (e.code !== undefined) return false;
+  return e.status === 404 || (e.status === 400 && String(e.statusCode) === "400");
+}
+
+function toSourceObject(bucket: string, name: string, entry: ListEntry): SourceObject {
+  const meta = entry.metadata ?? {};
+  return {
+    bucket,
+    name,
+    size: typeof meta.size === "number" ? meta.size : null,
+    mimetype: typeof meta.mimetype === "string" ? meta.mimetype : null,
+    etag: typeof meta.eTag === "string" ? meta.eTag : null,
+    updatedAt: entry.updated_at,
+  };
 }
 
 /**
@@ -154,10 +192,13 @@ export function createServiceClient(opts: { url: string; serviceRoleKey: string;
 
 export function createSupabaseStorageSource(opts: SupabaseStorageSourceOptions): SupabaseStorageSource {
   const storage = createServiceClient(opts).storage;
-  const pageSize = opts.pageSize ?? 100;
+  const flatPageSize = opts.pageSize ?? 1000;
+  const folderPageSize = opts.pageSize ?? 100;
   const folderLookahead = Math.max(1, opts.folderLookahead ?? 4);
   const fail = (error: unknown, action: string, bucket?: string, name?: string) =>
     toSourceStorageError(error, { url: opts.url, key: opts.serviceRoleKey, action, bucket, name });
+  /** Whether the server has list-v2: unknown until the first bucket is listed. */
+  let flatListing: boolean | undefined;
 
   // supabase-js returns { data, error } but can still throw (e.g. a malformed response body).
   async function call<T>(run: () => Promise<{ data: T | null; error: unknown }>, action: string, bucket?: string, name?: string) {
@@ -177,18 +218,92 @@ export function createSupabaseStorageSource(opts: SupabaseStorageSourceOptions):
   }
 
   /**
-   * Every object of a bucket exactly once: a depth-first walk over "folders" (list entries with a
-   * null id), each level read page by page with limit/offset, sorted by name. storage-api lists one
-   * level per call, so a bucket of many small folders is many calls, each a round trip: the first pages
-   * of the folder being read and of the next `folderLookahead - 1` ones to visit are asked for together.
-   * The order of the objects stays the same.
+   * Every object of a bucket exactly once. storage-api's list-v2 (POST /object/list-v2) lists a whole
+   * bucket flat, by full key, up to 1000 objects per call; the next page is asked for while the current
+   * one is consumed. A Storage from before list-v2 answers 404 (400 where it is switched off): the
+   * source then walks the bucket folder by folder with the older per-level list, and keeps doing so
+   * for later buckets.
    */
   async function* listSourceObjects(bucket: string): AsyncGenerator<SourceObject> {
     // storage-api lists an unknown bucket as empty: ask for the bucket first so a typo is an error.
     await call(() => storage.getBucket(bucket), `read bucket "${bucket}"`, bucket);
+    // On an older storage-api a list-v2 request is an upload into a bucket "list-v2": where such a
+    // bucket exists it would write to the source, so the per-level listing is used there instead.
+    flatListing ??= !(await bucketExists(LIST_V2));
+    if (flatListing) {
+      const first = await listV2(bucket, undefined);
+      if (!(first.error && listV2Unavailable(first.error))) {
+        flatListing = true;
+        yield* listFlat(bucket, flatPageOf(bucket, first));
+        return;
+      }
+      flatListing = false;
+    }
+    yield* walkFolders(bucket);
+  }
+
+  async function bucketExists(id: string): Promise<boolean> {
+    const action = `read bucket "${id}"`;
+    let result: { data: unknown; error: unknown };
+    try {
+      result = await storage.getBucket(id);
+    } catch (e) {
+      throw fail(e, action, id);
+    }
+    if (!result.error && result.data !== null) return true;
+    const e = fail(result.error, action, id);
+    if (e.code === "not_found") return false;
+    throw e;
+  }
+
+  /** One list-v2 call, as supabase-js answers it. */
+  async function listV2(bucket: string, cursor: string | undefined): Promise<{ data: unknown; error: unknown }> {
+    try {
+      return await storage.from(bucket).listV2({ limit: flatPageSize, cursor, sortBy: { column: "name", order: "asc" } });
+    } catch (e) {
+      throw fail(e, `list "${bucket}"`, bucket);
+    }
+  }
+
+  function flatPageOf(bucket: string, result: { data: unknown; error: unknown }): FlatPage {
+    if (result.error || result.data === null) throw fail(result.error, `list "${bucket}"`, bucket);
+    return result.data as FlatPage;
+  }
+
+  async function* listFlat(bucket: string, first: FlatPage): AsyncGenerator<SourceObject> {
+    const broken = (why: string) => fail(new Error(`its list-v2 answer ${why}`), `list "${bucket}"`, bucket);
+    let page = first;
+    for (;;) {
+      // A flat listing has no folders: objects inside one would otherwise go unseen.
+      if (page.folders && page.folders.length > 0) throw broken("has folders although it was asked for a flat listing");
+      let next: Promise<FlatPage> | undefined;
+      if (page.hasNext) {
+        if (!page.nextCursor) throw broken("says more pages follow but gives no cursor");
+        const cursor = page.nextCursor;
+        next = listV2(bucket, cursor).then((result) => {
+          const p = flatPageOf(bucket, result);
+          if (p.hasNext && p.nextCursor === cursor) throw broken("repeats its cursor");
+          return p;
+        });
+        // Awaited once this page is consumed; a walk left early must not leave a rejection unhandled.
+        next.catch(() => undefined);
+      }
+      for (const entry of page.objects) yield toSourceObject(bucket, typeof entry.key === "string" ? entry.key : entry.name, entry);
+      if (!next) return;
+      page = await next;
+    }
+  }
+
+  /**
+   * The per-level listing: a depth-first walk over "folders" (list entries with a null id), each level
+   * read page by page with limit/offset, sorted by name. One level per call, so a bucket of many small
+   * folders is many calls, each a round trip: the first pages of the folder being read and of the next
+   * `folderLookahead - 1` ones to visit are asked for together. The order of the objects stays the same.
+   */
+  async function* walkFolders(bucket: string): AsyncGenerator<SourceObject> {
     const listPage = (prefix: string, offset: number) =>
       call(
-        () => storage.from(bucket).list(prefix, { limit: pageSize, offset, sortBy: { column: "name", order: "asc" } }),
+        () => storage.from(bucket).list(prefix, { limit: folderPageSize, offset, sortBy: { column: "name", order: "asc" } }),
         `list "${bucket}/${prefix}"`,
         bucket,
       ) as Promise<ListEntry[]>;
@@ -207,24 +322,16 @@ export function createSupabaseStorageSource(opts: SupabaseStorageSourceOptions):
       for (let i = pending.length - 1; i >= Math.max(0, pending.length - (folderLookahead - 1)); i--) startFirstPage(pending[i]!);
       const prefix = folder.prefix;
       const folders: string[] = [];
-      for (let offset = 0; ; offset += pageSize) {
+      for (let offset = 0; ; offset += folderPageSize) {
         const page = offset === 0 ? await folder.firstPage! : await listPage(prefix, offset);
         for (const entry of page) {
           if (entry.id === null) {
             folders.push(`${prefix}${entry.name}/`);
             continue;
           }
-          const meta = entry.metadata ?? {};
-          yield {
-            bucket,
-            name: `${prefix}${entry.name}`,
-            size: typeof meta.size === "number" ? meta.size : null,
-            mimetype: typeof meta.mimetype === "string" ? meta.mimetype : null,
-            etag: typeof meta.eTag === "string" ? meta.eTag : null,
-            updatedAt: entry.updated_at,
-          };
+          yield toSourceObject(bucket, `${prefix}${entry.name}`, entry);
         }
-        if (page.length < pageSize) break;
+        if (page.length < folderPageSize) break;
       }
       // Reversed so that the stack pops folders in name order.
       for (let i = folders.length - 1; i >= 0; i--) pending.push({ prefix: folders[i]! });
