@@ -51,6 +51,11 @@ export interface BenchEnv {
 
 export const APP_TABLES = ["profiles", "projects", "tasks", "comments", "attachments"] as const;
 
+/** The issue's dataset: 2,000 files of about 200 MB together, i.e. 0.1 MiB per file on average. */
+export function benchFileBytes(files: number): number {
+  return Math.round((files * 2 ** 20) / 10);
+}
+
 export async function setUpBench(options: BenchOptions, log: (line: string) => void): Promise<BenchEnv> {
   await mkdir(options.dataDir, { recursive: true });
   const tag = Date.now().toString(36);
@@ -60,13 +65,14 @@ export async function setUpBench(options: BenchOptions, log: (line: string) => v
     source: `bench_source_${options.rows}_${options.users}_${options.files}`,
     target: "bench_target",
   };
-  log(`Setting up: ${options.rows} app rows, ${options.users} users, ${options.files} files (source ${names.source}) …`);
+  log(`Setting up: ${options.rows} app rows, ${options.users} users, ${options.files} files of ~${(benchFileBytes(options.files) / 2 ** 20).toFixed(0)} MB (source ${names.source}) …`);
   const built = await timed(() =>
     startDemoEnvironment({
       dataDir: options.dataDir,
       rows: options.rows,
       users: options.users,
       files: options.files,
+      fileBytes: benchFileBytes(options.files),
       databaseNames: names,
       resetTarget: true,
       log: (l) => log(`  ${l}`),

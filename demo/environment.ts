@@ -34,6 +34,8 @@ export interface DemoOptions {
   rows?: number;
   users?: number;
   files?: number;
+  /** About how many bytes the source's Storage objects hold together (default: as drawn, ~32 KB each). */
+  fileBytes?: number;
   /** A server where the demo may create its databases (default: DEMO_PG_ADMIN_URL, else embedded). */
   adminUrl?: string;
   /** Database names (default mc_metadata, demo_source, demo_target). */
@@ -94,6 +96,7 @@ export async function startDemoEnvironment(options: DemoOptions): Promise<DemoEn
       rows: options.rows,
       users: options.users,
       files: options.files,
+      fileBytes: options.fileBytes,
     });
 
     const serviceRoleKey = await readOrCreateSecret(path.join(dataDir, SERVICE_ROLE_KEY_FILE), () => `demo-service-role-${randomBytes(16).toString("hex")}`);

@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createScratchDatabase } from "../../test/pg";
 import { query, tempDir } from "../steps/test-fixture";
 import { buildDemoSource, type DemoSourceSummary } from "./build-source";
-import { objectPath } from "./generate-files";
+import { objectPath, planObjects } from "./generate-files";
+import { planDemo } from "./plan";
 
 const OPTS = { seed: 7, rows: 400, users: 30, files: 9 };
 
@@ -141,5 +142,27 @@ describe("buildDemoSource", () => {
     expect(bigger.rebuilt).toBe(true);
     expect(bigger.tables.projects + bigger.tables.tasks + bigger.tables.comments).toBe(500);
     expect(await checksum(url, "public.comments")).not.toBe(before);
+
+    // Another size distribution is another build: rows and bytes both follow it.
+    const heavier = await buildDemoSource({ databaseUrl: url, filesDir, ...OPTS, rows: 500, fileBytes: 900_000 });
+    expect(heavier.rebuilt).toBe(true);
+    expect(heavier.bytes).toBeGreaterThan(850_000);
+    expect(heavier.bytes).toBeLessThan(950_000);
+    const rows = await query<{ bucket_id: string; name: string; size: number }>(url,
+      "SELECT bucket_id, name, (metadata->>'size')::int AS size FROM storage.objects");
+    for (const r of rows) expect((await readFile(objectPath(filesDir, r.bucket_id, r.name))).length).toBe(r.size);
+    expect((await buildDemoSource({ databaseUrl: url, filesDir, ...OPTS, rows: 500, fileBytes: 900_000 })).rebuilt).toBe(false);
+  });
+});
+
+describe("planObjects with fileBytes", () => {
+  it("scales every size to about the total asked for, keeping names, order and the tiny first attachment", () => {
+    const plan = planDemo({ seed: 42, rows: 1000, users: 300, files: 2000 });
+    const natural = planObjects(plan);
+    const scaled = planObjects({ ...plan, fileBytes: 200 * 2 ** 20 });
+    const total = scaled.reduce((s, o) => s + o.size, 0);
+    expect(Math.abs(total - 200 * 2 ** 20)).toBeLessThan(2 ** 20);
+    expect(scaled.map((o) => o.name)).toEqual(natural.map((o) => o.name));
+    expect(Math.min(...scaled.map((o) => o.size))).toBe(5);
   });
 });

@@ -15,6 +15,7 @@ const optionsSchema = z.object({
   rows: z.number().int().min(0).max(50_000_000).default(DEFAULTS.rows),
   users: z.number().int().min(2).max(1_000_000).default(DEFAULTS.users),
   files: z.number().int().min(0).max(100_000).default(DEFAULTS.files),
+  fileBytes: z.number().int().min(0).max(100 * 2 ** 30).optional(),
 });
 
 export type BuildDemoSourceOptions = z.input<typeof optionsSchema>;
@@ -60,7 +61,14 @@ const BUILD_LOCK_KEY = 7_311_402;
  */
 export async function buildDemoSource(input: BuildDemoSourceOptions): Promise<DemoSourceSummary> {
   const opts = optionsSchema.parse(input);
-  const options: DemoOptions = { seed: opts.seed, rows: opts.rows, users: opts.users, files: opts.files };
+  const options: DemoOptions = {
+    seed: opts.seed,
+    rows: opts.rows,
+    users: opts.users,
+    files: opts.files,
+    // Only when given: a demo built before this option existed matches its default.
+    ...(opts.fileBytes !== undefined ? { fileBytes: opts.fileBytes } : {}),
+  };
   const plan = planDemo(options);
   const objects = planObjects(plan);
   const wanted = { ...options, version: GENERATOR_VERSION };

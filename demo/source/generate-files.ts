@@ -44,6 +44,8 @@ const MAGIC: Record<string, number[]> = {
   "application/pdf": [0x25, 0x50, 0x44, 0x46, 0x2d, 0x31, 0x2e, 0x37, 0x0a],
 };
 
+const TINY_ATTACHMENT_BYTES = 5;
+
 function logUniform(u: number, lo: number, hi: number): number {
   return Math.round(Math.exp(Math.log(lo) + u * (Math.log(hi) - Math.log(lo))));
 }
@@ -54,6 +56,17 @@ function isoAfterEpoch(days: number): string {
 
 /** The objects of the demo buckets, their owners and sizes (no bytes yet). Pure and cheap. */
 export function planObjects(plan: DemoPlan): PlannedObject[] {
+  const objects = drawObjects(plan);
+  if (plan.fileBytes === undefined || objects.length === 0) return objects;
+  // The tiny first attachment stays tiny (drawn sizes start at 20 bytes); every other size takes the same factor.
+  const tiny = (o: PlannedObject) => o.size <= TINY_ATTACHMENT_BYTES;
+  const fixed = objects.filter(tiny).reduce((sum, o) => sum + o.size, 0);
+  const drawn = objects.reduce((sum, o) => sum + o.size, 0) - fixed;
+  const factor = drawn > 0 ? Math.max(0, plan.fileBytes - fixed) / drawn : 1;
+  return objects.map((o) => (tiny(o) ? o : { ...o, size: Math.max(1, Math.round(o.size * factor)) }));
+}
+
+function drawObjects(plan: DemoPlan): PlannedObject[] {
   const { seed } = plan;
   const objects: PlannedObject[] = [];
   const avatarOwners = [...plan.activeUsers]
@@ -88,7 +101,7 @@ export function planObjects(plan: DemoPlan): PlannedObject[] {
       owner: uuidFor(seed, "user", uploader),
       mimetype: type.mime,
       // The first attachment is tiny on purpose: a few bytes is a real edge case for copy tools.
-      size: k === 0 ? 5 : logUniform(hashUnit(seed, "object-size", i), 20, 400_000),
+      size: k === 0 ? TINY_ATTACHMENT_BYTES : logUniform(hashUnit(seed, "object-size", i), 20, 400_000),
       createdAt: isoAfterEpoch(200 + hashUnit(seed, "object-created", i) * 100),
       taskId,
       fileName: type.name,

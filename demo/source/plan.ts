@@ -14,6 +14,11 @@ export interface DemoOptions {
   rows: number;
   users: number;
   files: number;
+  /**
+   * About how many bytes the Storage objects hold together: every size is scaled so that the total
+   * comes close. Unset: the sizes as drawn (about 32 KB per object on average).
+   */
+  fileBytes?: number;
 }
 
 export interface DemoPlan extends DemoOptions {
@@ -56,6 +61,7 @@ export function planDemo(options: DemoOptions): DemoPlan {
     rows,
     users,
     files,
+    ...(options.fileBytes !== undefined ? { fileBytes: options.fileBytes } : {}),
     projects,
     tasks,
     comments,
