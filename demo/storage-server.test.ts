@@ -229,6 +229,19 @@ describe("download", () => {
     expect([empty.status, empty.headers.get("content-length"), (await empty.arrayBuffer()).byteLength]).toEqual([200, "0", 0]);
     const noBytes = await rawRequest("GET", "/storage/v1/object/pics/sizes/no-bytes.bin", auth);
     expect([noBytes.status, JSON.parse(noBytes.body)]).toEqual([400, { error: "Not found", message: "The resource was not found", statusCode: "404" }]);
+    // A client leaving in the middle of a large object leaves the server serving the next one.
+    const u = new URL(server.url);
+    await new Promise<void>((resolve, reject) => {
+      const req = http.get({ host: u.hostname, port: u.port, path: "/storage/v1/object/pics/sizes/big.bin", headers: auth }, (res) => {
+        res.once("data", () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on("error", (e) => ((e as NodeJS.ErrnoException).code === "ECONNRESET" ? resolve() : reject(e)));
+    });
+    const again = await supabase.storage.from("pics").download("sizes/big.bin");
+    expect(Buffer.from(await again.data!.arrayBuffer()).equals(big)).toBe(true);
   });
 
   it("returns object info", async () => {

@@ -1,21 +1,15 @@
-import { close, fstat, open, read, type Stats } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 
 /**
- * An object's bytes sent from disk. Callback fs calls and plain buffers rather than a FileHandle and
- * a read stream: for the many small objects of a bucket the stream machinery cost several times the
- * reading itself.
+ * An object's bytes sent from disk with synchronous reads into plain buffers, at most one chunk per
+ * call: this stand-in serves local files, and for the many small objects of a bucket a read stream,
+ * or even one thread-pool round trip per fs call, cost several times the reading itself. A large
+ * object still goes out chunk by chunk, waiting for the client to take each one.
  */
 
 /** Objects up to this size are read with one call; larger ones are sent in chunks of this size. */
 const CHUNK = 1024 * 1024;
-
-const openFile = (p: string) => new Promise<number>((res, rej) => open(p, "r", (e, fd) => (e ? rej(e) : res(fd))));
-const closeFile = (fd: number) => new Promise<void>((res, rej) => close(fd, (e) => (e ? rej(e) : res())));
-const readInto = (fd: number, buf: Buffer, offset: number, position: number) =>
-  new Promise<number>((res, rej) =>
-    read(fd, buf, offset, buf.length - offset, position, (e, n) => (e ? rej(e) : res(n))),
-  );
 
 export interface OpenFile {
   fd: number;
@@ -23,35 +17,39 @@ export interface OpenFile {
 }
 
 /** Opens a regular file for reading; null when there is none at that path (missing, a folder). */
-export async function openRegularFile(file: string): Promise<OpenFile | null> {
+export function openRegularFile(file: string): OpenFile | null {
   let fd: number;
   try {
-    fd = await openFile(file);
+    fd = openSync(file, "r");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "EISDIR" || code === "ENOTDIR") return null;
     throw e;
   }
   try {
-    const stat = await new Promise<Stats>((res, rej) => fstat(fd, (e, st) => (e ? rej(e) : res(st))));
+    const stat = fstatSync(fd);
     if (stat.isFile()) return { fd, size: stat.size };
   } catch (e) {
-    await closeFile(fd).catch(() => undefined);
+    closeOpenFile({ fd, size: 0 });
     throw e;
   }
-  await closeFile(fd).catch(() => undefined);
+  closeOpenFile({ fd, size: 0 });
   return null;
 }
 
-export function closeOpenFile(file: OpenFile): Promise<void> {
-  return closeFile(file.fd).catch(() => undefined);
+export function closeOpenFile(file: OpenFile): void {
+  try {
+    closeSync(file.fd);
+  } catch {
+    // Closing a read-only descriptor has nothing left to report.
+  }
 }
 
 /** Fills `buf` from `position`; fewer bytes only at end of file. */
-async function readFully(fd: number, buf: Buffer, position: number): Promise<number> {
+function readFully(fd: number, buf: Buffer, position: number): number {
   let filled = 0;
   while (filled < buf.length) {
-    const n = await readInto(fd, buf, filled, position + filled);
+    const n = readSync(fd, buf, filled, buf.length - filled, position + filled);
     if (n === 0) break;
     filled += n;
   }
@@ -82,7 +80,7 @@ export async function sendFileBody(res: ServerResponse, file: OpenFile): Promise
   let position = 0;
   for (;;) {
     const chunk = Buffer.allocUnsafe(Math.min(CHUNK, file.size - position));
-    const n = await readFully(file.fd, chunk, position);
+    const n = readFully(file.fd, chunk, position);
     if (n < chunk.length) throw new Error("the object's file shrank while it was being sent");
     position += n;
     // The last chunk (or an empty body) goes with end(): a small object is one write.

@@ -39,7 +39,7 @@ function contentTypeOf(obj: ObjectRow): string {
 /** GET/HEAD of an object's bytes, read from disk. */
 export async function downloadObject(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, t: ObjectTarget) {
   const obj = await findReadable(ctx, req, t);
-  const file = await openRegularFile(objectFilePath(ctx.filesDir, t.bucket, t.key));
+  const file = openRegularFile(objectFilePath(ctx.filesDir, t.bucket, t.key));
   if (!file) return sendJson(res, 400, MISSING_BYTES_BODY, { "cache-control": "no-store" });
   try {
     const headers: Record<string, string | number> = {
@@ -53,7 +53,7 @@ export async function downloadObject(ctx: ServerContext, req: IncomingMessage, r
     if (req.method === "HEAD") return void res.end();
     await sendFileBody(res, file);
   } finally {
-    await closeOpenFile(file);
+    closeOpenFile(file);
   }
 }
 
