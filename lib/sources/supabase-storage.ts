@@ -181,10 +181,14 @@ class RealtimeNotUsed {
   }
 }
 
-/** A server-side supabase-js client: no session persistence, no token refresh, no Realtime. */
+/**
+ * A server-side supabase-js client: no session, no token refresh, no Realtime. The service role key
+ * is the bearer of every request (as it is without a session); given as `accessToken`, supabase-js
+ * sends it without first looking for a signed-in session before each request.
+ */
 export function createServiceClient(opts: { url: string; serviceRoleKey: string; fetch?: typeof fetch }) {
   return createClient(opts.url, opts.serviceRoleKey, {
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    accessToken: async () => opts.serviceRoleKey,
     realtime: { transport: (globalThis.WebSocket ?? RealtimeNotUsed) as unknown as typeof WebSocket },
     ...(opts.fetch ? { global: { fetch: opts.fetch } } : {}),
   });
