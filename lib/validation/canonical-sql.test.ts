@@ -36,9 +36,9 @@ describe("row hashes and canonical text in PostgreSQL", () => {
   afterAll(() => client.end());
 
   /** The row hash of one row built from literal expressions, e.g. hash([["1::int4", "integer"]]). */
-  async function hash(values: Array<[string, string]>, timeZone = "UTC"): Promise<string> {
+  async function hash(values: Array<[string, string]>, timeZone = "UTC", nativeHash = false): Promise<string> {
     await client.query(`SET TIME ZONE '${timeZone}'`);
-    const cols = values.map(([, type], i) => ({ name: `c${i}`, type }));
+    const cols = values.map(([, type], i) => ({ name: `c${i}`, type, nativeHash }));
     const select = values.map(([expr], i) => `${expr} AS c${i}`).join(", ");
     const { rows } = await client.query(`SELECT (${rowHashExpr(cols)})::text AS h FROM (SELECT ${select}) AS t`);
     return rows[0].h;
@@ -130,5 +130,90 @@ describe("row hashes and canonical text in PostgreSQL", () => {
       const sameHash = (await hash([a])) === (await hash([b]));
       expect(sameHash, `${a[0]} vs ${b[0]}`).toBe(sameText);
     }
+  });
+
+  describe("values hashed as themselves (both sides have the type)", () => {
+    const native = (value: string, type: string, timeZone = "UTC") => hash([[value, type]], timeZone, true);
+
+    /** Native hashes must be equal exactly when the canonical text is equal, for every pair of values. */
+    async function expectHashesFollowText(type: string, values: string[], timeZones = ["UTC"]) {
+      const seen = new Map<string, string>(); // hash → canonical text
+      for (const value of values) {
+        for (const zone of timeZones) {
+          const text = String(await canon(value, type, zone));
+          const h = await native(value, type, zone);
+          for (const [otherHash, otherText] of seen) {
+            expect(h === otherHash, `${type} ${value} (${zone}): text ${text} vs ${otherText}`).toBe(text === otherText);
+          }
+          seen.set(h, text);
+        }
+      }
+    }
+
+    it("integers: negatives, the ends of each range, and bigints whose folded halves coincide", async () => {
+      await expectHashesFollowText("smallint", ["0::int2", "1::int2", "-1::int2", "32767::int2", "(-32768)::int2"]);
+      await expectHashesFollowText("integer", ["0", "3", "-3", "2147483647", "(-2147483648)::int4", "65536", "-65536"]);
+      // hashint8extended alone hashes x and x ^ (k << 32 | k) alike: 0 and 2^32+1, 5 and 2^32+4, -1 and 2^32-1.
+      await expectHashesFollowText("bigint", [
+        "0::int8", "4294967297::int8", "5::int8", "4294967300::int8", "-1::int8", "4294967295::int8", "-4294967296::int8",
+        "1::int8", "-3::int8", "3::int8", "9223372036854775807::int8", "(-9223372036854775807 - 1)::int8", "2147483648::int8",
+      ]);
+    });
+
+    it("uuid, date (with infinities) and NULL", async () => {
+      await expectHashesFollowText("uuid", [
+        "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid", "'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'::uuid", "'00000000-0000-0000-0000-000000000000'::uuid",
+      ]);
+      await expectHashesFollowText("date", ["'2000-01-01'::date", "'1999-12-31'::date", "'2024-03-01'::date", "'infinity'::date", "'-infinity'::date", "'4713-01-01 BC'::date"]);
+      for (const [value, type] of [["0::int4", "integer"], ["0::int8", "bigint"], ["'2000-01-01'::date", "date"], ["'1970-01-01 00:00:00+00'::timestamptz", "timestamp with time zone"]]) {
+        expect(await native(`NULL::${value!.split("::")[1]}`, type!), type).not.toBe(await native(value!, type!));
+      }
+    });
+
+    it("instants: the same instant under any session time zone, microseconds, far dates and infinities", async () => {
+      const zones = ["UTC", "America/Los_Angeles", "Asia/Kolkata"];
+      await expectHashesFollowText(
+        "timestamp with time zone",
+        [
+          "'2024-03-01 12:00:00.5+00'::timestamptz", "'2024-03-01 21:00:00.5+09'::timestamptz", "'2024-03-01 12:00:00.500001+00'::timestamptz",
+          "'1970-01-01 00:00:00+00'::timestamptz", "'1969-12-31 23:59:59.999999+00'::timestamptz",
+          "'1699-12-31 23:59:59.999999+00'::timestamptz", "'1700-01-01 00:00:00+00'::timestamptz", "'1700-01-01 00:00:00.000001+00'::timestamptz",
+          "'2239-12-31 23:59:59.999999+00'::timestamptz", "'2240-01-01 00:00:00+00'::timestamptz", "'2240-01-01 00:00:00.000001+00'::timestamptz",
+          "'294276-12-31 23:59:59.999999+00'::timestamptz", "'294276-12-31 23:59:59.999998+00'::timestamptz", "'4713-01-01 00:00:00+00 BC'::timestamptz",
+          "'infinity'::timestamptz", "'-infinity'::timestamptz",
+        ],
+        zones,
+      );
+      await expectHashesFollowText("timestamp without time zone", [
+        "'2024-03-01 12:00:00'::timestamp", "'2024-03-01 12:00:00.000001'::timestamp", "'1700-01-01 00:00:00'::timestamp",
+        "'1699-12-31 23:59:59.999999'::timestamp", "'2240-01-01 00:00:00'::timestamp", "'2239-12-31 23:59:59.999999'::timestamp",
+        "'infinity'::timestamp", "'-infinity'::timestamp",
+      ], zones);
+      // Instants hashed as themselves do not depend on the session time zone.
+      expect(await native("'2024-03-01 12:00:00+00'::timestamptz", "timestamp with time zone", "Asia/Tokyo")).toBe(
+        await native("'2024-03-01 12:00:00+00'::timestamptz", "timestamp with time zone", "America/New_York"),
+      );
+    });
+
+    it("tells every microsecond apart over the float epoch range's edges", async () => {
+      // Distinct microseconds must give distinct float epochs right up to the range's ends.
+      for (const edge of ["1700-01-01 00:00:00+00", "2240-01-01 00:00:00+00"]) {
+        const { rows } = await client.query(
+          `SELECT count(DISTINCT date_part('epoch', ts)) AS n, count(*) AS total
+             FROM generate_series($1::timestamptz - interval '10 milliseconds', $1::timestamptz + interval '10 milliseconds', interval '1 microsecond') AS ts
+            WHERE ts >= '1700-01-01 00:00:00+00' AND ts < '2240-01-01 00:00:00+00'`,
+          [edge],
+        );
+        expect(rows[0].n).toBe(rows[0].total);
+      }
+    });
+
+    it("hashes booleans exactly as their canonical text did (no format change)", async () => {
+      for (const value of ["true", "false", "NULL::boolean"]) {
+        const { rows } = await client.query(`SELECT hashtextextended((CASE WHEN v THEN 't' WHEN NOT v THEN 'f' END) COLLATE "C", 1)::text AS h FROM (SELECT ${value} AS v) AS t`);
+        const h = await hash([[value, "boolean"]]);
+        expect(h).toBe(rows[0].h ?? (await hash([["NULL::text", "text"]])));
+      }
+    });
   });
 });

@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type { QueryResult, QueryResultRow } from "pg";
+import { NATIVE_HASH_TYPES } from "./checksum-format";
 
 /** Anything that runs a parameterised query: pg.Client, pg.Pool, pg.PoolClient. */
 export interface SqlClient {
@@ -20,6 +21,11 @@ export interface QualifiedTable {
 export interface TypedColumn {
   name: string;
   type: string;
+  /**
+   * Hash the value itself rather than its canonical text (cheaper): only when the other side's column
+   * has the same type, since the two forms hash equal values differently. See `NATIVE_HASH_TYPES`.
+   */
+  nativeHash?: boolean;
 }
 
 /** Key values as text, one per key column, in key order (what `col::text` prints). */
@@ -117,9 +123,15 @@ export function canonicalColumnExpr(column: TypedColumn): string {
  * range whose checksums differ always shows its differing rows. Hashes text: PostgreSQL's own numeric and
  * jsonb hashes ignore the sign of a number (they only promise equal hashes for equal values), so -3 and 3
  * would collide. Instants hash as epoch seconds: to_char is several times slower and dominated the scan.
+ * With `native` (both sides have this type) types of `NATIVE_HASH_TYPES` hash their value instead.
  */
-export function valueHashExpr(expr: string, type: string, seed: number): string {
+export function valueHashExpr(expr: string, type: string, seed: number, native = false): string {
+  if (native && NATIVE_HASH_TYPES.has(type)) return nativeHashExpr(expr, type, seed);
   switch (type) {
+    case "boolean":
+      // The hashes of 't' and 'f' are folded into constants when the statement is planned: the same
+      // values as hashing the canonical text, without a hash per row.
+      return `CASE WHEN ${expr} THEN ${hashText("'t'", seed)} WHEN NOT ${expr} THEN ${hashText("'f'", seed)} END`;
     case "timestamp with time zone":
       // numeric epoch with microseconds: time-zone independent; 'Infinity' / '-Infinity' for infinite values.
       return hashText(`extract(epoch FROM ${expr})::text`, seed);
@@ -130,6 +142,43 @@ export function valueHashExpr(expr: string, type: string, seed: number): string 
       return hashText(`CASE WHEN isfinite(${expr}) THEN (${expr} - date '2000-01-01')::text ELSE (${expr})::text END`, seed);
     default:
       return hashText(canonicalValueExpr(expr, type), seed);
+  }
+}
+
+/**
+ * Instants in [1700, 2240) hash the float8 epoch seconds: there the microseconds since 1970 are exact in a
+ * float8 and float8 steps are finer than a microsecond, so distinct instants give distinct floats.
+ * date_part('epoch') ignores the session TimeZone. Others hash their UTC text with era, exact everywhere
+ * (the numeric epoch rounds away microseconds in the last decades before year 294277).
+ */
+const FLOAT_EPOCH_RANGE = { from: "1700-01-01 00:00:00", to: "2240-01-01 00:00:00" };
+const ERA_FORMAT = `'YYYY-MM-DD HH24:MI:SS.US BC'`;
+
+function nativeHashExpr(expr: string, type: string, seed: number): string {
+  switch (type) {
+    case "smallint":
+      return `hashint2extended(${expr}, ${seed})`;
+    case "integer":
+      return `hashint4extended(${expr}, ${seed})`;
+    case "bigint":
+      // hashint8extended folds the two halves into 32 bits (x and x ^ (k << 32 | k) collide); the high
+      // half hashed on its own (another seed) makes the pair of hashes tell every bigint apart.
+      return `(hashint8extended(${expr}, ${seed}) # hashint4extended((${expr} >> 32)::integer, ${-seed}))`;
+    case "uuid":
+      return `uuid_hash_extended(${expr}, ${seed})`;
+    case "date":
+      return `CASE WHEN isfinite(${expr}) THEN hashint4extended(${expr} - date '2000-01-01', ${seed}) ELSE ${hashText(`(${expr})::text`, seed)} END`;
+    case "timestamp with time zone":
+    case "timestamp without time zone": {
+      const zone = type === "timestamp with time zone" ? "+00" : "";
+      const bound = (at: string) => `'${at}${zone}'::${type}`;
+      const utc = type === "timestamp with time zone" ? `(${expr}) AT TIME ZONE 'UTC'` : expr;
+      const exact = `CASE WHEN isfinite(${expr}) THEN to_char(${utc}, ${ERA_FORMAT}) ELSE (${expr})::text END`;
+      return `CASE WHEN ${expr} >= ${bound(FLOAT_EPOCH_RANGE.from)} AND ${expr} < ${bound(FLOAT_EPOCH_RANGE.to)}
+        THEN hashfloat8extended(date_part('epoch', ${expr}), ${seed}) ELSE ${hashText(exact, seed)} END`;
+    }
+    default:
+      throw new Error(`no native hash for ${type}`);
   }
 }
 
@@ -150,7 +199,7 @@ export function nullHashLiteral(seed: number): string {
 export function rowHashExpr(columns: readonly TypedColumn[]): string {
   if (columns.length === 0) return "0::bigint";
   return columns
-    .map((c, i) => `coalesce(${valueHashExpr(columnRef(c.name), c.type, i + 1)}, ${nullHashLiteral(i + 1)})`)
+    .map((c, i) => `coalesce(${valueHashExpr(columnRef(c.name), c.type, i + 1, c.nativeHash)}, ${nullHashLiteral(i + 1)})`)
     .join(" # ");
 }
 
@@ -159,7 +208,11 @@ export function rowHashExpr(columns: readonly TypedColumn[]): string {
  * shifted by 2^63 per row so it is non-negative. Returns columns `n` and `s` as text.
  */
 export function checksumAggregates(columns: readonly TypedColumn[]): string {
-  return `count(*)::text AS n, (coalesce(sum(${rowHashExpr(columns)}), 0) + count(*) * ${SIGN_SHIFT}::numeric)::text AS s`;
+  return sumAggregates(rowHashExpr(columns));
+}
+
+function sumAggregates(rowHash: string): string {
+  return `count(*)::text AS n, (coalesce(sum(${rowHash}), 0) + count(*) * ${SIGN_SHIFT}::numeric)::text AS s`;
 }
 
 /** Formats the numeric sum from `checksumAggregates` as 32 hex digits (exact; sums stay below 2^128). */
@@ -311,7 +364,11 @@ export function buildPartChecksumsQuery(
       values.push(cuts.map((c) => c[0]));
       part = `width_bucket(${keyRef(key)}, $${values.length}::${key.type}[])`;
     }
-    return `SELECT ${offset} + ${part} AS seg, ${checksumAggregates(side.columns)} FROM ${quoteTable(side.table)} AS ${TABLE_ALIAS} WHERE ${where} GROUP BY 1`;
+    // The part is computed below an OFFSET 0 fence: the planner then counts on few groups (a default
+    // guess) rather than one per key, and aggregates in a small hash table instead of sorting every row
+    // (spilled to disk at 1M rows). Row hashes are computed below it, so nothing wide is carried up.
+    const rows = `SELECT ${offset} + ${part} AS seg, ${rowHashExpr(side.columns)} AS h FROM ${quoteTable(side.table)} AS ${TABLE_ALIAS} WHERE ${where} OFFSET 0`;
+    return `SELECT seg, ${sumAggregates("h")} FROM (${rows}) AS p GROUP BY seg`;
   });
   return { text: branches.join("\nUNION ALL\n"), values };
 }

@@ -21,6 +21,7 @@ import {
 import { sourceSide, targetSide, type ResolvedTableMapping } from "./mapping";
 import { computeTableChecksum, type TableChecksum } from "./table-checksum";
 import { INTEGER_KEY_TYPES, integerCuts, partsFor } from "./key-splits";
+import { checksumFormatOf } from "./checksum-format";
 
 export interface DiffOptions {
   /** Stop after this many differences (missing + extra + changed); default 100. */
@@ -46,6 +47,8 @@ export interface TableDiff {
   targetRowCount: number;
   sourceChecksum: string;
   targetChecksum: string;
+  /** Which columns the checksums hashed as their value (see checksum-format). */
+  checksumFormat: string;
   /** In source, not in target. */
   missing: RowKey[];
   /** In target, not in source. */
@@ -142,6 +145,7 @@ export async function diffTable(
     targetRowCount: t.rowCount,
     sourceChecksum: s.checksum,
     targetChecksum: t.checksum,
+    checksumFormat: t.format,
     missing: [],
     extra: [],
     changed: [],
@@ -236,7 +240,7 @@ export async function diffTable(
         n += Number(p.n);
         sum += BigInt(p.s);
       }
-      return { rowCount: n, checksum: formatChecksum(sum.toString()) };
+      return { rowCount: n, checksum: formatChecksum(sum.toString()), format: checksumFormatOf(src.columns) };
     };
     return { differing, sourceTotal: total(sums.source), targetTotal: total(sums.target) };
   }

@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import type { QualifiedTable, SqlClient, TypedColumn } from "./canonical-sql";
+import { withNativeHashes } from "./checksum-format";
 
 const qualifiedName = z
   .string()
@@ -204,15 +205,18 @@ export async function resolveTableMappings(
   return result;
 }
 
-/** The source-side view of a mapping, as the checksum and diff builders take it. */
+/**
+ * The source-side view of a mapping, as the checksum and diff builders take it. Columns of the same type
+ * on both sides are hashed as their value (cheaper), the others as canonical text.
+ */
 export function sourceSide(m: ResolvedTableMapping): { table: QualifiedTable; columns: TypedColumn[]; key: TypedColumn[] } {
-  const columns = m.columns.map((c) => ({ name: c.source, type: c.type }));
+  const columns = withNativeHashes(m.columns.map((c) => ({ name: c.source, type: c.type })), m.columns.map((c) => c.targetType));
   const key = m.primaryKey.source.map((k) => columns.find((c) => c.name === k)!);
   return { table: m.source, columns, key };
 }
 
 export function targetSide(m: ResolvedTableMapping): { table: QualifiedTable; columns: TypedColumn[]; key: TypedColumn[] } {
-  const columns = m.columns.map((c) => ({ name: c.target, type: c.targetType }));
+  const columns = withNativeHashes(m.columns.map((c) => ({ name: c.target, type: c.targetType })), m.columns.map((c) => c.type));
   const key = m.primaryKey.target.map((k) => columns.find((c) => c.name === k)!);
   return { table: m.target, columns, key };
 }

@@ -74,6 +74,47 @@ describe("computeTableChecksum", () => {
     expect(r.match).toBe(false);
   });
 
+  it("hashes same-typed columns as their value: equal under other session time zones, and every change seen", async () => {
+    const ddl = `CREATE TABLE typed (id bigint PRIMARY KEY, big bigint, n int4, s int2, u uuid, d date, at timestamptz, naive timestamp, ok boolean)`;
+    for (const db of [source, target]) {
+      await db.query(ddl);
+      await db.query(`INSERT INTO typed VALUES
+        (1, 0, 3, -2, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '2024-03-01', '2024-03-01 12:00:00.5+00', '2024-03-01 12:00:00', true),
+        (2, -1, NULL, 0, NULL, 'infinity', '1500-06-01 00:00:00+00', '2300-01-01 00:00:00', NULL),
+        (3, NULL, -2147483648, NULL, '00000000-0000-0000-0000-000000000000', NULL, 'infinity', NULL, false)`);
+    }
+    const r = await checksumsOf("typed");
+    expect(r.match).toBe(true);
+    expect(r.checksumFormat).toBe(
+      "2:1=bigint;2=bigint;3=integer;4=smallint;5=uuid;6=date;7=timestamp with time zone;8=timestamp without time zone",
+    );
+    const changes = [
+      ["big = 4294967297", "id = 1"], // folds to the same 32 bits as 0 in hashint8extended
+      ["big = 4294967295", "id = 2"], // likewise for -1
+      ["n = 2147483647", "id = 3"],
+      ["n = -3", "id = 1"],
+      ["s = 2", "id = 1"],
+      ["u = NULL", "id = 1"],
+      ["d = '-infinity'", "id = 2"],
+      ["d = '2024-03-01'", "id = 3"],
+      ["at = at + interval '1 microsecond'", "id = 1"],
+      ["at = at - interval '1 microsecond'", "id = 2"],
+      ["at = '-infinity'", "id = 3"],
+      ["naive = naive + interval '1 microsecond'", "id = 2"],
+      ["ok = NOT ok", "id = 3"],
+    ];
+    for (const [set, where] of changes) {
+      await target.query("BEGIN");
+      try {
+        await target.query(`UPDATE typed SET ${set} WHERE ${where}`);
+        expect((await checksumsOf("typed")).match, set).toBe(false);
+      } finally {
+        await target.query("ROLLBACK");
+      }
+    }
+    expect((await checksumsOf("typed")).match).toBe(true);
+  });
+
   it("checksums a key range only", async () => {
     const { tables } = await resolveTableMappings(source, target);
     const s = sourceSide(tables.find((m) => m.source.table === "items")!);

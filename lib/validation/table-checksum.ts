@@ -11,11 +11,14 @@ import {
   type TypedColumn,
 } from "./canonical-sql";
 import { sourceSide, targetSide, type ResolvedTableMapping } from "./mapping";
+import { checksumFormatOf } from "./checksum-format";
 
 export interface TableChecksum {
   rowCount: number;
-  /** 32 hex digits: the exact sum of per-row 64-bit hashes of canonical row text. */
+  /** 32 hex digits: the exact sum of per-row 64-bit hashes of the rows' canonical values. */
   checksum: string;
+  /** Which columns were hashed as their value (see checksum-format): checksums compare only within a format. */
+  format: string;
 }
 
 export async function computeTableChecksum(
@@ -28,7 +31,7 @@ export async function computeTableChecksum(
   const q = buildChecksumQuery(table, columns, primaryKey, opts.range);
   const { rows } = await client.query<{ n: string; s: string }>(q.text, q.values);
   const row = rows[0]!;
-  return { rowCount: Number(row.n), checksum: formatChecksum(row.s) };
+  return { rowCount: Number(row.n), checksum: formatChecksum(row.s), format: checksumFormatOf(columns) };
 }
 
 export interface TableChecksumComparison {
@@ -38,6 +41,8 @@ export interface TableChecksumComparison {
   targetRowCount: number;
   sourceChecksum: string;
   targetChecksum: string;
+  /** The format of both checksums (the same columns are hashed the same way on both sides). */
+  checksumFormat: string;
   match: boolean;
 }
 
@@ -71,6 +76,7 @@ export async function computeChecksumsForMappings(
       targetRowCount: tgt.rowCount,
       sourceChecksum: src.checksum,
       targetChecksum: tgt.checksum,
+      checksumFormat: tgt.format,
       match: src.rowCount === tgt.rowCount && src.checksum === tgt.checksum,
     });
     onProgress?.({ done: results.length, total: mappings.length, table: display(mapping.source) });
