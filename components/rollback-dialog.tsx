@@ -167,11 +167,13 @@ const LIST_LIMIT = 15;
 
 function PreviewComponent({ change, summary }: { change: ComponentComparison; summary: string }) {
   const equal = change.ok && change.equal;
+  // Tables whose content cannot be compared, and nothing known to differ: neither "no change" nor "will change".
+  const unknown = change.ok && change.component === "database" && !equal && change.diff.changed.length + change.diff.appear.length + change.diff.disappear.length === 0;
   return (
     <li className="rounded-md p-3 ring-1 ring-slate-200" data-component={change.component}>
       <div className="flex flex-wrap items-center gap-2">
         <span className="text-sm font-medium text-slate-900">{humanize(change.component)}</span>
-        <ToneBadge tone={!change.ok ? "danger" : equal ? "success" : "warning"}>{!change.ok ? "Cannot compare" : equal ? "No change" : "Will change"}</ToneBadge>
+        <ToneBadge tone={!change.ok ? "danger" : equal ? "success" : "warning"}>{!change.ok ? "Cannot compare" : equal ? "No change" : unknown ? "Cannot compare some tables" : "Will change"}</ToneBadge>
       </div>
       {change.ok && !change.equal ? (
         <PreviewDetails change={change} />
@@ -208,6 +210,13 @@ function PreviewDetails({ change }: { change: Extract<ComponentComparison, { ok:
             ))}
             {d.disappear.map((t) => (
               <tr key={t}><td className="py-1 pr-3"><code className="font-mono">{t}</code></td><td className="py-1 pr-3 text-right">exists</td><td className="py-1 text-right">removed</td></tr>
+            ))}
+            {d.notComparable.map((t) => (
+              <tr key={t.table}>
+                <td className="py-1 pr-3"><code className="font-mono">{t.table}</code><span className="text-slate-500"> (content cannot be compared: {t.reason})</span></td>
+                <td className="py-1 pr-3 text-right tabular-nums">{formatCount(t.rowCount)}</td>
+                <td className="py-1 text-right tabular-nums">{formatCount(t.rowCount)}</td>
+              </tr>
             ))}
           </tbody>
         </table>

@@ -14,8 +14,15 @@ import { pageUrl } from "../../lib/ui/page-url";
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Compare checkpoints" };
 
-const CHANGE_TONE = { same: "success", changed: "warning", added: "info", removed: "danger", unknown: "neutral" } as const;
-const CHANGE_TEXT = { same: "Same", changed: "Changed", added: "Only in B", removed: "Only in A", unknown: "Not measured" } as const;
+const CHANGE_TONE = { same: "success", changed: "warning", added: "info", removed: "danger", unknown: "neutral", not_comparable: "neutral" } as const;
+const CHANGE_TEXT = {
+  same: "Same",
+  changed: "Changed",
+  added: "Only in B",
+  removed: "Only in A",
+  unknown: "Not measured",
+  not_comparable: "Not comparable (checksums recorded in different formats)",
+} as const;
 
 /** Two checkpoints side by side (`/compare?a=<id>&b=<id>`): tables, storage files and config files. */
 export default async function ComparePage(props: PageProps<"/compare">) {
@@ -70,7 +77,8 @@ function Picker({ id, label, value, choices }: { id: string; label: string; valu
 }
 
 function Comparison({ c }: { c: CheckpointComparison }) {
-  const changedTables = c.tables.filter((t) => t.change !== "same");
+  const changedTables = c.tables.filter((t) => t.change !== "same" && t.change !== "not_comparable");
+  const notComparable = c.tables.filter((t) => t.change === "not_comparable").length;
   return (
     <>
       <div className="grid gap-3 sm:grid-cols-2">
@@ -84,7 +92,7 @@ function Comparison({ c }: { c: CheckpointComparison }) {
           </div>
         ))}
       </div>
-      <Card id="cmp-tables" title={`Tables (${changedTables.length} of ${c.tables.length} differ)`}>
+      <Card id="cmp-tables" title={`Tables (${changedTables.length} of ${c.tables.length} differ${notComparable ? `, ${notComparable} not comparable` : ""})`}>
         {c.tables.length === 0 ? (
           <EmptyState title="Neither checkpoint recorded table figures" />
         ) : (

@@ -144,6 +144,8 @@ export const tableMetadataSchema = z
     targetRowCount: bigintString.nullable(),
     sourceChecksum: z.string().nullable(),
     targetChecksum: z.string().nullable(),
+    /** How the checksums were computed; checksums of different formats are not comparable (null: format "1"). */
+    checksumFormat: z.string().nullable(),
   });
 
 export const validationResultSchema = z

@@ -19,6 +19,8 @@ export interface CollectedMetadata {
     targetRowCount: bigint | null;
     sourceChecksum: string | null;
     targetChecksum: string | null;
+    /** How both checksums were computed (lib/validation/checksum-format); null without checksums. */
+    checksumFormat: string | null;
   }[];
   totals: {
     usersTotal: number;
@@ -50,12 +52,13 @@ export async function collectCheckpointMetadata(ctx: AppContext, progress: Repor
       targetRowCount: BigInt(c.targetRowCount),
       sourceChecksum: c.sourceChecksum,
       targetChecksum: c.targetChecksum,
+      checksumFormat: c.checksumFormat,
     }));
     // Tables the target does not have yet (early phases) are recorded with the source side only.
     for (const missing of resolved.missingInTarget) {
       const { rows } = await source.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${quoteTable(missing)}`);
       const name = `${missing.schema}.${missing.table}`;
-      tables.push({ sourceTable: name, targetTable: name, sourceRowCount: BigInt(rows[0]!.n), targetRowCount: null, sourceChecksum: null, targetChecksum: null });
+      tables.push({ sourceTable: name, targetTable: name, sourceRowCount: BigInt(rows[0]!.n), targetRowCount: null, sourceChecksum: null, targetChecksum: null, checksumFormat: null });
     }
     progress({ message: "users" });
     const users = await countUsers(source, target, mapping.users);

@@ -59,6 +59,7 @@ export async function compareCheckpoints(db: Db, backupDir: string, aId: string,
       targetRowCount: t.targetRowCount === null ? null : Number(t.targetRowCount),
       sourceChecksum: t.sourceChecksum,
       targetChecksum: t.targetChecksum,
+      checksumFormat: t.checksumFormat,
     }));
   const [storageA, storageB, configA, configB] = await Promise.all([
     readManifestOf(backupDir, a.id, a.name, "storage"),

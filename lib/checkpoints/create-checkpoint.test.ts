@@ -77,6 +77,16 @@ describe("createCheckpoint", () => {
     expect(drill.ok).toBe(true);
     expect(drill.tables.length).toBeGreaterThanOrEqual(5);
     expect((await getCheckpoint(t.ctx, checkpoint.id)).drillStatus).toBe("passed");
+
+    // A checksum whose recorded format no longer applies is reported as not comparable, not as a difference.
+    expect(tasks?.checksumFormat).toMatch(/^2:1=/);
+    await t.ctx.db.tableMetadata.update({ where: { id: tasks!.id }, data: { checksumFormat: "2:1=uuid" } });
+    const stale = await drillCheckpoint(t.ctx, checkpoint.id, actor);
+    expect(stale.ok).toBe(false);
+    expect(stale.tables.filter((x) => !x.ok).map((x) => [x.table, x.notComparable])).toEqual([["public.tasks", expect.stringContaining("hashed as uuid")]]);
+    expect(stale.message).toContain("could not be compared");
+    expect(stale.message).not.toContain("differs");
+    await t.ctx.db.tableMetadata.update({ where: { id: tasks!.id }, data: { checksumFormat: tasks!.checksumFormat } });
   });
 
   it("stores an unchanged file once: a second checkpoint adds no blob, one changed file adds exactly one", async () => {

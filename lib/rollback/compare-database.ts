@@ -3,12 +3,15 @@ import { loadMappingOrDefault } from "../checkpoints/load-mapping";
 import { withPgClients } from "../sources/pg-clients";
 import { resolveTableMappings, targetSide } from "../validation/mapping";
 import { computeTableChecksum } from "../validation/table-checksum";
+import { columnsInFormat } from "../validation/checksum-format";
 
 /** A table as the checkpoint's metadata records it; a null count means the target did not have it. */
 export interface RecordedTable {
   targetTable: string;
   targetRowCount: bigint | null;
   targetChecksum: string | null;
+  /** How the checksum was computed (lib/validation/checksum-format); null: before formats were recorded. */
+  checksumFormat?: string | null;
 }
 
 export interface TableState {
@@ -23,6 +26,12 @@ export interface DatabaseDiff {
   appear: string[];
   /** Tables the target has now and the checkpoint did not: a rollback makes them disappear. */
   disappear: string[];
+  /**
+   * Tables with the checkpoint's row count whose content cannot be compared: the checksum was recorded
+   * in a format that no longer applies (a column hashed as its value has another type now). Neither
+   * equal nor different: unknown.
+   */
+  notComparable: { table: string; rowCount: number; reason: string }[];
   unchanged: number;
 }
 
@@ -35,7 +44,7 @@ export async function diffDatabaseAgainstMetadata(ctx: AppContext, recorded: rea
   return withPgClients([ctx.source.databaseUrl, ctx.target.databaseUrl], async ([source, target]) => {
     const resolved = await resolveTableMappings(source!, target!, mapping);
     const byTarget = new Map(resolved.tables.map((m) => [`${m.target.schema}.${m.target.table}`, m]));
-    const diff: DatabaseDiff = { changed: [], appear: [], disappear: [], unchanged: 0 };
+    const diff: DatabaseDiff = { changed: [], appear: [], disappear: [], notComparable: [], unchanged: 0 };
     for (const r of [...recorded].sort((a, b) => a.targetTable.localeCompare(b.targetTable))) {
       const m = byTarget.get(r.targetTable);
       const present = m !== undefined || (await tableExists(target!, r.targetTable));
@@ -48,18 +57,29 @@ export async function diffDatabaseAgainstMetadata(ctx: AppContext, recorded: rea
         diff.appear.push(r.targetTable);
         continue;
       }
+      // Computed in the recorded format, so that the two checksums are comparable.
       const t = targetSide(m);
-      const now = await computeTableChecksum(target!, t.table, t.columns, t.key);
+      const inFormat = columnsInFormat(t.columns, r.checksumFormat);
+      const now = await computeTableChecksum(target!, t.table, inFormat.ok ? inFormat.columns : t.columns, t.key);
       const then = { rowCount: Number(r.targetRowCount), checksum: r.targetChecksum ?? "" };
-      if (now.rowCount !== then.rowCount || now.checksum !== then.checksum) diff.changed.push({ table: r.targetTable, current: now, checkpoint: then });
+      const current = { rowCount: now.rowCount, checksum: now.checksum };
+      if (now.rowCount !== then.rowCount) diff.changed.push({ table: r.targetTable, current, checkpoint: then });
+      else if (!inFormat.ok) diff.notComparable.push({ table: r.targetTable, rowCount: now.rowCount, reason: inFormat.reason });
+      else if (now.checksum !== then.checksum) diff.changed.push({ table: r.targetTable, current, checkpoint: then });
       else diff.unchanged += 1;
     }
     return diff;
   });
 }
 
+/** Nothing differs, and nothing is left unknown: the target equals the checkpoint. */
 export function databaseDiffIsEmpty(d: DatabaseDiff): boolean {
-  return d.changed.length === 0 && d.appear.length === 0 && d.disappear.length === 0;
+  return !databaseDiffHasDifferences(d) && d.notComparable.length === 0;
+}
+
+/** Some table differs for sure (tables that cannot be compared do not count either way). */
+export function databaseDiffHasDifferences(d: DatabaseDiff): boolean {
+  return d.changed.length > 0 || d.appear.length > 0 || d.disappear.length > 0;
 }
 
 async function tableExists(client: { query: (text: string, values: unknown[]) => Promise<{ rows: { t: string | null }[] }> }, name: string) {

@@ -69,6 +69,9 @@ export function describeComparison(c: ComponentComparison): string {
     }
     if (d.appear.length) parts.push(`missing table(s): ${names(d.appear)}`);
     if (d.disappear.length) parts.push(`table(s) not in the checkpoint: ${names(d.disappear)}`);
+    if (d.notComparable.length) {
+      parts.push(`${d.notComparable.length} table(s) with the checkpoint's row count whose content cannot be compared (not known to be equal or different): ${names(d.notComparable.map((t) => `${t.table} (${t.reason})`))}`);
+    }
   } else if (c.component === "storage") {
     const d = c.diff;
     if (d.added.length) parts.push(`${d.added.length} file(s) not in the checkpoint: ${names(d.added)}`);

@@ -14,6 +14,7 @@ import { describeProblems, type VerifyProblem } from "../engines/types";
 import { completedSteps, finishStep, startStep, stepKey } from "./rollback-journal";
 import { dropLeftoverRestoreDatabases } from "./drop-leftover-restores";
 import { compareTargetWithCheckpoint, describeComparison } from "./compare-target";
+import { databaseDiffHasDifferences } from "./compare-database";
 import { completeRollback, failRollback, messageOf, type FinishInput, type RollbackReport } from "./finish-rollback";
 
 export interface ExecuteRollbackOptions {
@@ -164,7 +165,10 @@ export async function executeRollback(
     for (const c of comparisons) {
       const r = reports.find((x) => x.component === c.component)!;
       if (c.ok && c.equal) r.detail += "; re-validated: equal to the checkpoint";
-      else {
+      else if (c.ok && c.component === "database" && !databaseDiffHasDifferences(c.diff)) {
+        // Not a mismatch, and not claimed equal either: said as it is.
+        r.detail += `; re-validated: no difference found, but ${describeComparison(c)}`;
+      } else {
         mismatched.push(c.component);
         r.status = "failed";
         r.detail = `restored, but re-validation found differences: ${describeComparison(c)}`;

@@ -24,6 +24,14 @@ describe("pairTables", () => {
       ["public.a", "same", 0],
     ]);
   });
+  it("checksums recorded in different formats are not comparable: neither same nor changed", () => {
+    const f = (format: string | null, rows: number, checksum: string) => ({ ...t("public.a", rows, checksum), checksumFormat: format });
+    expect(pairTables([f(null, 2, "x")], [f("2:1=bigint", 2, "y")])[0]?.change).toBe("not_comparable");
+    expect(pairTables([f(null, 2, "x")], [f("2:1=bigint", 2, "x")])[0]?.change).toBe("not_comparable");
+    expect(pairTables([f(null, 2, "x")], [f("2:1=bigint", 3, "y")])[0]?.change).toBe("changed"); // counts are format-free
+    expect(pairTables([f(null, 2, "x")], [f("1", 2, "x")])[0]?.change).toBe("same");
+    expect(pairTables([f("2:1=bigint", 2, "x")], [f("2:1=bigint", 2, "y")])[0]?.change).toBe("changed");
+  });
   it("a table the target did not have (null count) counts as absent", () => {
     expect(pairTables([t("public.a", null, null)], [t("public.a", 2, "c")])[0]?.change).toBe("added");
     expect(pairTables([t("public.a", 2, null)], [t("public.a", 2, null)])[0]?.change).toBe("unknown");

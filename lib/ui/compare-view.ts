@@ -1,3 +1,4 @@
+import { sameChecksumFormat } from "../validation/checksum-format";
 import type { TableFigures } from "./table-comparison";
 
 /** One table of two checkpoints side by side (target side: what each checkpoint captured). */
@@ -5,13 +6,15 @@ export interface TablePair {
   table: string;
   a: { rows: number | null; checksum: string | null } | null;
   b: { rows: number | null; checksum: string | null } | null;
-  change: "same" | "changed" | "added" | "removed" | "unknown";
+  /** "not_comparable": same row count, checksums recorded in different formats (content unknown). */
+  change: "same" | "changed" | "added" | "removed" | "unknown" | "not_comparable";
   rowDelta: number | null;
 }
 
 /**
  * Joins the per-table target figures of checkpoint A and B by target table. "changed" means other
  * content (checksum) or another row count; a table only in B is "added", only in A "removed".
+ * Checksums recorded in different formats say nothing about each other: "not_comparable".
  */
 export function pairTables(a: readonly TableFigures[], b: readonly TableFigures[]): TablePair[] {
   const byA = new Map(a.map((t) => [t.targetTable, t]));
@@ -19,7 +22,7 @@ export function pairTables(a: readonly TableFigures[], b: readonly TableFigures[
   const names = [...new Set([...byA.keys(), ...byB.keys()])].sort();
   const side = (t: TableFigures | undefined) =>
     t && t.targetRowCount !== null ? { rows: t.targetRowCount, checksum: t.targetChecksum } : null;
-  const rank: Record<TablePair["change"], number> = { changed: 0, added: 1, removed: 1, unknown: 2, same: 3 };
+  const rank: Record<TablePair["change"], number> = { changed: 0, added: 1, removed: 1, not_comparable: 2, unknown: 2, same: 3 };
   return names
     .map((table): TablePair => {
       const x = side(byA.get(table));
@@ -28,9 +31,10 @@ export function pairTables(a: readonly TableFigures[], b: readonly TableFigures[
       if (!x && !y) change = "unknown";
       else if (!x) change = "added";
       else if (!y) change = "removed";
-      else if (x.rows !== y.rows || (x.checksum && y.checksum && x.checksum !== y.checksum)) change = "changed";
+      else if (x.rows !== y.rows) change = "changed";
       else if (!x.checksum || !y.checksum) change = "unknown";
-      else change = "same";
+      else if (!sameChecksumFormat(byA.get(table)!.checksumFormat, byB.get(table)!.checksumFormat)) change = "not_comparable";
+      else change = x.checksum === y.checksum ? "same" : "changed";
       return { table, a: x, b: y, change, rowDelta: x && y && x.rows !== null && y.rows !== null ? y.rows - x.rows : null };
     })
     .sort((p, q) => rank[p.change] - rank[q.change] || p.table.localeCompare(q.table));

@@ -6,6 +6,8 @@ export interface TableFigures {
   targetRowCount: number | null;
   sourceChecksum: string | null;
   targetChecksum: string | null;
+  /** How both checksums were computed (lib/validation/checksum-format); null or absent: format "1". */
+  checksumFormat?: string | null;
 }
 
 export type TableMatch = "match" | "count_mismatch" | "checksum_mismatch" | "incomplete";
