@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { cp, mkdir, mkdtemp, readdir, rm, stat, truncate, writeFile, open } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, rm, stat, symlink, truncate, writeFile, open } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
@@ -104,6 +104,22 @@ describe("validateFiles", () => {
     expect(notPassed(r)).toEqual(["failed: file count", "failed: total bytes", "failed: every object present"]);
     expect(r.critical).toBe(false);
     expect(check(r, "every object present").details).toEqual({ count: 1, samples: [{ bucket: "avatars", name: "2024/05/u2 with space.png" }], critical: false });
+  });
+
+  it("counts a symlink or a folder at an object's path as missing, and downloads no object without a target file", async () => {
+    await rm(path.join(targetDir, "avatars/u1.png"));
+    await symlink(path.join(sourceDir, "avatars/u1.png"), path.join(targetDir, "avatars/u1.png"));
+    await rm(path.join(targetDir, "docs/readme.txt"));
+    await mkdir(path.join(targetDir, "docs/readme.txt"));
+    await rm(path.join(targetDir, "docs/many/f3.txt"));
+    const { storage, stats } = folderStorage(sourceDir);
+    const r = await validateFiles({ storage, storageDir: targetDir });
+    expect(check(r, "every object present").details).toMatchObject({ count: 3 });
+    expect((check(r, "every object present").details as { samples: unknown[] }).samples).toEqual(
+      expect.arrayContaining([{ bucket: "avatars", name: "u1.png" }, { bucket: "docs", name: "readme.txt" }, { bucket: "docs", name: "many/f3.txt" }]),
+    );
+    expect(stats.hashed).toBe(22);
+    expect(check(r, "sha256 match").message).toBe("sha256 of all 22 present files matches");
   });
 
   it("catches one corrupted byte as a critical hash mismatch, sizes unchanged", async () => {

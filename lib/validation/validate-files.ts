@@ -5,7 +5,7 @@
  */
 import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
-import { sha256File } from "../store/hashing";
+import { openRegularFile } from "../store/hashing";
 import { quoteIdent, type SqlClient } from "./canonical-sql";
 import { summariseChecks, type ValidationCheck, type ValidatorReport } from "./report";
 
@@ -70,8 +70,15 @@ function targetPath(root: string, bucket: string, name: string): string | null {
   return path.dirname(bucketDir) === path.resolve(root) && file.startsWith(bucketDir + path.sep) ? file : null;
 }
 
-/** Every regular file under `dir`, as a path relative to it with `/` separators. */
-async function* walkFiles(dir: string, prefix = ""): AsyncGenerator<{ rel: string; size: number }> {
+/**
+ * Every regular file under `dir`, as a path relative to it with `/` separators, and its size: as
+ * `knownSize` gives it (the bytes just hashed), else from lstat.
+ */
+async function* walkFiles(
+  dir: string,
+  knownSize: (rel: string) => number | undefined = () => undefined,
+  prefix = "",
+): AsyncGenerator<{ rel: string; size: number }> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -82,8 +89,8 @@ async function* walkFiles(dir: string, prefix = ""): AsyncGenerator<{ rel: strin
   for (const entry of entries) {
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) yield* walkFiles(full, rel);
-    else if (entry.isFile()) yield { rel, size: (await lstat(full)).size };
+    if (entry.isDirectory()) yield* walkFiles(full, knownSize, rel);
+    else if (entry.isFile()) yield { rel, size: knownSize(rel) ?? (await lstat(full)).size };
   }
 }
 
@@ -102,27 +109,32 @@ export async function validateFiles(options: ValidateFilesOptions): Promise<Vali
   const root = path.resolve(options.storageDir);
   const limiter = createLimiter(Math.max(1, options.concurrency ?? 8));
 
-  const checkObject = async (bucket: string, name: string) => {
+  /** Checks one object; answers the target file's size when it was read whole. */
+  const checkObject = async (bucket: string, name: string): Promise<number | undefined> => {
     const file = targetPath(root, bucket, name);
     if (file === null) {
       t.unreadable.add({ bucket, name, reason: "object name escapes the bucket folder" });
-      return;
+      return undefined;
     }
     try {
-      const st = await lstat(file).catch((e: NodeJS.ErrnoException) => {
-        if (e.code === "ENOENT" || e.code === "ENOTDIR") return null;
-        throw e;
-      });
-      if (!st || !st.isFile()) {
+      // The target file is opened first: an object without one is never downloaded.
+      const target = await openRegularFile(file);
+      if (!target) {
         t.missing.add({ bucket, name });
-        return;
+        return undefined;
       }
-      const [src, tgt] = await Promise.all([options.storage.hashSourceObject(bucket, name), sha256File(file)]);
-      totals.hashed++;
-      if (src.size !== tgt.size) t.size.add({ bucket, name, source: src.size, target: tgt.size });
-      else if (src.sha256 !== tgt.sha256) t.hash.add({ bucket, name, source: src.sha256, target: tgt.sha256 });
+      try {
+        const [src, tgt] = await Promise.all([options.storage.hashSourceObject(bucket, name), target.sha256()]);
+        totals.hashed++;
+        if (src.size !== tgt.size) t.size.add({ bucket, name, source: src.size, target: tgt.size });
+        else if (src.sha256 !== tgt.sha256) t.hash.add({ bucket, name, source: src.sha256, target: tgt.sha256 });
+        return tgt.size;
+      } finally {
+        await target.close();
+      }
     } catch (e) {
       t.unreadable.add({ bucket, name, reason: (e as Error).message });
+      return undefined;
     }
   };
 
@@ -132,21 +144,25 @@ export async function validateFiles(options: ValidateFilesOptions): Promise<Vali
     for (const b of buckets) {
       const bucket = b.id ?? b.name;
       bucketDirs.add(bucket);
-      // Names of one bucket are kept to find extra files: memory grows with the largest bucket, not all.
-      const seen = new Set<string>();
+      // Names of one bucket are kept to find extra files, with the target file's size once read: memory
+      // grows with the largest bucket, not all.
+      const seen = new Map<string, number | undefined>();
       for await (const obj of options.storage.listSourceObjects(bucket)) {
         totals.sourceCount++;
         totals.sourceBytes += obj.size ?? 0;
-        seen.add(obj.name);
-        await limiter.run(() => checkObject(obj.bucket, obj.name));
+        seen.set(obj.name, undefined);
+        await limiter.run(async () => {
+          const size = await checkObject(obj.bucket, obj.name);
+          if (size !== undefined) seen.set(obj.name, size);
+        });
       }
-      for await (const f of walkFiles(path.join(root, bucket))) {
+      await limiter.drain();
+      for await (const f of walkFiles(path.join(root, bucket), (rel) => seen.get(rel))) {
         totals.targetCount++;
         totals.targetBytes += f.size;
         if (!seen.has(f.rel)) t.extra.add({ bucket, name: f.rel, size: f.size });
       }
     }
-    await limiter.drain();
     // Anything outside the source's bucket folders is extra too.
     for await (const f of walkFiles(root)) {
       if (bucketDirs.has(f.rel.split("/")[0]!)) continue;
