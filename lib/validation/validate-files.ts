@@ -70,15 +70,15 @@ function targetPath(root: string, bucket: string, name: string): string | null {
   return path.dirname(bucketDir) === path.resolve(root) && file.startsWith(bucketDir + path.sep) ? file : null;
 }
 
-/**
- * Every regular file under `dir`, as a path relative to it with `/` separators, and its size: as
- * `knownSize` gives it (the bytes just hashed), else from lstat.
- */
-async function* walkFiles(
-  dir: string,
-  knownSize: (rel: string) => number | undefined = () => undefined,
-  prefix = "",
-): AsyncGenerator<{ rel: string; size: number }> {
+interface WalkOptions {
+  /** The size of a file already read (the bytes just hashed); others are lstat'ed. */
+  knownSize?: (rel: string) => number | undefined;
+  /** Entries left out, folders not descended into. */
+  exclude?: (rel: string) => boolean;
+}
+
+/** Every regular file under `dir`, as a path relative to it with `/` separators, and its size. */
+async function* walkFiles(dir: string, options: WalkOptions = {}, prefix = ""): AsyncGenerator<{ rel: string; size: number }> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -88,9 +88,10 @@ async function* walkFiles(
   }
   for (const entry of entries) {
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (options.exclude?.(rel)) continue;
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) yield* walkFiles(full, knownSize, rel);
-    else if (entry.isFile()) yield { rel, size: knownSize(rel) ?? (await lstat(full)).size };
+    if (entry.isDirectory()) yield* walkFiles(full, options, rel);
+    else if (entry.isFile()) yield { rel, size: options.knownSize?.(rel) ?? (await lstat(full)).size };
   }
 }
 
@@ -157,15 +158,14 @@ export async function validateFiles(options: ValidateFilesOptions): Promise<Vali
         });
       }
       await limiter.drain();
-      for await (const f of walkFiles(path.join(root, bucket), (rel) => seen.get(rel))) {
+      for await (const f of walkFiles(path.join(root, bucket), { knownSize: (rel) => seen.get(rel) })) {
         totals.targetCount++;
         totals.targetBytes += f.size;
         if (!seen.has(f.rel)) t.extra.add({ bucket, name: f.rel, size: f.size });
       }
     }
-    // Anything outside the source's bucket folders is extra too.
-    for await (const f of walkFiles(root)) {
-      if (bucketDirs.has(f.rel.split("/")[0]!)) continue;
+    // Anything outside the source's bucket folders (walked above) is extra too.
+    for await (const f of walkFiles(root, { exclude: (rel) => bucketDirs.has(rel) })) {
       totals.targetCount++;
       totals.targetBytes += f.size;
       t.extra.add({ bucket: null, name: f.rel, size: f.size });
