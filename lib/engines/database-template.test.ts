@@ -5,8 +5,9 @@ import path from "node:path";
 import pg from "pg";
 import { adminUrl, createScratchDatabase, withDatabase } from "../../test/pg";
 import { AppError } from "../domain/errors";
-import { readManifest } from "../store/manifest";
+import { readManifest, writeManifest } from "../store/manifest";
 import { createTemplateEngine } from "./database-template";
+import { fingerprintDatabaseAt } from "./pg-fingerprint";
 import { FIXTURE_SQL, fingerprintDatabase, sql } from "./test-fixtures";
 
 const tmpDirs: string[] = [];
@@ -93,6 +94,39 @@ describe("template engine", () => {
     const left = await sql(adminUrl(), "SELECT datname FROM pg_database WHERE datname LIKE $1", [`${targetName}_restore_%`]);
     expect(left.rows).toEqual([]);
     await sql(targetUrl, "DROP TABLE public.after_snapshot");
+  });
+
+  it("checks a snapshot recorded with the version-1 fingerprint (md5 of row text) by that method", async () => {
+    const engine = createTemplateEngine({ databaseUrl: targetUrl });
+    const dir = await tempDir();
+    await engine.snapshot({ backupDir: dir });
+    const name = await snapshotName(dir);
+    const manifest = await readManifest(dir);
+    expect((manifest.extra!.fingerprint as { version?: number }).version).toBe(2);
+    // As an earlier version of the app wrote it: no version, md5 checksums.
+    const v1 = await fingerprintDatabaseAt(withDatabase(adminUrl(), name), 2, 1);
+    await writeManifest(dir, { ...manifest, extra: { ...manifest.extra, fingerprint: v1 } });
+    expect(await engine.verify(dir)).toEqual({ ok: true, problems: [] });
+
+    await sql(targetUrl, "UPDATE app.posts SET title = 'changed after the snapshot' WHERE id = 10");
+    await engine.restore(dir);
+    expect(await fingerprintDatabase(targetUrl)).toEqual(original);
+
+    await sql(withDatabase(adminUrl(), name), "UPDATE app.posts SET title = 'x' WHERE id = 11");
+    expect((await engine.verify(dir)).problems).toEqual([expect.objectContaining({ path: "table:app.posts", kind: "altered" })]);
+    await expect(engine.restore(dir)).rejects.toMatchObject({ code: "verification_failed", message: expect.stringContaining("table:app.posts") });
+    expect(await fingerprintDatabase(targetUrl)).toEqual(original);
+  });
+
+  it("refuses a snapshot whose fingerprint version it does not know", async () => {
+    const engine = createTemplateEngine({ databaseUrl: targetUrl });
+    const dir = await tempDir();
+    await engine.snapshot({ backupDir: dir });
+    await snapshotName(dir);
+    const manifest = await readManifest(dir);
+    await writeManifest(dir, { ...manifest, extra: { ...manifest.extra, fingerprint: { ...(manifest.extra!.fingerprint as object), version: 9 } } });
+    expect((await engine.verify(dir)).problems).toEqual([expect.objectContaining({ kind: "manifest_invalid", message: expect.stringContaining("version 9") })]);
+    await expect(engine.restore(dir)).rejects.toMatchObject({ code: "verification_failed" });
   });
 
   it("refuses a busy target when terminating sessions is not allowed", async () => {

@@ -9,7 +9,9 @@ import {
   databaseExists, derivedName, dropDatabase, otherSessionCount, quoteIdent, randomTag, serverMajorVersion, swapDatabases,
   timestampTag, withMaintenanceClient, withSessionsTerminated,
 } from "./pg-admin";
-import { compareFingerprints, fingerprintDatabaseAt, fingerprintSchema, type DatabaseFingerprint } from "./pg-fingerprint";
+import {
+  compareFingerprints, fingerprintDatabaseAt, fingerprintSchema, fingerprintVersionOf, FINGERPRINT_VERSIONS, type DatabaseFingerprint,
+} from "./pg-fingerprint";
 import type { DatabaseRestoreResult } from "./database-pgdump";
 import type pg from "pg";
 
@@ -103,6 +105,10 @@ export function createTemplateEngine(opts: TemplateEngineOptions): TemplateEngin
     if (!loaded.ok) return loaded;
     const extra = extraSchema.safeParse(loaded.manifest.extra);
     if (!extra.success) return { ok: false, report: { ok: false, problems: [{ path: "manifest.json", kind: "manifest_invalid", message: "extra is invalid" }] } };
+    const version = fingerprintVersionOf(extra.data.fingerprint);
+    if (!FINGERPRINT_VERSIONS.includes(version)) {
+      return { ok: false, report: { ok: false, problems: [{ path: "manifest.json", kind: "manifest_invalid", message: `fingerprint version ${version} is not known to this version of the app` }] } };
+    }
     const snap = extra.data.snapshotDatabase;
     const exists = await withMaintenanceClient(opts.databaseUrl, (c) => databaseExists(c, snap));
     if (!exists) return { ok: false, report: { ok: false, problems: [{ path: `database:${snap}`, kind: "missing" }] } };
@@ -112,9 +118,14 @@ export function createTemplateEngine(opts: TemplateEngineOptions): TemplateEngin
   async function verify(backupDir: string): Promise<VerifyReport> {
     const loaded = await loadSnapshot(backupDir);
     if (!loaded.ok) return loaded.report;
-    const actual = await fingerprintDatabaseAt(urlForDatabase(opts.databaseUrl, loaded.snap));
+    const actual = await fingerprintOf(loaded.snap, loaded.fingerprint);
     const problems = compareFingerprints(loaded.fingerprint, actual);
     return { ok: problems.length === 0, problems };
+  }
+
+  /** A database's fingerprint computed the way `recorded` was (a snapshot keeps its version's method). */
+  function fingerprintOf(database: string, recorded: DatabaseFingerprint): Promise<DatabaseFingerprint> {
+    return fingerprintDatabaseAt(urlForDatabase(opts.databaseUrl, database), 2, fingerprintVersionOf(recorded));
   }
 
   function refuse(backupDir: string, problems: VerifyReport["problems"]): AppError {
@@ -134,7 +145,7 @@ export function createTemplateEngine(opts: TemplateEngineOptions): TemplateEngin
     await withMaintenanceClient(opts.databaseUrl, (c) => cloneDatabase(c, loaded.snap, into, true));
     try {
       ctx.onProgress?.({ step: "verify", message: `checking ${into} against the checkpoint's fingerprint` });
-      const problems = compareFingerprints(loaded.fingerprint, await fingerprintDatabaseAt(urlForDatabase(opts.databaseUrl, into)));
+      const problems = compareFingerprints(loaded.fingerprint, await fingerprintOf(into, loaded.fingerprint));
       if (problems.length > 0) throw refuse(backupDir, problems);
     } catch (e) {
       await withMaintenanceClient(opts.databaseUrl, (c) => dropDatabase(c, into)).catch(() => undefined);

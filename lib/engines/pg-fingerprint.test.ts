@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { createScratchDatabase } from "../../test/pg";
 import { withClient } from "./pg-admin";
-import { fingerprintDatabase, fingerprintDatabaseAt } from "./pg-fingerprint";
+import { compareFingerprints, fingerprintDatabase, fingerprintDatabaseAt } from "./pg-fingerprint";
 import { FIXTURE_SQL, sql } from "./test-fixtures";
 
 let url: string;
@@ -12,17 +12,93 @@ beforeAll(async () => {
 });
 
 describe("database fingerprint", () => {
-  it("is the same over several sessions as over one, table for table", async () => {
-    const single = await withClient(url, fingerprintDatabase);
-    expect(single.tables.map((t) => t.name)).toEqual(["app.posts", "app.users", "public.settings"]);
-    expect(await fingerprintDatabaseAt(url, 3)).toEqual(single);
-    expect(await fingerprintDatabaseAt(url, 1)).toEqual(single);
+  it("is the same over several sessions as over one, table for table, in either version", async () => {
+    for (const version of [1, 2]) {
+      const single = await withClient(url, (c) => fingerprintDatabase(c, version));
+      expect(single.tables.map((t) => t.name)).toEqual(["app.posts", "app.users", "public.settings"]);
+      expect(await fingerprintDatabaseAt(url, 3, version)).toEqual(single);
+      expect(await fingerprintDatabaseAt(url, 1, version)).toEqual(single);
+    }
   });
 
-  it("keeps the checksum recorded by earlier versions (a numeric sum of the md5 prefixes)", async () => {
+  it("records its version; version 1 is still computed as before (a numeric sum of the md5 prefixes), without a version", async () => {
+    expect((await fingerprintDatabaseAt(url)).version).toBe(2);
     const { rows } = await sql(url, `SELECT coalesce(sum(('x' || substr(md5(x::text), 1, 16))::bit(64)::bigint::numeric), 0)::text AS c FROM ONLY app.users x`);
-    const fp = await fingerprintDatabaseAt(url);
-    expect(fp.tables.find((t) => t.name === "app.users")!.checksum).toBe(rows[0].c);
+    const v1 = await fingerprintDatabaseAt(url, 2, 1);
+    expect(v1).not.toHaveProperty("version");
+    expect(v1.tables.find((t) => t.name === "app.users")!.checksum).toBe(rows[0].c);
+    // The same rows give other checksums in version 2: the two are never compared with each other.
+    const v2 = await fingerprintDatabaseAt(url);
+    expect(v2.schemaHash).toBe(v1.schemaHash);
+    expect(compareFingerprints(v1, v2)).toEqual([expect.objectContaining({ path: "fingerprint", kind: "manifest_invalid" })]);
+    expect(compareFingerprints(v2, await fingerprintDatabaseAt(url))).toEqual([]);
+  });
+
+  it("version 2 does not depend on the server's or the role's output settings", async () => {
+    const db = await createScratchDatabase("fpset");
+    await sql(db, `CREATE TABLE odd (id int PRIMARY KEY, f float8, r real, b bytea, i interval, m money, at timestamptz[], d date[], rng tstzrange, c char(5))`);
+    await sql(db, `INSERT INTO odd VALUES (1, 0.1, 1.1, '\\x00ff', '1 day 2 hours', 12.5, ARRAY['2024-03-01 12:00:00.5+00'::timestamptz],
+      ARRAY['2024-03-01'::date], tstzrange('2024-01-01 00:00+00', '2024-02-01 00:00+00'), 'ab')`);
+    const before = await fingerprintDatabaseAt(db);
+    const name = new URL(db).pathname.slice(1);
+    await sql(db, `ALTER DATABASE "${name}" SET TimeZone = 'Asia/Kolkata'; ALTER DATABASE "${name}" SET DateStyle = 'SQL, DMY';
+      ALTER DATABASE "${name}" SET IntervalStyle = 'iso_8601'; ALTER DATABASE "${name}" SET extra_float_digits = 0;
+      ALTER DATABASE "${name}" SET bytea_output = 'escape'`);
+    expect(await fingerprintDatabaseAt(db)).toEqual(before);
+    // Version 1 hashes the row text as the session prints it.
+    expect(await fingerprintDatabaseAt(db, 2, 1)).not.toEqual(await withClient(db, async (c) => {
+      await c.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1; SET bytea_output = 'hex'");
+      return fingerprintDatabase(c, 1);
+    }));
+  });
+
+  it("version 2 sees any change of a value, however small", async () => {
+    const db = await createScratchDatabase("fpchg");
+    await sql(db, `CREATE TABLE v (id int PRIMARY KEY, big bigint, n numeric, t text, c char(4), at timestamptz, u uuid, ok boolean, j jsonb, f float8);
+      INSERT INTO v VALUES (1, 0, 3, 'a', 'ab', '2024-03-01 12:00:00+00', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', true, '{"a": 1}', 0.5),
+                           (2, -1, 1.0, '', NULL, 'infinity', NULL, NULL, '[1.5]', NULL)`);
+    const before = await fingerprintDatabaseAt(db);
+    const changes = [
+      "big = 4294967297 WHERE id = 1", // folds to the same 32 bits as 0 in hashint8extended
+      "big = 4294967295 WHERE id = 2", // likewise for -1
+      "n = -3 WHERE id = 1",
+      "n = 1.00 WHERE id = 2", // equal numerically, printed differently
+      "t = NULL WHERE id = 2",
+      "c = 'ab  ' WHERE id = 1", // char(4) pads either way: the same value
+      "at = at + interval '1 microsecond' WHERE id = 1",
+      "at = '-infinity' WHERE id = 2",
+      "u = NULL WHERE id = 1",
+      "ok = false WHERE id = 1",
+      "j = '{\"a\": -1}' WHERE id = 1",
+      "j = '[-1.5]' WHERE id = 2",
+      "f = 0.5000000000000001 WHERE id = 1",
+      "f = 'NaN' WHERE id = 2",
+    ];
+    for (const change of changes) {
+      await sql(db, `BEGIN; UPDATE v SET ${change}; COMMIT`);
+      const after = await fingerprintDatabaseAt(db);
+      if (change.startsWith("c = ")) expect(after, change).toEqual(before);
+      else expect(after.tables[0]!.checksum, change).not.toBe(before.tables[0]!.checksum);
+      await sql(db, `DELETE FROM v; INSERT INTO v VALUES (1, 0, 3, 'a', 'ab', '2024-03-01 12:00:00+00', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', true, '{"a": 1}', 0.5),
+                           (2, -1, 1.0, '', NULL, 'infinity', NULL, NULL, '[1.5]', NULL)`);
+    }
+    expect(await fingerprintDatabaseAt(db)).toEqual(before);
+  });
+
+  it("version 2 takes an enum value by identity and its labels from the schema: a renamed label is still seen", async () => {
+    const db = await createScratchDatabase("fpenum");
+    await sql(db, `CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy'); CREATE TABLE m (id int PRIMARY KEY, v mood, vs mood[]);
+      INSERT INTO m VALUES (1, 'ok', ARRAY['sad']::mood[]), (2, NULL, NULL)`);
+    const before = await fingerprintDatabaseAt(db);
+    await sql(db, "UPDATE m SET v = 'happy' WHERE id = 1");
+    expect((await fingerprintDatabaseAt(db)).tables[0]!.checksum).not.toBe(before.tables[0]!.checksum);
+    await sql(db, "UPDATE m SET v = 'ok' WHERE id = 1");
+    expect(await fingerprintDatabaseAt(db)).toEqual(before);
+    await sql(db, "ALTER TYPE mood RENAME VALUE 'ok' TO 'fine'");
+    const renamed = await fingerprintDatabaseAt(db);
+    expect(renamed.tables).toEqual(before.tables); // the rows hold the same enum value…
+    expect(renamed.schemaHash).not.toBe(before.schemaHash); // …whose label changed
+    expect(compareFingerprints(before, renamed)).toEqual([expect.objectContaining({ path: "schema", kind: "altered" })]);
   });
 
   it("sees a one-row change in any table", async () => {

@@ -1,33 +1,64 @@
 import pg from "pg";
 import { z } from "zod";
+import { nullHashLiteral, valueHashExpr } from "../validation/canonical-sql";
+import { NATIVE_HASH_TYPES } from "../validation/checksum-format";
 import { quoteIdent } from "./pg-admin";
 import type { VerifyProblem } from "./types";
 
+/**
+ * How the tables' checksums were computed. 1 (recorded without a version): the sum of the first 64
+ * bits of md5 of each row's text. 2: the sum of per-row 64-bit hashes, each the XOR of a seeded hash per
+ * column of its exact value (integers, uuid, dates and timestamps as themselves, booleans as constants,
+ * every other type as its text under fixed output settings). A fingerprint is only ever compared with
+ * one computed the same way: a recorded one is checked with its own version's method.
+ */
+export const FINGERPRINT_VERSION = 2;
+export const FINGERPRINT_VERSIONS: readonly number[] = [1, 2];
+
 export const fingerprintSchema = z.object({
+  version: z.number().int().positive().optional(),
   schemaHash: z.string(),
   tables: z.array(z.object({ name: z.string(), rows: z.string(), checksum: z.string() })),
   sequences: z.array(z.object({ name: z.string(), value: z.string() })),
 });
 export type DatabaseFingerprint = z.infer<typeof fingerprintSchema>;
 
+/** The version a fingerprint was computed with (none recorded: 1). */
+export function fingerprintVersionOf(f: DatabaseFingerprint): number {
+  return f.version ?? 1;
+}
+
 const USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp%'";
 
 /**
- * Content fingerprint of a database computed inside PostgreSQL: per table the row count and an
- * order-independent checksum (sum of the first 64 bits of md5 of each row's text: constant memory,
- * unlike an ordered string_agg), the sequences' states, and a hash of columns and constraints.
- * The sum is taken over bigint (PostgreSQL accumulates it exactly, in 128 bits, and returns numeric):
- * the same value as a numeric sum, without numeric arithmetic per row.
+ * Output settings pinned while computing a version-2 fingerprint, so that the text of values (floats,
+ * bytea, intervals, money, timestamps inside arrays or ranges…) does not depend on the server's or the
+ * role's defaults, which may differ between the checkpoint and the restore.
  */
-export async function fingerprintDatabase(c: pg.Client): Promise<DatabaseFingerprint> {
-  return fingerprintWith(c, []);
+const PINNED_OUTPUT = [
+  ["TimeZone", "UTC"],
+  ["DateStyle", "ISO, YMD"],
+  ["IntervalStyle", "postgres"],
+  ["extra_float_digits", "1"],
+  ["bytea_output", "hex"],
+  ["lc_monetary", "C"],
+] as const;
+
+/**
+ * Content fingerprint of a database computed inside PostgreSQL: per table the row count and an
+ * order-independent checksum (constant memory, unlike an ordered string_agg), the sequences' states,
+ * and a hash of columns and constraints. Sums are taken over bigint (PostgreSQL accumulates them
+ * exactly, in 128 bits, and returns numeric), without numeric arithmetic per row.
+ */
+export async function fingerprintDatabase(c: pg.Client, version = FINGERPRINT_VERSION): Promise<DatabaseFingerprint> {
+  return fingerprintWith(c, [], version);
 }
 
 /**
  * The same fingerprint, with the tables' checksums spread over `connections` sessions (largest
  * table first), all reading one exported snapshot, so the result is that of a single session.
  */
-export async function fingerprintDatabaseAt(url: string, connections = 2): Promise<DatabaseFingerprint> {
+export async function fingerprintDatabaseAt(url: string, connections = 2, version = FINGERPRINT_VERSION): Promise<DatabaseFingerprint> {
   const clients = Array.from({ length: Math.max(1, connections) }, () => {
     const client = new pg.Client({ connectionString: url });
     client.on("error", () => {}); // a dropped connection fails the next query; unlistened, it would crash the process
@@ -36,32 +67,83 @@ export async function fingerprintDatabaseAt(url: string, connections = 2): Promi
   try {
     await Promise.all(clients.map((c) => c.connect()));
     const [leader, ...helpers] = clients;
-    return await fingerprintWith(leader!, helpers);
+    return await fingerprintWith(leader!, helpers, version);
   } finally {
     await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
   }
 }
 
-async function fingerprintWith(c: pg.Client, helpers: pg.Client[]): Promise<DatabaseFingerprint> {
-  if (helpers.length > 0) {
-    await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    const { rows } = await c.query<{ id: string }>("SELECT pg_export_snapshot() AS id");
-    for (const h of helpers) {
-      await h.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-      await h.query(`SET TRANSACTION SNAPSHOT ${c.escapeLiteral(rows[0]!.id)}`);
-    }
-  }
+async function fingerprintWith(c: pg.Client, helpers: pg.Client[], version: number): Promise<DatabaseFingerprint> {
+  if (!FINGERPRINT_VERSIONS.includes(version)) throw new Error(`unknown fingerprint version ${version}`);
+  const sessions = [c, ...helpers];
+  await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   try {
-    const fingerprint = await fingerprintInSnapshot(c, helpers);
-    if (helpers.length > 0) await Promise.all([c, ...helpers].map((x) => x.query("COMMIT")));
+    if (helpers.length > 0) {
+      const { rows } = await c.query<{ id: string }>("SELECT pg_export_snapshot() AS id");
+      for (const h of helpers) {
+        await h.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        await h.query(`SET TRANSACTION SNAPSHOT ${c.escapeLiteral(rows[0]!.id)}`);
+      }
+    }
+    if (version >= 2) {
+      // Local to the transaction: a caller's own session keeps its settings.
+      const pins = PINNED_OUTPUT.map(([name], i) => `set_config('${name}', $${i + 1}, true)`).join(", ");
+      await Promise.all(sessions.map((x) => x.query(`SELECT ${pins}`, PINNED_OUTPUT.map(([, value]) => value))));
+    }
+    const fingerprint = await fingerprintInSnapshot(c, helpers, version);
+    await Promise.all(sessions.map((x) => x.query("COMMIT")));
     return fingerprint;
   } catch (e) {
-    if (helpers.length > 0) await Promise.all([c, ...helpers].map((x) => x.query("ROLLBACK").catch(() => undefined)));
+    await Promise.all(sessions.map((x) => x.query("ROLLBACK").catch(() => undefined)));
     throw e;
   }
 }
 
-async function fingerprintInSnapshot(c: pg.Client, helpers: pg.Client[]): Promise<DatabaseFingerprint> {
+async function fingerprintInSnapshot(c: pg.Client, helpers: pg.Client[], version: number): Promise<DatabaseFingerprint> {
+  const rels = await c.query<{ s: string; t: string; bytes: string; columns: TableColumn[] }>(`
+    SELECT n.nspname AS s, cl.relname AS t, pg_relation_size(cl.oid)::text AS bytes,
+           (SELECT coalesce(json_agg(json_build_object('name', a.attname, 'type', a.atttypid::regtype::text, 'isEnum', ty.typtype = 'e') ORDER BY a.attnum), '[]')
+              FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
+             WHERE a.attrelid = cl.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
+      FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace
+     WHERE cl.relkind = 'r' AND ${USER_SCHEMAS} ORDER BY 1, 2`);
+  const tables: DatabaseFingerprint["tables"] = new Array(rels.rows.length);
+  // Largest first, each session taking the next table when it is free: the work ends close together.
+  const queue = rels.rows.map((r, i) => ({ ...r, i })).sort((a, b) => Number(b.bytes) - Number(a.bytes));
+  const work = async (session: pg.Client) => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const rowHash = version === 1 ? `('x' || substr(md5(x::text), 1, 16))::bit(64)::bigint` : exactRowHashExpr(next.columns);
+      const r = await session.query<{ rows: string; checksum: string }>(
+        `SELECT count(*)::text AS rows, coalesce(sum(${rowHash}), 0)::text AS checksum FROM ONLY ${quoteIdent(next.s)}.${quoteIdent(next.t)} x`,
+      );
+      tables[next.i] = { name: `${next.s}.${next.t}`, rows: r.rows[0]!.rows, checksum: r.rows[0]!.checksum };
+    }
+  };
+  // The leader reads the schema while the helpers start on the largest tables (one snapshot for all).
+  const leader = async () => {
+    const schemaHash = await schemaHashOf(c, version);
+    await work(c);
+    return schemaHash;
+  };
+  const [schemaHash] = await Promise.all([leader(), ...helpers.map(work)]);
+  const seqs = await c.query<{ name: string; value: string }>(`
+    SELECT schemaname || '.' || sequencename AS name, coalesce(last_value::text, 'unused') AS value
+      FROM pg_sequences ORDER BY 1`);
+  const fingerprint = { schemaHash, tables, sequences: seqs.rows };
+  return version === 1 ? fingerprint : { version, ...fingerprint };
+}
+
+/**
+ * A hash of columns, constraints and indexes. Version 2 adds enum labels: its row hashes take an enum
+ * value by its identity, so a renamed label must show here.
+ */
+async function schemaHashOf(c: pg.Client, version: number): Promise<string> {
+  const enums =
+    version === 1
+      ? ""
+      : `UNION ALL
+      SELECT 'enum ' || n.nspname || '.' || ty.typname || ' ' || e.enumsortorder::text || ' ' || e.enumlabel
+        FROM pg_enum e JOIN pg_type ty ON ty.oid = e.enumtypid JOIN pg_namespace n ON n.oid = ty.typnamespace WHERE ${USER_SCHEMAS}`;
   const schema = await c.query<{ h: string | null }>(`
     SELECT md5(coalesce(string_agg(x, E'\\n' ORDER BY x), '')) AS h FROM (
       SELECT 'col ' || n.nspname || '.' || cl.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
@@ -76,34 +158,47 @@ async function fingerprintInSnapshot(c: pg.Client, helpers: pg.Client[]): Promis
       UNION ALL
       SELECT 'idx ' || n.nspname || '.' || cl.relname || ' ' || pg_get_indexdef(cl.oid)
         FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE cl.relkind = 'i' AND ${USER_SCHEMAS}
+      ${enums}
     ) s`);
-  const rels = await c.query<{ s: string; t: string; bytes: string }>(`
-    SELECT n.nspname AS s, cl.relname AS t, pg_relation_size(cl.oid)::text AS bytes
-      FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace
-     WHERE cl.relkind = 'r' AND ${USER_SCHEMAS} ORDER BY 1, 2`);
-  const tables: DatabaseFingerprint["tables"] = new Array(rels.rows.length);
-  // Largest first, each session taking the next table when it is free: the work ends close together.
-  const queue = rels.rows.map((r, i) => ({ ...r, i })).sort((a, b) => Number(b.bytes) - Number(a.bytes));
-  const work = async (session: pg.Client) => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      const r = await session.query<{ rows: string; checksum: string }>(
-        `SELECT count(*)::text AS rows,
-                coalesce(sum(('x' || substr(md5(x::text), 1, 16))::bit(64)::bigint), 0)::text AS checksum
-           FROM ONLY ${quoteIdent(next.s)}.${quoteIdent(next.t)} x`,
-      );
-      tables[next.i] = { name: `${next.s}.${next.t}`, rows: r.rows[0]!.rows, checksum: r.rows[0]!.checksum };
-    }
-  };
-  await Promise.all([c, ...helpers].map(work));
-  const seqs = await c.query<{ name: string; value: string }>(`
-    SELECT schemaname || '.' || sequencename AS name, coalesce(last_value::text, 'unused') AS value
-      FROM pg_sequences ORDER BY 1`);
-  return { schemaHash: schema.rows[0]!.h ?? "", tables, sequences: seqs.rows };
+  return schema.rows[0]!.h ?? "";
 }
 
-/** Differences between a recorded and a current fingerprint, as verify problems. */
+interface TableColumn {
+  name: string;
+  type: string;
+  isEnum?: boolean;
+}
+
+/**
+ * Version 2's row hash over a table aliased `x`: the XOR of one seeded hash per column (seed = position)
+ * of its exact value, a fixed value standing for NULL. Exact, not canonical: 1.0 and 1.00, or a
+ * char(n)'s padding, count as different, as in the row's text.
+ */
+export function exactRowHashExpr(columns: readonly TableColumn[]): string {
+  if (columns.length === 0) return "0::bigint";
+  return columns.map((col, i) => `coalesce(${exactValueHashExpr(`x.${quoteIdent(col.name)}`, col, i + 1)}, ${nullHashLiteral(i + 1)})`).join(" # ");
+}
+
+function exactValueHashExpr(expr: string, { type, isEnum }: TableColumn, seed: number): string {
+  // Integers, uuid, dates and timestamps hash their value (exact, time-zone independent); booleans fold
+  // to two constants; an enum value hashes its identity (the labels are in the schema hash).
+  if (NATIVE_HASH_TYPES.has(type) || type === "boolean") return valueHashExpr(expr, type, seed, true);
+  if (isEnum) return `hashenumextended(${expr}, ${seed})`;
+  // bpchar's cast to text drops trailing blanks; its output keeps them.
+  const text = type === "character" ? `CASE WHEN ${expr} IS NOT NULL THEN concat(${expr}) END` : `(${expr})::text`;
+  return `hashtextextended((${text}) COLLATE "C", ${seed})`;
+}
+
+/**
+ * Differences between a recorded and a current fingerprint, as verify problems. The current one must
+ * have been computed with the recorded one's version; otherwise they cannot be compared at all.
+ */
 export function compareFingerprints(expected: DatabaseFingerprint, actual: DatabaseFingerprint): VerifyProblem[] {
   const problems: VerifyProblem[] = [];
+  if (fingerprintVersionOf(expected) !== fingerprintVersionOf(actual)) {
+    const versions = `recorded with version ${fingerprintVersionOf(expected)}, computed with version ${fingerprintVersionOf(actual)}`;
+    return [{ path: "fingerprint", kind: "manifest_invalid", message: `the fingerprints cannot be compared (${versions})` }];
+  }
   if (expected.schemaHash !== actual.schemaHash) {
     problems.push({ path: "schema", kind: "altered", expected: expected.schemaHash, actual: actual.schemaHash });
   }
