@@ -100,7 +100,8 @@ export function createTemplateEngine(opts: TemplateEngineOptions): TemplateEngin
   }
 
   /** The manifest's snapshot database and recorded fingerprint, or the problems that stop a restore. */
-  async function loadSnapshot(backupDir: string): Promise<{ ok: true; snap: string; fingerprint: DatabaseFingerprint } | { ok: false; report: VerifyReport }> {
+  /** `c`: a maintenance session to check with (one is opened when none is given). */
+  async function loadSnapshot(backupDir: string, c?: pg.Client): Promise<{ ok: true; snap: string; fingerprint: DatabaseFingerprint } | { ok: false; report: VerifyReport }> {
     const loaded = await loadManifestForVerify(backupDir, "database", TEMPLATE_ENGINE);
     if (!loaded.ok) return loaded;
     const extra = extraSchema.safeParse(loaded.manifest.extra);
@@ -110,7 +111,7 @@ export function createTemplateEngine(opts: TemplateEngineOptions): TemplateEngin
       return { ok: false, report: { ok: false, problems: [{ path: "manifest.json", kind: "manifest_invalid", message: `fingerprint version ${version} is not known to this version of the app` }] } };
     }
     const snap = extra.data.snapshotDatabase;
-    const exists = await withMaintenanceClient(opts.databaseUrl, (c) => databaseExists(c, snap));
+    const exists = c ? await databaseExists(c, snap) : await withMaintenanceClient(opts.databaseUrl, (m) => databaseExists(m, snap));
     if (!exists) return { ok: false, report: { ok: false, problems: [{ path: `database:${snap}`, kind: "missing" }] } };
     return { ok: true, snap, fingerprint: extra.data.fingerprint };
   }
@@ -138,25 +139,26 @@ export function createTemplateEngine(opts: TemplateEngineOptions): TemplateEngin
    * clone and not the snapshot: it is what will be swapped in, so one scan checks exactly that, with
    * no window between checking the snapshot and copying it.
    */
-  async function cloneVerified(backupDir: string, into: string, ctx: RestoreContext): Promise<void> {
-    const loaded = await loadSnapshot(backupDir);
+  async function cloneVerified(c: pg.Client, backupDir: string, into: string, ctx: RestoreContext): Promise<void> {
+    const loaded = await loadSnapshot(backupDir, c);
     if (!loaded.ok) throw refuse(backupDir, loaded.report.problems);
     ctx.onProgress?.({ step: "clone", message: `cloning ${loaded.snap}` });
-    await withMaintenanceClient(opts.databaseUrl, (c) => cloneDatabase(c, loaded.snap, into, true));
+    await cloneDatabase(c, loaded.snap, into, true);
     try {
       ctx.onProgress?.({ step: "verify", message: `checking ${into} against the checkpoint's fingerprint` });
       const problems = compareFingerprints(loaded.fingerprint, await fingerprintOf(into, loaded.fingerprint));
       if (problems.length > 0) throw refuse(backupDir, problems);
     } catch (e) {
-      await withMaintenanceClient(opts.databaseUrl, (c) => dropDatabase(c, into)).catch(() => undefined);
+      await dropDatabase(c, into).catch(() => undefined);
       throw e;
     }
   }
 
+  /** One maintenance session checks the snapshot, clones it and swaps the checked clone in. */
   async function restore(backupDir: string, ctx: RestoreContext = {}): Promise<DatabaseRestoreResult> {
     const fresh = derivedName(target, `_restore_${randomTag()}`);
-    await cloneVerified(backupDir, fresh, ctx);
     return withMaintenanceClient(opts.databaseUrl, async (c) => {
+      await cloneVerified(c, backupDir, fresh, ctx);
       try {
         ctx.onProgress?.({ step: "swap", message: `replacing ${target}` });
         const swap = await swapDatabases(c, { target, fresh, keepOld: ctx.keepOld });
@@ -169,7 +171,7 @@ export function createTemplateEngine(opts: TemplateEngineOptions): TemplateEngin
   }
 
   async function restoreIntoScratch(backupDir: string, scratchDbName: string) {
-    await cloneVerified(backupDir, scratchDbName, {});
+    await withMaintenanceClient(opts.databaseUrl, (c) => cloneVerified(c, backupDir, scratchDbName, {}));
     return { database: scratchDbName, url: urlForDatabase(opts.databaseUrl, scratchDbName) };
   }
 
