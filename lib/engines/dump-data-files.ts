@@ -65,10 +65,10 @@ function gunzipped(file: string): Readable {
   return gunzip;
 }
 
-/** Rebuilds a delta-stored file's content into `out`; resolves with what was written and what must be. */
-async function rebuildDelta(store: BlobStore, stored: Extract<StoredForm, { kind: "delta" }>, out: Sink) {
-  const base = gunzipped(store.blobPath(stored.base));
-  const delta = gunzipped(store.blobPath(stored.blob));
+/** Rebuilds a file from its gzip base and gzip delta into `out`; resolves with what was written and what must be. */
+async function rebuildDelta(basePath: string, deltaPath: string, out: Sink) {
+  const base = gunzipped(basePath);
+  const delta = gunzipped(deltaPath);
   try {
     return await decodeLineDelta(base, delta, out);
   } finally {
@@ -182,7 +182,7 @@ async function storeDelta(store: BlobStore, base: string, file: string, fileSize
     const delta = await sha256File(temp);
     if (delta.size > fileSize * MAX_DELTA_SHARE) return undefined;
     const stored = { kind: "delta" as const, blob: delta.sha256, base, contentSha256: encoded.sha256, contentSize: encoded.size };
-    const check = await rebuildDelta({ ...store, blobPath: (sha) => (sha === delta.sha256 ? temp : store.blobPath(sha)) }, stored, () => undefined);
+    const check = await rebuildDelta(store.blobPath(base), temp, () => undefined);
     if (check.sha256 !== encoded.sha256 || check.size !== encoded.size) return undefined;
     const put = await store.adoptFile(temp, delta.sha256);
     return { stored, newBytes: put.isNew ? delta.size : 0 };
@@ -224,7 +224,8 @@ export async function verifyStoredFiles(manifest: Manifest, store: BlobStore, op
     if (deltaStatus !== "ok") problems.push(blobProblem(f, f.stored.blob, "delta", deltaStatus));
     if (baseStatus !== "ok") problems.push(blobProblem(f, f.stored.base, "base", baseStatus));
     if (deltaStatus !== "ok" || baseStatus !== "ok" || options.rebuildDeltas === false) continue;
-    const problem = await rebuiltProblem(f, f.stored, () => rebuildDelta(store, f.stored as Extract<StoredForm, { kind: "delta" }>, () => undefined));
+    const { base, blob } = f.stored;
+    const problem = await rebuiltProblem(f, f.stored, () => rebuildDelta(store.blobPath(base), store.blobPath(blob), () => undefined));
     if (problem) problems.push(problem);
   }
   return problems;
@@ -266,7 +267,7 @@ export async function materializeDump(backupDir: string, manifest: Manifest, sto
       const plain = dest.replace(/\.gz$/, "");
       const out = createWriteStream(plain, { flags: "wx", mode: 0o600 });
       const problem = await rebuiltProblem(f, stored, async () => {
-        const r = await rebuildDelta(store, stored, async (b) => {
+        const r = await rebuildDelta(store.blobPath(stored.base), store.blobPath(stored.blob), async (b) => {
           if (!out.write(b)) await once(out, "drain");
         });
         out.end();

@@ -131,13 +131,14 @@ export async function encodeLineDelta(
   const writer = batching(out);
   await writer.write(Buffer.from(HEADER));
 
-  // The window: base lines [windowStart, windowStart + window.length), by key (keyOf).
+  // The window: the keys (keyOf) of base lines windowStart, windowStart + 1, … at window[head], … (the
+  // array is shifted lazily, to keep drops O(1)). Base lines before windowStart are skipped or copied.
   const window: string[] = [];
+  let head = 0;
   let windowStart = 0;
   const positions = new Map<string, number[]>();
   let baseEnded = false;
-  // Drops base lines before `until` from the window.
-  let head = 0; // index into `window` of windowStart (shifted lazily to keep drops O(1))
+  /** Drops base lines before `until` from the window. */
   const dropUntil = (until: number) => {
     while (windowStart < until) {
       const key = window[head]!;
@@ -173,7 +174,6 @@ export async function encodeLineDelta(
   let size = 0;
   let copiedLines = 0;
   let literalBytes = 0;
-  let consumed = 0; // base lines before this index are skipped or copied
   let run: { skip: number; count: number } | null = null;
   let literal: Buffer[] = [];
   let literalSize = 0;
@@ -207,14 +207,13 @@ export async function encodeLineDelta(
       continue;
     }
     await flushLiteral();
-    if (run && at === consumed) {
+    if (run && at === windowStart) {
       run.count += 1;
     } else {
       await flushRun();
-      run = { skip: at - consumed, count: 1 };
+      run = { skip: at - windowStart, count: 1 };
     }
     dropUntil(at + 1);
-    consumed = at + 1;
     copiedLines += 1;
   }
   await flushRun();
