@@ -31,7 +31,8 @@ export interface ValidateFilesOptions {
   urlReferences?: "fail" | "warn";
   /**
    * Objects checked at once, each one download and one file read hashed side by side, streamed in
-   * bounded chunks. Default 8: per object most of the time is the round trip, not the hashing.
+   * bounded chunks. Default 16: per object most of the time is the round trip, not the hashing (on a
+   * local Storage server 16 beat 8 by about a tenth; over a real network round trip by more).
    */
   concurrency?: number;
   sampleLimit?: number;
@@ -108,7 +109,7 @@ export async function validateFiles(options: ValidateFilesOptions): Promise<Vali
   };
   const totals = { sourceCount: 0, sourceBytes: 0, targetCount: 0, targetBytes: 0, hashed: 0 };
   const root = path.resolve(options.storageDir);
-  const limiter = createLimiter(Math.max(1, options.concurrency ?? 8));
+  const limiter = createLimiter(Math.max(1, options.concurrency ?? 16));
 
   /** Checks one object; answers the target file's size when it was read whole. */
   const checkObject = async (bucket: string, name: string): Promise<number | undefined> => {
