@@ -75,9 +75,13 @@ export async function benchDatabaseRollback(env: BenchEnv, b1: B1Output): Promis
   await mkdir(templateDir, { recursive: true });
   const snap = await timed(() => templateEngine.snapshot({ backupDir: templateDir }));
   const templateMs: number[] = [];
+  const templatePhases: Array<Record<string, number>> = [];
   for (let i = 0; i < env.options.reps; i++) {
     await settle();
-    templateMs.push((await timed(() => templateEngine.restore(templateDir))).ms);
+    const marks: Array<[string, number]> = [["load", performance.now()]];
+    templateMs.push((await timed(() => templateEngine.restore(templateDir, { onProgress: (p) => void marks.push([p.step, performance.now()]) }))).ms);
+    marks.push(["end", performance.now()]);
+    templatePhases.push(Object.fromEntries(marks.slice(0, -1).map(([step, at], k) => [`${step}Ms`, Math.round(marks[k + 1]![1] - at)])));
   }
   await templateEngine.dropSnapshot(templateDir);
   const t = median(templateMs) / r.baselineMs;
@@ -103,7 +107,7 @@ export async function benchDatabaseRollback(env: BenchEnv, b1: B1Output): Promis
       ratioLabel: x(t),
       goal: "≤ 0.2×",
       met: t <= 0.2,
-      details: { oursMs: templateMs, baselineMs: r.baselineAll, templateSnapshotMs: Math.round(snap.ms) },
+      details: { oursMs: templateMs, baselineMs: r.baselineAll, templateSnapshotMs: Math.round(snap.ms), phases: templatePhases },
     },
   ];
 }
