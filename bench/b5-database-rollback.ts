@@ -10,7 +10,8 @@
  * those steps are not timed here. Dropping the old database forces a checkpoint in PostgreSQL 15, so
  * ours pays for flushing what it restored, which the baseline leaves for a later checkpoint.
  * Before each timed run a CHECKPOINT (not timed) flushes what earlier runs wrote, so that no run pays
- * for another's writes.
+ * for another's writes. At least three runs of each, alternating, and the medians count: one run of a
+ * multi-second restore on a shared machine varies by a tenth.
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
@@ -29,6 +30,7 @@ export async function benchDatabaseRollback(env: BenchEnv, b1: B1Output): Promis
   const targetUrl = env.demo.databases.targetUrl;
   const pgDumpEngine = createPgDumpEngine({ databaseUrl: targetUrl, jobs: 2, blobStore: createBlobStore(b1.blobStoreRoot) });
   const baselineDb = (i: number) => `bench_b5_restore_${i}`;
+  const reps = Math.max(3, env.options.reps);
 
   const baseline = async (i: number) => {
     const c = new pg.Client(env.adminUrl);
@@ -56,7 +58,7 @@ export async function benchDatabaseRollback(env: BenchEnv, b1: B1Output): Promis
   const baselineAll: number[] = [];
   // Where our time goes, per run: from the start (verify + create) to each step the engine reports.
   const phasesAll: Array<Record<string, number>> = [];
-  for (let i = 0; i < env.options.reps; i++) {
+  for (let i = 0; i < reps; i++) {
     await settle();
     baselineAll.push((await timed(() => baseline(i))).ms);
     await settle();
@@ -67,7 +69,7 @@ export async function benchDatabaseRollback(env: BenchEnv, b1: B1Output): Promis
   }
   const r = { oursMs: median(oursAll), baselineMs: median(baselineAll), oursAll, baselineAll };
   const ratio = r.oursMs / r.baselineMs;
-  await dropDatabases(env.adminUrl, Array.from({ length: env.options.reps }, (_, i) => baselineDb(i)));
+  await dropDatabases(env.adminUrl, Array.from({ length: reps }, (_, i) => baselineDb(i)));
 
   // The template engine: one snapshot (not timed here), then its restores, against the baseline's median.
   const templateEngine = createTemplateEngine({ databaseUrl: targetUrl, terminateConnections: true });
@@ -76,7 +78,7 @@ export async function benchDatabaseRollback(env: BenchEnv, b1: B1Output): Promis
   const snap = await timed(() => templateEngine.snapshot({ backupDir: templateDir }));
   const templateMs: number[] = [];
   const templatePhases: Array<Record<string, number>> = [];
-  for (let i = 0; i < env.options.reps; i++) {
+  for (let i = 0; i < reps; i++) {
     await settle();
     const marks: Array<[string, number]> = [["load", performance.now()]];
     templateMs.push((await timed(() => templateEngine.restore(templateDir, { onProgress: (p) => void marks.push([p.step, performance.now()]) }))).ms);
