@@ -72,11 +72,27 @@ describe("createCheckpoint", () => {
     expect(full.metadata?.usersMigrated).toBe(full.metadata?.usersTotal);
     expect(full.metadata?.filesMigrated).toBe(full.metadata?.filesTotal);
 
+    // A drill killed earlier left its scratch database: the next drill drops it, and leaves none of its own.
+    const targetDb = new URL(t.ctx.target.databaseUrl).pathname.slice(1);
+    const drillDatabases = async () => {
+      const c = new pg.Client(t.ctx.target.databaseUrl);
+      await c.connect();
+      try {
+        return (await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY 1", [`${targetDb}_drill_`])).rows.map((r) => r.datname);
+      } finally {
+        await c.end();
+      }
+    };
+    const admin = new pg.Client(t.ctx.target.databaseUrl);
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${targetDb}_drill_0badc0de"`).finally(() => admin.end());
+    expect(await drillDatabases()).toEqual([`${targetDb}_drill_0badc0de`]);
     const drill = await drillCheckpoint(t.ctx, checkpoint.id, actor);
     expect(drill.message).toBeTruthy();
     expect(drill.ok).toBe(true);
     expect(drill.tables.length).toBeGreaterThanOrEqual(5);
     expect((await getCheckpoint(t.ctx, checkpoint.id)).drillStatus).toBe("passed");
+    expect(await drillDatabases()).toEqual([]);
 
     // A checksum whose recorded format no longer applies is reported as not comparable, not as a difference.
     expect(tasks?.checksumFormat).toMatch(/^2:1=/);

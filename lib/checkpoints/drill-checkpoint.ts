@@ -5,7 +5,8 @@ import { parseInput } from "../domain/parse-input";
 import { checkpointIdSchema } from "../domain/checkpoint-input";
 import type { Actor } from "../domain/actor";
 import { appendAuditEvent } from "../audit/append-audit-event";
-import { withMaintenanceClient, dropDatabase, derivedName, randomTag } from "../engines/pg-admin";
+import { withMaintenanceClient, dropDatabase } from "../engines/pg-admin";
+import { databaseNameOf } from "../engines/pg-tools";
 import { resolveTableMappings, targetSide } from "../validation/mapping";
 import { computeTableChecksum } from "../validation/table-checksum";
 import { columnsInFormat } from "../validation/checksum-format";
@@ -13,6 +14,7 @@ import { withPgClients } from "../sources/pg-clients";
 import { checkpointDir } from "./backup-paths";
 import { databaseEngineFor } from "./engines-for-context";
 import { loadMappingOrDefault } from "./load-mapping";
+import { claimDrillScratch, drillScratchName, dropAbandonedDrillScratches } from "./drill-scratch";
 
 export interface DrillTableResult {
   table: string;
@@ -35,7 +37,8 @@ export interface DrillReport {
 /**
  * Restore drill: restores the checkpoint's database backup into a scratch database on the target's
  * server and checks every table against the checkpoint's own row counts and checksums. A backup
- * nobody has restored is not yet a backup. The scratch database is always dropped afterwards.
+ * nobody has restored is not yet a backup. The scratch database is always dropped afterwards; ones
+ * left by drills whose process was killed are dropped before a new drill starts.
  */
 export async function drillCheckpoint(ctx: AppContext, id: string, actor: Actor): Promise<DrillReport> {
   const checkpointId = parseInput(checkpointIdSchema, id);
@@ -47,7 +50,10 @@ export async function drillCheckpoint(ctx: AppContext, id: string, actor: Actor)
   }
   const started = Date.now();
   const engine = databaseEngineFor(ctx, backup.engine);
-  const scratchName = derivedName(new URL(ctx.target.databaseUrl).pathname.slice(1) || "target", `drill_${randomTag()}`);
+  // Best effort: a leftover that cannot be dropped now stays for the next drill, and must not stop this one.
+  await dropAbandonedDrillScratches(ctx.target.databaseUrl, ctx.metadataUrl).catch(() => []);
+  const scratchName = drillScratchName(databaseNameOf(ctx.target.databaseUrl));
+  const claim = await claimDrillScratch(ctx.metadataUrl, scratchName);
   let report: DrillReport;
   try {
     const scratch = await engine.restoreIntoScratch(path.join(checkpointDir(ctx.backupDir, checkpointId), "database"), scratchName);
@@ -98,6 +104,7 @@ export async function drillCheckpoint(ctx: AppContext, id: string, actor: Actor)
     report = { checkpointId, ok: false, scratchDatabase: scratchName, tables: [], message: `Restore drill failed: ${reason}`, durationMs: Date.now() - started };
   } finally {
     await withMaintenanceClient(ctx.target.databaseUrl, (c) => dropDatabase(c, scratchName)).catch(() => {});
+    await claim.release();
   }
   await ctx.db.$transaction(async (tx) => {
     await tx.checkpoint.update({
