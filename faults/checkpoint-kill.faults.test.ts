@@ -6,6 +6,7 @@ import pg from "pg";
 import { recoverInterruptedCheckpoints } from "../lib/checkpoints/recover-interrupted-checkpoints";
 import { checkpointDir, componentDir } from "../lib/checkpoints/backup-paths";
 import { createCheckpoint } from "../lib/checkpoints/create-checkpoint";
+import { collectUnreferencedBlobs } from "../lib/checkpoints/delete-checkpoint";
 import { fingerprintTarget } from "../lib/rollback/rollback-test-helpers";
 import { figuresFile, killWhen, spawnTs, until } from "./helpers";
 import { startFaultDemo, type FaultDemo } from "./fixture";
@@ -36,6 +37,8 @@ async function dumpSessions(): Promise<number> {
 describe("kill -9 of the process taking a checkpoint", () => {
   for (const component of ["database", "storage", "config"] as const) {
     it(`during the ${component} step: nothing usable-looking is left; the next start marks it interrupted and cleans up`, async () => {
+      // A file no checkpoint holds yet: the killed checkpoint may store its blob before dying.
+      await writeFile(path.join(f.ctx.target.storageDir, "uploads", `killed-during-${component}.txt`), `new bytes for ${component} ${Date.now()}`);
       const before = await fingerprintTarget(f.ctx);
       const name = `killed-during-${component}`;
       const marker = path.join(f.t.demo.dataDir, `${name}.steps`);
@@ -62,6 +65,8 @@ describe("kill -9 of the process taking a checkpoint", () => {
       await until("pg_dump sessions to end", async () => (await dumpSessions()) === 0, 30_000, 100);
       expect(existsSync(checkpointDir(f.ctx.backupDir, cp.id))).toBe(false);
       expect(await tempBlobs()).toEqual([]);
+      // Blobs the killed checkpoint had stored belong to no checkpoint: recovery collected them.
+      expect((await collectUnreferencedBlobs(f.ctx)).deleted).toBe(0);
       // The target is as it was (a checkpoint only reads it).
       expect(await fingerprintTarget(f.ctx)).toEqual(before);
       figures.add({ scenario: `kill -9 during checkpoint (${component} step)`, outcome: "marked failed (interrupted) at next start; partial backup removed; target unchanged", detectMs });

@@ -6,6 +6,7 @@ import { isAppError } from "../domain/errors";
 import { appendAuditEvent } from "../audit/append-audit-event";
 import { acquireTargetLock } from "../locks/target-lock";
 import { failCheckpoint } from "../checkpoints/create-checkpoint";
+import { collectUnreferencedBlobs } from "../checkpoints/delete-checkpoint";
 import { checkpointDir } from "../checkpoints/backup-paths";
 import { enginesForContext } from "../checkpoints/engines-for-context";
 import { recoverInterruptedRollbacks } from "../rollback/recover-interrupted-rollbacks";
@@ -181,6 +182,8 @@ async function failAbandonedCheckpoints(ctx: AppContext, actor: Actor): Promise<
       );
       failed.push(id);
     }
+    // Blobs the abandoned backups had stored belong to no checkpoint; the lock is still held.
+    if (failed.length > 0) await collectUnreferencedBlobs(ctx).catch(() => undefined);
   } finally {
     await lock.release();
   }
