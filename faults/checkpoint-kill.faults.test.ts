@@ -69,7 +69,7 @@ describe("kill -9 of the process taking a checkpoint", () => {
       expect((await collectUnreferencedBlobs(f.ctx)).deleted).toBe(0);
       // The target is as it was (a checkpoint only reads it).
       expect(await fingerprintTarget(f.ctx)).toEqual(before);
-      figures.add({ scenario: `kill -9 during checkpoint (${component} step)`, outcome: "marked failed (interrupted) at next start; partial backup removed; target unchanged", detectMs });
+      figures.add({ scenario: `kill -9 during checkpoint (${component} step)`, outcome: "marked failed (interrupted) at next start; partial backup and the blobs it stored removed; target unchanged", detectMs });
     });
   }
 
