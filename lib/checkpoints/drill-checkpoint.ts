@@ -15,6 +15,7 @@ import { checkpointDir } from "./backup-paths";
 import { databaseEngineFor } from "./engines-for-context";
 import { loadMappingOrDefault } from "./load-mapping";
 import { claimDrillScratch, drillScratchName, dropAbandonedDrillScratches } from "./drill-scratch";
+import { isConnectionFailure } from "../validation/connection-failure";
 
 export interface DrillTableResult {
   table: string;
@@ -28,6 +29,8 @@ export interface DrillTableResult {
 export interface DrillReport {
   checkpointId: string;
   ok: boolean;
+  /** Set when a server could not be reached or dropped the connection: no verdict on the backup. */
+  couldNotRun?: boolean;
   scratchDatabase: string;
   tables: DrillTableResult[];
   message: string;
@@ -101,16 +104,21 @@ export async function drillCheckpoint(ctx: AppContext, id: string, actor: Actor)
     };
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
-    report = { checkpointId, ok: false, scratchDatabase: scratchName, tables: [], message: `Restore drill failed: ${reason}`, durationMs: Date.now() - started };
+    report = isConnectionFailure(e)
+      ? { checkpointId, ok: false, couldNotRun: true, scratchDatabase: scratchName, tables: [], message: `Restore drill could not run: ${reason}`, durationMs: Date.now() - started }
+      : { checkpointId, ok: false, scratchDatabase: scratchName, tables: [], message: `Restore drill failed: ${reason}`, durationMs: Date.now() - started };
   } finally {
     await withMaintenanceClient(ctx.target.databaseUrl, (c) => dropDatabase(c, scratchName)).catch(() => {});
     await claim.release();
   }
   await ctx.db.$transaction(async (tx) => {
-    await tx.checkpoint.update({
-      where: { id: checkpointId },
-      data: { drillStatus: report.ok ? "passed" : "failed", drilledAt: new Date(), drillDetail: report.message },
-    });
+    // A drill that could not reach a server says nothing about the backup: the recorded drill stays as it was.
+    if (!report.couldNotRun) {
+      await tx.checkpoint.update({
+        where: { id: checkpointId },
+        data: { drillStatus: report.ok ? "passed" : "failed", drilledAt: new Date(), drillDetail: report.message },
+      });
+    }
     await appendAuditEvent(tx, {
       actor: actor.name,
       actorRole: actor.role,

@@ -1,6 +1,6 @@
 import type { AppContext } from "../context";
 import type { ValidatorName } from "../domain/validators-for-phase";
-import type { ValidatorReport } from "../validation/report";
+import { COULD_NOT_RUN, type ValidatorReport } from "../validation/report";
 import type { MappingFile } from "../validation/mapping";
 import { resolveTableMappings } from "../validation/mapping";
 import { validateConnectivity } from "../validation/validate-connectivity";
@@ -43,7 +43,7 @@ export async function runValidators(
         validator: name,
         status: "failed",
         critical: false,
-        checks: [{ name: `${name} validator`, status: "failed", message: `The ${name} validator could not run: ${message}` }],
+        checks: [{ name: `${name} validator`, status: "failed", message: `The ${name} validator could not run: ${message}`, details: { ...COULD_NOT_RUN } }],
         durationMs: Date.now() - started,
       });
     }

@@ -44,6 +44,30 @@ describe("validateCheckpoint and the phase gate", () => {
     expect(first.supersededAt).not.toBeNull();
   });
 
+  it("a source that cannot be reached is no verdict: the run ends in error, the checkpoint stays as it was and validates later", async () => {
+    const { checkpoint } = await createCheckpoint(t.ctx, { name: "v-initial-unreachable", phase: "initial" }, actor);
+    const unreachable = { ...t.ctx, source: { ...t.ctx.source, databaseUrl: "postgresql://postgres:x@127.0.0.1:1/nowhere" } };
+    const { run, job } = await validateCheckpoint(unreachable, checkpoint.id, actor);
+    expect(job.status).toBe("completed");
+    expect(run.status).toBe("error");
+    expect(run.summary).toMatch(/could not run/);
+    // Both the connectivity check and the drill (which reads the source's table list) name the refused connection.
+    for (const validator of ["connectivity", "restore_drill"]) {
+      const report = run.results.find((r) => r.validator === validator)!;
+      expect(report.status).toBe("failed");
+      expect(report.critical).toBe(false);
+      expect(JSON.stringify(report.checks)).toMatch(/ECONNREFUSED/);
+    }
+    const after = await getCheckpoint(t.ctx, checkpoint.id);
+    expect(after.status).toBe("created");
+    expect(after.drillStatus).toBe("not_run");
+    expect((await getActiveCheckpoint(t.ctx, "initial"))?.name).toBe("v-initial-2");
+
+    const again = await validateCheckpoint(t.ctx, checkpoint.id, actor);
+    expect(again.run.status).toBe("passed");
+    expect((await getCheckpoint(t.ctx, checkpoint.id)).status).toBe("active");
+  });
+
   it("finds the exact changed row of an injected fault, fails the checkpoint and keeps the gate closed", async () => {
     await runDemoStep("migrate_data", demoContextFor(t.demo), { alterValue: { table: "tasks", column: "title" } });
     const { run, job } = await checkpointAndValidate("data_migrated", "v-data-faulty");

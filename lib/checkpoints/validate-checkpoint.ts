@@ -9,7 +9,7 @@ import type { Phase } from "../domain/phases";
 import { appendAuditEvent } from "../audit/append-audit-event";
 import { runJob } from "../jobs/run-job";
 import type { ReportProgress } from "../jobs/progress";
-import type { ValidatorReport } from "../validation/report";
+import { COULD_NOT_RUN, failedWithoutVerdict, type ValidatorReport } from "../validation/report";
 import { applyCheckpointEvent } from "./apply-checkpoint-event";
 import { drillCheckpoint } from "./drill-checkpoint";
 import { loadMappingOrDefault } from "./load-mapping";
@@ -71,7 +71,9 @@ export async function submitValidation(ctx: AppContext, id: string, actor: Actor
 /**
  * The validation job: the restore drill (unless configured off), then the validators of the
  * checkpoint's phase, source against target. Passing moves the checkpoint to validated and active
- * (superseding the phase's previous active one); failing marks it failed. Results are kept either way.
+ * (superseding the phase's previous active one); failing marks it failed; a run whose only failures
+ * are validators that could not run ends in error and leaves the checkpoint as it was. Results are
+ * kept either way.
  */
 export async function executeValidation(
   ctx: AppContext,
@@ -106,9 +108,16 @@ export async function executeValidation(
   }
   const failed = reports.filter((r) => r.status === "failed");
   const passed = failed.length === 0;
+  const labels = (rs: ValidatorReport[]) => rs.map((r) => r.validator.replace(/_/g, " ")).join(", ");
+  // Failures that only say a validator could not run (a side unreachable, a dropped connection) are no
+  // verdict on the target: the run ends in error and the checkpoint keeps its status, to be validated again.
+  const noVerdict = !passed && failed.every(failedWithoutVerdict);
+  const runStatus = passed ? "passed" : noVerdict ? "error" : "failed";
   const summary = passed
     ? `All ${reports.length} checks groups passed${reports.some((r) => r.status === "warning") ? " (with warnings)" : ""}.`
-    : `Failed: ${failed.map((r) => r.validator).join(", ")}${failed.some((r) => r.critical) ? " (critical)" : ""}.`;
+    : noVerdict
+      ? `Could not complete: ${labels(failed)} could not run. Nothing was judged; run the validation again once source and target are reachable.`
+      : `Failed: ${labels(failed)}${failed.some((r) => r.critical) ? " (critical)" : ""}.`;
 
   const alert = await ctx.db.$transaction(async (tx) => {
     await tx.validationResult.createMany({
@@ -123,7 +132,7 @@ export async function executeValidation(
         durationMs: r.durationMs,
       })),
     });
-    await tx.validationRun.update({ where: { id: runId }, data: { status: passed ? "passed" : "failed", finishedAt: new Date(), summary } });
+    await tx.validationRun.update({ where: { id: runId }, data: { status: runStatus, finishedAt: new Date(), summary } });
     await appendAuditEvent(tx, {
       actor: actor.name,
       actorRole: actor.role,
@@ -132,13 +141,13 @@ export async function executeValidation(
       targetType: "validation_run",
       targetId: runId,
       checkpointId: checkpoint.id,
-      after: { status: passed ? "passed" : "failed", summary, validators: reports.map((r) => ({ validator: r.validator, status: r.status, critical: r.critical })) },
+      after: { status: runStatus, summary, validators: reports.map((r) => ({ validator: r.validator, status: r.status, critical: r.critical })) },
       result: passed ? "success" : "failure",
     });
     const current = await tx.checkpoint.findUniqueOrThrow({ where: { id: checkpoint.id } });
     const eventOptions = { actor: actor.name, actorRole: actor.role, origin: actor.origin };
     if (!passed) {
-      if (current.status !== "active") {
+      if (!noVerdict && current.status !== "active") {
         await applyCheckpointEvent(tx, checkpoint.id, "validation_failed", { ...eventOptions, reason: `validation failed: ${summary}` });
       }
       return createAlert(
@@ -146,7 +155,7 @@ export async function executeValidation(
         {
           kind: "validation_failed",
           severity: failed.some((r) => r.critical) ? "critical" : "warning",
-          title: `Validation of "${checkpoint.name}" failed`,
+          title: noVerdict ? `Validation of "${checkpoint.name}" could not complete` : `Validation of "${checkpoint.name}" failed`,
           message: summary,
           checkpointId: checkpoint.id,
           validationRunId: runId,
@@ -167,7 +176,7 @@ export async function executeValidation(
   });
   if (alert) deliverAlertInBackground(ctx.db, alert.id, ctx.alertWebhookUrl);
   let autoRollback: Record<string, unknown> | undefined;
-  if (!passed) {
+  if (!passed && !noVerdict) {
     // The outcome above is committed; an automatic rollback is a separate operation (its own job).
     const outcome = await autoRollbackAfterFailure(
       ctx,
@@ -179,8 +188,8 @@ export async function executeValidation(
       autoRollback = recorded;
     }
   }
-  progress({ step: passed ? "Validation passed" : "Validation failed", stepsDone: stepsTotal, stepsTotal });
-  return { runId, checkpointId: checkpoint.id, passed, summary, ...(autoRollback && { autoRollback }) };
+  progress({ step: passed ? "Validation passed" : noVerdict ? "Validation could not complete" : "Validation failed", stepsDone: stepsTotal, stepsTotal });
+  return { runId, checkpointId: checkpoint.id, passed, status: runStatus, summary, ...(autoRollback && { autoRollback }) };
 }
 
 /** Submits and runs a validation in this process. */
@@ -217,6 +226,15 @@ async function drillReport(ctx: AppContext, checkpoint: { id: string; drillStatu
     };
   }
   const drill = await drillCheckpoint(ctx, checkpoint.id, actor);
+  if (drill.couldNotRun) {
+    return {
+      validator: "restore_drill",
+      status: "failed",
+      critical: false,
+      checks: [{ name: "restore drill", status: "failed", message: drill.message, details: { ...COULD_NOT_RUN } }],
+      durationMs: drill.durationMs,
+    };
+  }
   // A table whose content could not be compared is not known to differ: a warning, not a failure.
   const differs = !drill.ok && (drill.tables.length === 0 || drill.tables.some((t) => !t.ok && !t.notComparable));
   const status = drill.ok ? "passed" : differs ? "failed" : "warning";

@@ -34,3 +34,16 @@ export function summariseChecks(checks: readonly ValidationCheck[]): ValidationS
   if (checks.length > 0 && checks.every((c) => c.status === "skipped")) return "skipped";
   return "passed";
 }
+
+/**
+ * Marks a failed check that is no verdict on the target: the validator could not run (it threw, e.g. a
+ * dropped connection) or a side could not be reached. A run whose only failures are such checks ends
+ * in `error`, and the checkpoint keeps its status so that validation can simply be run again.
+ */
+export const COULD_NOT_RUN = { couldNotRun: true } as const;
+
+/** Whether every failed check of a failed report says only that it could not run (see COULD_NOT_RUN). */
+export function failedWithoutVerdict(report: ValidatorReport): boolean {
+  const failedChecks = report.checks.filter((c) => c.status === "failed");
+  return report.status === "failed" && failedChecks.length > 0 && failedChecks.every((c) => c.details?.couldNotRun === true);
+}

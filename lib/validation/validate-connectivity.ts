@@ -3,7 +3,7 @@
  * the source's Storage lists its buckets. Messages never carry passwords or credentialed URLs.
  */
 import pg from "pg";
-import { summariseChecks, type ValidationCheck, type ValidatorReport } from "./report";
+import { COULD_NOT_RUN, summariseChecks, type ValidationCheck, type ValidatorReport } from "./report";
 
 export interface ValidateConnectivityOptions {
   sourceUrl: string;
@@ -72,7 +72,7 @@ async function checkDatabase(side: "source" | "target", url: string, secrets: st
       name,
       status: "failed",
       message: redactSecrets(`cannot read the ${side} database ${describeDatabaseUrl(url)}: ${err.message}`, secrets),
-      details: { database: describeDatabaseUrl(url), code: err.code ?? null },
+      details: { database: describeDatabaseUrl(url), code: err.code ?? null, ...COULD_NOT_RUN },
     };
   } finally {
     await client.end().catch(() => {});
@@ -92,7 +92,7 @@ export async function validateConnectivity(options: ValidateConnectivityOptions)
       const buckets = await options.storage.listSourceBuckets();
       checks.push({ name: "source storage reachable", status: "passed", message: `source storage listed ${buckets.length} bucket(s)`, details: { buckets: buckets.length } });
     } catch (e) {
-      checks.push({ name: "source storage reachable", status: "failed", message: redactSecrets(`cannot list the source's storage buckets: ${(e as Error).message}`, secrets) });
+      checks.push({ name: "source storage reachable", status: "failed", message: redactSecrets(`cannot list the source's storage buckets: ${(e as Error).message}`, secrets), details: { ...COULD_NOT_RUN } });
     }
   } else {
     checks.push({ name: "source storage reachable", status: "skipped", message: "no storage adapter configured" });

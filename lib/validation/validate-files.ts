@@ -7,7 +7,7 @@ import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
 import { openRegularFile } from "../store/hashing";
 import { quoteIdent, type SqlClient } from "./canonical-sql";
-import { summariseChecks, type ValidationCheck, type ValidatorReport } from "./report";
+import { COULD_NOT_RUN, summariseChecks, type ValidationCheck, type ValidatorReport } from "./report";
 
 /** What this validator needs of lib/sources/supabase-storage.ts (structurally; the real adapter fits). */
 export interface FilesSourceStorage {
@@ -173,7 +173,7 @@ export async function validateFiles(options: ValidateFilesOptions): Promise<Vali
     }
   } catch (e) {
     await limiter.drain().catch(() => {});
-    checks.push({ name: "list source storage", status: "failed", message: `could not list the source's storage: ${(e as Error).message}` });
+    checks.push({ name: "list source storage", status: "failed", message: `could not list the source's storage: ${(e as Error).message}`, details: { ...COULD_NOT_RUN } });
   }
 
   const tally = (name: string, x: Tally, ok: string, bad: string, status: "failed" | "warning", critical = false) =>
@@ -285,7 +285,7 @@ export async function findStorageUrlReferences(
     }
     if (checks.length === 0) checks.push({ name, status: "passed", message: `no value in ${columns.length} text/json column(s) references the source's Storage`, details: { columns: columns.length } });
   } catch (e) {
-    checks.push({ name, status: "failed", message: `could not scan the target for Storage URLs: ${(e as Error).message}` });
+    checks.push({ name, status: "failed", message: `could not scan the target for Storage URLs: ${(e as Error).message}`, details: { ...COULD_NOT_RUN } });
   }
   return checks;
 }

@@ -4,7 +4,7 @@
  * (session_replication_role = replica) or added NOT VALID are caught too.
  */
 import { quoteIdent, type SqlClient } from "./canonical-sql";
-import { summariseChecks, type ValidationCheck, type ValidatorReport } from "./report";
+import { COULD_NOT_RUN, summariseChecks, type ValidationCheck, type ValidatorReport } from "./report";
 
 const SAMPLE_LIMIT = 10;
 
@@ -59,7 +59,7 @@ export async function validateReferentialIntegrity(targetClient: SqlClient): Pro
   try {
     fks = (await targetClient.query<ForeignKeyRow>(FOREIGN_KEYS_SQL)).rows;
   } catch (e) {
-    checks.push({ name: "read foreign keys", status: "failed", message: `could not read the target's foreign keys: ${(e as Error).message}` });
+    checks.push({ name: "read foreign keys", status: "failed", message: `could not read the target's foreign keys: ${(e as Error).message}`, details: { ...COULD_NOT_RUN } });
     return { validator: "referential", status: "failed", critical: false, checks, durationMs: Date.now() - started };
   }
 
@@ -105,7 +105,7 @@ export async function validateReferentialIntegrity(targetClient: SqlClient): Pro
         details: { ...base, orphans, samples },
       });
     } catch (e) {
-      checks.push({ name, status: "failed", message: `could not check ${fk.name} on ${table}: ${(e as Error).message}`, details: base });
+      checks.push({ name, status: "failed", message: `could not check ${fk.name} on ${table}: ${(e as Error).message}`, details: { ...base, ...COULD_NOT_RUN } });
     }
   }
   if (checks.length === 0) checks.push({ name: "foreign keys", status: "passed", message: "the target declares no foreign keys", details: { constraints: 0 } });

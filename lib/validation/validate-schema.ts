@@ -5,7 +5,7 @@
 import type { QualifiedTable, SqlClient } from "./canonical-sql";
 import { compareColumnTypes } from "./column-type-compat";
 import type { ResolvedMappings } from "./mapping";
-import { summariseChecks, type ValidationCheck, type ValidatorReport } from "./report";
+import { COULD_NOT_RUN, summariseChecks, type ValidationCheck, type ValidatorReport } from "./report";
 
 interface ColumnShape {
   name: string;
@@ -124,7 +124,7 @@ export async function validateSchema(
       }
     }
   } catch (e) {
-    checks.push({ name: "read catalogs", status: "failed", message: `could not read the catalogs: ${(e as Error).message}` });
+    checks.push({ name: "read catalogs", status: "failed", message: `could not read the catalogs: ${(e as Error).message}`, details: { ...COULD_NOT_RUN } });
   }
   if (checks.length === 0) checks.push({ name: "mapped tables", status: "skipped", message: "no tables are mapped" });
   return { validator: "schema", status: summariseChecks(checks), critical: false, checks, durationMs: Date.now() - started };

@@ -4,7 +4,7 @@
  * Then known accounts are signed in against the target's API.
  */
 import { quoteIdent, type SqlClient } from "./canonical-sql";
-import { summariseChecks, type ValidationCheck, type ValidatorReport } from "./report";
+import { COULD_NOT_RUN, summariseChecks, type ValidationCheck, type ValidatorReport } from "./report";
 import { probeSignIn, type SignInCredentials } from "./sign-in-probe";
 
 /** `$2a$` / `$2b$` / `$2y$`, two-digit cost, 22 characters of salt and 31 of hash. */
@@ -72,7 +72,7 @@ export async function validateUsers(options: ValidateUsersOptions): Promise<Vali
   try {
     await compareUsers(options, checks);
   } catch (e) {
-    checks.push({ name: "read users", status: "failed", message: `could not compare users: ${(e as Error).message}` });
+    checks.push({ name: "read users", status: "failed", message: `could not compare users: ${(e as Error).message}`, details: { ...COULD_NOT_RUN } });
   }
   if (options.probe && options.probe.accounts.length > 0) {
     for (const account of options.probe.accounts) {
