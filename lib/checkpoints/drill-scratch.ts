@@ -5,13 +5,12 @@
  * drill's database by its name: each drill holds a session advisory lock named after its scratch
  * database for as long as the database exists, and a database whose lock nobody holds is abandoned.
  */
-import pg from "pg";
+import { tryHoldSessionLock, type SessionLock } from "../locks/session-lock";
 import { databaseNameOf } from "../engines/pg-tools";
-import { derivedName, dropDatabase, randomTag, withMaintenanceClient } from "../engines/pg-admin";
+import { derivedName, dropDatabase, isTaggedNameOf, randomTag, withMaintenanceClient } from "../engines/pg-admin";
 
 /** Advisory-lock class for "this drill scratch database is in use"; the object id is hashtext(name). */
 const DRILL_SCRATCH_LOCK_CLASS = 72_650_002;
-const TAG = /^[0-9a-f]{8}$/;
 const SUFFIX = "_drill_";
 
 export function drillScratchName(target: string): string {
@@ -20,37 +19,19 @@ export function drillScratchName(target: string): string {
 
 /** Whether `name` is a drill scratch database of `target` (`<target>_drill_<8 hex>`). */
 export function isDrillScratchOf(target: string, name: string): boolean {
-  const prefix = derivedName(target, `${SUFFIX}00000000`).slice(0, -8);
-  return name.startsWith(prefix) && TAG.test(name.slice(prefix.length));
+  return isTaggedNameOf(target, SUFFIX, name);
 }
 
-export interface DrillScratchClaim {
-  release(): Promise<void>;
-}
+export type DrillScratchClaim = SessionLock;
 
 /**
  * Claims a scratch database name before it is created: the lock lives on a dedicated connection to
  * the metadata store and goes with it when the process dies.
  */
 export async function claimDrillScratch(metadataUrl: string, name: string): Promise<DrillScratchClaim> {
-  const client = new pg.Client({ connectionString: metadataUrl, application_name: "mc-drill-scratch" });
-  await client.connect();
-  client.on("error", () => {});
-  try {
-    const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS locked", [DRILL_SCRATCH_LOCK_CLASS, name]);
-    if (!rows[0]?.locked) throw new Error(`drill scratch database name ${name} is already claimed`);
-  } catch (e) {
-    await client.end().catch(() => {});
-    throw e;
-  }
-  let released = false;
-  return {
-    async release() {
-      if (released) return;
-      released = true;
-      await client.end().catch(() => {});
-    },
-  };
+  const claim = await tryHoldSessionLock(metadataUrl, DRILL_SCRATCH_LOCK_CLASS, name, "mc-drill-scratch");
+  if (!claim) throw new Error(`drill scratch database name ${name} is already claimed`);
+  return claim;
 }
 
 /**

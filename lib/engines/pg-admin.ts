@@ -54,6 +54,14 @@ export function randomTag(): string {
   return randomBytes(4).toString("hex");
 }
 
+const TAG = /^[0-9a-f]{8}$/;
+
+/** Whether `name` is `derivedName(base, suffix + randomTag())`: a database this app named after `base`. */
+export function isTaggedNameOf(base: string, suffix: string, name: string): boolean {
+  const prefix = derivedName(base, `${suffix}00000000`).slice(0, -8);
+  return name.startsWith(prefix) && TAG.test(name.slice(prefix.length));
+}
+
 export function timestampTag(d = new Date()): string {
   return d.toISOString().replace(/[-:TZ.]/g, "").slice(0, 14);
 }

@@ -1,5 +1,5 @@
-import pg from "pg";
 import { AppError } from "../domain/errors";
+import { tryHoldSessionLock } from "./session-lock";
 
 /** Advisory-lock class for "one mutating operation per target"; the object id is hashtext(targetKey). */
 const TARGET_LOCK_CLASS = 72_650_001;
@@ -19,40 +19,15 @@ export async function acquireTargetLock(
   targetKey: string,
   describeHolder?: () => Promise<string | undefined>,
 ): Promise<TargetLock> {
-  const client = new pg.Client({ connectionString: metadataUrl, application_name: "mc-target-lock" });
-  await client.connect();
-  // A lock connection that drops (server restart) must not crash the process; the operation's own
-  // queries will fail and the lock is gone with the session.
-  client.on("error", () => {});
-  try {
-    const { rows } = await client.query<{ locked: boolean }>(
-      "SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS locked",
-      [TARGET_LOCK_CLASS, targetKey],
+  const lock = await tryHoldSessionLock(metadataUrl, TARGET_LOCK_CLASS, targetKey, "mc-target-lock");
+  if (!lock) {
+    const holder = describeHolder ? await describeHolder().catch(() => undefined) : undefined;
+    throw new AppError(
+      "locked",
+      `Another operation is already running on this target${holder ? ` (${holder})` : ""}. Wait for it to finish, then try again.`,
     );
-    if (!rows[0]?.locked) {
-      const holder = describeHolder ? await describeHolder().catch(() => undefined) : undefined;
-      throw new AppError(
-        "locked",
-        `Another operation is already running on this target${holder ? ` (${holder})` : ""}. Wait for it to finish, then try again.`,
-      );
-    }
-  } catch (e) {
-    await client.end().catch(() => {});
-    throw e;
   }
-  let released = false;
-  return {
-    targetKey,
-    async release() {
-      if (released) return;
-      released = true;
-      try {
-        await client.query("SELECT pg_advisory_unlock($1::int, hashtext($2))", [TARGET_LOCK_CLASS, targetKey]);
-      } finally {
-        await client.end().catch(() => {});
-      }
-    },
-  };
+  return { targetKey, release: () => lock.release() };
 }
 
 export async function withTargetLock<T>(

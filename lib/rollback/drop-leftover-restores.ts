@@ -1,12 +1,9 @@
 import { databaseNameOf } from "../engines/pg-tools";
-import { derivedName, dropDatabase, withMaintenanceClient } from "../engines/pg-admin";
-
-const TAG = /^[0-9a-f]{8}$/;
+import { dropDatabase, isTaggedNameOf, withMaintenanceClient } from "../engines/pg-admin";
 
 /** Whether `name` is a restore database of `target` (`<target>_restore_<8 hex>`, as the engines name them). */
 export function isRestoreDatabaseOf(target: string, name: string): boolean {
-  const prefix = derivedName(target, "_restore_00000000").slice(0, -8);
-  return name.startsWith(prefix) && TAG.test(name.slice(prefix.length));
+  return isTaggedNameOf(target, "_restore_", name);
 }
 
 /**
