@@ -104,9 +104,16 @@ export async function drillCheckpoint(ctx: AppContext, id: string, actor: Actor)
     };
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
-    report = isConnectionFailure(e)
-      ? { checkpointId, ok: false, couldNotRun: true, scratchDatabase: scratchName, tables: [], message: `Restore drill could not run: ${reason}`, durationMs: Date.now() - started }
-      : { checkpointId, ok: false, scratchDatabase: scratchName, tables: [], message: `Restore drill failed: ${reason}`, durationMs: Date.now() - started };
+    const couldNotRun = isConnectionFailure(e);
+    report = {
+      checkpointId,
+      ok: false,
+      ...(couldNotRun && { couldNotRun }),
+      scratchDatabase: scratchName,
+      tables: [],
+      message: `Restore drill ${couldNotRun ? "could not run" : "failed"}: ${reason}`,
+      durationMs: Date.now() - started,
+    };
   } finally {
     await withMaintenanceClient(ctx.target.databaseUrl, (c) => dropDatabase(c, scratchName)).catch(() => {});
     await claim.release();
