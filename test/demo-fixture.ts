@@ -9,6 +9,13 @@ import { createAppContext, type AppContext } from "../lib/context";
 import { envSchema } from "../lib/env";
 import { adminUrl } from "./pg";
 
+// Test files call startTestDemo inside beforeAll, where a newly registered afterAll never runs; the
+// teardowns are collected here and run by one afterAll registered when a test file imports this module.
+const cleanups: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  for (let cleanup = cleanups.pop(); cleanup; cleanup = cleanups.pop()) await cleanup();
+});
+
 export interface TestDemo {
   demo: DemoEnvironment;
   ctx: AppContext;
@@ -32,7 +39,7 @@ export async function startTestDemo(options: { rows?: number; users?: number; fi
     users: options.users ?? 40,
     files: options.files ?? 12,
   });
-  afterAll(async () => {
+  cleanups.push(async () => {
     await demo.stop();
     const { disconnectAll } = await import("../lib/db/client");
     await disconnectAll();
