@@ -36,6 +36,28 @@ const TEMP_DIR = ".tmp";
 /** Temp files older than this are leftovers of a crashed put and may be collected. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
+/**
+ * Temp files are named `<pid>-<random>`. One whose process no longer exists is a leftover of a killed
+ * put and goes at once; one of a live process (or an unreadable name) only once stale, since a put may
+ * be writing it. A reused pid only delays the collection.
+ */
+export function isAbandonedTemp(name: string, mtimeMs: number, now = Date.now()): boolean {
+  if (now - mtimeMs >= STALE_TEMP_MS) return true;
+  const pid = Number(/^(\d+)-/.exec(name)?.[1]);
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  return !isProcessAlive(pid);
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
 /** Streams `src` into `dest` while hashing it; the hash is of exactly the bytes written. */
 export async function copyAndHash(src: string, dest: string, mode = 0o600): Promise<{ sha256: string; size: number }> {
   const hash = createHash("sha256");
@@ -152,8 +174,7 @@ export function createBlobStore(root: string): BlobStore {
         const p = path.join(dir, name);
         const st = await fs.lstat(p);
         if (isTemp) {
-          // A recent temp file may belong to a put in progress: leave it.
-          if (Date.now() - st.mtimeMs < STALE_TEMP_MS) continue;
+          if (!isAbandonedTemp(name, st.mtimeMs)) continue;
         } else if (referenced.has(name)) {
           continue;
         }

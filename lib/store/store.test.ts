@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { promises as fs } from "node:fs";
 import os from "node:os";
@@ -126,5 +126,24 @@ describe("blob store", () => {
     expect(await store.hasBlob(a.sha256)).toBe(true);
     expect(await store.hasBlob(c.sha256)).toBe(false);
     expect(await fs.readdir(path.join(root, "blobs", ".tmp"))).toEqual([]);
+  });
+
+  it("collects the temp files of a process that is gone at once, and keeps a live put's until stale", async () => {
+    const root = await tempDir();
+    const store = createBlobStore(root);
+    const gone = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
+    const deadPid = Number(gone.stdout);
+    const tmp = path.join(root, "blobs", ".tmp");
+    await fs.mkdir(tmp, { recursive: true });
+    await fs.writeFile(path.join(tmp, `${deadPid}-aaaa`), "partial");
+    await fs.writeFile(path.join(tmp, `${process.pid}-bbbb`), "being written");
+    await fs.writeFile(path.join(tmp, `${process.ppid}-cccc`), "another live process");
+    await store.deleteUnreferencedBlobs(new Set());
+    expect((await fs.readdir(tmp)).sort()).toEqual([`${process.pid}-bbbb`, `${process.ppid}-cccc`].sort());
+
+    const old = (Date.now() - 2 * 60 * 60 * 1000) / 1000;
+    await fs.utimes(path.join(tmp, `${process.pid}-bbbb`), old, old);
+    await store.deleteUnreferencedBlobs(new Set());
+    expect(await fs.readdir(tmp)).toEqual([`${process.ppid}-cccc`]);
   });
 });
