@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { createScratchDatabase } from "../../test/pg";
 import { withClient } from "./pg-admin";
-import { compareFingerprints, fingerprintDatabase, fingerprintDatabaseAt, splitIntoPieces } from "./pg-fingerprint";
+import { compareFingerprints, fingerprintDatabase, fingerprintDatabaseAt } from "./pg-fingerprint";
 import { FIXTURE_SQL, sql } from "./test-fixtures";
 
 let url: string;
@@ -18,43 +18,6 @@ describe("database fingerprint", () => {
       expect(single.tables.map((t) => t.name)).toEqual(["app.posts", "app.users", "public.settings"]);
       expect(await fingerprintDatabaseAt(url, 3, version)).toEqual(single);
       expect(await fingerprintDatabaseAt(url, 1, version)).toEqual(single);
-    }
-  });
-
-  it("cuts a table bigger than a fair share into block ranges that cover it exactly, largest pieces first", () => {
-    const mib = (n: number) => String(n * 1024 * 1024);
-    const pieces = splitIntoPieces([{ bytes: mib(1) }, { bytes: mib(100) }, { bytes: "0" }], 2);
-    expect(pieces.filter((p) => p.table === 0)).toEqual([{ table: 0, range: null }]);
-    expect(pieces.filter((p) => p.table === 2)).toEqual([{ table: 2, range: null }]);
-    const big = pieces.filter((p) => p.table === 1).map((p) => p.range!);
-    expect(big.length).toBeGreaterThan(2);
-    expect(big[0]!.from).toBe(0);
-    for (let k = 1; k < big.length; k++) expect(big[k]!.from).toBe(big[k - 1]!.to);
-    expect(big.at(-1)!.to).toBeNull();
-    expect(pieces[0]!.table).toBe(1);
-    expect(pieces.at(-1)!.table).toBe(2);
-    // One session: nothing to share, no table is cut below 8 MiB pieces.
-    expect(splitIntoPieces([{ bytes: mib(4) }], 2)).toEqual([{ table: 0, range: null }]);
-  });
-
-  it("a table read in block ranges by several sessions gives the fingerprint of one session reading it whole", async () => {
-    const db = await createScratchDatabase("fpbig");
-    // About 20 MiB: cut into pieces. Updated rows move to later blocks; deleted ones leave holes.
-    await sql(db, `CREATE TABLE big (id int PRIMARY KEY, body text);
-      INSERT INTO big SELECT i, repeat(md5(i::text), 6) FROM generate_series(1, 90000) i;
-      UPDATE big SET body = body || '!' WHERE id % 7 = 0;
-      DELETE FROM big WHERE id % 11 = 0;`);
-    for (const version of [1, 2]) {
-      const single = await withClient(db, (c) => fingerprintDatabase(c, version));
-      expect(single.tables[0]!.rows).toBe(String(90000 - Math.floor(90000 / 11)));
-      expect(await fingerprintDatabaseAt(db, 2, version)).toEqual(single);
-      expect(await fingerprintDatabaseAt(db, 3, version)).toEqual(single);
-    }
-    // A change in the first and in the last piece is seen.
-    for (const id of [1, 89999]) {
-      const before = await fingerprintDatabaseAt(db, 2);
-      await sql(db, `UPDATE big SET body = body || '?' WHERE id = ${id}`);
-      expect(compareFingerprints(before, await fingerprintDatabaseAt(db, 2)).map((p) => p.path)).toEqual(["table:public.big"]);
     }
   });
 

@@ -2,7 +2,7 @@ import pg from "pg";
 import { z } from "zod";
 import { nullHashLiteral, valueHashExpr } from "../validation/canonical-sql";
 import { NATIVE_HASH_TYPES } from "../validation/checksum-format";
-import { quoteIdent, serverMajorVersion } from "./pg-admin";
+import { quoteIdent } from "./pg-admin";
 import type { VerifyProblem } from "./types";
 
 /**
@@ -107,21 +107,16 @@ async function fingerprintInSnapshot(c: pg.Client, helpers: pg.Client[], version
              WHERE a.attrelid = cl.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
       FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace
      WHERE cl.relkind = 'r' AND ${USER_SCHEMAS} ORDER BY 1, 2`);
-  const sessions = 1 + helpers.length;
-  const pieces = sessions > 1 && (await serverMajorVersion(c)) >= 14 ? splitIntoPieces(rels.rows, sessions) : rels.rows.map((r, i) => ({ table: i, range: null }));
-  const partial = rels.rows.map(() => ({ rows: 0n, checksum: 0n }));
-  // Largest first, each session taking the next piece when it is free: the work ends close together.
-  const queue = [...pieces];
+  const tables: DatabaseFingerprint["tables"] = new Array(rels.rows.length);
+  // Largest first, each session taking the next table when it is free: the work ends close together.
+  const queue = rels.rows.map((r, i) => ({ ...r, i })).sort((a, b) => Number(b.bytes) - Number(a.bytes));
   const work = async (session: pg.Client) => {
     for (let next = queue.shift(); next; next = queue.shift()) {
-      const rel = rels.rows[next.table]!;
-      const rowHash = version === 1 ? `('x' || substr(md5(x::text), 1, 16))::bit(64)::bigint` : exactRowHashExpr(rel.columns);
+      const rowHash = version === 1 ? `('x' || substr(md5(x::text), 1, 16))::bit(64)::bigint` : exactRowHashExpr(next.columns);
       const r = await session.query<{ rows: string; checksum: string }>(
-        `SELECT count(*)::text AS rows, coalesce(sum(${rowHash}), 0)::text AS checksum FROM ONLY ${quoteIdent(rel.s)}.${quoteIdent(rel.t)} x${blockRangeFilter(next.range)}`,
+        `SELECT count(*)::text AS rows, coalesce(sum(${rowHash}), 0)::text AS checksum FROM ONLY ${quoteIdent(next.s)}.${quoteIdent(next.t)} x`,
       );
-      // Counts and checksums are sums over rows: the pieces of a table add up to the whole.
-      partial[next.table]!.rows += BigInt(r.rows[0]!.rows);
-      partial[next.table]!.checksum += BigInt(r.rows[0]!.checksum);
+      tables[next.i] = { name: `${next.s}.${next.t}`, rows: r.rows[0]!.rows, checksum: r.rows[0]!.checksum };
     }
   };
   // The leader reads the schema while the helpers start on the largest tables (one snapshot for all).
@@ -134,56 +129,8 @@ async function fingerprintInSnapshot(c: pg.Client, helpers: pg.Client[], version
   const seqs = await c.query<{ name: string; value: string }>(`
     SELECT schemaname || '.' || sequencename AS name, coalesce(last_value::text, 'unused') AS value
       FROM pg_sequences ORDER BY 1`);
-  const tables = rels.rows.map((r, i) => ({ name: `${r.s}.${r.t}`, rows: partial[i]!.rows.toString(), checksum: partial[i]!.checksum.toString() }));
   const fingerprint = { schemaHash, tables, sequences: seqs.rows };
   return version === 1 ? fingerprint : { version, ...fingerprint };
-}
-
-/** Block numbers [from, to) of a table's heap; `to` null: up to its end. */
-export interface BlockRange {
-  from: number;
-  to: number | null;
-}
-
-export interface FingerprintPiece {
-  /** Index of the table. */
-  table: number;
-  /** The part of its heap, or null for all of it. */
-  range: BlockRange | null;
-}
-
-const BLOCK_BYTES = 8192;
-
-/**
- * The tables cut into pieces for `sessions` sessions, largest first: a table bigger than a fair share
- * of the work is cut into ranges of heap blocks (a TID range scan reads only its blocks), so one big
- * table does not leave the other sessions idle. Every visible row lies in exactly one piece; the last
- * piece of a table is open-ended, since the table may have grown since its size was read.
- */
-export function splitIntoPieces(tables: ReadonlyArray<{ bytes: string }>, sessions: number): FingerprintPiece[] {
-  const totalBlocks = tables.reduce((n, t) => n + Math.ceil(Number(t.bytes) / BLOCK_BYTES), 0);
-  // Four pieces per session at most for the whole database, and none under 1,024 blocks (8 MiB).
-  const pieceBlocks = Math.max(1024, Math.ceil(totalBlocks / (sessions * 4)));
-  const pieces: Array<FingerprintPiece & { blocks: number }> = [];
-  tables.forEach((t, table) => {
-    const blocks = Math.ceil(Number(t.bytes) / BLOCK_BYTES);
-    const count = Math.max(1, Math.ceil(blocks / pieceBlocks));
-    if (count === 1) {
-      pieces.push({ table, range: null, blocks });
-      return;
-    }
-    const step = Math.ceil(blocks / count);
-    for (let k = 0; k < count; k++) {
-      pieces.push({ table, range: { from: k * step, to: k === count - 1 ? null : (k + 1) * step }, blocks: Math.min(step, blocks - k * step) });
-    }
-  });
-  return pieces.sort((a, b) => b.blocks - a.blocks).map(({ table, range }) => ({ table, range }));
-}
-
-function blockRangeFilter(range: BlockRange | null): string {
-  if (!range) return "";
-  const from = ` WHERE x.ctid >= '(${range.from},0)'::tid`;
-  return range.to === null ? from : `${from} AND x.ctid < '(${range.to},0)'::tid`;
 }
 
 /**
