@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { close, constants as fsConstants, fstat, open, read, type Stats } from "node:fs";
+import { closeSync, constants as fsConstants, fstatSync, openSync, read, readSync } from "node:fs";
 import type { Readable } from "node:stream";
 
 export interface HashResult {
@@ -19,39 +19,55 @@ export async function sha256Stream(stream: Readable): Promise<HashResult> {
   return { sha256: hash.digest("hex"), size };
 }
 
-/** Files up to this size are read with one buffer of their size; larger ones in STREAM_CHUNK pieces. */
-const WHOLE_READ_MAX = 4 * 1024 * 1024;
+/**
+ * Files up to this size are opened, read and hashed with synchronous calls: each asynchronous fs call
+ * is a round trip through the thread pool, and for a small file the four of them (open, fstat, read,
+ * close) cost several times the reading and hashing (measured in bench B6). A read of this size from
+ * the page cache holds the event loop for about a millisecond.
+ */
+const SYNC_READ_MAX = 1024 * 1024;
+/** Larger files stream through two buffers of this size, the next read running while one is hashed. */
 const STREAM_CHUNK = 1024 * 1024;
 
-// Callback fs calls: a FileHandle or a read stream costs more per file than hashing a small file does.
-const openFile = (p: string, flags: string | number) => new Promise<number>((res, rej) => open(p, flags, (e, fd) => (e ? rej(e) : res(fd))));
-const fileStat = (fd: number) => new Promise<Stats>((res, rej) => fstat(fd, (e, st) => (e ? rej(e) : res(st))));
-const closeFile = (fd: number) => new Promise<void>((res, rej) => close(fd, (e) => (e ? rej(e) : res())));
+// Callback reads for large files: a FileHandle or a read stream costs more per call.
 const readInto = (fd: number, buf: Buffer) =>
   new Promise<number>((res, rej) => read(fd, buf, 0, buf.length, null, (e, n) => (e ? rej(e) : res(n))));
 
 /**
  * sha256 and size of a file on disk. Reads until end of file (not up to the size seen when opening),
- * so the result is of the bytes actually read. A file under 4 MiB is read with one buffer of its size;
- * a larger one streams through two 1 MiB buffers, the next read running while the current one is hashed.
+ * so the result is of the bytes actually read.
  */
 export async function sha256File(filePath: string): Promise<HashResult> {
-  const fd = await openFile(filePath, "r");
+  const fd = openSync(filePath, "r");
   try {
-    return await hashOpenFile(fd, await fileStat(fd).then((st) => st.size));
+    return await hashOpenFile(fd, fstatSync(fd).size);
   } finally {
-    await closeFile(fd);
+    closeSync(fd);
   }
 }
 
-async function hashOpenFile(fd: number, expected: number): Promise<HashResult> {
+function hashOpenFile(fd: number, expected: number): Promise<HashResult> | HashResult {
+  return expected <= SYNC_READ_MAX ? hashOpenFileSync(fd, expected) : hashOpenFileStreaming(fd);
+}
+
+/** One buffer one byte larger than the file: one read takes it all, the next one sees the end. */
+function hashOpenFileSync(fd: number, expected: number): HashResult {
+  const hash = createHash("sha256");
+  const buffer = Buffer.allocUnsafe(expected + 1);
+  let size = 0;
+  for (;;) {
+    const n = readSync(fd, buffer, 0, buffer.length, null);
+    if (n === 0) break;
+    hash.update(buffer.subarray(0, n));
+    size += n;
+  }
+  return { sha256: hash.digest("hex"), size };
+}
+
+async function hashOpenFileStreaming(fd: number): Promise<HashResult> {
   const hash = createHash("sha256");
   let size = 0;
-  // A file read whole needs the second buffer only to see the end (or bytes appended meanwhile).
-  const buffers =
-    expected < WHOLE_READ_MAX
-      ? [Buffer.allocUnsafe(expected + 1), Buffer.allocUnsafe(Math.min(expected + 1, 64 * 1024))]
-      : [Buffer.allocUnsafe(STREAM_CHUNK), Buffer.allocUnsafe(STREAM_CHUNK)];
+  const buffers = [Buffer.allocUnsafe(STREAM_CHUNK), Buffer.allocUnsafe(STREAM_CHUNK)];
   let current = 0;
   let pending = readInto(fd, buffers[0]!);
   for (;;) {
@@ -74,27 +90,32 @@ export interface OpenedFile {
 
 /**
  * Opens the regular file at a path, or null when there is none: missing, or a folder, a symlink (not
- * followed) or another kind of file there. One open and one fstat, where an lstat first would cost one
- * more thread-pool round trip per file; a FIFO is opened without waiting and never read.
+ * followed) or another kind of file there. One open and one fstat (synchronous, like the close: each
+ * is cheaper than a thread-pool round trip), where an lstat first would cost one more call per file; a
+ * FIFO is opened without waiting and never read.
  */
 export async function openRegularFile(filePath: string): Promise<OpenedFile | null> {
   let fd: number;
   try {
-    fd = await openFile(filePath, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    fd = openSync(filePath, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR" || code === "ELOOP") return null;
     throw e;
   }
-  let closed: Promise<void> | undefined;
-  const close = () => (closed ??= closeFile(fd));
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    closeSync(fd);
+  };
   try {
-    const st = await fileStat(fd);
+    const st = fstatSync(fd);
     if (!st.isFile()) {
       await close();
       return null;
     }
-    return { sha256: () => hashOpenFile(fd, st.size), close };
+    return { sha256: async () => hashOpenFile(fd, st.size), close };
   } catch (e) {
     await close().catch(() => undefined);
     throw e;

@@ -40,7 +40,7 @@ describe("writeFileAtomic", () => {
 describe("hashing", () => {
   it("a file's sha256 and size equal hashing its bytes, whether read whole, streamed or empty", async () => {
     const dir = await tempDir();
-    for (const size of [0, 1, 3 * 1024 * 1024 + 17, 4 * 1024 * 1024, 9 * 1024 * 1024 + 5]) {
+    for (const size of [0, 1, 100_000, 1024 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024 + 17, 4 * 1024 * 1024, 9 * 1024 * 1024 + 5]) {
       const data = randomBytes(size);
       await fs.writeFile(path.join(dir, "f"), data);
       expect(await sha256File(path.join(dir, "f"))).toEqual({ sha256: sha256Buffer(data), size });
