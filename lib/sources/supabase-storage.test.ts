@@ -1,6 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
+import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -233,5 +234,21 @@ describe("supabase storage source", () => {
     const source = createSupabaseStorageSource({ url: `http://127.0.0.1:${port}`, serviceRoleKey: KEY });
     const e = await expectAppError(source.listSourceBuckets(), "configuration_error", /unreachable \(ECONNREFUSED\)/);
     expect(e.details).toEqual({ reason: "unreachable" });
+  });
+
+  it("fails an object whose body is cut short (the connection broke mid-object) instead of hashing the part as whole", async () => {
+    const cut = http.createServer((req, res) => {
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": 100_000 });
+      res.write(Buffer.alloc(10_000, 1), () => res.socket?.destroy());
+    });
+    await new Promise<void>((resolve) => cut.listen(0, "127.0.0.1", resolve));
+    try {
+      const source = createSupabaseStorageSource({ url: `http://127.0.0.1:${(cut.address() as net.AddressInfo).port}`, serviceRoleKey: KEY });
+      const e = await source.hashSourceObject("media", "big.bin").catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(AppError);
+      expect((e as AppError).message).toMatch(/read "media\/big.bin"/);
+    } finally {
+      cut.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { createClient } from "@supabase/supabase-js";
 import { createHash } from "node:crypto";
 import { AppError } from "../domain/errors";
+import { createNodeHttpFetch } from "./node-http-fetch";
 
 /**
  * The source's files, read through supabase-js's Storage client (read-only: nothing here writes).
@@ -181,6 +182,12 @@ class RealtimeNotUsed {
   }
 }
 
+let nodeHttpFetch: typeof fetch | undefined;
+/** One node:http fetch (and so one pool of keep-alive connections) per process. */
+function sharedNodeHttpFetch(): typeof fetch {
+  return (nodeHttpFetch ??= createNodeHttpFetch());
+}
+
 /**
  * A server-side supabase-js client: no session, no token refresh, no Realtime. The service role key
  * is the bearer of every request (as it is without a session); given as `accessToken`, supabase-js
@@ -190,7 +197,7 @@ export function createServiceClient(opts: { url: string; serviceRoleKey: string;
   return createClient(opts.url, opts.serviceRoleKey, {
     accessToken: async () => opts.serviceRoleKey,
     realtime: { transport: (globalThis.WebSocket ?? RealtimeNotUsed) as unknown as typeof WebSocket },
-    ...(opts.fetch ? { global: { fetch: opts.fetch } } : {}),
+    global: { fetch: opts.fetch ?? sharedNodeHttpFetch() },
   });
 }
 
