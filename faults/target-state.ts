@@ -20,7 +20,7 @@ export async function moveTarget(f: FaultDemo, n: number): Promise<void> {
   if (small) await appendFile(small, `\n# edited ${n}\n`);
 }
 
-/** Databases a restore creates beside the target (`<target>_restore_…`) that still exist. */
+/** Databases a rollback creates beside the target (`<target>_restore_…`, `<target>_old_…`) that still exist. */
 export async function leftoverRestoreDatabases(f: FaultDemo): Promise<string[]> {
   const target = new URL(f.ctx.target.databaseUrl).pathname.slice(1);
   const c = new pg.Client(f.ctx.target.databaseUrl);

@@ -62,6 +62,16 @@ export function isTaggedNameOf(base: string, suffix: string, name: string): bool
   return name.startsWith(prefix) && TAG.test(name.slice(prefix.length));
 }
 
+const REPLACED_INFIX = "_old_";
+const REPLACED_TAG = /^\d{14}_[0-9a-f]{8}$/;
+
+/** Whether `name` is the name a swap gives the database it replaces (`<target>_old_<timestamp>_<tag>`). */
+export function isReplacedDatabaseOf(target: string, name: string): boolean {
+  const sample = `${REPLACED_INFIX}${"0".repeat(14)}_00000000`;
+  const prefix = derivedName(target, sample).slice(0, -(sample.length - REPLACED_INFIX.length));
+  return name.startsWith(prefix) && REPLACED_TAG.test(name.slice(prefix.length));
+}
+
 export function timestampTag(d = new Date()): string {
   return d.toISOString().replace(/[-:TZ.]/g, "").slice(0, 14);
 }
@@ -163,7 +173,7 @@ export async function swapDatabases(
     );
     return { keptOld: false };
   }
-  const oldDatabase = derivedName(opts.target, `_old_${timestampTag()}_${randomTag()}`);
+  const oldDatabase = derivedName(opts.target, `${REPLACED_INFIX}${timestampTag()}_${randomTag()}`);
   await withSessionsTerminated(c, opts.target, async () => {
     await c.query("BEGIN");
     try {

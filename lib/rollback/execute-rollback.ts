@@ -12,7 +12,7 @@ import { engineForBackup } from "../checkpoints/engines-for-context";
 import { componentDir } from "../checkpoints/backup-paths";
 import { describeProblems, type VerifyProblem } from "../engines/types";
 import { completedSteps, finishStep, startStep, stepKey } from "./rollback-journal";
-import { dropLeftoverRestoreDatabases } from "./drop-leftover-restores";
+import { dropLeftoverRestoreDatabases, dropReplacedDatabase } from "./drop-leftover-restores";
 import { compareTargetWithCheckpoint, describeComparison } from "./compare-target";
 import { databaseDiffHasDifferences } from "./compare-database";
 import { completeRollback, failRollback, messageOf, type FinishInput, type RollbackReport } from "./finish-rollback";
@@ -25,7 +25,8 @@ export interface ExecuteRollbackOptions {
 /**
  * The rollback job. Under the target lock: verify the chosen backups (refuse, touching nothing, on
  * any problem); take a safety checkpoint; restore database → storage → config, journaling each step
- * before and after it runs; re-validate the target against the checkpoint; then record the outcome.
+ * before and after it runs (the database the swap replaced is dropped meanwhile, as the files are
+ * restored); re-validate the target against the checkpoint; then record the outcome.
  * Also resumes an interrupted rollback: steps journaled completed are skipped, the rest redone
  * (each restore is idempotent: database swap-restore, storage made equal, config rewritten).
  */
@@ -60,6 +61,8 @@ export async function executeRollback(
     if (resuming) throw e;
     throw await failRollback(ctx, actor, { ...finish, components: untouched(chosen), error: messageOf(e), code: isAppError(e) ? e.code : "locked" });
   }
+  // The database a swap replaced, being dropped while the files are restored (awaited before the lock goes).
+  let droppingReplaced: ReturnType<typeof dropReplacedDatabase> | undefined;
   try {
     const claimed = await ctx.db.$transaction(async (tx) => {
       const n = await tx.rollback.updateMany({ where: { id: rollbackId, status: rollback.status }, data: { status: "running", error: null } });
@@ -121,6 +124,13 @@ export async function executeRollback(
 
     // 3. Restore, database → storage → config.
     const fresh: Partial<Record<BackupComponentName, ComponentReport>> = {};
+    // A rollback killed mid-way (this one, when resuming) left its restore database, or the database its
+    // swap replaced, behind; dropped here even when the database step itself is already done.
+    // Not dropping them changes nothing restored, so a failure here is recorded, not fatal.
+    let leftoverDropError: string | undefined;
+    const droppedLeftovers = chosen.includes("database")
+      ? await dropLeftoverRestoreDatabases(ctx.target.databaseUrl).catch((e) => ((leftoverDropError = messageOf(e)), []))
+      : [];
     for (const component of chosen) {
       if (done.has(stepKey("restore", component))) continue;
       step(`Restoring ${component}`);
@@ -128,15 +138,17 @@ export async function executeRollback(
       const s = await startStep(ctx.db, rollbackId, "restore", component);
       const started = Date.now();
       try {
-        // A restore killed mid-way (this rollback's, when resuming) left its half-filled database behind.
-        const droppedLeftovers = component === "database" ? await dropLeftoverRestoreDatabases(ctx.target.databaseUrl) : [];
         const engine = engineForBackup(ctx, component, backup.engine);
         const result = await engine.restore(componentDir(ctx.backupDir, cp.id, component), {
           onProgress: (p) => progress({ step: `Restoring ${component}${p.message ? `: ${p.message}` : ""}`, stepsDone, stepsTotal }),
+          // The replaced database is dropped below, while the next components are restored.
+          keepOld: component === "database",
         });
         const durationMs = Date.now() - started;
-        await finishStep(ctx.db, s.id, "completed", { counts: result.counts, details: { ...result.details, droppedLeftovers }, durationMs });
+        await finishStep(ctx.db, s.id, "completed", { counts: result.counts, details: { ...result.details, ...(component === "database" ? { droppedLeftovers, leftoverDropError } : {}) }, durationMs });
         fresh[component] = { component, status: "restored", detail: describeRestore(result.counts), durationMs };
+        const replaced = component === "database" ? (result.details as { oldDatabase?: unknown }).oldDatabase : undefined;
+        if (typeof replaced === "string") droppingReplaced = dropReplacedDatabase(ctx.target.databaseUrl, replaced);
       } catch (e) {
         const durationMs = Date.now() - started;
         await finishStep(ctx.db, s.id, "failed", { error: messageOf(e), durationMs });
@@ -155,6 +167,11 @@ export async function executeRollback(
       await options.afterRestore?.(component);
     }
     stepsDone = chosen.length + 2;
+
+    const drop = await droppingReplaced;
+    if (drop && "error" in drop && fresh.database) {
+      fresh.database.detail += `; the replaced database "${drop.name}" could not be dropped (the next rollback drops it): ${drop.error}`;
+    }
 
     // 4. Re-validate: the target must now equal the checkpoint, component by component.
     step("Re-validating the target against the checkpoint");
@@ -187,6 +204,7 @@ export async function executeRollback(
     progress({ step: "Done", stepsDone: stepsTotal, stepsTotal });
     return report;
   } finally {
+    await droppingReplaced;
     await lock.release();
   }
 }

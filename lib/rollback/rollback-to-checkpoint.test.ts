@@ -12,6 +12,7 @@ import type { AppContext } from "../context";
 import { rollbackToCheckpoint, submitRollback, runRollbackJob } from "./rollback-to-checkpoint";
 import { fingerprintTarget, promoteCheckpoint } from "./rollback-test-helpers";
 import type { RollbackReport } from "./finish-rollback";
+import { withMaintenanceClient } from "../engines/pg-admin";
 
 const actor: Actor = { name: "test-engineer", role: "operator", origin: "test" };
 let t: TestDemo;
@@ -81,6 +82,11 @@ describe("rollbackToCheckpoint", () => {
       ["revalidate", null, "completed"],
     ]);
     for (const s of rollback.steps) expect(s.finishedAt).not.toBeNull();
+
+    // The database the swap replaced was dropped (while the files were restored), not left behind.
+    const replaced = (rollback.steps.find((s) => s.component === "database")!.detail as { details: { oldDatabase: string } }).details.oldDatabase;
+    expect(replaced).toMatch(/_old_\d{14}_[0-9a-f]{8}$/);
+    expect(await databasesNamed(replaced)).toEqual([]);
 
     // The safety checkpoint: complete, marked, and left `created`.
     safetyId = rollback.safetyCheckpointId!;
@@ -223,3 +229,7 @@ describe("rollbackToCheckpoint", () => {
     expect(await statusOf(cp.files_migrated!)).toBe("active");
   });
 });
+
+async function databasesNamed(name: string): Promise<string[]> {
+  return withMaintenanceClient(t.ctx.target.databaseUrl, async (c) => (await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname = $1", [name])).rows.map((r) => r.datname));
+}
