@@ -251,4 +251,19 @@ describe("supabase storage source", () => {
       cut.close();
     }
   });
+
+  it("follows a redirect (a proxy in front of Storage) to the object's bytes", async () => {
+    const proxy = http.createServer((req, res) => {
+      res.writeHead(301, { location: `${server.url}${req.url}` });
+      res.end();
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    try {
+      const source = createSupabaseStorageSource({ url: `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`, serviceRoleKey: KEY });
+      const bytes = contents.get("media/x/y")!;
+      expect(await source.hashSourceObject("media", "x/y")).toEqual({ sha256: createHash("sha256").update(bytes).digest("hex"), size: bytes.length });
+    } finally {
+      proxy.close();
+    }
+  });
 });
