@@ -15,42 +15,91 @@ export function createNodeHttpFetch(options: { maxSockets?: number } = {}): type
     "https:": new https.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 32 }),
   };
   return async (input, init) => {
-    const request = new Request(input, init);
-    const url = new URL(request.url);
+    const r = await normalize(input, init);
+    const url = new URL(r.url);
     const agent = agents[url.protocol as keyof typeof agents];
     if (!agent) throw new TypeError(`fetch failed: unsupported protocol ${url.protocol}`);
-    const body = request.body ? Buffer.from(await request.arrayBuffer()) : null;
-    const headers: Record<string, string> = {};
-    request.headers.forEach((value, key) => (headers[key] = value));
-    const wireHeaders = body ? { ...headers, "content-length": String(body.length) } : headers;
-    request.signal.throwIfAborted();
+    const wireHeaders = r.body ? { ...r.headers, "content-length": String(r.body.length) } : r.headers;
+    const signal = r.signal;
+    signal?.throwIfAborted();
     return new Promise<Response>((resolve, reject) => {
-      const req = (url.protocol === "https:" ? https : http).request(url, { method: request.method, headers: wireHeaders, agent });
-      const onAbort = () => req.destroy(request.signal.reason ?? new DOMException("This operation was aborted", "AbortError"));
-      request.signal.addEventListener("abort", onAbort, { once: true });
+      const req = (url.protocol === "https:" ? https : http).request(url, { method: r.method, headers: wireHeaders, agent });
+      const onAbort = () => req.destroy(signal?.reason ?? new DOMException("This operation was aborted", "AbortError"));
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const unlisten = () => signal?.removeEventListener("abort", onAbort);
       req.on("error", (e) => {
-        request.signal.removeEventListener("abort", onAbort);
-        reject(e.name === "AbortError" || request.signal.aborted ? e : new TypeError("fetch failed", { cause: e }));
+        unlisten();
+        reject(e.name === "AbortError" || signal?.aborted ? e : new TypeError("fetch failed", { cause: e }));
       });
       req.on("response", (res) => {
         // Redirects (e.g. a proxy sending http to https) are left to the built-in fetch, which follows
         // them as the fetch standard says (methods, bodies, credentials across origins).
-        if (res.statusCode && res.statusCode >= 300 && res.statusCode < 400 && res.headers.location && request.redirect === "follow") {
+        if (res.statusCode && res.statusCode >= 300 && res.statusCode < 400 && res.headers.location && r.redirect === "follow") {
           res.resume();
-          request.signal.removeEventListener("abort", onAbort);
-          resolve(fetch(request.url, { method: request.method, headers, body, signal: request.signal }));
+          unlisten();
+          resolve(fetch(r.url, { method: r.method, headers: r.headers, body: r.body ? new Uint8Array(r.body) : null, signal }));
           return;
         }
         const responseHeaders = new Headers();
         for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
-        res.on("close", () => request.signal.removeEventListener("abort", onAbort));
-        const nullBody = request.method === "HEAD" || res.statusCode === 204 || res.statusCode === 304;
+        res.on("close", unlisten);
+        const nullBody = r.method === "HEAD" || res.statusCode === 204 || res.statusCode === 304;
         if (nullBody) res.resume();
         // A body cut short (the connection broke mid-object) errors the stream, as fetch's would.
         const stream = nullBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
         resolve(new Response(stream, { status: res.statusCode ?? 0, statusText: res.statusMessage, headers: responseHeaders }));
       });
-      req.end(body ?? undefined);
+      req.end(r.body ?? undefined);
     });
   };
+}
+
+interface PlainRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: Buffer | null;
+  signal?: AbortSignal;
+  redirect: RequestRedirect;
+}
+
+/**
+ * The request as plain values. supabase-js calls fetch with a URL string and a string or byte body:
+ * read directly, since building a `Request` per download costs as much as the rest of the call.
+ * Anything else (a Request, a stream or form body) goes through `Request`, which knows every form.
+ */
+async function normalize(input: Parameters<typeof fetch>[0], init: RequestInit | undefined): Promise<PlainRequest> {
+  const body = init?.body;
+  const plainBody = body === undefined || body === null || typeof body === "string" || body instanceof Uint8Array || body instanceof ArrayBuffer;
+  if ((typeof input === "string" || input instanceof URL) && plainBody) {
+    const headers: Record<string, string> = {};
+    new Headers(init?.headers).forEach((value, key) => (headers[key] = value));
+    const bytes = body === undefined || body === null ? null : typeof body === "string" ? Buffer.from(body) : Buffer.from(body instanceof ArrayBuffer ? new Uint8Array(body) : body);
+    if (typeof body === "string" && !("content-type" in headers)) headers["content-type"] = "text/plain;charset=UTF-8";
+    return {
+      url: new URL(String(input)).href,
+      method: normalizeMethod(init?.method ?? "GET"),
+      headers,
+      body: bytes,
+      signal: init?.signal ?? undefined,
+      redirect: init?.redirect ?? "follow",
+    };
+  }
+  const request = new Request(input, init);
+  const headers: Record<string, string> = {};
+  request.headers.forEach((value, key) => (headers[key] = value));
+  return {
+    url: request.url,
+    method: request.method,
+    headers,
+    body: request.body ? Buffer.from(await request.arrayBuffer()) : null,
+    signal: request.signal,
+    redirect: request.redirect,
+  };
+}
+
+/** As fetch does: the standard methods in upper case, any other as given. */
+function normalizeMethod(method: string): string {
+  const upper = method.toUpperCase();
+  return ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"].includes(upper) ? upper : method;
 }
