@@ -145,7 +145,10 @@ export async function executeRollback(
           keepOld: component === "database",
         });
         const durationMs = Date.now() - started;
-        await finishStep(ctx.db, s.id, "completed", { counts: result.counts, details: { ...result.details, ...(component === "database" ? { droppedLeftovers, leftoverDropError } : {}) }, durationMs });
+        // keptOld is the engine's view (asked to keep it); the rollback drops it just below.
+        const { keptOld: _keptByEngine, ...details } = result.details as Record<string, unknown>;
+        const databaseDetails = component === "database" ? { droppedLeftovers, leftoverDropError } : {};
+        await finishStep(ctx.db, s.id, "completed", { counts: result.counts, details: { ...details, ...databaseDetails }, durationMs });
         fresh[component] = { component, status: "restored", detail: describeRestore(result.counts), durationMs };
         const replaced = component === "database" ? (result.details as { oldDatabase?: unknown }).oldDatabase : undefined;
         if (typeof replaced === "string") droppingReplaced = dropReplacedDatabase(ctx.target.databaseUrl, replaced);
