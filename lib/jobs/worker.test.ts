@@ -178,10 +178,11 @@ describe("durable jobs with separate worker processes", () => {
     const { checkpoint, job } = await submitAndDispatch("alive-but-stale");
     await waitFor(async () => (await t.ctx.db.job.findUniqueOrThrow({ where: { id: job.id } })).status === "running", 30_000, "worker A to start the job");
     // Make the live job look abandoned, and run the watchdog now (or worker A's own watchdog does):
-    // it re-queues and re-dispatches it.
-    await t.ctx.db.job.update({ where: { id: job.id }, data: { heartbeatAt: new Date(Date.now() - 60_000) } });
+    // it re-queues and re-dispatches it. Worker A's progress refreshes the heartbeat, so it is made
+    // stale again right before each watchdog pass.
     await waitFor(
       async () => {
+        await t.ctx.db.job.updateMany({ where: { id: job.id, status: "running" }, data: { heartbeatAt: new Date(Date.now() - 60_000) } });
         await reapStaleJobs(t.ctx, { staleAfterMs: STALE_MS, actor });
         return (await t.ctx.db.auditEvent.count({ where: { action: "job.requeued", targetId: job.id } })) === 1;
       },
