@@ -54,22 +54,25 @@ export function randomTag(): string {
   return randomBytes(4).toString("hex");
 }
 
-const TAG = /^[0-9a-f]{8}$/;
+/**
+ * Whether `name` is `derivedName(base, fixed + v)` for a variable part `v` of `variable`'s shape;
+ * `sample` is one such part (all have its length), which tells how much of `base` the name keeps.
+ */
+function isDerivedNameOf(base: string, fixed: string, sample: string, variable: RegExp, name: string): boolean {
+  const prefix = derivedName(base, fixed + sample).slice(0, -sample.length);
+  return name.startsWith(prefix) && variable.test(name.slice(prefix.length));
+}
 
 /** Whether `name` is `derivedName(base, suffix + randomTag())`: a database this app named after `base`. */
 export function isTaggedNameOf(base: string, suffix: string, name: string): boolean {
-  const prefix = derivedName(base, `${suffix}00000000`).slice(0, -8);
-  return name.startsWith(prefix) && TAG.test(name.slice(prefix.length));
+  return isDerivedNameOf(base, suffix, "00000000", /^[0-9a-f]{8}$/, name);
 }
 
 const REPLACED_INFIX = "_old_";
-const REPLACED_TAG = /^\d{14}_[0-9a-f]{8}$/;
 
 /** Whether `name` is the name a swap gives the database it replaces (`<target>_old_<timestamp>_<tag>`). */
 export function isReplacedDatabaseOf(target: string, name: string): boolean {
-  const sample = `${REPLACED_INFIX}${"0".repeat(14)}_00000000`;
-  const prefix = derivedName(target, sample).slice(0, -(sample.length - REPLACED_INFIX.length));
-  return name.startsWith(prefix) && REPLACED_TAG.test(name.slice(prefix.length));
+  return isDerivedNameOf(target, REPLACED_INFIX, `${"0".repeat(14)}_00000000`, /^\d{14}_[0-9a-f]{8}$/, name);
 }
 
 export function timestampTag(d = new Date()): string {
