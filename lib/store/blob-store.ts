@@ -41,7 +41,7 @@ const STALE_TEMP_MS = 60 * 60 * 1000;
  * put and goes at once; one of a live process (or an unreadable name) only once stale, since a put may
  * be writing it. A reused pid only delays the collection.
  */
-export function isAbandonedTemp(name: string, mtimeMs: number, now = Date.now()): boolean {
+function isAbandonedTemp(name: string, mtimeMs: number, now = Date.now()): boolean {
   if (now - mtimeMs >= STALE_TEMP_MS) return true;
   const pid = Number(/^(\d+)-/.exec(name)?.[1]);
   if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return false;
