@@ -85,18 +85,17 @@ export async function findObject(db: pg.Pool, bucket: string, name: string): Pro
  * Whether a bucket exists and is public, and one of its objects, in one round trip (a download asks
  * for both). `bucket` is undefined for an unknown bucket, `object` for an unknown name.
  */
+const FIND_BUCKET_OBJECT_SQL = `select b.public as bucket_public, ${OBJECT_COLUMNS.split(", ").map((c) => `o.${c}`).join(", ")}
+   from storage.buckets b left join storage.objects o on o.bucket_id = b.id and o.name = $2
+  where b.id = $1`;
+
 export async function findBucketObject(
   db: pg.Pool,
   bucketId: string,
   name: string,
 ): Promise<{ bucket?: { public: boolean }; object?: ObjectRow }> {
-  const columns = OBJECT_COLUMNS.split(", ").map((c) => `o.${c}`).join(", ");
-  const { rows } = await db.query(
-    `select b.public as bucket_public, ${columns}
-       from storage.buckets b left join storage.objects o on o.bucket_id = b.id and o.name = $2
-      where b.id = $1`,
-    [bucketId, name],
-  );
+  // A named statement: every download runs it, so each connection parses and plans it once.
+  const { rows } = await db.query({ name: "storage-find-bucket-object", text: FIND_BUCKET_OBJECT_SQL, values: [bucketId, name] });
   const row = rows[0] as (ObjectRow & { bucket_public: boolean | null }) | undefined;
   if (!row) return {};
   const { bucket_public, ...object } = row;
