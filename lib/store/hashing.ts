@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { closeSync, constants as fsConstants, fstatSync, openSync, read, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, read, readSync } from "node:fs";
 import type { Readable } from "node:stream";
 
 export interface HashResult {
@@ -80,46 +80,6 @@ async function hashOpenFileStreaming(fd: number): Promise<HashResult> {
     size += n;
   }
   return { sha256: hash.digest("hex"), size };
-}
-
-/** A regular file opened to be hashed: `sha256()` reads it to its end (as sha256File), then close it. */
-export interface OpenedFile {
-  sha256(): Promise<HashResult>;
-  close(): Promise<void>;
-}
-
-/**
- * Opens the regular file at a path, or null when there is none: missing, or a folder, a symlink (not
- * followed) or another kind of file there. One open and one fstat (synchronous, like the close: each
- * is cheaper than a thread-pool round trip), where an lstat first would cost one more call per file; a
- * FIFO is opened without waiting and never read.
- */
-export async function openRegularFile(filePath: string): Promise<OpenedFile | null> {
-  let fd: number;
-  try {
-    fd = openSync(filePath, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR" || code === "ELOOP") return null;
-    throw e;
-  }
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    closeSync(fd);
-  };
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) {
-      await close();
-      return null;
-    }
-    return { sha256: async () => hashOpenFile(fd, st.size), close };
-  } catch (e) {
-    await close().catch(() => undefined);
-    throw e;
-  }
 }
 
 export function sha256Buffer(data: string | Uint8Array): string {

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic-write";
-import { openRegularFile, sha256Buffer, sha256File } from "./hashing";
+import { sha256Buffer, sha256File } from "./hashing";
 import { readManifest, tryReadManifest, writeManifest, type Manifest } from "./manifest";
 import { createBlobStore } from "./blob-store";
 import { AppError } from "../domain/errors";
@@ -51,19 +51,6 @@ describe("hashing", () => {
     const dir = await tempDir();
     await expect(sha256File(path.join(dir, "missing"))).rejects.toMatchObject({ code: "ENOENT" });
     await expect(sha256File(dir)).rejects.toMatchObject({ code: "EISDIR" });
-  });
-
-  it("opens only a regular file to hash: none for a missing path, a folder, a symlink or a FIFO", async () => {
-    const dir = await tempDir();
-    const data = randomBytes(5 * 1024 * 1024 + 3);
-    await fs.writeFile(path.join(dir, "f"), data);
-    const opened = await openRegularFile(path.join(dir, "f"));
-    expect(await opened!.sha256()).toEqual({ sha256: sha256Buffer(data), size: data.length });
-    await opened!.close();
-    await opened!.close();
-    await fs.symlink(path.join(dir, "f"), path.join(dir, "link"));
-    execFileSync("mkfifo", [path.join(dir, "fifo")]);
-    for (const p of ["missing", "f/below-a-file", "", "link", "fifo"]) expect(await openRegularFile(path.join(dir, p)), p).toBeNull();
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
-import { openRegularFile } from "../store/hashing";
+import { sharedFileHashThread } from "../store/file-hash-thread";
 import { quoteIdent, type SqlClient } from "./canonical-sql";
 import { COULD_NOT_RUN, summariseChecks, type ValidationCheck, type ValidatorReport } from "./report";
 
@@ -48,6 +48,9 @@ class Tally {
     if (this.samples.length < this.limit) this.samples.push(sample);
   }
 }
+
+/** Objects whose target files are asked for at once, ahead of their downloads. */
+const TARGET_LOOKAHEAD = 64;
 
 /** Runs at most `limit` tasks at once; `run` waits for a free slot, so a streamed listing is never read ahead. */
 function createLimiter(limit: number) {
@@ -111,29 +114,37 @@ export async function validateFiles(options: ValidateFilesOptions): Promise<Vali
   const root = path.resolve(options.storageDir);
   const limiter = createLimiter(Math.max(1, options.concurrency ?? 16));
 
-  /** Checks one object; answers the target file's size when it was read whole. */
-  const checkObject = async (bucket: string, name: string): Promise<number | undefined> => {
+  const hasher = sharedFileHashThread();
+  type OpenedTarget = { ok: true; target: Awaited<ReturnType<typeof hasher.open>> } | { ok: false; reason: string };
+  /** Starts opening (then hashing) an object's target file; never rejects: a failure is its reason. */
+  const openTarget = (bucket: string, name: string): Promise<OpenedTarget> => {
     const file = targetPath(root, bucket, name);
-    if (file === null) {
-      t.unreadable.add({ bucket, name, reason: "object name escapes the bucket folder" });
+    if (file === null) return Promise.resolve({ ok: false, reason: "object name escapes the bucket folder" });
+    return hasher.open(file).then(
+      (target) => ({ ok: true as const, target }),
+      (e: Error) => ({ ok: false as const, reason: e.message }),
+    );
+  };
+
+  /** Checks one object; answers the target file's size when it was read whole. */
+  const checkObject = async (bucket: string, name: string, opening: Promise<OpenedTarget>): Promise<number | undefined> => {
+    // The target file is opened first (on the hashing thread): an object without one is never
+    // downloaded. Its hash is read there while the object downloads here.
+    const opened = await opening;
+    if (!opened.ok) {
+      t.unreadable.add({ bucket, name, reason: opened.reason });
+      return undefined;
+    }
+    if (!opened.target) {
+      t.missing.add({ bucket, name });
       return undefined;
     }
     try {
-      // The target file is opened first: an object without one is never downloaded.
-      const target = await openRegularFile(file);
-      if (!target) {
-        t.missing.add({ bucket, name });
-        return undefined;
-      }
-      try {
-        const [src, tgt] = await Promise.all([options.storage.hashSourceObject(bucket, name), target.sha256()]);
-        totals.hashed++;
-        if (src.size !== tgt.size) t.size.add({ bucket, name, source: src.size, target: tgt.size });
-        else if (src.sha256 !== tgt.sha256) t.hash.add({ bucket, name, source: src.sha256, target: tgt.sha256 });
-        return tgt.size;
-      } finally {
-        await target.close();
-      }
+      const [src, tgt] = await Promise.all([options.storage.hashSourceObject(bucket, name), opened.target.sha256]);
+      totals.hashed++;
+      if (src.size !== tgt.size) t.size.add({ bucket, name, source: src.size, target: tgt.size });
+      else if (src.sha256 !== tgt.sha256) t.hash.add({ bucket, name, source: src.sha256, target: tgt.sha256 });
+      return tgt.size;
     } catch (e) {
       t.unreadable.add({ bucket, name, reason: (e as Error).message });
       return undefined;
@@ -149,14 +160,31 @@ export async function validateFiles(options: ValidateFilesOptions): Promise<Vali
       // Names of one bucket are kept to find extra files, with the target file's size once read: memory
       // grows with the largest bucket, not all.
       const seen = new Map<string, number | undefined>();
-      for await (const obj of options.storage.listSourceObjects(bucket)) {
-        totals.sourceCount++;
-        totals.sourceBytes += obj.size ?? 0;
-        seen.set(obj.name, undefined);
-        await limiter.run(async () => {
-          const size = await checkObject(obj.bucket, obj.name);
-          if (size !== undefined) seen.set(obj.name, size);
-        });
+      const listing = options.storage.listSourceObjects(bucket)[Symbol.asyncIterator]();
+      try {
+        for (;;) {
+          // The next objects' target files are asked for together, ahead of their downloads: the
+          // hashing thread gets them in one message and is rarely woken from sleep.
+          const ahead: Array<{ bucket: string; name: string; size: number | null }> = [];
+          while (ahead.length < TARGET_LOOKAHEAD) {
+            const next = await listing.next();
+            if (next.done) break;
+            ahead.push(next.value);
+          }
+          if (ahead.length === 0) break;
+          const opening = ahead.map((obj) => openTarget(obj.bucket, obj.name));
+          for (const [i, obj] of ahead.entries()) {
+            totals.sourceCount++;
+            totals.sourceBytes += obj.size ?? 0;
+            seen.set(obj.name, undefined);
+            await limiter.run(async () => {
+              const size = await checkObject(obj.bucket, obj.name, opening[i]!);
+              if (size !== undefined) seen.set(obj.name, size);
+            });
+          }
+        }
+      } finally {
+        await listing.return?.(undefined);
       }
       await limiter.drain();
       for await (const f of walkFiles(path.join(root, bucket), { knownSize: (rel) => seen.get(rel) })) {

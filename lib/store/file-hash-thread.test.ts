@@ -1,0 +1,103 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { sharedFileHashThread, startFileHashThread } from "./file-hash-thread";
+import { sha256Buffer } from "./hashing";
+
+const dirs: string[] = [];
+async function tempDir() {
+  const d = await fs.mkdtemp(path.join(os.tmpdir(), "mc-hash-thread-"));
+  dirs.push(d);
+  return d;
+}
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => fs.rm(d, { recursive: true, force: true })));
+});
+
+describe("file hashing thread", () => {
+  it("hashes regular files, small, empty and larger than its read buffer, each answered with its own result", async () => {
+    const dir = await tempDir();
+    const files = [randomBytes(5 * 1024 * 1024 + 3), Buffer.alloc(0), randomBytes(1024 * 1024), ...Array.from({ length: 40 }, (_, i) => randomBytes(1000 + i * 3071))];
+    await Promise.all(files.map((data, i) => fs.writeFile(path.join(dir, `f${i}`), data)));
+    const thread = startFileHashThread();
+    try {
+      // All asked for at once: answers come back in any order and must not be mixed up.
+      const opened = await Promise.all(files.map((_, i) => thread.open(path.join(dir, `f${i}`))));
+      const hashes = await Promise.all(opened.map((o) => o!.sha256));
+      expect(hashes).toEqual(files.map((data) => ({ sha256: sha256Buffer(data), size: data.length })));
+    } finally {
+      await thread.close();
+    }
+  });
+
+  it("answers null for a missing path, a folder, a symlink (not followed) or a FIFO (not waited on)", async () => {
+    const dir = await tempDir();
+    await fs.writeFile(path.join(dir, "f"), "content");
+    await fs.symlink(path.join(dir, "f"), path.join(dir, "link"));
+    execFileSync("mkfifo", [path.join(dir, "fifo")]);
+    const thread = startFileHashThread();
+    try {
+      for (const p of ["missing", "f/below-a-file", "", "link", "fifo"]) expect(await thread.open(path.join(dir, p)), p).toBeNull();
+      // Still serving after those.
+      expect(await (await thread.open(path.join(dir, "f")))!.sha256).toEqual({ sha256: sha256Buffer("content"), size: 7 });
+    } finally {
+      await thread.close();
+    }
+  });
+
+  it("rejects a path it cannot open for another reason with that reason", async () => {
+    const dir = await tempDir();
+    const thread = startFileHashThread();
+    try {
+      await expect(thread.open(path.join(dir, "x".repeat(300)))).rejects.toMatchObject({ code: "ENAMETOOLONG" });
+    } finally {
+      await thread.close();
+    }
+  });
+
+  it("once closed, fails the files still waiting and any new one", async () => {
+    const dir = await tempDir();
+    const big = randomBytes(32 * 1024 * 1024);
+    await Promise.all(Array.from({ length: 8 }, (_, i) => fs.writeFile(path.join(dir, `big${i}`), big)));
+    const thread = startFileHashThread();
+    const waiting = Promise.allSettled(Array.from({ length: 8 }, (_, i) => thread.open(path.join(dir, `big${i}`)).then((o) => o!.sha256)));
+    await thread.close();
+    const settled = await waiting;
+    // The thread may finish some before it stops; the others fail, none hangs.
+    expect(settled.some((s) => s.status === "rejected")).toBe(true);
+    for (const s of settled) if (s.status === "fulfilled") expect(s.value).toEqual({ sha256: sha256Buffer(big), size: big.length });
+    await expect(thread.open(path.join(dir, "big0"))).rejects.toThrow(/closed/);
+  });
+
+  it("keeps the process alive while a file is waiting, and lets it exit once idle", async () => {
+    const dir = await tempDir();
+    const data = randomBytes(64 * 1024 * 1024);
+    await fs.writeFile(path.join(dir, "big"), data);
+    const script = path.join(dir, "run.mts");
+    // Nothing but the hash keeps this process's event loop busy.
+    await fs.writeFile(
+      script,
+      `import { sharedFileHashThread } from ${JSON.stringify(path.resolve(import.meta.dirname, "file-hash-thread.ts"))};
+       const opened = await sharedFileHashThread().open(${JSON.stringify(path.join(dir, "big"))});
+       console.log(JSON.stringify(await opened.sha256));`,
+    );
+    const run = spawnSync(process.execPath, ["--import", "tsx", script], { encoding: "utf8", timeout: 60_000 });
+    expect(run.signal, run.stderr).toBeNull();
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout.trim())).toEqual({ sha256: sha256Buffer(data), size: data.length });
+  });
+
+  it("is shared by the process, and started again once stopped", async () => {
+    const first = sharedFileHashThread();
+    expect(sharedFileHashThread()).toBe(first);
+    await first.close();
+    const second = sharedFileHashThread();
+    expect(second).not.toBe(first);
+    const dir = await tempDir();
+    await fs.writeFile(path.join(dir, "f"), "x");
+    expect(await (await second.open(path.join(dir, "f")))!.sha256).toEqual({ sha256: sha256Buffer("x"), size: 1 });
+  });
+});

@@ -1,0 +1,210 @@
+import { Worker } from "node:worker_threads";
+import type { HashResult } from "./hashing";
+
+/**
+ * sha256 of files on disk, opened, read and hashed on a worker thread of their own, so that a caller
+ * whose event loop is busy with something else (the files validator's downloads) does not also spend
+ * it on file system calls and hashing. Each file is answered twice: once opened (or found not to be a
+ * regular file), so the caller can decide what else to do for it, then with its hash.
+ *
+ * Files asked for in the same tick travel as one message, and answers are sent in batches: waking a
+ * sleeping thread costs far more than a message in this kind of VM, so a caller that asks for many
+ * files at once keeps the wake-ups to a few per batch.
+ *
+ * The thread's code is plain JavaScript, given as a string (no module to resolve, whichever way this
+ * file was compiled or bundled). Reads are synchronous there: they block only that thread.
+ */
+const THREAD_SOURCE = `
+const { parentPort } = require("node:worker_threads");
+const fs = require("node:fs");
+const { createHash } = require("node:crypto");
+const CHUNK = 1024 * 1024;
+/** A batch's hashes are sent at its end, or sooner once this long has passed (a large file). */
+const FLUSH_MS = 20;
+const buffer = Buffer.allocUnsafe(CHUNK);
+const flags = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
+const errorOf = (e) => ({ message: String(e && e.message), code: e && e.code });
+const closeQuietly = (fd) => { try { fs.closeSync(fd); } catch {} };
+
+function openRegular(path) {
+  let fd;
+  try {
+    fd = fs.openSync(path, flags);
+  } catch (e) {
+    if (e.code === "ENOENT" || e.code === "ENOTDIR" || e.code === "ELOOP") return { kind: "none" };
+    return { kind: "error", error: errorOf(e) };
+  }
+  try {
+    if (fs.fstatSync(fd).isFile()) return { kind: "opened", fd };
+    closeQuietly(fd);
+    return { kind: "none" };
+  } catch (e) {
+    closeQuietly(fd);
+    return { kind: "error", error: errorOf(e) };
+  }
+}
+
+/** Reads to the end of the file, not to the size seen at open: the hash is of the bytes read. */
+function hashOpen(fd) {
+  const hash = createHash("sha256");
+  let size = 0;
+  for (;;) {
+    const n = fs.readSync(fd, buffer, 0, CHUNK, null);
+    if (n === 0) break;
+    hash.update(buffer.subarray(0, n));
+    size += n;
+  }
+  return { sha256: hash.digest("hex"), size };
+}
+
+parentPort.on("message", ({ files }) => {
+  const opened = files.map(({ id, path }) => ({ id, ...openRegular(path) }));
+  parentPort.postMessage({ opened: opened.map(({ id, kind, error }) => ({ id, kind, error })) });
+  let hashed = [];
+  let lastFlush = Date.now();
+  for (const { id, kind, fd } of opened) {
+    if (kind !== "opened") continue;
+    try {
+      hashed.push({ id, ...hashOpen(fd) });
+    } catch (e) {
+      hashed.push({ id, error: errorOf(e) });
+    } finally {
+      closeQuietly(fd);
+    }
+    if (Date.now() - lastFlush >= FLUSH_MS) {
+      parentPort.postMessage({ hashed });
+      hashed = [];
+      lastFlush = Date.now();
+    }
+  }
+  if (hashed.length > 0) parentPort.postMessage({ hashed });
+});
+`;
+
+interface ThreadError {
+  message: string;
+  code?: string;
+}
+
+type ThreadMessage =
+  | { opened: Array<{ id: number; kind: "none" | "opened" | "error"; error?: ThreadError }> }
+  | { hashed: Array<{ id: number; sha256?: string; size?: number; error?: ThreadError }> };
+
+interface Pending {
+  opened: (isFile: boolean) => void;
+  hashed: (value: HashResult) => void;
+  fail: (e: Error) => void;
+  isOpen: boolean;
+}
+
+export interface FileHashThread {
+  /**
+   * Opens the regular file at a path (a symlink is not followed): null when there is none there, else
+   * its hash once read to the end. Rejects on any other failure to open or read it.
+   */
+  open(filePath: string): Promise<{ sha256: Promise<HashResult> } | null>;
+  /** Stops the thread; files still waiting fail. */
+  close(): Promise<void>;
+}
+
+const toError = (e: ThreadError) => Object.assign(new Error(e.message), { code: e.code });
+
+let shared: (FileHashThread & { stopped(): boolean }) | undefined;
+
+/**
+ * The process's file hashing thread, started on first use (and again if it ever stopped). Starting a
+ * thread costs about as much as hashing 50 MB here, so one serves every validation of the process.
+ */
+export function sharedFileHashThread(): FileHashThread {
+  if (!shared || shared.stopped()) shared = startFileHashThread();
+  return shared;
+}
+
+/**
+ * A file hashing thread of its own. It keeps the process alive only while files are waiting on it;
+ * idle, it lets the process exit.
+ */
+export function startFileHashThread(): FileHashThread & { stopped(): boolean } {
+  const worker = new Worker(THREAD_SOURCE, { eval: true });
+  const pending = new Map<number, Pending>();
+  let queued: Array<{ id: number; path: string }> = [];
+  let nextId = 0;
+  let stopped: Error | undefined;
+
+  const settle = (id: number) => {
+    pending.delete(id);
+    if (pending.size === 0) worker.unref();
+  };
+  const failAll = (e: Error) => {
+    stopped ??= e;
+    for (const p of pending.values()) p.fail(e);
+    pending.clear();
+    queued = [];
+    worker.unref();
+  };
+  const flush = () => {
+    if (stopped || queued.length === 0) return;
+    worker.postMessage({ files: queued });
+    queued = [];
+  };
+  worker.on("message", (m: ThreadMessage) => {
+    if ("opened" in m) {
+      for (const o of m.opened) {
+        const p = pending.get(o.id);
+        if (!p) continue;
+        if (o.kind === "opened") {
+          p.isOpen = true;
+          p.opened(true);
+          continue;
+        }
+        settle(o.id);
+        if (o.kind === "none") p.opened(false);
+        else p.fail(toError(o.error!));
+      }
+      return;
+    }
+    for (const h of m.hashed) {
+      const p = pending.get(h.id);
+      if (!p) continue;
+      settle(h.id);
+      if (h.error) p.fail(toError(h.error));
+      else p.hashed({ sha256: h.sha256!, size: h.size! });
+    }
+  });
+  worker.on("error", (e) => failAll(e));
+  worker.on("exit", (code) => failAll(new Error(`the file hashing thread stopped (exit code ${code})`)));
+  // After the listeners: adding a "message" listener refs the thread again.
+  worker.unref();
+
+  return {
+    open(filePath) {
+      if (stopped) return Promise.reject(stopped);
+      const id = nextId++;
+      return new Promise((resolveOpen, rejectOpen) => {
+        let resolveHash!: (v: HashResult) => void;
+        let rejectHash!: (e: Error) => void;
+        const sha256 = new Promise<HashResult>((res, rej) => {
+          resolveHash = res;
+          rejectHash = rej;
+        });
+        // Nobody may await the hash (the caller gave up on the file): its failure is not unhandled.
+        sha256.catch(() => undefined);
+        const entry: Pending = {
+          isOpen: false,
+          opened: (isFile) => resolveOpen(isFile ? { sha256 } : null),
+          hashed: resolveHash,
+          fail: (e) => (entry.isOpen ? rejectHash(e) : rejectOpen(e)),
+        };
+        if (pending.size === 0) worker.ref();
+        pending.set(id, entry);
+        if (queued.length === 0) queueMicrotask(flush);
+        queued.push({ id, path: filePath });
+      });
+    },
+    async close() {
+      failAll(new Error("the file hashing thread was closed"));
+      await worker.terminate();
+    },
+    stopped: () => stopped !== undefined,
+  };
+}
