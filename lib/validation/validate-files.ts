@@ -3,7 +3,8 @@
  * `<storageDir>/<bucket>/<name>` on the target: count, bytes, sha256 of every object (bounded
  * concurrency, streamed), extra files; and no target column still pointing at the source's Storage URLs.
  */
-import { lstat, readdir } from "node:fs/promises";
+import { lstatSync, readdirSync } from "node:fs";
+import { setImmediate } from "node:timers/promises";
 import path from "node:path";
 import { sharedFileHashThread } from "../store/file-hash-thread";
 import { quoteIdent, type SqlClient } from "./canonical-sql";
@@ -81,21 +82,37 @@ interface WalkOptions {
   exclude?: (rel: string) => boolean;
 }
 
-/** Every regular file under `dir`, as a path relative to it with `/` separators, and its size. */
-async function* walkFiles(dir: string, options: WalkOptions = {}, prefix = ""): AsyncGenerator<{ rel: string; size: number }> {
+/** How long the walk below may hold the event loop before letting other work run. */
+const WALK_SLICE_MS = 10;
+
+/**
+ * Every regular file under `dir`, as a path relative to it with `/` separators, and its size. Folders
+ * are read with synchronous calls (a bucket may hold a folder per object, and a thread-pool round
+ * trip per folder cost several times the read), giving the event loop a turn every few milliseconds.
+ */
+async function* walkFiles(
+  dir: string,
+  options: WalkOptions = {},
+  prefix = "",
+  slice = { started: performance.now() },
+): AsyncGenerator<{ rel: string; size: number }> {
   let entries;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
     throw e;
   }
   for (const entry of entries) {
+    if (performance.now() - slice.started > WALK_SLICE_MS) {
+      await setImmediate();
+      slice.started = performance.now();
+    }
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (options.exclude?.(rel)) continue;
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) yield* walkFiles(full, options, rel);
-    else if (entry.isFile()) yield { rel, size: options.knownSize?.(rel) ?? (await lstat(full)).size };
+    if (entry.isDirectory()) yield* walkFiles(full, options, rel, slice);
+    else if (entry.isFile()) yield { rel, size: options.knownSize?.(rel) ?? lstatSync(full).size };
   }
 }
 
