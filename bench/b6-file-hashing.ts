@@ -4,11 +4,11 @@
  * (the source's files and the target's files), as throughput. The Storage API stand-in runs as a
  * process of its own, as a real Storage server would: its work is not the validator's.
  *
- * Throughput is a steady-state figure: both sides first run once untimed over the same files (so both
- * read them from the page cache, and the freshly started stand-in and validator have touched their
- * memory and compiled their hot paths; in this VM a process's first pass over fresh memory costs about
- * twice the next one), then at least three timed runs each, of which the median counts. The first,
- * untimed pass is reported beside it.
+ * Throughput is a steady-state figure. The freshly started stand-in is first warmed with two passes of
+ * plain downloads (in this VM a process's first pass over fresh memory costs about twice the next one,
+ * and the stand-in is not the product). Then both sides run once untimed over the same files (so both
+ * read them from the page cache; the validator's first pass is reported beside the median, as its own
+ * cold start), then at least three timed runs each, of which the median counts.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -18,7 +18,7 @@ import { createInterface } from "node:readline";
 import { createSupabaseStorageSource } from "../lib/sources/supabase-storage";
 import { validateFiles } from "../lib/validation/validate-files";
 import { sha256File } from "../lib/store/hashing";
-import { compareRuns, fmtMs, runCommand } from "./measure";
+import { compareRuns, fmtMs, runCommand, timed } from "./measure";
 import type { BenchResult } from "./report";
 import { listFiles, type BenchEnv } from "./setup";
 
@@ -83,6 +83,12 @@ async function measure(env: BenchEnv, storageUrl: string): Promise<BenchResult[]
     status = report.status;
     if (report.status !== "passed") throw new Error(`files validation did not pass: ${JSON.stringify(report.checks.filter((c) => c.status !== "passed")).slice(0, 500)}`);
   };
+  // The stand-in is not the product, and a freshly started one serves its first pass about twice as
+  // slowly (its own memory and connections): it is warmed with plain downloads first, so that the
+  // validator's first pass below shows the product's own cold start.
+  const names = target.map((f) => path.relative(env.demo.storageDir, f.path).split(path.sep));
+  const standInWarmUp = await timed(() => downloadAll(storageUrl, env.demo.env.SUPABASE_SERVICE_ROLE_KEY!, names, 16));
+  await downloadAll(storageUrl, env.demo.env.SUPABASE_SERVICE_ROLE_KEY!, names, 16);
   const firstPass = await compareRuns(1, baseline, ours);
   const r = await compareRuns(Math.max(3, env.options.reps), baseline, ours);
   const mbps = (ms: number) => bytes / 2 ** 20 / (ms / 1000);
@@ -101,7 +107,6 @@ async function measure(env: BenchEnv, storageUrl: string): Promise<BenchResult[]
   // The floor set by the transfer itself: the source objects downloaded with plain node:http (no
   // supabase-js, no hashing, bodies dropped), 16 at once, against sha256sum over all the bytes above.
   const sourceBytes = source.reduce((s2, f) => s2 + f.size, 0);
-  const names = target.map((f) => path.relative(env.demo.storageDir, f.path).split(path.sep));
   const d = await compareRuns(Math.max(3, env.options.reps), baseline, () => downloadAll(storageUrl, env.demo.env.SUPABASE_SERVICE_ROLE_KEY!, names, 16));
   const dRatio = d.baselineMs / d.oursMs;
   const tput = (ms: number) => targetBytes / 2 ** 20 / (ms / 1000);
@@ -109,13 +114,13 @@ async function measure(env: BenchEnv, storageUrl: string): Promise<BenchResult[]
   return [{
     id: "B6",
     what: `file hashing during validation: ${source.length} source objects (via supabase-js) + ${target.length} target files, ${(bytes / 2 ** 20).toFixed(1)} MB`,
-    ours: `${mbps(r.oursMs).toFixed(0)} MB/s (${fmtMs(r.oursMs)}, median of ${r.oursAll.length}, validator ${status}; first untimed pass ${fmtMs(firstPass.oursMs)})`,
+    ours: `${mbps(r.oursMs).toFixed(0)} MB/s (${fmtMs(r.oursMs)}, median of ${r.oursAll.length}, validator ${status}; its first, untimed pass ${fmtMs(firstPass.oursMs)})`,
     baseline: `sha256sum: ${mbps(r.baselineMs).toFixed(0)} MB/s (${fmtMs(r.baselineMs)}; first untimed pass ${fmtMs(firstPass.baselineMs)})`,
     ratio,
     ratioLabel: `${ratio.toFixed(2)}× its throughput`,
     goal: "≥ 0.8× its throughput",
     met: ratio >= 0.8,
-    details: { bytes, sourceFiles: source.length, targetFiles: target.length, oursMs: r.oursAll, baselineMs: r.baselineAll, firstPass: { oursMs: firstPass.oursMs, baselineMs: firstPass.baselineMs } },
+    details: { bytes, sourceFiles: source.length, targetFiles: target.length, oursMs: r.oursAll, baselineMs: r.baselineAll, firstPass: { oursMs: firstPass.oursMs, baselineMs: firstPass.baselineMs }, standInFirstDownloadMs: standInWarmUp.ms },
   }, {
     id: "B6b",
     what: `(diagnosis) sha256 of the ${target.length} target files on disk alone (lib/store/hashing, one file after another)`,
