@@ -33,6 +33,29 @@ describe("file hashing thread", () => {
     }
   });
 
+  it("answers a file asked for later while a large file is still being hashed", async () => {
+    const dir = await tempDir();
+    // Sparse: 512 MiB to read and hash (well over a second here), without using the disk.
+    const big = path.join(dir, "big");
+    await fs.writeFile(big, "");
+    await fs.truncate(big, 512 * 1024 ** 2);
+    await fs.writeFile(path.join(dir, "small"), "small");
+    const thread = startFileHashThread();
+    try {
+      const order: string[] = [];
+      const bigHash = (await thread.open(big))!.sha256.then((h) => (order.push("big hashed"), h));
+      // Asked for in a later tick, so in a message of its own.
+      await new Promise((r) => setImmediate(r));
+      const small = await thread.open(path.join(dir, "small"));
+      order.push("small opened");
+      expect(await small!.sha256).toEqual({ sha256: sha256Buffer("small"), size: 5 });
+      expect((await bigHash).size).toBe(512 * 1024 ** 2);
+      expect(order).toEqual(["small opened", "big hashed"]);
+    } finally {
+      await thread.close();
+    }
+  });
+
   it("answers null for a missing path, a folder, a symlink (not followed) or a FIFO (not waited on)", async () => {
     const dir = await tempDir();
     await fs.writeFile(path.join(dir, "f"), "content");

@@ -9,7 +9,8 @@ import type { HashResult } from "./hashing";
  *
  * Files asked for in the same tick travel as one message, and answers are sent in batches: waking a
  * sleeping thread costs far more than a message in this kind of VM, so a caller that asks for many
- * files at once keeps the wake-ups to a few per batch.
+ * files at once keeps the wake-ups to a few per batch. Hashing runs in slices of about 20 ms, between
+ * which newly asked-for files are opened and answered: a large file does not hold them up.
  *
  * The thread's code is plain JavaScript, given as a string (no module to resolve, whichever way this
  * file was compiled or bundled). Reads are synchronous there: they block only that thread.
@@ -19,8 +20,8 @@ const { parentPort } = require("node:worker_threads");
 const fs = require("node:fs");
 const { createHash } = require("node:crypto");
 const CHUNK = 1024 * 1024;
-/** A batch's hashes are sent at its end, or sooner once this long has passed (a large file). */
-const FLUSH_MS = 20;
+/** Hashing runs in slices of about this long; the hashes finished in a slice are sent at its end. */
+const SLICE_MS = 20;
 const buffer = Buffer.allocUnsafe(CHUNK);
 const flags = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
 const errorOf = (e) => ({ message: String(e && e.message), code: e && e.code });
@@ -44,40 +45,55 @@ function openRegular(path) {
   }
 }
 
-/** Reads to the end of the file, not to the size seen at open: the hash is of the bytes read. */
-function hashOpen(fd) {
-  const hash = createHash("sha256");
-  let size = 0;
-  for (;;) {
-    const n = fs.readSync(fd, buffer, 0, CHUNK, null);
-    if (n === 0) break;
-    hash.update(buffer.subarray(0, n));
-    size += n;
+/** Opened files waiting to be hashed, the first one possibly part-way through. */
+const queue = [];
+let hashed = [];
+let pumping = false;
+
+// Each file is read to its end, not to the size seen at open: the hash is of the bytes read.
+function pump() {
+  const started = Date.now();
+  while (queue.length > 0 && Date.now() - started < SLICE_MS) {
+    const file = queue[0];
+    let n;
+    try {
+      n = fs.readSync(file.fd, buffer, 0, CHUNK, null);
+    } catch (e) {
+      queue.shift();
+      closeQuietly(file.fd);
+      hashed.push({ id: file.id, error: errorOf(e) });
+      continue;
+    }
+    if (n > 0) {
+      file.hash.update(buffer.subarray(0, n));
+      file.size += n;
+      continue;
+    }
+    queue.shift();
+    closeQuietly(file.fd);
+    hashed.push({ id: file.id, sha256: file.hash.digest("hex"), size: file.size });
   }
-  return { sha256: hash.digest("hex"), size };
+  if (hashed.length > 0) {
+    parentPort.postMessage({ hashed });
+    hashed = [];
+  }
+  // Between slices the next files asked for are opened: a large file does not hold up their answers.
+  if (queue.length > 0) setImmediate(pump);
+  else pumping = false;
 }
 
 parentPort.on("message", ({ files }) => {
-  const opened = files.map(({ id, path }) => ({ id, ...openRegular(path) }));
-  parentPort.postMessage({ opened: opened.map(({ id, kind, error }) => ({ id, kind, error })) });
-  let hashed = [];
-  let lastFlush = Date.now();
-  for (const { id, kind, fd } of opened) {
-    if (kind !== "opened") continue;
-    try {
-      hashed.push({ id, ...hashOpen(fd) });
-    } catch (e) {
-      hashed.push({ id, error: errorOf(e) });
-    } finally {
-      closeQuietly(fd);
-    }
-    if (Date.now() - lastFlush >= FLUSH_MS) {
-      parentPort.postMessage({ hashed });
-      hashed = [];
-      lastFlush = Date.now();
-    }
+  const opened = [];
+  for (const { id, path } of files) {
+    const o = openRegular(path);
+    opened.push({ id, kind: o.kind, error: o.error });
+    if (o.kind === "opened") queue.push({ id, fd: o.fd, hash: createHash("sha256"), size: 0 });
   }
-  if (hashed.length > 0) parentPort.postMessage({ hashed });
+  parentPort.postMessage({ opened });
+  if (!pumping) {
+    pumping = true;
+    setImmediate(pump);
+  }
 });
 `;
 
