@@ -54,7 +54,7 @@ class Tally {
 /** Objects whose target files are asked for at once, ahead of their downloads. */
 const TARGET_LOOKAHEAD = 64;
 
-/** Runs at most `limit` tasks at once; `run` waits for a free slot, so a streamed listing is never read ahead. */
+/** Runs at most `limit` tasks at once; `run` waits for a free slot, so a streamed listing is read at most TARGET_LOOKAHEAD objects ahead. */
 function createLimiter(limit: number) {
   const running = new Set<Promise<void>>();
   return {
