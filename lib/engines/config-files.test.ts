@@ -1,22 +1,14 @@
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { promises as fs } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { AppError } from "../domain/errors";
 import { readManifest, writeManifest } from "../store/manifest";
 import { sha256File } from "../store/hashing";
 import { createConfigEngine } from "./config-files";
+import { tempDirMaker } from "../../test/temp-dirs";
 
-const tmpDirs: string[] = [];
-async function tempDir() {
-  const d = await fs.mkdtemp(path.join(os.tmpdir(), "mc-config-"));
-  tmpDirs.push(d);
-  return d;
-}
-afterAll(async () => {
-  await Promise.all(tmpDirs.map((d) => fs.rm(d, { recursive: true, force: true })));
-});
+const tempDir = tempDirMaker("mc-config-");
 
 const SECRET = "JWT_SECRET=super-secret-value-123\nDATABASE_URL=postgres://app:pw@db/app\n";
 const key = randomBytes(32).toString("base64");

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { promises as fs } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { adminUrl, createScratchDatabase, withDatabase } from "../../test/pg";
@@ -10,16 +9,11 @@ import { FIXTURE_SQL, fingerprintDatabase, sql } from "./test-fixtures";
 import type { ProgressEvent } from "./types";
 import { readManifest, writeManifest } from "../store/manifest";
 import { sha256File } from "../store/hashing";
+import { tempDirMaker } from "../../test/temp-dirs";
 
-const tmpDirs: string[] = [];
 const extraDbs: string[] = [];
-async function tempDir() {
-  const d = await fs.mkdtemp(path.join(os.tmpdir(), "mc-pgdump-"));
-  tmpDirs.push(d);
-  return d;
-}
+const tempDir = tempDirMaker("mc-pgdump-");
 afterAll(async () => {
-  await Promise.all(tmpDirs.map((d) => fs.rm(d, { recursive: true, force: true })));
   for (const db of extraDbs) await sql(adminUrl(), `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
 });
 

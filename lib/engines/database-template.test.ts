@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { promises as fs } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import pg from "pg";
 import { adminUrl, createScratchDatabase, withDatabase } from "../../test/pg";
 import { AppError } from "../domain/errors";
@@ -9,16 +7,11 @@ import { readManifest, writeManifest } from "../store/manifest";
 import { createTemplateEngine } from "./database-template";
 import { fingerprintDatabaseAt } from "./pg-fingerprint";
 import { FIXTURE_SQL, fingerprintDatabase, sql } from "./test-fixtures";
+import { tempDirMaker } from "../../test/temp-dirs";
 
-const tmpDirs: string[] = [];
 const extraDbs: string[] = [];
-async function tempDir() {
-  const d = await fs.mkdtemp(path.join(os.tmpdir(), "mc-template-"));
-  tmpDirs.push(d);
-  return d;
-}
+const tempDir = tempDirMaker("mc-template-");
 afterAll(async () => {
-  await Promise.all(tmpDirs.map((d) => fs.rm(d, { recursive: true, force: true })));
   for (const db of extraDbs) await sql(adminUrl(), `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
 });
 

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { promises as fs } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { adminUrl, createScratchDatabase } from "../../test/pg";
 import { createBlobStore, type BlobStore } from "../store/blob-store";
@@ -8,18 +7,13 @@ import { blobsReferencedBy, readManifest, type Manifest } from "../store/manifes
 import { createPgDumpEngine } from "./database-pgdump";
 import { tablesOfTocListing } from "./dump-data-files";
 import { FIXTURE_SQL, fingerprintDatabase, sql } from "./test-fixtures";
+import { tempDirMaker } from "../../test/temp-dirs";
 
-const tmpDirs: string[] = [];
 const extraDbs: string[] = [];
 afterAll(async () => {
-  await Promise.all(tmpDirs.map((d) => fs.rm(d, { recursive: true, force: true })));
   for (const db of extraDbs) await sql(adminUrl(), `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
 });
-async function tempDir() {
-  const d = await fs.mkdtemp(path.join(os.tmpdir(), "mc-dumpdata-"));
-  tmpDirs.push(d);
-  return d;
-}
+const tempDir = tempDirMaker("mc-dumpdata-");
 
 let targetUrl: string;
 let store: BlobStore;

@@ -1,21 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { promises as fs } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { createBlobStore } from "../store/blob-store";
 import { createStorageEngine } from "./storage-files";
 import { walkTree } from "./walk";
+import { tempDirMaker } from "../../test/temp-dirs";
 
-const tmpDirs: string[] = [];
-async function tempDir() {
-  const d = await fs.mkdtemp(path.join(os.tmpdir(), "mc-storage-"));
-  tmpDirs.push(d);
-  return d;
-}
-afterAll(async () => {
-  await Promise.all(tmpDirs.map((d) => fs.rm(d, { recursive: true, force: true })));
-});
+const tempDir = tempDirMaker("mc-storage-");
 
 async function countBlobs(root: string) {
   let n = 0;

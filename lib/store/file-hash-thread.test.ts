@@ -1,21 +1,13 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sharedFileHashThread, startFileHashThread } from "./file-hash-thread";
 import { sha256Buffer } from "./hashing";
+import { tempDirMaker } from "../../test/temp-dirs";
 
-const dirs: string[] = [];
-async function tempDir() {
-  const d = await fs.mkdtemp(path.join(os.tmpdir(), "mc-hash-thread-"));
-  dirs.push(d);
-  return d;
-}
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => fs.rm(d, { recursive: true, force: true })));
-});
+const tempDir = tempDirMaker("mc-hash-thread-");
 
 describe("file hashing thread", () => {
   it("hashes regular files, small, empty and larger than its read buffer, each answered with its own result", async () => {

@@ -1,7 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { promises as fs } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic-write";
@@ -9,16 +8,9 @@ import { sha256Buffer, sha256File } from "./hashing";
 import { readManifest, tryReadManifest, writeManifest, type Manifest } from "./manifest";
 import { createBlobStore } from "./blob-store";
 import { AppError } from "../domain/errors";
+import { tempDirMaker } from "../../test/temp-dirs";
 
-const dirs: string[] = [];
-async function tempDir() {
-  const d = await fs.mkdtemp(path.join(os.tmpdir(), "mc-store-"));
-  dirs.push(d);
-  return d;
-}
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => fs.rm(d, { recursive: true, force: true })));
-});
+const tempDir = tempDirMaker("mc-store-");
 
 describe("writeFileAtomic", () => {
   it("writes the whole content and leaves no temp file behind", async () => {
