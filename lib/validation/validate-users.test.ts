@@ -166,6 +166,46 @@ describe("validateUsers", () => {
     expect(check(r, "target users table").message).toContain("public.accounts does not exist");
   });
 
+  it("skips a source without Supabase Auth (no auth schema) with that reason, even when probe accounts are not configured", async () => {
+    const bare = new pg.Client(await createScratchDatabase("usrnoauth"));
+    await bare.connect();
+    try {
+      await bare.query("CREATE TABLE public.notes (id int PRIMARY KEY)");
+      const r = await validateUsers({ sourceClient: bare, targetClient: target });
+      expect(r).toMatchObject({ validator: "users", status: "skipped", critical: false });
+      expect(check(r, "source uses Supabase Auth")).toMatchObject({ status: "skipped", message: "the source does not use Supabase Auth: it has no auth.users table" });
+      // An auth schema without auth.users is no Supabase Auth either.
+      await bare.query("CREATE SCHEMA auth; CREATE TABLE auth.sessions (id int)");
+      expect((await validateUsers({ sourceClient: bare, targetClient: target })).status).toBe("skipped");
+
+      // An Auth that holds no users, and a target without a users table: nothing was to be migrated.
+      await bare.query("CREATE TABLE auth.users (id uuid PRIMARY KEY, email text, encrypted_password text, raw_app_meta_data jsonb)");
+      const empty = await validateUsers({ sourceClient: bare, targetClient: target, usersMapping: { targetTable: "public.accounts" } });
+      expect(empty.status).toBe("skipped");
+      expect(check(empty, "source uses Supabase Auth").message).toBe("the source does not use Supabase Auth: auth.users holds no users and the target has no users table public.accounts");
+
+      // Once it holds a user, the missing target table fails again; an Auth without deleted_at and identities is still compared.
+      await bare.query("INSERT INTO auth.users VALUES ($1, 'ada@example.com', $2, '{\"role\": \"admin\"}')", [uid(1), hashes.get(uid(1))]);
+      expect((await validateUsers({ sourceClient: bare, targetClient: target, usersMapping: { targetTable: "public.accounts" } })).status).toBe("failed");
+      await target.query("DELETE FROM users WHERE id <> $1", [uid(1)]);
+      const old = await validateUsers({ sourceClient: bare, targetClient: target });
+      expect(old.checks.filter((c) => c.status === "failed")).toEqual([]);
+      expect(check(old, "user count").details).toEqual({ source: 1, target: 1 });
+      expect(check(old, "providers preserved")).toMatchObject({ status: "skipped", message: "the source has no auth.identities table: providers cannot be compared" });
+    } finally {
+      await bare.end();
+    }
+  });
+
+  it("a source that cannot be read is still 'could not run', not skipped", async () => {
+    const closed = new pg.Client(await createScratchDatabase("usrclosed"));
+    await closed.connect();
+    await closed.end();
+    const r = await validateUsers({ sourceClient: closed, targetClient: target });
+    expect(r.status).toBe("failed");
+    expect(check(r, "read users").details).toMatchObject({ couldNotRun: true });
+  });
+
   it("matches the bcrypt shapes Supabase and NestJS produce", () => {
     expect(BCRYPT_PATTERN.test(hashes.get(uid(1))!)).toBe(true);
     expect(BCRYPT_PATTERN.test("$2y$12$" + "a".repeat(53))).toBe(true);

@@ -1,11 +1,13 @@
 /**
  * Users validator: Supabase `auth.users` (not deleted) against the target's users table. Both sides are
  * read in id order, page by page, and merge-joined, so memory stays bounded whatever the user count.
- * Then known accounts are signed in against the target's API.
+ * Then known accounts are signed in against the target's API. A source without Supabase Auth (no
+ * auth.users, or none in it and no users table on the target) is `skipped` with that reason.
  */
 import { quoteIdent, type SqlClient } from "./canonical-sql";
 import { COULD_NOT_RUN, summariseChecks, type ValidationCheck, type ValidatorReport } from "./report";
 import { probeSignIn, type SignInCredentials } from "./sign-in-probe";
+import { activeUsersCondition, NO_AUTH_USERS_REASON, readSourceAuth } from "../sources/source-auth";
 
 /** `$2a$` / `$2b$` / `$2y$`, two-digit cost, 22 characters of salt and 31 of hash. */
 export const BCRYPT_PATTERN = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
@@ -109,12 +111,25 @@ async function compareUsers(options: ValidateUsersOptions, checks: ValidationChe
     providers: m.providersColumn ?? "providers",
   };
 
+  const auth = await readSourceAuth(options.sourceClient);
+  if (!auth.usersTable) {
+    checks.push({ name: "source uses Supabase Auth", status: "skipped", message: NO_AUTH_USERS_REASON, details: { authUsersTable: false } });
+    return;
+  }
+  const active = activeUsersCondition(auth, "u");
+
   const { rows: cols } = await options.targetClient.query<{ name: string; type: string }>(
     `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
       WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`,
     [targetTable],
   );
   if (cols.length === 0) {
+    const { rows } = await options.sourceClient.query<{ n: string }>(`SELECT count(*)::text AS n FROM auth.users u WHERE ${active}`);
+    if (rows[0]!.n === "0") {
+      const message = `the source does not use Supabase Auth: auth.users holds no users and the target has no users table ${display}`;
+      checks.push({ name: "source uses Supabase Auth", status: "skipped", message, details: { sourceUsers: 0, table: display } });
+      return;
+    }
     checks.push({ name: "target users table", status: "failed", message: `target table ${display} does not exist`, details: { table: display, critical: true } });
     return;
   }
@@ -125,20 +140,21 @@ async function compareUsers(options: ValidateUsersOptions, checks: ValidationChe
     return;
   }
   const hasRole = types.has(col.role);
-  const hasProvider = types.has(col.provider);
-  const hasProviders = types.has(col.providers);
-  if (m.providerColumn && !hasProvider) checks.push({ name: "providers preserved", status: "failed", message: `${display} lacks the configured provider column ${m.providerColumn}` });
+  // Without auth.identities the source's providers are unknown: nothing to compare them with.
+  const hasProvider = auth.identitiesTable && types.has(col.provider);
+  const hasProviders = auth.identitiesTable && types.has(col.providers);
+  if (m.providerColumn && auth.identitiesTable && !hasProvider) checks.push({ name: "providers preserved", status: "failed", message: `${display} lacks the configured provider column ${m.providerColumn}` });
 
   const [sourceCount, targetCount] = await Promise.all([
-    options.sourceClient.query<{ n: string }>(`SELECT count(*)::text AS n FROM auth.users WHERE deleted_at IS NULL`),
+    options.sourceClient.query<{ n: string }>(`SELECT count(*)::text AS n FROM auth.users u WHERE ${active}`),
     options.targetClient.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${targetTable}`),
   ]).then(([s, t]): [number, number] => [Number(s.rows[0]!.n), Number(t.rows[0]!.n)]);
 
   const source = pages(
     options.sourceClient,
     (hasAfter) => `SELECT u.id::text AS id, u.email::text AS email, u.raw_app_meta_data->>$2 AS role, u.encrypted_password::text AS hash,
-        (SELECT array_agg(DISTINCT i.provider::text ORDER BY i.provider::text) FROM auth.identities i WHERE i.user_id = u.id) AS providers
-       FROM auth.users u WHERE u.deleted_at IS NULL ${hasAfter ? "AND u.id > $3::uuid" : ""} ORDER BY u.id LIMIT $1`,
+        ${auth.identitiesTable ? "(SELECT array_agg(DISTINCT i.provider::text ORDER BY i.provider::text) FROM auth.identities i WHERE i.user_id = u.id)" : "NULL::text[]"} AS providers
+       FROM auth.users u WHERE ${active} ${hasAfter ? "AND u.id > $3::uuid" : ""} ORDER BY u.id LIMIT $1`,
     [pageSize, m.sourceRoleKey ?? "role"],
   );
   // A uuid key is walked through its index; any other type by its lower-cased text (same order as uuid bytes).
@@ -203,6 +219,7 @@ async function compareUsers(options: ValidateUsersOptions, checks: ValidationChe
   report("password hashes preserved", hashes, "every password hash is preserved exactly", "user(s) whose password hash changed (they cannot sign in)", true);
   report("password hashes are bcrypt", malformed, "every password hash is well-formed bcrypt", "user(s) whose target hash is not well-formed bcrypt", true);
   if (hasProvider || hasProviders) report("providers preserved", providers, "sign-in providers are preserved", "user(s) whose providers differ", false);
+  else if (!auth.identitiesTable) checks.push({ name: "providers preserved", status: "skipped", message: "the source has no auth.identities table: providers cannot be compared" });
   else if (!m.providerColumn) checks.push({ name: "providers preserved", status: "skipped", message: `${display} does not model providers` });
   report("no extra target users", extra, "the target has no users the source lacks", "target user(s) not in the source", false, "warning");
 }
