@@ -1,28 +1,47 @@
 /**
  * The mapping between source and target tables: a zod-validated file, and its resolution against both
- * databases' catalogs. Identity by default: every `public` table present on both sides, same columns.
+ * databases' catalogs. Identity by default: every table of every user schema of the source is paired
+ * with the same-named target table; Supabase's own schemas (lib/validation/supabase-schemas.ts) and
+ * what the file excludes are left out, and the resolution says so.
  */
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import type { QualifiedTable, SqlClient, TypedColumn } from "./canonical-sql";
 import { withNativeHashes } from "./checksum-format";
+import { formatQualifiedName, parseQualifiedName as parseWrittenName, qualifiedNameKey } from "../domain/qualified-name";
+import { supabaseSchemaRule } from "./supabase-schemas";
 
-const qualifiedName = z
-  .string()
-  .regex(/^[^.\s]+\.[^.\s]+$/, 'expected "schema.table"');
+const QUALIFIED_NAME_HINT =
+  'expected "schema.table" (double-quote a part that holds a dot or a quote: "\"my schema\".\"a.b\""), or {"schema": "…", "table": "…"}';
+
+/**
+ * A table in the mapping file: `"schema.table"` (a part may be double-quoted, as in SQL, to hold any
+ * character; unquoted parts are taken as written, case included) or `{"schema": …, "table": …}`.
+ */
+export const tableRefSchema = z
+  .union([z.string(), z.strictObject({ schema: z.string().min(1), table: z.string().min(1) })], { error: QUALIFIED_NAME_HINT })
+  .refine((ref) => typeof ref !== "string" || parseWrittenName(ref) !== null, { error: QUALIFIED_NAME_HINT });
+export type TableRef = z.infer<typeof tableRefSchema>;
+
+/** Column names are taken exactly as written: any identifier (spaces, dots, quotes, case, unicode). */
+const columnName = z.string().min(1);
 
 export const tableMappingSchema = z.strictObject({
-  source: qualifiedName,
-  target: qualifiedName,
-  primaryKey: z.array(z.string().min(1)).min(1).optional(),
+  source: tableRefSchema,
+  target: tableRefSchema,
+  primaryKey: z.array(columnName).min(1).optional(),
   /** source column name → target column name; unlisted columns keep their name. */
-  columns: z.record(z.string().min(1), z.string().min(1)).optional(),
+  columns: z.record(columnName, columnName).optional(),
   /** source column names left out of the comparison. */
-  exclude: z.array(z.string().min(1)).optional(),
+  exclude: z.array(columnName).optional(),
 });
 
 export const mappingFileSchema = z.strictObject({
   tables: z.array(tableMappingSchema).default([]),
+  /** Schemas whose tables are not paired by identity (on either side); tables named in `tables` still are. */
+  excludeSchemas: z.array(z.string().min(1)).optional(),
+  /** Tables not paired by identity (on either side). */
+  excludeTables: z.array(tableRefSchema).optional(),
   users: z.looseObject({}).optional(),
 });
 
@@ -53,9 +72,19 @@ export async function loadMappingFile(path: string): Promise<MappingParseResult>
   }
 }
 
-export function parseQualifiedName(name: string): QualifiedTable {
-  const dot = name.indexOf(".");
-  return { schema: name.slice(0, dot), table: name.slice(dot + 1) };
+/** The table a mapping file's reference names (the file was validated, so a string always parses). */
+export function readTableRef(ref: TableRef): QualifiedTable {
+  if (typeof ref !== "string") return { schema: ref.schema, table: ref.table };
+  const name = parseWrittenName(ref);
+  if (!name) throw new Error(`not a table name: ${ref}`);
+  return name;
+}
+
+/** The target's users table as the mapping's `users.targetTable` names it (default public.users; a bare name is in public). */
+export function usersTargetTable(mapping: MappingFile | undefined): QualifiedTable {
+  const written = (mapping?.users as { targetTable?: unknown } | undefined)?.targetTable;
+  if (typeof written !== "string" || written === "") return { schema: "public", table: "users" };
+  return parseWrittenName(written) ?? { schema: "public", table: written };
 }
 
 export interface ResolvedColumn {
@@ -77,14 +106,37 @@ export interface ResolvedTableMapping {
   warnings: string[];
 }
 
+/** A table left out of the pairing, and why (shown in the data validator's coverage). */
+export interface ExcludedTable {
+  table: QualifiedTable;
+  side: "source" | "target";
+  /** supabase: a schema of Supabase's own; mapping: excludeSchemas / excludeTables; users: the users validator's table. */
+  by: "supabase" | "mapping" | "users";
+  reason: string;
+}
+
+/** A pair present on both sides whose contents cannot be compared. */
+export interface NotComparableTable {
+  source: QualifiedTable;
+  target: QualifiedTable;
+  reason: string;
+}
+
 export interface ResolvedMappings {
+  /** Pairs to compare, in source name order. */
   tables: ResolvedTableMapping[];
   /** source tables whose target table does not exist. */
   missingInTarget: QualifiedTable[];
-  /** target `public` tables that no source table maps to. */
+  /** target tables of user schemas that no source table maps to (e.g. the target's own bookkeeping). */
   extraInTarget: QualifiedTable[];
   /** tables named as a source in the mapping file that do not exist in the source. */
   missingInSource: QualifiedTable[];
+  /** tables of either side not paired, with the reason. */
+  excluded: ExcludedTable[];
+  /** pairs whose contents cannot be compared (no column in common). */
+  notComparable: NotComparableTable[];
+  /** every table of the source outside PostgreSQL's own schemas: each is in exactly one of the lists above. */
+  sourceTables: QualifiedTable[];
 }
 
 interface CatalogTable extends QualifiedTable {
@@ -92,7 +144,7 @@ interface CatalogTable extends QualifiedTable {
   primaryKey: string[];
 }
 
-const nameKey = (t: QualifiedTable) => JSON.stringify([t.schema, t.table]);
+const nameKey = (t: QualifiedTable) => qualifiedNameKey(t);
 
 /** Tables of all non-system schemas with their columns (domains resolved to base types) and primary keys. */
 async function readCatalog(client: SqlClient): Promise<Map<string, CatalogTable>> {
@@ -122,7 +174,7 @@ function resolveColumns(source: CatalogTable, target: CatalogTable, entry: Table
   const sourceNames = new Set(source.columns.map((c) => c.name));
   const warnings: string[] = [];
   for (const name of [...Object.keys(rename), ...excluded]) {
-    if (!sourceNames.has(name)) warnings.push(`mapping names column "${name}", which ${source.schema}.${source.table} does not have`);
+    if (!sourceNames.has(name)) warnings.push(`mapping names column "${name}", which ${formatQualifiedName(source)} does not have`);
   }
   const toTarget = (name: string) => rename[name] ?? name;
 
@@ -163,8 +215,10 @@ function resolveColumns(source: CatalogTable, target: CatalogTable, entry: Table
 }
 
 /**
- * Pairs source and target tables: entries of the mapping file first, then every `public` table of the
- * source that has a same-named target table. Reads only catalogs (one query per side).
+ * Pairs source and target tables: entries of the mapping file first (whatever their schema), then
+ * every table of every user schema of the source with its same-named target table. Supabase's own
+ * schemas and what the mapping file excludes are listed with the reason, as are target tables no
+ * source table maps to. Reads only catalogs (one query per side).
  */
 export async function resolveTableMappings(
   sourceClient: SqlClient,
@@ -173,15 +227,40 @@ export async function resolveTableMappings(
 ): Promise<ResolvedMappings> {
   const [sourceCatalog, targetCatalog] = await Promise.all([readCatalog(sourceClient), readCatalog(targetClient)]);
   const explicit = new Map<string, TableMappingEntry>();
-  for (const entry of mappingFile?.tables ?? []) explicit.set(nameKey(parseQualifiedName(entry.source)), entry);
+  for (const entry of mappingFile?.tables ?? []) explicit.set(nameKey(readTableRef(entry.source)), entry);
+  const excludedSchemas = new Set(mappingFile?.excludeSchemas ?? []);
+  const excludedTables = new Set((mappingFile?.excludeTables ?? []).map((ref) => nameKey(readTableRef(ref))));
+  const usersTable = usersTargetTable(mappingFile);
+  const exclusion = (t: QualifiedTable, side: ExcludedTable["side"]): ExcludedTable | undefined => {
+    const table = { schema: t.schema, table: t.table };
+    if (excludedTables.has(nameKey(t))) return { table, side, by: "mapping", reason: "excluded by the mapping file (excludeTables)" };
+    if (excludedSchemas.has(t.schema)) return { table, side, by: "mapping", reason: "excluded by the mapping file (excludeSchemas)" };
+    const rule = supabaseSchemaRule(t.schema);
+    if (rule) return { table, side, by: "supabase", reason: rule.reason };
+    if (side === "target" && nameKey(t) === nameKey(usersTable)) {
+      return { table, side, by: "users", reason: "the target's users table: the users validator compares it with auth.users" };
+    }
+    return undefined;
+  };
 
-  const result: ResolvedMappings = { tables: [], missingInTarget: [], extraInTarget: [], missingInSource: [] };
+  const result: ResolvedMappings = {
+    tables: [],
+    missingInTarget: [],
+    extraInTarget: [],
+    missingInSource: [],
+    excluded: [],
+    notComparable: [],
+    sourceTables: [...sourceCatalog.values()].map((t) => ({ schema: t.schema, table: t.table })),
+  };
   const usedTargets = new Set<string>();
 
   const pairs: Array<[QualifiedTable, QualifiedTable, TableMappingEntry | undefined]> = [];
-  for (const entry of explicit.values()) pairs.push([parseQualifiedName(entry.source), parseQualifiedName(entry.target), entry]);
+  for (const entry of explicit.values()) pairs.push([readTableRef(entry.source), readTableRef(entry.target), entry]);
   for (const t of sourceCatalog.values()) {
-    if (t.schema === "public" && !explicit.has(nameKey(t))) pairs.push([t, t, undefined]);
+    if (explicit.has(nameKey(t))) continue;
+    const excluded = exclusion(t, "source");
+    if (excluded) result.excluded.push(excluded);
+    else pairs.push([t, t, undefined]);
   }
   for (const [src, tgt, entry] of pairs) {
     const source = sourceCatalog.get(nameKey(src));
@@ -195,13 +274,23 @@ export async function resolveTableMappings(
       continue;
     }
     usedTargets.add(nameKey(target));
-    result.tables.push(resolveColumns(source, target, entry));
+    const resolved = resolveColumns(source, target, entry);
+    if (resolved.columns.length === 0) {
+      result.notComparable.push({ source: resolved.source, target: resolved.target, reason: "no column in common (after the mapping's renames and exclusions)" });
+    } else {
+      result.tables.push(resolved);
+    }
   }
   for (const t of targetCatalog.values()) {
-    if (t.schema === "public" && !usedTargets.has(nameKey(t))) result.extraInTarget.push({ schema: t.schema, table: t.table });
+    if (usedTargets.has(nameKey(t))) continue;
+    const excluded = exclusion(t, "target");
+    if (excluded) result.excluded.push(excluded);
+    else result.extraInTarget.push({ schema: t.schema, table: t.table });
   }
-  const order = (a: { source: QualifiedTable }, b: { source: QualifiedTable }) => nameKey(a.source).localeCompare(nameKey(b.source));
-  result.tables.sort(order);
+  // Code-point order: the same on every machine, whatever its locale.
+  const byName = (a: QualifiedTable, b: QualifiedTable) => (nameKey(a) < nameKey(b) ? -1 : nameKey(a) > nameKey(b) ? 1 : 0);
+  result.tables.sort((a, b) => byName(a.source, b.source));
+  result.missingInTarget.sort(byName);
   return result;
 }
 
