@@ -2,19 +2,21 @@ import pg from "pg";
 import { randomBytes } from "node:crypto";
 import { AppError } from "../domain/errors";
 import { redactSecrets, passwordOf, urlForDatabase, redactUrl } from "./pg-tools";
+import { connectPinnedClient } from "../sources/pg-clients";
 
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** Runs `fn` with a connected client; connection failures become a clear, redacted AppError. */
+/**
+ * Runs `fn` with a connected client, its output settings pinned like every connection to a source or
+ * target; connection failures become a clear, redacted AppError.
+ */
 export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  client.on("error", () => {}); // a dropped connection fails the next query; unlistened, it would crash the process
+  let client: pg.Client;
   try {
-    await client.connect();
+    client = await connectPinnedClient(url);
   } catch (e) {
-    await client.end().catch(() => undefined);
     throw new AppError(
       "backup_failed",
       `cannot connect to ${redactUrl(url)}: ${redactSecrets((e as Error).message, [passwordOf(url)])}`,

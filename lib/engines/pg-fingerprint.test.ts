@@ -13,7 +13,7 @@ beforeAll(async () => {
 
 describe("database fingerprint", () => {
   it("is the same over several sessions as over one, table for table, in either version", async () => {
-    for (const version of [1, 2]) {
+    for (const version of [1, 2, 3]) {
       const single = await withClient(url, (c) => fingerprintDatabase(c, version));
       expect(single.tables.map((t) => t.name)).toEqual(["app.posts", "app.users", "public.settings"]);
       expect(await fingerprintDatabaseAt(url, 3, version)).toEqual(single);
@@ -22,34 +22,49 @@ describe("database fingerprint", () => {
   });
 
   it("records its version; version 1 is still computed as before (a numeric sum of the md5 prefixes), without a version", async () => {
-    expect((await fingerprintDatabaseAt(url)).version).toBe(2);
+    expect((await fingerprintDatabaseAt(url)).version).toBe(3);
     const { rows } = await sql(url, `SELECT coalesce(sum(('x' || substr(md5(x::text), 1, 16))::bit(64)::bigint::numeric), 0)::text AS c FROM ONLY app.users x`);
     const v1 = await fingerprintDatabaseAt(url, 2, 1);
     expect(v1).not.toHaveProperty("version");
     expect(v1.tables.find((t) => t.name === "app.users")!.checksum).toBe(rows[0].c);
     // The same rows give other checksums in version 2: the two are never compared with each other.
-    const v2 = await fingerprintDatabaseAt(url);
+    const v2 = await fingerprintDatabaseAt(url, 2, 2);
     expect(v2.schemaHash).toBe(v1.schemaHash);
     expect(compareFingerprints(v1, v2)).toEqual([expect.objectContaining({ path: "fingerprint", kind: "manifest_invalid" })]);
-    expect(compareFingerprints(v2, await fingerprintDatabaseAt(url))).toEqual([]);
+    expect(compareFingerprints(v2, await fingerprintDatabaseAt(url, 2, 2))).toEqual([]);
+    // Version 3 hashes rows as version 2 does, under every pinned setting; under default settings both agree.
+    const v3 = await fingerprintDatabaseAt(url);
+    expect({ ...v3, version: 2 }).toEqual(v2);
+    expect(compareFingerprints(v2, v3)).toEqual([expect.objectContaining({ path: "fingerprint", kind: "manifest_invalid" })]);
   });
 
-  it("version 2 does not depend on the server's or the role's output settings", async () => {
+  it("version 2 does not depend on the server's or the role's output settings, version 3 not on search_path either", async () => {
     const db = await createScratchDatabase("fpset");
-    await sql(db, `CREATE TABLE odd (id int PRIMARY KEY, f float8, r real, b bytea, i interval, m money, at timestamptz[], d date[], rng tstzrange, c char(5))`);
+    await sql(db, `CREATE SCHEMA app; CREATE TYPE app.mood AS ENUM ('sad', 'ok'); CREATE SEQUENCE app.seq;
+      CREATE TABLE odd (id int PRIMARY KEY DEFAULT nextval('app.seq'), f float8, r real, b bytea, i interval, m money, at timestamptz[],
+        d date[], rng tstzrange, c char(5), mood app.mood, t regtype, p point, tz timetz, n numeric DEFAULT 1.5)`);
     await sql(db, `INSERT INTO odd VALUES (1, 0.1, 1.1, '\\x00ff', '1 day 2 hours', 12.5, ARRAY['2024-03-01 12:00:00.5+00'::timestamptz],
-      ARRAY['2024-03-01'::date], tstzrange('2024-01-01 00:00+00', '2024-02-01 00:00+00'), 'ab')`);
+      ARRAY['2024-03-01'::date], tstzrange('2024-01-01 00:00+00', '2024-02-01 00:00+00'), 'ab', 'ok', 'app.mood', '(0.1,2)', '10:00+02', 2.25)`);
     const before = await fingerprintDatabaseAt(db);
+    const v2 = await fingerprintDatabaseAt(db, 2, 2);
+    const v1 = await fingerprintDatabaseAt(db, 2, 1);
     const name = new URL(db).pathname.slice(1);
+    const role = (await sql(db, "SELECT current_user AS u")).rows[0].u as string;
     await sql(db, `ALTER DATABASE "${name}" SET TimeZone = 'Asia/Kolkata'; ALTER DATABASE "${name}" SET DateStyle = 'SQL, DMY';
       ALTER DATABASE "${name}" SET IntervalStyle = 'iso_8601'; ALTER DATABASE "${name}" SET extra_float_digits = 0;
-      ALTER DATABASE "${name}" SET bytea_output = 'escape'`);
-    expect(await fingerprintDatabaseAt(db)).toEqual(before);
-    // Version 1 hashes the row text as the session prints it.
-    expect(await fingerprintDatabaseAt(db, 2, 1)).not.toEqual(await withClient(db, async (c) => {
-      await c.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1; SET bytea_output = 'hex'");
-      return fingerprintDatabase(c, 1);
-    }));
+      ALTER DATABASE "${name}" SET bytea_output = 'escape'; ALTER DATABASE "${name}" SET lc_monetary = 'C.UTF-8'`);
+    try {
+      await sql(db, `ALTER ROLE "${role}" IN DATABASE "${name}" SET search_path = app, public; ALTER ROLE "${role}" IN DATABASE "${name}" SET lc_numeric = 'C.UTF-8'`);
+      expect(await fingerprintDatabaseAt(db)).toEqual(before);
+      // Version 2 names objects (in its schema hash and in regtype values) as the role's search_path shows them, as it was recorded.
+      const v2Now = await fingerprintDatabaseAt(db, 2, 2);
+      expect(v2Now.schemaHash).not.toBe(v2.schemaHash);
+      expect(v2Now.tables).not.toEqual(v2.tables);
+      // Version 1 hashes the row text as the database's own settings print it, as it was recorded.
+      expect((await fingerprintDatabaseAt(db, 2, 1)).tables).not.toEqual(v1.tables);
+    } finally {
+      await sql(db, `ALTER ROLE "${role}" IN DATABASE "${name}" RESET ALL`);
+    }
   });
 
   it("version 2 sees any change of a value, however small", async () => {

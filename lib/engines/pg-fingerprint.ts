@@ -2,6 +2,7 @@ import pg from "pg";
 import { z } from "zod";
 import { nullHashLiteral, valueHashExpr } from "../validation/canonical-sql";
 import { NATIVE_HASH_TYPES } from "../validation/checksum-format";
+import { connectPinnedClient, pinSessionSettings, PINNED_SESSION_SETTINGS } from "../sources/pg-clients";
 import { quoteIdent } from "./pg-admin";
 import type { VerifyProblem } from "./types";
 
@@ -9,11 +10,13 @@ import type { VerifyProblem } from "./types";
  * How the tables' checksums were computed. 1 (recorded without a version): the sum of the first 64
  * bits of md5 of each row's text. 2: the sum of per-row 64-bit hashes, each the XOR of a seeded hash per
  * column of its exact value (integers, uuid, dates and timestamps as themselves, booleans as constants,
- * every other type as its text under fixed output settings). A fingerprint is only ever compared with
- * one computed the same way: a recorded one is checked with its own version's method.
+ * every other type as its text under fixed output settings). 3: as 2, under every setting the product pins
+ * on its connections (`PINNED_SESSION_SETTINGS`), search_path among them: version 2's schema hash and
+ * type names followed the role's or database's search_path. A fingerprint is only ever compared with one
+ * computed the same way: a recorded one is checked with its own version's method.
  */
-export const FINGERPRINT_VERSION = 2;
-export const FINGERPRINT_VERSIONS: readonly number[] = [1, 2];
+export const FINGERPRINT_VERSION = 3;
+export const FINGERPRINT_VERSIONS: readonly number[] = [1, 2, 3];
 
 export const fingerprintSchema = z.object({
   version: z.number().int().positive().optional(),
@@ -31,11 +34,11 @@ export function fingerprintVersionOf(f: DatabaseFingerprint): number {
 const USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp%'";
 
 /**
- * Output settings pinned while computing a version-2 fingerprint, so that the text of values (floats,
- * bytea, intervals, money, timestamps inside arrays or ranges…) does not depend on the server's or the
- * role's defaults, which may differ between the checkpoint and the restore.
+ * Output settings version 2 pinned, so that the text of values (floats, bytea, intervals, money,
+ * timestamps inside arrays or ranges…) did not depend on the server's or the role's defaults, which may
+ * differ between the checkpoint and the restore. Kept to check fingerprints recorded with version 2.
  */
-const PINNED_OUTPUT = [
+const VERSION_2_PINS = [
   ["TimeZone", "UTC"],
   ["DateStyle", "ISO, YMD"],
   ["IntervalStyle", "postgres"],
@@ -59,13 +62,11 @@ export async function fingerprintDatabase(c: pg.Client, version = FINGERPRINT_VE
  * table first), all reading one exported snapshot, so the result is that of a single session.
  */
 export async function fingerprintDatabaseAt(url: string, connections = 2, version = FINGERPRINT_VERSION): Promise<DatabaseFingerprint> {
-  const clients = Array.from({ length: Math.max(1, connections) }, () => {
-    const client = new pg.Client({ connectionString: url });
-    client.on("error", () => {}); // a dropped connection fails the next query; unlistened, it would crash the process
-    return client;
-  });
+  const opened = await Promise.allSettled(Array.from({ length: Math.max(1, connections) }, () => connectPinnedClient(url)));
+  const clients = opened.flatMap((o) => (o.status === "fulfilled" ? [o.value] : []));
   try {
-    await Promise.all(clients.map((c) => c.connect()));
+    const failed = opened.find((o): o is PromiseRejectedResult => o.status === "rejected");
+    if (failed) throw failed.reason;
     const [leader, ...helpers] = clients;
     return await fingerprintWith(leader!, helpers, version);
   } finally {
@@ -85,17 +86,29 @@ async function fingerprintWith(c: pg.Client, helpers: pg.Client[], version: numb
         await h.query(`SET TRANSACTION SNAPSHOT ${c.escapeLiteral(rows[0]!.id)}`);
       }
     }
-    if (version >= 2) {
-      // Local to the transaction: a caller's own session keeps its settings.
-      const pins = PINNED_OUTPUT.map(([name], i) => `set_config('${name}', $${i + 1}, true)`).join(", ");
-      await Promise.all(sessions.map((x) => x.query(`SELECT ${pins}`, PINNED_OUTPUT.map(([, value]) => value))));
-    }
+    // Local to the transaction: a caller's own session keeps its settings.
+    await Promise.all(sessions.map((x) => pinForVersion(x, version)));
     const fingerprint = await fingerprintInSnapshot(c, helpers, version);
     await Promise.all(sessions.map((x) => x.query("COMMIT")));
     return fingerprint;
   } catch (e) {
     await Promise.all(sessions.map((x) => x.query("ROLLBACK").catch(() => undefined)));
     throw e;
+  }
+}
+
+/**
+ * The settings a version was computed under. Versions 1 and 2 ran under the session's defaults (the
+ * server's, database's and role's settings), except for version 2's own pins: those defaults are brought
+ * back for the transaction, so a recorded fingerprint is checked as it was computed.
+ */
+async function pinForVersion(session: pg.Client, version: number): Promise<void> {
+  if (version >= 3) return pinSessionSettings(session, { local: true });
+  const resets = PINNED_SESSION_SETTINGS.map(([name]) => `SET LOCAL ${name} TO DEFAULT`).join("; ");
+  await session.query(resets);
+  if (version === 2) {
+    const pins = VERSION_2_PINS.map(([name], i) => `set_config('${name}', $${i + 1}, true)`).join(", ");
+    await session.query(`SELECT ${pins}`, VERSION_2_PINS.map(([, value]) => value));
   }
 }
 

@@ -73,6 +73,13 @@ function escapeText(expr: string, separator: string): string {
 /**
  * Canonical text of one value of the given type (NULL stays NULL). `type` is the column's base type
  * as `regtype` prints it. Arrays are canonicalised element by element, with their dimensions.
+ *
+ * Each form is built so that no session setting changes it where PostgreSQL allows: instants are printed
+ * in UTC by to_char, money from its stored amount, intervals and date/time ranges field by field (the
+ * same text as their output under PostgreSQL's default settings, so checksums recorded then still agree).
+ * Floats (and types printed through them: geometry, user-defined ranges over floats), multiranges and
+ * reg* types still print through extra_float_digits, DateStyle/TimeZone or search_path: they rely on the
+ * settings every connection pins (lib/sources/pg-clients.ts).
  */
 export function canonicalValueExpr(expr: string, type: string): string {
   if (type.endsWith("[]")) {
@@ -90,9 +97,12 @@ export function canonicalValueExpr(expr: string, type: string): string {
     case "numeric":
       return `trim_scale(${expr})::text`;
     case "money":
-      return `trim_scale((${expr})::numeric)::text`;
+      // The stored amount (an int64 in the currency's smallest unit, read from its binary form) as a number
+      // with 2 decimals: money::numeric would scale it by lc_monetary's digits.
+      return `trim_scale(('x' || encode(cash_send(${expr}), 'hex'))::bit(64)::bigint::numeric * 0.01)::text`;
     case "real":
     case "double precision":
+      // Shortest exact text: relies on the pinned extra_float_digits (>= 1).
       return `(${expr})::float8::text`;
     case "boolean":
       return `CASE WHEN ${expr} THEN 't' WHEN NOT ${expr} THEN 'f' END`;
@@ -107,10 +117,79 @@ export function canonicalValueExpr(expr: string, type: string): string {
       return `CASE WHEN isfinite(${expr}) THEN to_char(${expr}, ${TS_FORMAT}) ELSE (${expr})::text END`;
     case "date":
       return `CASE WHEN isfinite(${expr}) THEN to_char(${expr}, 'YYYY-MM-DD') ELSE (${expr})::text END`;
+    case "interval":
+      return intervalTextExpr(expr);
+    case "daterange":
+    case "tsrange":
+    case "tstzrange":
+      return rangeTextExpr(expr, type);
     default:
-      // text, varchar, enums, inet, interval…: their text output is canonical enough.
+      // text, varchar, enums, inet, uuid, bit, time, timetz, integer and numeric ranges…: their text
+      // output depends on no setting.
       return `(${expr})::text`;
   }
+}
+
+/**
+ * An interval as IntervalStyle 'postgres' prints it (`1 year 2 mons -3 days +04:05:06.5`), built from its
+ * fields so that the session's IntervalStyle does not matter. Mirrors PostgreSQL's EncodeInterval: parts
+ * that are zero are left out, a positive part after a negative one gets a '+', the time is shown when it is
+ * not zero or when nothing else is.
+ */
+function intervalTextExpr(expr: string): string {
+  const f = "__iv";
+  const unit = (field: string, name: string) => `${f}.${field} || ' ${name}' || CASE WHEN ${f}.${field} <> 1 THEN 's' ELSE '' END`;
+  const plusAfterNegative = (before: string, field: string) => `CASE WHEN (${before}) AND ${f}.${field} > 0 THEN '+' ELSE '' END`;
+  const yearNegative = `${f}.y < 0`;
+  const monthNegative = `CASE WHEN ${f}.mo <> 0 THEN ${f}.mo < 0 ELSE ${yearNegative} END`;
+  const dayNegative = `CASE WHEN ${f}.d <> 0 THEN ${f}.d < 0 ELSE ${monthNegative} END`;
+  const timeNonZero = `(${f}.h <> 0 OR ${f}.mi <> 0 OR ${f}.us <> 0)`;
+  const twoDigits = (v: string) => `CASE WHEN ${v} < 10 THEN '0' ELSE '' END || ${v}::text`;
+  const fraction = `CASE WHEN abs(${f}.us) % 1000000 = 0 THEN '' ELSE '.' || rtrim(lpad((abs(${f}.us) % 1000000)::text, 6, '0'), '0') END`;
+  const time = `CASE WHEN ${timeNonZero} OR (${f}.y = 0 AND ${f}.mo = 0 AND ${f}.d = 0) THEN
+      CASE WHEN ${f}.h < 0 OR ${f}.mi < 0 OR ${f}.us < 0 THEN '-' WHEN ${dayNegative} THEN '+' ELSE '' END
+      || ${twoDigits(`abs(${f}.h)`)} || ':' || ${twoDigits(`abs(${f}.mi)`)} || ':' || ${twoDigits(`(abs(${f}.us) / 1000000)`)} || ${fraction} END`;
+  const text = `concat_ws(' ',
+      CASE WHEN ${f}.y <> 0 THEN ${unit("y", "year")} END,
+      CASE WHEN ${f}.mo <> 0 THEN ${plusAfterNegative(yearNegative, "mo")} || ${unit("mo", "mon")} END,
+      CASE WHEN ${f}.d <> 0 THEN ${plusAfterNegative(monthNegative, "d")} || ${unit("d", "day")} END,
+      ${time})`;
+  const fields = `extract(year FROM __v)::int AS y, extract(month FROM __v)::int AS mo, extract(day FROM __v)::int AS d,
+      extract(hour FROM __v)::bigint AS h, extract(minute FROM __v)::int AS mi, extract(microseconds FROM __v)::bigint AS us`;
+  // Infinite intervals (PostgreSQL 17) print 'infinity' / '-infinity' in every style.
+  return `(SELECT CASE WHEN __v IS NULL THEN NULL WHEN NOT isfinite(__v) THEN __v::text ELSE
+      (SELECT ${text} FROM (SELECT ${fields}) AS ${f}) END FROM (SELECT (${expr})::interval AS __v) AS __ivv)`;
+}
+
+/**
+ * A date or timestamp as DateStyle ISO prints it (timestamps with time zone in UTC), whatever the
+ * session's DateStyle and TimeZone: `2024-03-01 12:00:00.5+00`, `0044-03-15 BC`.
+ */
+function isoTextExpr(expr: string, type: "date" | "timestamp without time zone" | "timestamp with time zone"): string {
+  const era = `CASE WHEN extract(year FROM ${expr}) < 0 THEN ' BC' ELSE '' END`;
+  if (type === "date") return `CASE WHEN isfinite(${expr}) THEN to_char(${expr}, 'YYYY-MM-DD') || ${era} ELSE (${expr})::text END`;
+  const at = type === "timestamp with time zone" ? `(${expr}) AT TIME ZONE 'UTC'` : expr;
+  const fraction = `CASE WHEN extract(microseconds FROM ${at})::bigint % 1000000 = 0 THEN '' ELSE rtrim(to_char(${at}, '.US'), '0') END`;
+  const zone = type === "timestamp with time zone" ? `'+00'` : `''`;
+  return `CASE WHEN isfinite(${expr}) THEN to_char(${at}, 'YYYY-MM-DD HH24:MI:SS') || ${fraction} || ${zone} || ${era} ELSE (${expr})::text END`;
+}
+
+/**
+ * A date/time range as its output under DateStyle ISO and TimeZone UTC prints it, bounds quoted as range
+ * output quotes them, built from the bounds so that no setting changes it.
+ */
+function rangeTextExpr(expr: string, type: "daterange" | "tsrange" | "tstzrange"): string {
+  const element = ({ daterange: "date", tsrange: "timestamp without time zone", tstzrange: "timestamp with time zone" } as const)[type];
+  // Range output quotes a bound holding a space: every finite timestamp, and BC dates.
+  const bound = (v: string) => {
+    const text = isoTextExpr(v, element);
+    return `(SELECT CASE WHEN strpos(__b, ' ') > 0 THEN '"' || __b || '"' ELSE __b END FROM (SELECT ${text} AS __b) AS __rb)`;
+  };
+  return `CASE WHEN ${expr} IS NULL THEN NULL WHEN isempty(${expr}) THEN 'empty' ELSE
+      CASE WHEN lower_inc(${expr}) THEN '[' ELSE '(' END
+      || CASE WHEN lower_inf(${expr}) THEN '' ELSE ${bound(`lower(${expr})`)} END || ','
+      || CASE WHEN upper_inf(${expr}) THEN '' ELSE ${bound(`upper(${expr})`)} END
+      || CASE WHEN upper_inc(${expr}) THEN ']' ELSE ')' END END`;
 }
 
 /** Canonical text of one column of the scanned table (aliased `t`). */

@@ -2,7 +2,8 @@
  * Connectivity validator: both databases answer a trivial query and let us read their catalogs, and
  * the source's Storage lists its buckets. Messages never carry passwords or credentialed URLs.
  */
-import pg from "pg";
+import type pg from "pg";
+import { connectPinnedClient } from "../sources/pg-clients";
 import { COULD_NOT_RUN, summariseChecks, type ValidationCheck, type ValidatorReport } from "./report";
 
 export interface ValidateConnectivityOptions {
@@ -44,17 +45,11 @@ export function describeDatabaseUrl(url: string): string {
 
 async function checkDatabase(side: "source" | "target", url: string, secrets: string[], timeoutMs: number): Promise<ValidationCheck> {
   const name = `${side} database reachable`;
-  const client = new pg.Client({
-    connectionString: url,
-    connectionTimeoutMillis: timeoutMs,
-    statement_timeout: timeoutMs,
-    application_name: "migration-checkpoints",
-  });
-  // A failing connection may emit 'error' after connect() rejected; without a listener it would crash Node.
-  client.on("error", () => {});
   const started = Date.now();
+  let client: pg.Client | undefined;
   try {
-    await client.connect();
+    // Pinned like every later connection: a server or pooler that refuses the pinned settings shows here.
+    client = await connectPinnedClient({ connectionString: url, connectionTimeoutMillis: timeoutMs, statement_timeout: timeoutMs });
     const { rows } = await client.query<{ one: number; version: string }>("SELECT 1 AS one, current_setting('server_version') AS version");
     const catalog = await client.query<{ tables: string }>(
       `SELECT count(*)::text AS tables FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -75,7 +70,7 @@ async function checkDatabase(side: "source" | "target", url: string, secrets: st
       details: { database: describeDatabaseUrl(url), code: err.code ?? null, ...COULD_NOT_RUN },
     };
   } finally {
-    await client.end().catch(() => {});
+    await client?.end().catch(() => {});
   }
 }
 
