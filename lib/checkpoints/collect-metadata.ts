@@ -6,6 +6,7 @@ import type { ReportProgress } from "../jobs/progress";
 import { resolveTableMappings } from "../validation/mapping";
 import { loadMappingOrDefault } from "./load-mapping";
 import { quoteTable } from "../validation/canonical-sql";
+import { formatQualifiedName } from "../domain/qualified-name";
 import { computeChecksumsForMappings } from "../validation/table-checksum";
 import { createSupabaseStorageSource } from "../sources/supabase-storage";
 import { withPgClients } from "../sources/pg-clients";
@@ -57,7 +58,7 @@ export async function collectCheckpointMetadata(ctx: AppContext, progress: Repor
     // Tables the target does not have yet (early phases) are recorded with the source side only.
     for (const missing of resolved.missingInTarget) {
       const { rows } = await source.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${quoteTable(missing)}`);
-      const name = `${missing.schema}.${missing.table}`;
+      const name = formatQualifiedName(missing);
       tables.push({ sourceTable: name, targetTable: name, sourceRowCount: BigInt(rows[0]!.n), targetRowCount: null, sourceChecksum: null, targetChecksum: null, checksumFormat: null });
     }
     progress({ message: "users" });

@@ -16,6 +16,7 @@ import { databaseEngineFor } from "./engines-for-context";
 import { loadMappingOrDefault } from "./load-mapping";
 import { claimDrillScratch, drillScratchName, dropAbandonedDrillScratches } from "./drill-scratch";
 import { isConnectionFailure } from "../validation/connection-failure";
+import { formatQualifiedName, normalizeQualifiedName } from "../domain/qualified-name";
 
 export interface DrillTableResult {
   table: string;
@@ -66,7 +67,7 @@ export async function drillCheckpoint(ctx: AppContext, id: string, actor: Actor)
       const results: DrillTableResult[] = [];
       for (const recorded of checkpoint.tables) {
         const expected = { rows: recorded.targetRowCount?.toString() ?? null, checksum: recorded.targetChecksum };
-        const m = resolved.tables.find((t) => `${t.target.schema}.${t.target.table}` === recorded.targetTable);
+        const m = resolved.tables.find((t) => formatQualifiedName(t.target) === normalizeQualifiedName(recorded.targetTable));
         if (!m) {
           // Recorded as absent from the target at checkpoint time: it must be absent after restore too.
           results.push({ table: recorded.targetTable, expected, actual: { rows: null, checksum: null }, ok: recorded.targetRowCount === null });

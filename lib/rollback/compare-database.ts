@@ -4,6 +4,8 @@ import { withPgClients } from "../sources/pg-clients";
 import { resolveTableMappings, targetSide } from "../validation/mapping";
 import { computeTableChecksum } from "../validation/table-checksum";
 import { columnsInFormat } from "../validation/checksum-format";
+import { quoteIdent, quoteTable } from "../validation/canonical-sql";
+import { formatQualifiedName, normalizeQualifiedName, parseQualifiedName } from "../domain/qualified-name";
 
 /** A table as the checkpoint's metadata records it; a null count means the target did not have it. */
 export interface RecordedTable {
@@ -43,10 +45,11 @@ export async function diffDatabaseAgainstMetadata(ctx: AppContext, recorded: rea
   const mapping = await loadMappingOrDefault(ctx.mappingFile);
   return withPgClients([ctx.source.databaseUrl, ctx.target.databaseUrl], async ([source, target]) => {
     const resolved = await resolveTableMappings(source!, target!, mapping);
-    const byTarget = new Map(resolved.tables.map((m) => [`${m.target.schema}.${m.target.table}`, m]));
+    // Recorded names are read back with the one parser (names recorded before quoting existed included).
+    const byTarget = new Map(resolved.tables.map((m) => [formatQualifiedName(m.target), m]));
     const diff: DatabaseDiff = { changed: [], appear: [], disappear: [], notComparable: [], unchanged: 0 };
     for (const r of [...recorded].sort((a, b) => a.targetTable.localeCompare(b.targetTable))) {
-      const m = byTarget.get(r.targetTable);
+      const m = byTarget.get(normalizeQualifiedName(r.targetTable));
       const present = m !== undefined || (await tableExists(target!, r.targetTable));
       if (r.targetRowCount === null) {
         if (present) diff.disappear.push(r.targetTable);
@@ -88,7 +91,6 @@ async function tableExists(client: { query: (text: string, values: unknown[]) =>
 }
 
 function quoteQualified(name: string): string {
-  const dot = name.indexOf(".");
-  const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
-  return `${q(name.slice(0, dot))}.${q(name.slice(dot + 1))}`;
+  const parsed = parseQualifiedName(name);
+  return parsed ? quoteTable(parsed) : quoteIdent(name);
 }

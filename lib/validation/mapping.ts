@@ -110,8 +110,8 @@ export interface ResolvedTableMapping {
 export interface ExcludedTable {
   table: QualifiedTable;
   side: "source" | "target";
-  /** supabase: a schema of Supabase's own; mapping: excludeSchemas / excludeTables; users: the users validator's table. */
-  by: "supabase" | "mapping" | "users";
+  /** A schema of Supabase's own; the mapping file's excludeSchemas / excludeTables; the users validator's table. */
+  by: "supabase_schema" | "mapping_schema" | "mapping_table" | "users_table";
   reason: string;
 }
 
@@ -233,12 +233,12 @@ export async function resolveTableMappings(
   const usersTable = usersTargetTable(mappingFile);
   const exclusion = (t: QualifiedTable, side: ExcludedTable["side"]): ExcludedTable | undefined => {
     const table = { schema: t.schema, table: t.table };
-    if (excludedTables.has(nameKey(t))) return { table, side, by: "mapping", reason: "excluded by the mapping file (excludeTables)" };
-    if (excludedSchemas.has(t.schema)) return { table, side, by: "mapping", reason: "excluded by the mapping file (excludeSchemas)" };
+    if (excludedTables.has(nameKey(t))) return { table, side, by: "mapping_table", reason: "excluded by the mapping file (excludeTables)" };
+    if (excludedSchemas.has(t.schema)) return { table, side, by: "mapping_schema", reason: "excluded by the mapping file (excludeSchemas)" };
     const rule = supabaseSchemaRule(t.schema);
-    if (rule) return { table, side, by: "supabase", reason: rule.reason };
+    if (rule) return { table, side, by: "supabase_schema", reason: rule.reason };
     if (side === "target" && nameKey(t) === nameKey(usersTable)) {
-      return { table, side, by: "users", reason: "the target's users table: the users validator compares it with auth.users" };
+      return { table, side, by: "users_table", reason: "the target's users table: the users validator compares it with auth.users" };
     }
     return undefined;
   };
@@ -276,7 +276,7 @@ export async function resolveTableMappings(
     usedTargets.add(nameKey(target));
     const resolved = resolveColumns(source, target, entry);
     if (resolved.columns.length === 0) {
-      result.notComparable.push({ source: resolved.source, target: resolved.target, reason: "no column in common (after the mapping's renames and exclusions)" });
+      result.notComparable.push({ source: resolved.source, target: resolved.target, reason: "no column in common after the mapping's renames and exclusions" });
     } else {
       result.tables.push(resolved);
     }

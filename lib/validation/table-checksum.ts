@@ -12,6 +12,7 @@ import {
 } from "./canonical-sql";
 import { sourceSide, targetSide, type ResolvedTableMapping } from "./mapping";
 import { checksumFormatOf } from "./checksum-format";
+import { formatQualifiedName } from "../domain/qualified-name";
 
 export interface TableChecksum {
   rowCount: number;
@@ -52,7 +53,7 @@ export interface ChecksumProgress {
   table: string;
 }
 
-const display = (t: QualifiedTable) => `${t.schema}.${t.table}`;
+const display = (t: QualifiedTable) => formatQualifiedName(t);
 
 /** Checksums every mapped table on both sides (source and target scanned in parallel, table after table). */
 export async function computeChecksumsForMappings(

@@ -2,6 +2,8 @@ import type { SqlClient } from "./canonical-sql";
 import type { ResolvedMappings } from "./mapping";
 import { diffTable, type TableDiff } from "./data-diff";
 import { summariseChecks, type ValidationCheck, type ValidatorReport } from "./report";
+import { describeCoverage, uncomparedTableChecks, type CoverageLine } from "./coverage";
+import { formatQualifiedName } from "../domain/qualified-name";
 
 export interface TableIntegrityDiff {
   sourceTable: string;
@@ -23,6 +25,8 @@ export interface DataIntegrityDiff {
   tables: TableIntegrityDiff[];
   missingInTarget: string[];
   extraInTarget: string[];
+  /** Every table of the source (and what only the target has): compared, excluded or not compared, and why. */
+  coverage?: CoverageLine[];
 }
 
 /**
@@ -43,12 +47,7 @@ export async function validateData(
     missingInTarget: resolved.missingInTarget.map(display),
     extraInTarget: resolved.extraInTarget.map(display),
   };
-  for (const t of resolved.missingInTarget) {
-    checks.push({ name: `table ${display(t)}`, status: "failed", message: `${display(t)} exists in the source but not in the target.` });
-  }
-  for (const t of resolved.extraInTarget) {
-    checks.push({ name: `table ${display(t)}`, status: "warning", message: `${display(t)} exists only in the target (not compared).` });
-  }
+  checks.push(...uncomparedTableChecks(resolved));
   let mismatches = 0;
   for (const [i, m] of resolved.tables.entries()) {
     const name = display(m.target);
@@ -93,7 +92,12 @@ export async function validateData(
       details: { sourceRows: d.sourceRowCount, targetRows: d.targetRowCount, missing: d.missing.length, extra: d.extra.length, changed: d.changed.length },
     });
   }
-  const status = summariseChecks(checks);
+  // Coverage first: which tables were compared, excluded or not compared. Nothing compared is no pass.
+  const coverage = describeCoverage(resolved, diff.tables);
+  diff.coverage = coverage.lines;
+  checks.unshift(coverage.summary);
+  checks.push(...coverage.exclusions);
+  const status = coverage.status ?? summariseChecks(checks);
   return {
     validator: "data",
     status,
@@ -105,5 +109,5 @@ export async function validateData(
 }
 
 function display(t: { schema: string; table: string }): string {
-  return `${t.schema}.${t.table}`;
+  return formatQualifiedName(t);
 }
