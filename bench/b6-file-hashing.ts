@@ -18,6 +18,7 @@ import { createInterface } from "node:readline";
 import { createSupabaseStorageSource } from "../lib/sources/supabase-storage";
 import { validateFiles } from "../lib/validation/validate-files";
 import { sharedFileHashThread } from "../lib/store/file-hash-thread";
+import { withPgClients } from "../lib/sources/pg-clients";
 import { compareRuns, fmtMs, runCommand, timed } from "./measure";
 import type { BenchResult } from "./report";
 import { listFiles, type BenchEnv } from "./setup";
@@ -79,7 +80,7 @@ async function measure(env: BenchEnv, storageUrl: string): Promise<BenchResult[]
     for (let i = 0; i < paths.length; i += 500) await runCommand("sha256sum", ["--", ...paths.slice(i, i + 500)]);
   };
   const ours = async () => {
-    const report = await validateFiles({ storage, storageDir: env.demo.storageDir });
+    const report = await withPgClients([env.demo.databases.sourceUrl], ([sourceClient]) => validateFiles({ storage, sourceClient: sourceClient!, storageDir: env.demo.storageDir }));
     status = report.status;
     if (report.status !== "passed") throw new Error(`files validation did not pass: ${JSON.stringify(report.checks.filter((c) => c.status !== "passed")).slice(0, 500)}`);
   };

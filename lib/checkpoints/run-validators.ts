@@ -86,9 +86,11 @@ export async function runValidators(
   if (names.includes("files")) {
     tasks.push([
       "files",
-      withPair((_s, t) =>
+      withPair((s, t) =>
         validateFiles({
           storage,
+          sourceClient: s,
+          serviceRoleKey: ctx.source.serviceRoleKey,
           storageDir: ctx.target.storageDir,
           targetClient: t,
           sourceUrl: ctx.source.supabaseUrl,

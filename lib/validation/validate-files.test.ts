@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { createScratchDatabase } from "../../test/pg";
 import { sha256File } from "../store/hashing";
+import { createStorageSchema } from "../../demo/storage-server/schema";
 import { storageUrlPatterns, validateFiles, type FilesSourceStorage } from "./validate-files";
 
 /**
@@ -47,6 +48,25 @@ let work: string;
 let sourceDir: string;
 let targetDir: string;
 let target: pg.Client;
+/** The source database: storage.buckets / storage.objects hold what the source folder holds. */
+let source: pg.Client;
+
+/** JWTs as Supabase issues them (unsigned here: the validator reads the role, it does not verify). */
+const jwtOfRole = (role: string) => `${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString("base64url")}.${Buffer.from(JSON.stringify({ role, iss: "supabase" })).toString("base64url")}.c2lnbmF0dXJl`;
+
+/** Records every file under `dir` as a Storage object of the bucket named by its first folder. */
+async function mirrorIntoStorageTables(client: pg.Client, dir: string) {
+  await client.query("TRUNCATE storage.objects, storage.buckets");
+  for (const bucket of (await readdir(dir)).sort()) {
+    await client.query("INSERT INTO storage.buckets (id, name) VALUES ($1, $1)", [bucket]);
+    for (const e of await readdir(path.join(dir, bucket), { withFileTypes: true, recursive: true })) {
+      if (!e.isFile()) continue;
+      const full = path.join(e.parentPath, e.name);
+      const name = path.relative(path.join(dir, bucket), full).split(path.sep).join("/");
+      await client.query("INSERT INTO storage.objects (bucket_id, name, metadata) VALUES ($1, $2, $3)", [bucket, name, { size: (await stat(full)).size }]);
+    }
+  }
+}
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), "validate-files-"));
@@ -65,9 +85,14 @@ beforeAll(async () => {
   }
   target = new pg.Client(await createScratchDatabase("filetgt"));
   await target.connect();
+  source = new pg.Client(await createScratchDatabase("filesrc"));
+  await source.connect();
+  await createStorageSchema(source);
+  await mirrorIntoStorageTables(source, sourceDir);
 });
 afterAll(async () => {
   await target.end();
+  await source.end();
   await rm(work, { recursive: true, force: true });
 });
 
@@ -83,7 +108,7 @@ beforeEach(async () => {
 });
 
 const run = (extra: Partial<Parameters<typeof validateFiles>[0]> = {}) =>
-  validateFiles({ storage: folderStorage(sourceDir).storage, storageDir: targetDir, targetClient: target, sourceUrl: "https://abcdefgh.supabase.co", ...extra });
+  validateFiles({ storage: folderStorage(sourceDir).storage, sourceClient: source, storageDir: targetDir, targetClient: target, sourceUrl: "https://abcdefgh.supabase.co", ...extra });
 const notPassed = (r: Awaited<ReturnType<typeof run>>) => r.checks.filter((c) => c.status !== "passed").map((c) => `${c.status}: ${c.name}`);
 const check = (r: Awaited<ReturnType<typeof run>>, name: string) => r.checks.find((c) => c.name === name)!;
 
@@ -96,12 +121,14 @@ describe("validateFiles", () => {
     const bytes = 3 * 1024 * 1024 + 2048 + 100 + 0 + 5 + 10 * "file 0".length + 10 * "file 10".length;
     expect(check(r, "total bytes").details).toEqual({ source: bytes, target: bytes });
     expect(check(r, "sha256 match").message).toBe("sha256 of all 25 present files matches");
+    expect(check(r, "listing covers the source database").message).toBe(`Storage listed all 25 objects (${bytes} bytes) of the 2 bucket(s) the source database holds`);
+    expect(check(r, "objects compared").message).toBe(`25 of 25 source object(s) compared by sha256 (${bytes} of ${bytes} bytes)`);
   });
 
   it("names a missing file (failed, not critical)", async () => {
     await rm(path.join(targetDir, "avatars/2024/05/u2 with space.png"));
     const r = await run();
-    expect(notPassed(r)).toEqual(["failed: file count", "failed: total bytes", "failed: every object present"]);
+    expect(notPassed(r)).toEqual(["failed: file count", "failed: total bytes", "failed: objects compared", "failed: every object present"]);
     expect(r.critical).toBe(false);
     expect(check(r, "every object present").details).toEqual({ count: 1, samples: [{ bucket: "avatars", name: "2024/05/u2 with space.png" }], critical: false });
   });
@@ -113,7 +140,7 @@ describe("validateFiles", () => {
     await mkdir(path.join(targetDir, "docs/readme.txt"));
     await rm(path.join(targetDir, "docs/many/f3.txt"));
     const { storage, stats } = folderStorage(sourceDir);
-    const r = await validateFiles({ storage, storageDir: targetDir });
+    const r = await validateFiles({ storage, sourceClient: source, storageDir: targetDir });
     expect(check(r, "every object present").details).toMatchObject({ count: 3 });
     expect((check(r, "every object present").details as { samples: unknown[] }).samples).toEqual(
       expect.arrayContaining([{ bucket: "avatars", name: "u1.png" }, { bucket: "docs", name: "readme.txt" }, { bucket: "docs", name: "many/f3.txt" }]),
@@ -179,7 +206,7 @@ describe("validateFiles", () => {
 
   it("hashes with bounded concurrency", async () => {
     const { storage, stats } = folderStorage(sourceDir, { delayMs: 15 });
-    const r = await validateFiles({ storage, storageDir: targetDir, concurrency: 3 });
+    const r = await validateFiles({ storage, sourceClient: source, storageDir: targetDir, concurrency: 3 });
     expect(r.status).toBe("passed");
     expect(stats.hashed).toBe(25);
     expect(stats.maxInFlight).toBe(3);
@@ -193,9 +220,172 @@ describe("validateFiles", () => {
       listSourceObjects: async function* () {},
       hashSourceObject: async () => ({ sha256: "", size: 0 }),
     };
-    const r = await validateFiles({ storage, storageDir: targetDir });
+    const r = await validateFiles({ storage, sourceClient: source, storageDir: targetDir });
     expect(r.status).toBe("failed");
-    expect(check(r, "list source storage").message).toContain("401");
+    expect(check(r, "list source storage")).toMatchObject({ message: expect.stringContaining("401"), details: { couldNotRun: true } });
+  });
+
+  it("still says could not run when the source database cannot be read", async () => {
+    const closed = new pg.Client(await createScratchDatabase("fileclosed"));
+    await closed.connect();
+    await closed.end();
+    const r = await validateFiles({ storage: folderStorage(sourceDir).storage, sourceClient: closed, storageDir: targetDir });
+    expect(r.status).toBe("failed");
+    expect(check(r, "source Storage tables").details).toMatchObject({ couldNotRun: true });
+  });
+
+  it("fails an anon-role key: it names SUPABASE_SERVICE_ROLE_KEY, and the empty listing against the database and the target's files", async () => {
+    // What the real Storage server answers the anon key: no bucket, no error.
+    const anonView: FilesSourceStorage = { listSourceBuckets: async () => [], listSourceObjects: async function* () {}, hashSourceObject: async () => ({ sha256: "", size: 0 }) };
+    const r = await run({ storage: anonView, serviceRoleKey: jwtOfRole("anon") });
+    expect(r).toMatchObject({ status: "failed", critical: false });
+    expect(check(r, "service role key")).toMatchObject({ status: "failed", details: { kind: "jwt", role: "anon" } });
+    expect(check(r, "service role key").message).toMatch(/^SUPABASE_SERVICE_ROLE_KEY is a JWT of role "anon", not "service_role": the anon \(public\) key was given in its place/);
+    expect(check(r, "listing covers the source database")).toMatchObject({ status: "failed", details: { gapCount: 2, databaseObjects: 25, listedObjects: 0 } });
+    expect(check(r, "listing covers the source database").message).toContain("Storage did not list bucket avatars (3 object(s) in the source database): the key cannot see it");
+    expect(check(r, "source objects listed").message).toMatch(/^Storage listed no source objects, yet the target storage folder holds 25 file\(s\) .*: SUPABASE_SERVICE_ROLE_KEY is likely not the service role key/);
+    expect(check(r, "objects compared")).toMatchObject({ status: "failed", message: expect.stringMatching(/^0 of 25 source object\(s\) compared/) });
+
+    // The service_role JWT passes that check; a publishable key fails it; an opaque or sb_secret_ key leaves it to the database comparison.
+    expect(check(await run({ serviceRoleKey: jwtOfRole("service_role") }), "service role key").status).toBe("passed");
+    expect((await run({ serviceRoleKey: jwtOfRole("service_role") })).status).toBe("passed");
+    expect(check(await run({ serviceRoleKey: "sb_publishable_abc123" }), "service role key").status).toBe("failed");
+    expect(check(await run({ serviceRoleKey: "sb_secret_abc123" }), "service role key").status).toBe("skipped");
+    const opaque = await run({ serviceRoleKey: "demo-service-role-0123" });
+    expect(check(opaque, "service role key").status).toBe("skipped");
+    expect(opaque.status).toBe("passed");
+  });
+
+  it("fails a listing that misses objects the source database holds, naming the bucket and the counts", async () => {
+    const all = folderStorage(sourceDir).storage;
+    const partial: FilesSourceStorage = {
+      ...all,
+      async *listSourceObjects(bucket) {
+        for await (const o of all.listSourceObjects(bucket)) if (!(bucket === "docs" && o.name.startsWith("many/"))) yield o;
+      },
+    };
+    const r = await run({ storage: partial });
+    expect(r.status).toBe("failed");
+    expect(check(r, "listing covers the source database")).toMatchObject({
+      status: "failed",
+      message: "Storage listed 2 of 22 objects of bucket docs: the key cannot see them all",
+      details: { gapCount: 1, gaps: [{ bucket: "docs", listed: 2, inDatabase: 22 }] },
+    });
+    expect(check(r, "objects compared").message).toMatch(/^5 of 25 source object\(s\) compared/);
+  });
+
+  it("checks a listing of a source written meanwhile against the database after it, and a gap it cannot attribute is no verdict", async () => {
+    const all = folderStorage(sourceDir).storage;
+    const addNew = () => source.query("INSERT INTO storage.objects (bucket_id, name, metadata) VALUES ('docs', 'new.txt', '{\"size\": 3}')");
+    // An object uploaded during the listing, and listed: the database read after the listing agrees.
+    const sawUpload: FilesSourceStorage = {
+      ...all,
+      async *listSourceObjects(bucket) {
+        yield* all.listSourceObjects(bucket);
+        if (bucket === "docs") {
+          await addNew();
+          yield { bucket, name: "new.txt", size: 3 };
+        }
+      },
+    };
+    // The same upload, with a listing that also misses an object of that bucket: which one is not known.
+    const missedOne: FilesSourceStorage = {
+      ...all,
+      async *listSourceObjects(bucket) {
+        for await (const o of all.listSourceObjects(bucket)) if (o.name !== "readme.txt") yield o;
+        if (bucket === "docs") await addNew();
+      },
+    };
+    try {
+      const r = await run({ storage: sawUpload });
+      expect(check(r, "listing covers the source database")).toMatchObject({ status: "passed", details: { objects: 26 } });
+      await source.query("DELETE FROM storage.objects WHERE bucket_id = 'docs' AND name = 'new.txt'");
+      const r2 = await run({ storage: missedOne });
+      expect(check(r2, "listing covers the source database")).toMatchObject({ status: "failed", details: { couldNotRun: true } });
+      expect(check(r2, "listing covers the source database").message).toContain("the source's Storage was written during validation (bucket docs)");
+    } finally {
+      await source.query("DELETE FROM storage.objects WHERE bucket_id = 'docs' AND name = 'new.txt'");
+    }
+  });
+
+  describe("a source that does not use Storage", () => {
+    /** Storage must not even be asked: a source without Storage may have no server to answer. */
+    const untouchable: FilesSourceStorage = {
+      listSourceBuckets: async () => {
+        throw new Error("Storage was asked");
+      },
+      listSourceObjects: async function* () {
+        throw new Error("Storage was asked");
+      },
+      hashSourceObject: async () => {
+        throw new Error("Storage was asked");
+      },
+    };
+    let bare: pg.Client;
+    let emptyTarget: string;
+    beforeAll(async () => {
+      bare = new pg.Client(await createScratchDatabase("filenostorage"));
+      await bare.connect();
+      emptyTarget = path.join(work, "empty-target");
+      await mkdir(emptyTarget, { recursive: true });
+    });
+    afterAll(async () => bare.end());
+
+    it("is skipped with the reason when it has no storage schema, configured or not, whatever the key", async () => {
+      for (const storage of [untouchable, undefined]) {
+        const r = await validateFiles({ storage, sourceClient: bare, storageDir: emptyTarget, targetClient: target, serviceRoleKey: jwtOfRole("anon") });
+        expect(r).toMatchObject({ validator: "files", status: "skipped", critical: false });
+        expect(r.checks).toEqual([
+          { name: "source uses Storage", status: "skipped", message: "the source does not use Storage: its database has no storage.objects table", details: { objectsTable: false } },
+        ]);
+      }
+      // A target folder that does not exist holds no files either.
+      expect((await validateFiles({ storage: untouchable, sourceClient: bare, storageDir: path.join(work, "no-such-dir") })).status).toBe("skipped");
+    });
+
+    it("is skipped when Storage has no buckets, or buckets without objects", async () => {
+      await createStorageSchema(bare);
+      try {
+        const none = await validateFiles({ storage: untouchable, sourceClient: bare, storageDir: emptyTarget });
+        expect(none.status).toBe("skipped");
+        expect(check(none, "source uses Storage").message).toBe("the source does not use Storage: it has no buckets and storage.objects is empty");
+        await bare.query("INSERT INTO storage.buckets (id, name) VALUES ('avatars', 'avatars')");
+        const empty = await validateFiles({ storage: untouchable, sourceClient: bare, storageDir: emptyTarget });
+        expect(check(empty, "source uses Storage").message).toBe("the source does not use Storage: storage.objects is empty (1 bucket(s), no objects)");
+      } finally {
+        await bare.query("DROP SCHEMA storage CASCADE");
+      }
+    });
+
+    it("is not skipped when the target holds files: zero source objects beside target files fail, naming the likely cause", async () => {
+      const empty: FilesSourceStorage = { listSourceBuckets: async () => [], listSourceObjects: async function* () {}, hashSourceObject: async () => ({ sha256: "", size: 0 }) };
+      const r = await validateFiles({ storage: empty, sourceClient: bare, storageDir: targetDir });
+      expect(r.status).toBe("failed");
+      expect(check(r, "source objects listed")).toMatchObject({ status: "failed", details: { source: 0, target: 25 } });
+      expect(check(r, "source objects listed").message).toContain("SUPABASE_SERVICE_ROLE_KEY is likely not the service role key");
+      expect(check(r, "listing covers the source database").message).toContain("the source database has no storage.objects table");
+      const unconfigured = await validateFiles({ sourceClient: bare, storageDir: targetDir });
+      expect(unconfigured.status).toBe("failed");
+      expect(check(unconfigured, "source storage configured").message).toBe(
+        "the target storage folder holds files, but no source Storage is configured to read them (SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY)",
+      );
+      // Storage tables that hold nothing, beside target files, are no absence either.
+      await createStorageSchema(bare);
+      try {
+        const r2 = await validateFiles({ storage: empty, sourceClient: bare, storageDir: targetDir });
+        expect(check(r2, "source objects listed").status).toBe("failed");
+      } finally {
+        await bare.query("DROP SCHEMA storage CASCADE");
+      }
+    });
+
+    it("a source whose database holds objects but has no Storage configured fails", async () => {
+      const r = await validateFiles({ sourceClient: source, storageDir: emptyTarget });
+      expect(r.status).toBe("failed");
+      expect(check(r, "source storage configured").message).toBe(
+        "the source database holds 25 Storage object(s) in 2 bucket(s), but no source Storage is configured to read them (SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY)",
+      );
+    });
   });
 
   it("escapes LIKE wildcards in the source host", () => {

@@ -2,6 +2,11 @@
  * Files validator: every Supabase Storage object (listed and hashed through the storage adapter) against
  * `<storageDir>/<bucket>/<name>` on the target: count, bytes, sha256 of every object (bounded
  * concurrency, streamed), extra files; and no target column still pointing at the source's Storage URLs.
+ *
+ * Storage answers a key that may not see everything with empty lists and no error, so the listing is
+ * checked against the source database's own storage.buckets / storage.objects (objects and bytes per
+ * bucket), the key's role is read, and no source objects beside target files fails. Whether the
+ * source uses Storage at all is decided from its database and the target folder, never from a listing.
  */
 import { lstatSync, readdirSync } from "node:fs";
 import { setImmediate } from "node:timers/promises";
@@ -9,6 +14,8 @@ import path from "node:path";
 import { sharedFileHashThread } from "../store/file-hash-thread";
 import { quoteIdent, type SqlClient } from "./canonical-sql";
 import { COULD_NOT_RUN, summariseChecks, type ValidationCheck, type ValidatorReport } from "./report";
+import { readSourceStorageUsage, storageAbsence, type SourceStorageUsage } from "../sources/source-storage-usage";
+import { describeSupabaseKey, notServiceRoleReason } from "../sources/supabase-key";
 
 /** What this validator needs of lib/sources/supabase-storage.ts (structurally; the real adapter fits). */
 export interface FilesSourceStorage {
@@ -18,7 +25,12 @@ export interface FilesSourceStorage {
 }
 
 export interface ValidateFilesOptions {
-  storage: FilesSourceStorage;
+  /** The source's Storage; undefined when none is configured. */
+  storage?: FilesSourceStorage;
+  /** The source database: its storage.buckets / storage.objects are what the listing must cover. */
+  sourceClient: SqlClient;
+  /** The key the storage adapter reads with (SUPABASE_SERVICE_ROLE_KEY): it must be the service role's. */
+  serviceRoleKey?: string;
   storageDir: string;
   /** When given, text/json columns of the target are scanned for leftover Storage URLs. */
   targetClient?: SqlClient;
@@ -121,6 +133,10 @@ export async function validateFiles(options: ValidateFilesOptions): Promise<Vali
   const started = Date.now();
   const limit = options.sampleLimit ?? 100;
   const checks: ValidationCheck[] = [];
+  const finish = (): ValidatorReport => {
+    const critical = checks.some((c) => c.status === "failed" && c.details?.critical === true);
+    return { validator: "files", status: summariseChecks(checks), critical, checks, durationMs: Date.now() - started };
+  };
   const t = {
     missing: new Tally(limit),
     extra: new Tally(limit),
@@ -128,9 +144,38 @@ export async function validateFiles(options: ValidateFilesOptions): Promise<Vali
     hash: new Tally(limit),
     unreadable: new Tally(limit),
   };
-  const totals = { sourceCount: 0, sourceBytes: 0, targetCount: 0, targetBytes: 0, hashed: 0 };
+  const totals = { sourceCount: 0, sourceBytes: 0, targetCount: 0, targetBytes: 0, hashed: 0, hashedBytes: 0 };
   const root = path.resolve(options.storageDir);
   const limiter = createLimiter(Math.max(1, options.concurrency ?? 16));
+
+  // What the source database holds decides whether there is anything to check, and what the listing must cover.
+  let usage: SourceStorageUsage;
+  let targetHoldsFiles: boolean;
+  try {
+    usage = await readSourceStorageUsage(options.sourceClient);
+  } catch (e) {
+    checks.push({ name: "source Storage tables", status: "failed", message: `could not read storage.buckets / storage.objects in the source database: ${(e as Error).message}`, details: { ...COULD_NOT_RUN } });
+    return finish();
+  }
+  const absence = storageAbsence(usage);
+  try {
+    targetHoldsFiles = !(await walkFiles(root)[Symbol.asyncIterator]().next()).done;
+  } catch (e) {
+    checks.push({ name: "target storage folder", status: "failed", message: `could not read the target storage folder: ${(e as Error).message}`, details: { ...COULD_NOT_RUN } });
+    return finish();
+  }
+  if (absence && !targetHoldsFiles) {
+    checks.push({ name: "source uses Storage", status: "skipped", message: absence, details: sourceUsageDetails(usage, limit) });
+    return finish();
+  }
+
+  if (options.serviceRoleKey !== undefined) checks.push(serviceRoleKeyCheck(options.serviceRoleKey));
+  if (!options.storage) {
+    const held = usage.objectsTable ? `the source database holds ${usage.objects} Storage object(s) in ${usage.buckets.length} bucket(s)` : "the target storage folder holds files";
+    checks.push({ name: "source storage configured", status: "failed", message: `${held}, but no source Storage is configured to read them (SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY)`, details: sourceUsageDetails(usage, limit) });
+    return finish();
+  }
+  const storage = options.storage;
 
   const hasher = sharedFileHashThread();
   type OpenedTarget = { ok: true; target: Awaited<ReturnType<typeof hasher.open>> } | { ok: false; reason: string };
@@ -158,8 +203,9 @@ export async function validateFiles(options: ValidateFilesOptions): Promise<Vali
       return undefined;
     }
     try {
-      const [src, tgt] = await Promise.all([options.storage.hashSourceObject(bucket, name), opened.target.sha256]);
+      const [src, tgt] = await Promise.all([storage.hashSourceObject(bucket, name), opened.target.sha256]);
       totals.hashed++;
+      totals.hashedBytes += tgt.size;
       if (src.size !== tgt.size) t.size.add({ bucket, name, source: src.size, target: tgt.size });
       else if (src.sha256 !== tgt.sha256) t.hash.add({ bucket, name, source: src.sha256, target: tgt.sha256 });
       return tgt.size;
@@ -169,16 +215,21 @@ export async function validateFiles(options: ValidateFilesOptions): Promise<Vali
     }
   };
 
+  /** Objects and bytes Storage listed, per bucket it listed. */
+  const listed = new Map<string, { objects: number; bytes: number }>();
+  let listingFailed = false;
   try {
-    const buckets = await options.storage.listSourceBuckets();
+    const buckets = await storage.listSourceBuckets();
     const bucketDirs = new Set<string>();
     for (const b of buckets) {
       const bucket = b.id ?? b.name;
       bucketDirs.add(bucket);
+      const listedHere = { objects: 0, bytes: 0 };
+      listed.set(bucket, listedHere);
       // Names of one bucket are kept to find extra files, with the target file's size once read: memory
       // grows with the largest bucket, not all.
       const seen = new Map<string, number | undefined>();
-      const listing = options.storage.listSourceObjects(bucket)[Symbol.asyncIterator]();
+      const listing = storage.listSourceObjects(bucket)[Symbol.asyncIterator]();
       try {
         for (;;) {
           // The next objects' target files are asked for together, ahead of their downloads: the
@@ -194,6 +245,8 @@ export async function validateFiles(options: ValidateFilesOptions): Promise<Vali
           for (const [i, obj] of ahead.entries()) {
             totals.sourceCount++;
             totals.sourceBytes += obj.size ?? 0;
+            listedHere.objects++;
+            listedHere.bytes += obj.size ?? 0;
             seen.set(obj.name, undefined);
             await limiter.run(async () => {
               const size = await checkObject(obj.bucket, obj.name, opening[i]!);
@@ -218,8 +271,27 @@ export async function validateFiles(options: ValidateFilesOptions): Promise<Vali
       t.extra.add({ bucket: null, name: f.rel, size: f.size });
     }
   } catch (e) {
+    listingFailed = true;
     await limiter.drain().catch(() => {});
     checks.push({ name: "list source storage", status: "failed", message: `could not list the source's storage: ${(e as Error).message}`, details: { ...COULD_NOT_RUN } });
+  }
+
+  let covered = false;
+  if (!listingFailed) {
+    const coverage = await listingCoverageCheck(options.sourceClient, usage, listed, limit);
+    checks.push(coverage);
+    covered = coverage.status === "passed";
+    if (totals.sourceCount === 0 && totals.targetCount > 0) {
+      checks.push({
+        name: "source objects listed",
+        status: "failed",
+        message:
+          `Storage listed no source objects, yet the target storage folder holds ${totals.targetCount} file(s) (${totals.targetBytes} bytes): ` +
+          "SUPABASE_SERVICE_ROLE_KEY is likely not the service role key (Storage lists nothing to the anon key, with no error), " +
+          "or SUPABASE_URL / SUPABASE_DB_URL name another project than the one the files came from",
+        details: { source: 0, target: totals.targetCount, targetBytes: totals.targetBytes },
+      });
+    }
   }
 
   const tally = (name: string, x: Tally, ok: string, bad: string, status: "failed" | "warning", critical = false) =>
@@ -232,6 +304,14 @@ export async function validateFiles(options: ValidateFilesOptions): Promise<Vali
   const cmp = (a: number, b: number) => (a === b ? "passed" : a > b ? "failed" : "warning");
   checks.push({ name: "file count", status: cmp(totals.sourceCount, totals.targetCount), message: `${totals.sourceCount} source objects, ${totals.targetCount} target files`, details: { source: totals.sourceCount, target: totals.targetCount } });
   checks.push({ name: "total bytes", status: cmp(totals.sourceBytes, totals.targetBytes), message: `${totals.sourceBytes} source bytes, ${totals.targetBytes} target bytes`, details: { source: totals.sourceBytes, target: totals.targetBytes } });
+  // Coverage is counted against what the source database holds, not what the key saw (the same once the listing covered it).
+  const of = covered || !usage.objectsTable ? { objects: totals.sourceCount, bytes: totals.sourceBytes } : { objects: usage.objects, bytes: usage.bytes };
+  checks.push({
+    name: "objects compared",
+    status: covered && totals.hashed === of.objects && of.objects > 0 ? "passed" : "failed",
+    message: `${totals.hashed} of ${of.objects} source object(s) compared by sha256 (${totals.hashedBytes} of ${of.bytes} bytes)`,
+    details: { compared: totals.hashed, objects: of.objects, comparedBytes: totals.hashedBytes, bytes: of.bytes, counted: usage.objectsTable ? "source database" : "listing only" },
+  });
   tally("every object present", t.missing, "every source object has a target file", "source object(s) missing in the target", "failed");
   tally("sizes match", t.size, "every file has its object's size", "file(s) whose size differs (truncated or corrupted)", "failed", true);
   tally("sha256 match", t.hash, `sha256 of all ${totals.hashed} present files matches`, "file(s) whose content differs (corrupted)", "failed", true);
@@ -250,8 +330,120 @@ export async function validateFiles(options: ValidateFilesOptions): Promise<Vali
   } else {
     checks.push({ name: "no source Storage URLs", status: "skipped", message: "no target database given" });
   }
-  const critical = checks.some((c) => c.status === "failed" && c.details?.critical === true);
-  return { validator: "files", status: summariseChecks(checks), critical, checks, durationMs: Date.now() - started };
+  return finish();
+}
+
+/** Buckets, objects and bytes the source database holds, for a report's details (buckets capped). */
+function sourceUsageDetails(usage: SourceStorageUsage, limit: number): Record<string, unknown> {
+  if (!usage.objectsTable) return { objectsTable: false };
+  return { objectsTable: true, buckets: usage.buckets.length, objects: usage.objects, bytes: usage.bytes, bucketIds: usage.buckets.slice(0, limit).map((b) => b.id) };
+}
+
+/** Whether the key can be the service role key, as far as the key itself tells. */
+function serviceRoleKeyCheck(key: string): ValidationCheck {
+  const name = "service role key";
+  const reason = notServiceRoleReason(key);
+  const kind = describeSupabaseKey(key);
+  const role = kind.kind === "jwt" ? kind.role : null;
+  if (reason) return { name, status: "failed", message: reason, details: { kind: kind.kind, role, critical: false } };
+  if (kind.kind === "jwt") return { name, status: "passed", message: "SUPABASE_SERVICE_ROLE_KEY is a JWT of role service_role", details: { kind: "jwt", role } };
+  const what = kind.kind === "secret" ? "is a secret key (sb_secret_…), which carries no role to read" : "is not a JWT: its role cannot be read";
+  return { name, status: "skipped", message: `SUPABASE_SERVICE_ROLE_KEY ${what}; what it sees is checked against the source database instead`, details: { kind: kind.kind } };
+}
+
+interface BucketCoverage {
+  bucket: string;
+  listed: number | null;
+  listedBytes: number | null;
+  inDatabase: number;
+  databaseBytes: number;
+}
+
+/** Buckets where the listing and the database disagree. */
+function coverageGaps(usage: SourceStorageUsage & { objectsTable: true }, listed: ReadonlyMap<string, { objects: number; bytes: number }>): BucketCoverage[] {
+  const ids = new Set([...usage.buckets.map((b) => b.id), ...listed.keys()]);
+  const byId = new Map(usage.buckets.map((b) => [b.id, b]));
+  const gaps: BucketCoverage[] = [];
+  for (const id of [...ids].sort()) {
+    const db = byId.get(id) ?? { objects: 0, bytes: 0 };
+    const l = listed.get(id);
+    if (l && l.objects === db.objects && l.bytes === db.bytes) continue;
+    gaps.push({ bucket: id, listed: l?.objects ?? null, listedBytes: l?.bytes ?? null, inDatabase: db.objects, databaseBytes: db.bytes });
+  }
+  return gaps;
+}
+
+function describeGap(g: BucketCoverage): string {
+  if (g.listed === null) return `Storage did not list bucket ${g.bucket} (${g.inDatabase} object(s) in the source database): the key cannot see it`;
+  if (g.listed < g.inDatabase) return `Storage listed ${g.listed} of ${g.inDatabase} objects of bucket ${g.bucket}: the key cannot see them all`;
+  if (g.listed > g.inDatabase) return `Storage listed ${g.listed} objects of bucket ${g.bucket}, the source database holds ${g.inDatabase}: is SUPABASE_DB_URL the database of the project at SUPABASE_URL?`;
+  return `Storage listed the ${g.listed} objects of bucket ${g.bucket} with ${g.listedBytes} bytes, the source database records ${g.databaseBytes}`;
+}
+
+/**
+ * Whether Storage listed every bucket and object the source database holds, with the same bytes per
+ * bucket. A disagreement is checked once more against the database after the listing: a source
+ * written meanwhile is no verdict (could not run: validate again once writes stop).
+ */
+async function listingCoverageCheck(
+  client: SqlClient,
+  before: SourceStorageUsage,
+  listed: ReadonlyMap<string, { objects: number; bytes: number }>,
+  limit: number,
+): Promise<ValidationCheck> {
+  const name = "listing covers the source database";
+  const listedObjects = [...listed.values()].reduce((n, b) => n + b.objects, 0);
+  if (!before.objectsTable) {
+    return {
+      name,
+      status: "failed",
+      message: `Storage listed ${listedObjects} object(s) in ${listed.size} bucket(s), but the source database has no storage.objects table to check them against: is SUPABASE_DB_URL the database of the project at SUPABASE_URL?`,
+      details: { objectsTable: false, listedBuckets: listed.size, listedObjects },
+    };
+  }
+  let gaps = coverageGaps(before, listed);
+  if (gaps.length > 0) {
+    let after: SourceStorageUsage;
+    try {
+      after = await readSourceStorageUsage(client);
+    } catch (e) {
+      return { name, status: "failed", message: `could not read storage.objects in the source database again: ${(e as Error).message}`, details: { ...COULD_NOT_RUN } };
+    }
+    if (!after.objectsTable) return { name, status: "failed", message: "the source's storage.objects table disappeared during validation", details: { ...COULD_NOT_RUN } };
+    const stillGaps = coverageGaps(after, listed);
+    const firstRead = before;
+    const changedMeanwhile = (g: BucketCoverage) => {
+      const b = firstRead.buckets.find((x) => x.id === g.bucket);
+      return (b?.objects ?? 0) !== g.inDatabase || (b?.bytes ?? 0) !== g.databaseBytes;
+    };
+    const changed = stillGaps.filter(changedMeanwhile);
+    // A gap in a bucket nobody wrote to is a verdict; one in a bucket written meanwhile is not.
+    if (changed.length > 0 && changed.length === stillGaps.length) {
+      return {
+        name,
+        status: "failed",
+        message: `the source's Storage was written during validation (${changed.map((g) => `bucket ${g.bucket}`).slice(0, 3).join(", ")}): whether Storage listed every object cannot be told; validate again once writes stop`,
+        details: { changedBuckets: changed.slice(0, limit), ...COULD_NOT_RUN },
+      };
+    }
+    gaps = stillGaps.filter((g) => !changedMeanwhile(g));
+    before = after;
+  }
+  if (gaps.length === 0) {
+    return {
+      name,
+      status: "passed",
+      message: `Storage listed all ${before.objects} objects (${before.bytes} bytes) of the ${before.buckets.length} bucket(s) the source database holds`,
+      details: { buckets: before.buckets.length, objects: before.objects, bytes: before.bytes },
+    };
+  }
+  const shown = gaps.slice(0, 3).map(describeGap).join("; ");
+  return {
+    name,
+    status: "failed",
+    message: `${shown}${gaps.length > 3 ? `; and ${gaps.length - 3} more bucket(s)` : ""}`,
+    details: { gaps: gaps.slice(0, limit), gapCount: gaps.length, databaseObjects: before.objects, databaseBytes: before.bytes, listedObjects, critical: false },
+  };
 }
 
 export interface UrlColumn {
