@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import net from "node:net";
+import pg from "pg";
 import { createScratchDatabase, withDatabase } from "../../test/pg";
+import { createStorageSchema } from "../../demo/storage-server/schema";
 import { redactSecrets, validateConnectivity } from "./validate-connectivity";
 
 let sourceUrl: string;
@@ -11,6 +13,12 @@ let silentPort: number;
 beforeAll(async () => {
   sourceUrl = await createScratchDatabase("consrc");
   targetUrl = await createScratchDatabase("contgt");
+  // A source that uses Storage: its database records an object.
+  const source = new pg.Client(sourceUrl);
+  await source.connect();
+  await createStorageSchema(source);
+  await source.query("INSERT INTO storage.buckets (id, name) VALUES ('avatars', 'avatars'); INSERT INTO storage.objects (bucket_id, name, metadata) VALUES ('avatars', 'a.png', '{\"size\": 1}')");
+  await source.end();
   // Accepts TCP connections and never answers: a hung database.
   silent = net.createServer((socket) => socket.resume());
   await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
@@ -32,7 +40,7 @@ describe("validateConnectivity", () => {
       ["source storage reachable", "passed"],
     ]);
     expect(r.checks[2]!.details).toEqual({ buckets: 2 });
-    expect(r.checks[0]!.details).toMatchObject({ serverVersion: expect.stringMatching(/^\d+/), userTables: 0 });
+    expect(r.checks[0]!.details).toMatchObject({ serverVersion: expect.stringMatching(/^\d+/), userTables: 2 });
   });
 
   it("fails an unreachable database without leaking its password, and times out a silent one", async () => {
@@ -53,6 +61,21 @@ describe("validateConnectivity", () => {
     const r = await validateConnectivity({ sourceUrl, targetUrl: withDatabase(targetUrl, "no_such_db"), storage: buckets });
     expect(r.checks.map((c) => c.status)).toEqual(["passed", "failed", "passed"]);
     expect(r.checks[1]!.message).toContain('database "no_such_db" does not exist');
+  });
+
+  it("does not ask the Storage of a source that does not use it, so an unreachable one fails nothing", async () => {
+    const bare = await createScratchDatabase("connostorage");
+    const unreachable = {
+      listSourceBuckets: async () => {
+        throw new Error("Supabase Storage at http://127.0.0.1:9 is unreachable (ECONNREFUSED)");
+      },
+    };
+    const r = await validateConnectivity({ sourceUrl: bare, targetUrl, storage: unreachable });
+    expect(r.status).toBe("passed");
+    expect(r.checks[2]).toMatchObject({ status: "skipped", message: "the source does not use Storage: its database has no storage.objects table; its Storage API was not asked" });
+    // The same Storage is asked, and fails as could-not-run, for a source whose database holds objects.
+    const used = await validateConnectivity({ sourceUrl, targetUrl, storage: unreachable });
+    expect(used.checks[2]).toMatchObject({ status: "failed", details: { couldNotRun: true } });
   });
 
   it("fails a storage listing error with the service key redacted", async () => {

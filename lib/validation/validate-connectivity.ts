@@ -5,6 +5,7 @@
 import type pg from "pg";
 import { connectPinnedClient } from "../sources/pg-clients";
 import { COULD_NOT_RUN, summariseChecks, type ValidationCheck, type ValidatorReport } from "./report";
+import { readSourceStorageUsageAt, storageAbsence } from "../sources/source-storage-usage";
 
 export interface ValidateConnectivityOptions {
   sourceUrl: string;
@@ -82,7 +83,11 @@ export async function validateConnectivity(options: ValidateConnectivityOptions)
     checkDatabase("source", options.sourceUrl, secrets, timeoutMs),
     checkDatabase("target", options.targetUrl, secrets, timeoutMs),
   ]);
-  if (options.storage) {
+  // A source whose database holds no Storage objects has no Storage to reach: it is not asked.
+  const storageAbsent = checks[0]!.status === "passed" ? await readSourceStorageUsageAt(options.sourceUrl).then(storageAbsence, () => null) : null;
+  if (storageAbsent) {
+    checks.push({ name: "source storage reachable", status: "skipped", message: `${storageAbsent}; its Storage API was not asked` });
+  } else if (options.storage) {
     try {
       const buckets = await options.storage.listSourceBuckets();
       checks.push({ name: "source storage reachable", status: "passed", message: `source storage listed ${buckets.length} bucket(s)`, details: { buckets: buckets.length } });
