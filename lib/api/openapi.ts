@@ -78,6 +78,8 @@ const OPERATIONS: Operation[] = [
   },
   {
     method: "get", path: "/migration/checkpoint/{checkpointId}", summary: "A checkpoint: metadata, tables, backups, validation results, rollbacks",
+    description:
+      "Each validation result's integrity diff is returned opened, in the shape the dashboard renders. Row values (the keys and column values of missing, extra and changed rows) go to operators and admins; a viewer gets the same diff without them: table names, counts, checksums, columns, `withheldRows` and `withheld` saying why. The dashboard's checkpoint page follows the same rule.",
     params: s.checkpointParams, ok: { status: 200, schema: "CheckpointDetail", description: "The checkpoint" }, errors: [400, 404],
   },
   {

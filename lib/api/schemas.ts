@@ -148,6 +148,51 @@ export const tableMetadataSchema = z
     checksumFormat: z.string().nullable(),
   });
 
+const coverageLineSchema = z.object({
+  table: z.string().meta({ description: 'schema.table, a part double-quoted when it needs it ("Sales Team"."order items.v2")' }),
+  side: z.enum(["source", "target"]),
+  outcome: z.enum(["compared", "excluded", "not_compared"]),
+  target: z.string().optional(),
+  rows: z.object({ compared: z.number().int(), total: z.number().int() }).optional(),
+  reason: z.string().optional(),
+});
+
+/**
+ * A validation result's integrity diff, opened (never `{"$sealed":…}`) for the caller's role, in the
+ * shape the dashboard renders. The data validator's: per compared table the counts, checksums,
+ * columns and the missing / extra / changed rows, and the coverage of every table.
+ */
+export const validationDiffSchema = z
+  .looseObject({
+    tables: z
+      .array(
+        z.looseObject({
+          sourceTable: z.string(),
+          targetTable: z.string(),
+          withheldRows: z
+            .record(z.string(), z.number().int())
+            .optional()
+            .meta({ description: "Viewers only: how many rows each withheld list (missing, extra, changed…) had" }),
+          changedColumns: z.array(z.string()).optional().meta({ description: "Viewers only: the columns the changed rows differ in" }),
+        }),
+      )
+      .optional(),
+    missingInTarget: z.array(z.string()).optional(),
+    extraInTarget: z.array(z.string()).optional(),
+    coverage: z.array(coverageLineSchema).optional().meta({ description: "Every table of the source (and what only the target has): compared, excluded or not compared, and why" }),
+    withheld: z
+      .string()
+      .optional()
+      .meta({ description: "Set for viewers: row values are shown to operators and admins only; the lists of rows are empty and withheldRows counts them" }),
+    unreadable: z.string().optional().meta({ description: "Set when this server lacks the key the diff was encrypted with" }),
+  })
+  .refine((d) => !("$sealed" in d), { error: "a diff is returned opened, never sealed" })
+  .nullable()
+  .meta({
+    description:
+      "The integrity diff, opened. Operators and admins get row values; a viewer gets the same diff without them (table names, counts, checksums, columns) and `withheld` saying why.",
+  });
+
 export const validationResultSchema = z
   .object({
     id: z.string().uuid(),
@@ -156,7 +201,7 @@ export const validationResultSchema = z
     status: z.enum(["passed", "failed", "warning", "skipped"]),
     critical: z.boolean(),
     checks: anyJson,
-    diff: anyJson.nullable(),
+    diff: validationDiffSchema,
     durationMs: z.number().int(),
   });
 

@@ -4,6 +4,30 @@ import { migrateDatabase } from "../db/migrate";
 import { getDb, disconnectAll, type Db } from "../db/client";
 import { DEFAULT_LIST_PARAMS, PAGE_SIZE } from "../ui/checkpoint-list-params";
 import { getCheckpointView, listCheckpointsView } from "./list-checkpoints-view";
+import { diffReaderFor } from "./read-validation-diff";
+import { sealJson } from "../store/sealed-json";
+import { parseEncryptionKey } from "../store/encryption";
+import { randomBytes } from "node:crypto";
+
+const KEY = randomBytes(32).toString("base64");
+const keyed = { encryptionKey: KEY, oldEncryptionKeys: [] as string[] };
+const STORED_DIFF = {
+  tables: [
+    {
+      sourceTable: '"Sales Team"."order items.v2"',
+      targetTable: '"Sales Team"."order items.v2"',
+      match: false,
+      sourceRowCount: 3,
+      targetRowCount: 3,
+      missing: [],
+      extra: [],
+      changed: [{ key: { "Order Id": "42" }, columns: [{ column: "Note", source: "note 127", target: "edited" }] }],
+      columns: ["Order Id", "Note"],
+    },
+  ],
+  missingInTarget: [],
+  extraInTarget: [],
+};
 
 let db: Db;
 let detailId: string;
@@ -39,10 +63,16 @@ beforeAll(async () => {
           { component: "database", engine: "pg_dump", status: "complete", sizeBytes: 2048n, manifestChecksum: "abc" },
         ],
       },
-      tables: { create: [{ sourceTable: "public.users", targetTable: "public.users", sourceRowCount: 10n, targetRowCount: 9n }] },
+      tables: {
+        create: [
+          { sourceTable: "public.users", targetTable: "public.users", sourceRowCount: 10n, targetRowCount: 9n },
+          // Recorded before names were quoted: shown in today's notation.
+          { sourceTable: "public.Order Lines", targetTable: "public.Order Lines", sourceRowCount: 1n, targetRowCount: 1n },
+        ],
+      },
       metadata: { create: { usersTotal: 10, usersMigrated: 9, bytesTotal: 123n, timings: { database: 812, bad: "x" } } },
       validationRuns: {
-        create: [{ phase: "data_migrated", status: "failed", triggeredBy: "ana", results: { create: [{ validator: "data", status: "failed", critical: true, checks: [{ name: "rows", status: "failed" }], diff: { rows: [] } }] } }],
+        create: [{ phase: "data_migrated", status: "failed", triggeredBy: "ana", results: { create: [{ validator: "data", status: "failed", critical: true, checks: [{ name: "rows", status: "failed" }], diff: sealJson(STORED_DIFF, parseEncryptionKey(KEY, "test")) as object }] } }],
       },
     },
   });
@@ -84,18 +114,34 @@ describe("listCheckpointsView", () => {
 
 describe("getCheckpointView", () => {
   it("returns JSON-safe detail with backups in component order", async () => {
-    const v = await getCheckpointView(db, detailId);
+    const v = await getCheckpointView(db, detailId, { readDiff: diffReaderFor(keyed, "operator") });
     expect(v).not.toBeNull();
     expect(v?.backups.map((b) => b.component)).toEqual(["database", "storage"]);
-    expect(v?.tables[0]).toMatchObject({ sourceRowCount: 10, targetRowCount: 9 });
+    expect(v?.tables.map((t) => [t.targetTable, t.sourceRowCount, t.targetRowCount])).toEqual([
+      ['public."Order Lines"', 1, 1],
+      ["public.users", 10, 9],
+    ]);
     expect(v?.metadata?.timings).toEqual({ database: 812 });
     expect(v?.validationRuns[0]?.results[0]).toMatchObject({ validator: "data", critical: true, hasDiff: true });
     expect(JSON.parse(JSON.stringify(v))).toEqual(v);
   });
 
+  it("opens the sealed diff with its row values for an operator, without them for a viewer, and says when it cannot", async () => {
+    const operator = await getCheckpointView(db, detailId, { readDiff: diffReaderFor(keyed, "operator") });
+    expect(operator?.validationRuns[0]?.results[0]?.diff).toEqual(STORED_DIFF);
+    const viewer = await getCheckpointView(db, detailId, { readDiff: diffReaderFor(keyed, "viewer") });
+    const withheld = viewer?.validationRuns[0]?.results[0]?.diff as { withheld: string; tables: { changed: unknown[]; changedColumns: string[]; withheldRows: object }[] };
+    expect(withheld.withheld).toMatch(/operators and admins/);
+    expect(withheld.tables[0]).toMatchObject({ sourceRowCount: 3, changed: [], changedColumns: ["Note"], withheldRows: { changed: 1 } });
+    expect(JSON.stringify(withheld)).not.toContain("edited");
+    const otherKey = { encryptionKey: randomBytes(32).toString("base64"), oldEncryptionKeys: [] };
+    const unreadable = await getCheckpointView(db, detailId, { readDiff: diffReaderFor(otherKey, "admin") });
+    expect(unreadable?.validationRuns[0]?.results[0]?.diff).toEqual({ unreadable: expect.stringMatching(/key this server does not have/) });
+  });
+
   it("returns null for unknown and malformed ids", async () => {
-    expect(await getCheckpointView(db, "00000000-0000-4000-8000-000000000000")).toBeNull();
-    expect(await getCheckpointView(db, "not-a-uuid")).toBeNull();
-    expect(await getCheckpointView(db, "'; drop table checkpoints; --")).toBeNull();
+    expect(await getCheckpointView(db, "00000000-0000-4000-8000-000000000000", { readDiff: diffReaderFor(keyed, "admin") })).toBeNull();
+    expect(await getCheckpointView(db, "not-a-uuid", { readDiff: diffReaderFor(keyed, "admin") })).toBeNull();
+    expect(await getCheckpointView(db, "'; drop table checkpoints; --", { readDiff: diffReaderFor(keyed, "admin") })).toBeNull();
   });
 });

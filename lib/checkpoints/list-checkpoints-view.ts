@@ -4,6 +4,8 @@ import type { Phase } from "../domain/phases";
 import type { CheckpointStatus } from "../domain/checkpoint-status";
 import { PAGE_SIZE, pageCount, type CheckpointListParams, type CheckpointSort } from "../ui/checkpoint-list-params";
 import type { TableFigures } from "../ui/table-comparison";
+import { normalizeQualifiedName } from "../domain/qualified-name";
+import type { DiffReader } from "./read-validation-diff";
 
 /** A checkpoint as a row of the list page (JSON-safe). */
 export interface CheckpointRow {
@@ -104,7 +106,10 @@ export interface ValidationRunView {
     critical: boolean;
     checks: unknown;
     hasDiff: boolean;
-    /** The integrity diff (data validator): exact differing rows, shown to operators of this dashboard. */
+    /**
+     * The integrity diff as this caller may read it (lib/checkpoints/read-validation-diff.ts): with row
+     * values for operators and admins, without them (`withheld`) for viewers, `{unreadable}` without the key.
+     */
     diff: unknown;
     durationMs: number;
   }[];
@@ -138,8 +143,8 @@ export interface CheckpointDetailView extends Omit<CheckpointRow, "sizeBytes"> {
 }
 
 export interface CheckpointViewOptions {
-  /** Opens a diff sealed at rest (encrypted); throws when it cannot (the page then says so). */
-  openSealed?: (value: unknown) => unknown;
+  /** How this caller reads stored diffs: `diffReaderFor(ctx, role)`, the one read path the API shares. */
+  readDiff: DiffReader;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -147,7 +152,7 @@ const COMPONENT_ORDER = ["database", "storage", "config"];
 const MAX_RUNS = 20;
 
 /** Everything the checkpoint page shows; null for an unknown or malformed id (the page shows 404). */
-export async function getCheckpointView(db: Db, id: string, options: CheckpointViewOptions = {}): Promise<CheckpointDetailView | null> {
+export async function getCheckpointView(db: Db, id: string, options: CheckpointViewOptions): Promise<CheckpointDetailView | null> {
   if (!UUID.test(id)) return null;
   const c = await db.checkpoint.findUnique({
     where: { id },
@@ -164,14 +169,6 @@ export async function getCheckpointView(db: Db, id: string, options: CheckpointV
     orderBy: { createdAt: "asc" },
     select: { id: true, kind: true, status: true },
   });
-  const open = (value: unknown): unknown => {
-    if (value === null || !options.openSealed) return value;
-    try {
-      return options.openSealed(value);
-    } catch {
-      return { unreadable: "The integrity diff is encrypted with a key this server does not have." };
-    }
-  };
   return {
     id: c.id,
     name: c.name,
@@ -208,8 +205,9 @@ export async function getCheckpointView(db: Db, id: string, options: CheckpointV
       }))
       .sort((a, b) => COMPONENT_ORDER.indexOf(a.component) - COMPONENT_ORDER.indexOf(b.component)),
     tables: c.tables.map((t) => ({
-      sourceTable: t.sourceTable,
-      targetTable: t.targetTable,
+      // Names recorded before quoting existed are shown in today's notation, as the diffs name them.
+      sourceTable: normalizeQualifiedName(t.sourceTable),
+      targetTable: normalizeQualifiedName(t.targetTable),
       sourceRowCount: toNumber(t.sourceRowCount),
       targetRowCount: toNumber(t.targetRowCount),
       sourceChecksum: t.sourceChecksum,
@@ -242,7 +240,7 @@ export async function getCheckpointView(db: Db, id: string, options: CheckpointV
         critical: v.critical,
         checks: v.checks,
         hasDiff: v.diff !== null,
-        diff: open(v.diff),
+        diff: options.readDiff(v.diff),
         durationMs: v.durationMs,
       })),
     })),

@@ -17,26 +17,29 @@ import { ValidateAction, VerifyAction } from "../../../components/checkpoint-act
 import { RollbackButton } from "../../../components/rollback-dialog";
 import { getAppContext } from "../../../lib/context";
 import { AutoRefresh } from "../../../components/auto-refresh";
-import { openStored } from "../../../lib/checkpoints/encryption-keys";
-import { requireRole } from "../../../lib/auth/session";
+import { diffReaderFor } from "../../../lib/checkpoints/read-validation-diff";
+import { mayReadRowValues } from "../../../lib/domain/diff-visibility";
+import { getActorFromSession, requireRole } from "../../../lib/auth/session";
+import type { Role } from "../../../lib/auth/permissions";
 
 export const dynamic = "force-dynamic";
 
-// One query per request even though both metadata and the page need the checkpoint.
-const loadCheckpoint = cache((id: string) =>
-  getCheckpointView(getDb(), id, { openSealed: (value) => openStored(getAppContext(), value) }),
-);
+// One query per request even though both metadata and the page need the checkpoint. Diffs are read
+// through the same function as the API's, for the signed-in user's role (row values: operator and up).
+const loadCheckpoint = cache((id: string, role: Role) => getCheckpointView(getDb(), id, { readDiff: diffReaderFor(getAppContext(), role) }));
 
 export async function generateMetadata(props: PageProps<"/checkpoints/[id]">): Promise<Metadata> {
-  const checkpoint = await loadCheckpoint((await props.params).id);
+  const actor = await getActorFromSession();
+  if (!actor) return { title: "Checkpoint" };
+  const checkpoint = await loadCheckpoint((await props.params).id, actor.role);
   return { title: checkpoint ? checkpoint.name : "Checkpoint not found" };
 }
 
 export default async function CheckpointPage(props: PageProps<"/checkpoints/[id]">) {
   // Every page checks the session itself (a proxy is not an auth boundary).
   const { id } = await props.params;
-  await requireRole("viewer", { callbackUrl: `/checkpoints/${encodeURIComponent(id)}` });
-  const c = await loadCheckpoint(id);
+  const actor = await requireRole("viewer", { callbackUrl: `/checkpoints/${encodeURIComponent(id)}` });
+  const c = await loadCheckpoint(id, actor.role);
   if (!c) notFound();
   const now = new Date();
   const unusable =
@@ -97,6 +100,11 @@ export default async function CheckpointPage(props: PageProps<"/checkpoints/[id]
           <Backups c={c} />
         </Card>
         <Card id="integrity" title="Integrity diff — source vs target">
+          {mayReadRowValues(actor.role) ? null : (
+            <p className="mb-3 text-sm text-slate-600" data-testid="diff-withheld">
+              Row values are shown to operators and admins only: you see which tables and columns differ and how many rows, not the rows.
+            </p>
+          )}
           <IntegrityDiff runs={c.validationRuns} now={now} />
         </Card>
         <Card id="tables" title={`Tables — source vs target (${c.tables.length})`}>

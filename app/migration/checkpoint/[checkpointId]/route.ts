@@ -1,4 +1,4 @@
-import { getCheckpoint } from "../../../../lib/checkpoints/list-checkpoints";
+import { getCheckpointDetail } from "../../../../lib/api/get-checkpoint-detail";
 import { deleteCheckpoint } from "../../../../lib/checkpoints/delete-checkpoint";
 import { apiRoute, json, parseParams } from "../../../../lib/api/http";
 import { actorFromRequest } from "../../../../lib/api/actor";
@@ -6,10 +6,10 @@ import { checkpointParams } from "../../../../lib/api/schemas";
 
 export const dynamic = "force-dynamic";
 
-/** GET /migration/checkpoint/{id} → metadata, tables, backups, validation runs with results, rollbacks. */
-export const GET = apiRoute<{ checkpointId: string }>(async (_request, ctx, params) => {
+/** GET /migration/checkpoint/{id} → metadata, tables, backups, validation runs with results (diffs opened for the caller's role), rollbacks. */
+export const GET = apiRoute<{ checkpointId: string }>(async (request, ctx, params) => {
   const { checkpointId } = parseParams(checkpointParams, params);
-  return json(await getCheckpoint(ctx, checkpointId));
+  return json(await getCheckpointDetail(ctx, checkpointId, actorFromRequest(request).role));
 });
 
 /** DELETE /migration/checkpoint/{id} → 200 {checkpointId, name, blobsDeleted, bytesFreed}, or 409 when refused. */

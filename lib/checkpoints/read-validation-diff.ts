@@ -1,0 +1,29 @@
+import type { AppContext } from "../context";
+import { mayReadRowValues, withholdRowValues } from "../domain/diff-visibility";
+import { openStored } from "./encryption-keys";
+
+/** Turns a validation result's stored diff into what one caller may read. */
+export type DiffReader = (stored: unknown) => unknown;
+
+export const UNREADABLE_DIFF = "The integrity diff is encrypted with a key this server does not have.";
+
+/**
+ * The one read path of a stored integrity diff, for the dashboard and the API alike: opened (diffs
+ * are sealed at rest), then given whole to a role that may read row values and without them to the
+ * others (lib/domain/diff-visibility.ts). A diff this server cannot open is `{unreadable}`.
+ */
+export function readValidationDiff(stored: unknown, access: { open: (value: unknown) => unknown; role: string | null | undefined }): unknown {
+  if (stored === null || stored === undefined) return null;
+  let opened: unknown;
+  try {
+    opened = access.open(stored);
+  } catch {
+    return { unreadable: UNREADABLE_DIFF };
+  }
+  return mayReadRowValues(access.role) ? opened : withholdRowValues(opened);
+}
+
+/** The reader for a caller of `role`, opening with the process's keys. */
+export function diffReaderFor(ctx: Pick<AppContext, "encryptionKey" | "oldEncryptionKeys">, role: string | null | undefined): DiffReader {
+  return (stored) => readValidationDiff(stored, { open: (value) => openStored(ctx, value), role });
+}

@@ -1,0 +1,95 @@
+/**
+ * Who may read the row values of an integrity diff, and what the others get instead. Pure.
+ *
+ * The rule: operators and admins read the diff with its row values (keys and column values of the
+ * missing, extra and changed rows), as they act on them. A viewer reads the same diff without row
+ * values: table names, counts, checksums, the columns compared and which ones differ, and
+ * `withheld` saying why the rows are not there. The dashboard and the API follow this one rule.
+ */
+import { roleAtLeast, type Role } from "../auth/permissions";
+
+export const ROW_VALUES_ROLE: Role = "operator";
+
+export const WITHHELD_REASON =
+  "Row values are shown to operators and admins only: this diff keeps table names, counts, checksums and columns; withheldRows says how many rows of each list were left out.";
+
+export function mayReadRowValues(role: string | null | undefined): boolean {
+  return roleAtLeast(role as Role, ROW_VALUES_ROLE);
+}
+
+/** Fields of a table's diff that never carry row values. */
+const TABLE_FACTS = new Set([
+  "sourceTable",
+  "targetTable",
+  "match",
+  "sourceRowCount",
+  "targetRowCount",
+  "sourceChecksum",
+  "targetChecksum",
+  "checksumFormat",
+  "truncated",
+  "needsPrimaryKey",
+  "columns",
+]);
+
+/** Fields of the whole diff that name tables only. */
+const DIFF_FACTS = new Set(["missingInTarget", "extraInTarget", "coverage"]);
+
+/** String fields of a nested fact object that name things rather than hold values. */
+const NAME_KEYS = new Set(["column", "table", "name", "schema", "reason", "kind", "status", "outcome", "side"]);
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/**
+ * The diff as a viewer may read it: every row value removed, whatever the diff's shape (a field
+ * this module does not know is kept only when it is a count, a flag, or a list of such facts).
+ */
+export function withholdRowValues(diff: unknown): Record<string, unknown> {
+  if (diff === null || typeof diff !== "object" || Array.isArray(diff)) return { withheld: WITHHELD_REASON };
+  const out: Record<string, unknown> = { withheld: WITHHELD_REASON };
+  for (const [key, value] of Object.entries(diff as Record<string, unknown>)) {
+    if (key === "tables" && Array.isArray(value)) out.tables = value.map(withholdTable);
+    else if (DIFF_FACTS.has(key) || isValueFree(value)) out[key] = value;
+  }
+  return out;
+}
+
+function withholdTable(table: unknown): unknown {
+  if (table === null || typeof table !== "object" || Array.isArray(table)) return null;
+  const out: Record<string, unknown> = {};
+  const withheldRows: Record<string, number> = {};
+  for (const [key, value] of Object.entries(table as Record<string, unknown>)) {
+    if (TABLE_FACTS.has(key) || isValueFree(value)) {
+      out[key] = value;
+    } else if (Array.isArray(value)) {
+      // A list of rows: kept as an empty list (the same shape for readers), its length said.
+      out[key] = [];
+      withheldRows[key] = value.length;
+    }
+  }
+  const changed = (table as { changed?: unknown }).changed;
+  if (Array.isArray(changed)) out.changedColumns = [...new Set(changed.flatMap(columnsOfChangedRow))];
+  out.withheldRows = withheldRows;
+  return out;
+}
+
+/** The names of the columns a changed row differs in (names only, never values). */
+function columnsOfChangedRow(row: unknown): string[] {
+  const columns = (row as { columns?: unknown } | null)?.columns;
+  if (!Array.isArray(columns)) return [];
+  return columns.map((c) => (c as { column?: unknown } | null)?.column).filter((c): c is string => typeof c === "string");
+}
+
+/** A count, a flag, or a list/object made only of counts, flags and names: carries no row value. */
+function isValueFree(value: unknown): boolean {
+  if (value === null || typeof value === "number" || typeof value === "boolean") return true;
+  if (Array.isArray(value)) return value.every((v) => isValueFree(v) || isFactObject(v));
+  return isFactObject(value);
+}
+
+function isFactObject(value: unknown): boolean {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  return Object.entries(value as Record<string, Json>).every(
+    ([k, v]) => v === null || typeof v === "number" || typeof v === "boolean" || (typeof v === "string" && NAME_KEYS.has(k)),
+  );
+}
