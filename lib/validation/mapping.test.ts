@@ -76,8 +76,8 @@ describe("resolveTableMappings", () => {
     expect(r.missingInTarget.map((t) => t.table).sort()).toEqual(["only_source", "profiles"]);
     expect(r.extraInTarget).toEqual([{ schema: "app", table: "users" }, { schema: "public", table: "only_target" }]);
     expect(r.excluded.map((e) => [e.side, e.table.schema, e.table.table, e.by])).toEqual([
-      ["source", "auth", "users", "supabase"],
-      ["target", "auth", "users", "supabase"],
+      ["source", "auth", "users", "supabase_schema"],
+      ["target", "auth", "users", "supabase_schema"],
     ]);
     expect(r.excluded[0]!.reason).toMatch(/users validator/);
     expect(r.sourceTables).toHaveLength(5);
@@ -190,13 +190,13 @@ describe("resolveTableMappings: every schema, every identifier", () => {
     expect(r.extraInTarget).toEqual([{ schema: "public", table: "typeorm_migrations" }]);
     const excluded = r.excluded.map((e) => `${e.side} ${e.table.schema}.${e.table.table} ${e.by}`).sort();
     expect(excluded).toEqual([
-      "source _timescaledb_internal.chunk supabase",
-      "source demo_meta.build_info mapping",
-      "source extensions.ext_state supabase",
-      "source public.skip_me mapping",
-      "source storage.objects supabase",
-      "target demo_meta.build_info mapping",
-      "target public.users users",
+      "source _timescaledb_internal.chunk supabase_schema",
+      "source demo_meta.build_info mapping_schema",
+      "source extensions.ext_state supabase_schema",
+      "source public.skip_me mapping_table",
+      "source storage.objects supabase_schema",
+      "target demo_meta.build_info mapping_schema",
+      "target public.users users_table",
     ]);
     // Every source table is accounted for exactly once.
     const accounted = r.tables.length + r.missingInTarget.length + r.notComparable.length + r.excluded.filter((e) => e.side === "source").length;
