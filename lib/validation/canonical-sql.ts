@@ -451,3 +451,8 @@ export function buildPartChecksumsQuery(
   });
   return { text: branches.join("\nUNION ALL\n"), values };
 }
+
+/** `checksumAggregates` over an already computed per-row hash (e.g. a subquery's column): columns `n`, `s`. */
+export function hashSumAggregates(hashExpr: string): string {
+  return sumAggregates(hashExpr);
+}

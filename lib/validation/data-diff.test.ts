@@ -7,10 +7,14 @@ import { resolveTableMappings, sourceSide, type MappingFile } from "./mapping";
 
 let source: pg.Client;
 let target: pg.Client;
+let sourceUrl: string;
+let targetUrl: string;
 
 beforeAll(async () => {
-  source = new pg.Client(await createScratchDatabase("diffsrc"));
-  target = new pg.Client(await createScratchDatabase("difftgt"));
+  sourceUrl = await createScratchDatabase("diffsrc");
+  targetUrl = await createScratchDatabase("difftgt");
+  source = new pg.Client(sourceUrl);
+  target = new pg.Client(targetUrl);
   await Promise.all([source.connect(), target.connect()]);
   await source.query("SET TIME ZONE 'Europe/Paris'");
   await target.query("SET TIME ZONE 'UTC'");
@@ -75,10 +79,20 @@ describe("diffTable", () => {
     expect(diff.roundTrips).toBeLessThan(40);
   });
 
-  it("stops at maxRowsReported and says so", async () => {
+  it("counts every difference exactly while listing only the capped samples", async () => {
     const mapping = await mappingOf("accounts");
-    const diff = await diffTable(source, target, mapping, { maxRowsReported: 4 });
-    expect(diff.missing.length + diff.extra.length + diff.changed.length).toBe(4);
+    const diff = await diffTable(source, target, mapping, { maxRowsReported: 4, samplesPerGroup: 1 });
+    expect(diff.counts).toEqual({ missing: 3, extra: 2, changed: 10 });
+    // One sample per kind and per differing column, so no kind of difference goes unseen.
+    expect(diff.missing).toHaveLength(1);
+    expect(diff.extra).toHaveLength(1);
+    expect(new Set(diff.changed.flatMap((c) => c.columns.map((x) => x.column)))).toEqual(new Set(["email", "balance", "meta", "updated_at"]));
+    expect(diff.columns).toEqual([
+      { column: "email", rows: 8, inconclusiveRows: 0, systematic: false },
+      { column: "balance", rows: 1, inconclusiveRows: 0, systematic: false },
+      { column: "meta", rows: 1, inconclusiveRows: 0, systematic: false },
+      { column: "updated_at", rows: 1, inconclusiveRows: 0, systematic: false },
+    ]);
     expect(diff.truncated).toBe(true);
   });
 
@@ -86,10 +100,12 @@ describe("diffTable", () => {
     await source.query("CREATE TABLE big (id bigint PRIMARY KEY, v text)");
     await target.query("CREATE TABLE big (id bigint PRIMARY KEY, v text)");
     await source.query("INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 20000) g");
-    const diff = await diffTable(source, target, await mappingOf("big"), { maxRowsReported: 5 });
+    const diff = await diffTable(source, target, await mappingOf("big"), { maxRowsReported: 5, samplesPerGroup: 5 });
     expect(diff.missing).toEqual(["1", "2", "3", "4", "5"].map((id) => ({ id })));
+    expect(diff.counts).toEqual({ missing: 20000, extra: 0, changed: 0 });
     expect(diff.truncated).toBe(true);
-    expect(diff.roundTrips).toBeLessThanOrEqual(6);
+    // Span, checksums, the key's uniqueness (catalog), 5 sample rows, and the source's range again in a fresh snapshot.
+    expect(diff.roundTrips).toBeLessThanOrEqual(8);
   });
 
   it("bisects uuid keys", async () => {
@@ -173,13 +189,108 @@ describe("diffTable", () => {
     expect(diff.changed).toEqual([{ key: { id: "2999" }, columns: [{ column: "full_name", source: "p2999", target: "renamed" }] }]);
   });
 
-  it("reports a table without a primary key clearly, with count and checksum", async () => {
-    for (const db of [source, target]) await db.query("CREATE TABLE audit_log (msg text)");
-    await source.query("INSERT INTO audit_log VALUES ('a'), ('b')");
-    await target.query("INSERT INTO audit_log VALUES ('a'), ('c')");
-    const diff = await diffTable(source, target, await mappingOf("audit_log"));
-    expect(diff).toMatchObject({ match: false, needsPrimaryKey: true, sourceRowCount: 2, targetRowCount: 2, missing: [], extra: [], changed: [] });
-    expect(diff.sourceChecksum).not.toBe(diff.targetChecksum);
-    expect(diff.message).toMatch(/no primary key.*primaryKey/);
+  it("compares a table without a key as a multiset: the exact copies missing and extra", async () => {
+    for (const db of [source, target]) await db.query("CREATE TABLE audit_log (at int, msg text)");
+    // Duplicate rows, many of them: 3 copies of each row on both sides, then one copy fewer / one more.
+    const fill = "INSERT INTO audit_log SELECT g % 2000, 'event ' || (g % 2000) FROM generate_series(1, 6000) g";
+    await source.query(fill);
+    await target.query(fill);
+    const same = await diffTable(source, target, await mappingOf("audit_log"));
+    expect(same).toMatchObject({ match: true, comparedAs: "multiset", sourceRowCount: 6000, counts: { missing: 0, extra: 0, changed: 0 } });
+    await target.query("DELETE FROM audit_log WHERE ctid = (SELECT ctid FROM audit_log WHERE at = 7 LIMIT 1)");
+    await target.query("INSERT INTO audit_log VALUES (1234, 'event 1234'), (NULL, 'no time')");
+    const diff = await diffTable(source, target, await mappingOf("audit_log"), { bisectionThreshold: 50 });
+    expect(diff).toMatchObject({ match: false, comparedAs: "multiset", sourceRowCount: 6000, targetRowCount: 6001 });
+    expect(diff.counts).toEqual({ missing: 1, extra: 2, changed: 0 });
+    expect(diff.missing).toEqual([{ at: "7", msg: "event 7" }]);
+    expect(diff.copies.missing).toEqual([{ source: 3, target: 2 }]);
+    const extra = diff.extra.map((row, i) => ({ row, copies: diff.copies.extra[i] }));
+    expect(extra).toHaveLength(2);
+    expect(extra).toEqual(
+      expect.arrayContaining([
+        { row: { at: "1234", msg: "event 1234" }, copies: { source: 3, target: 4 } },
+        { row: { at: null, msg: "no time" }, copies: { source: 0, target: 1 } },
+      ]),
+    );
+    expect(diff.truncated).toBe(false);
+  });
+
+  it("reports a declared key that repeats, and compares the table as a multiset within it", async () => {
+    for (const db of [source, target]) await db.query("CREATE TABLE visits (tenant text, page text, n int)");
+    await source.query("INSERT INTO visits SELECT 't' || (g % 50), 'p' || g, g FROM generate_series(1, 1000) g");
+    await target.query("INSERT INTO visits SELECT 't' || (g % 50), 'p' || g, g FROM generate_series(1, 1000) g WHERE g <> 17");
+    await target.query("UPDATE visits SET n = -1 WHERE page = 'p500'");
+    const file: MappingFile = { tables: [{ source: "public.visits", target: "public.visits", primaryKey: ["tenant"] }] };
+    const diff = await diffTable(source, target, await mappingOf("visits", file));
+    expect(diff.comparedAs).toBe("multiset");
+    expect(diff.keyNotUnique.map((k) => k.side)).toEqual(["source", "target"]);
+    expect(diff.keyNotUnique[0]).toMatchObject({ repeatedKeys: 50, repeatedRows: 1000, nullKeyRows: 0 });
+    expect(diff.keyNotUnique[0]!.examples).toHaveLength(5);
+    expect(diff.keyNotUnique[0]!.examples[0]!.rows).toBe(20);
+    // Not dozens of false missing rows: exactly the row removed, and the changed one as one out, one in.
+    expect(diff.counts).toEqual({ missing: 2, extra: 1, changed: 0 });
+    expect(diff.missing).toEqual(expect.arrayContaining([{ tenant: "t17", page: "p17", n: "17" }, { tenant: "t0", page: "p500", n: "500" }]));
+    expect(diff.extra).toEqual([{ tenant: "t0", page: "p500", n: "-1" }]);
+  });
+
+  it("names a column that differs in every row, and still shows the rare real differences", async () => {
+    await source.query("CREATE TABLE prices (id int PRIMARY KEY, label text, price float8)");
+    await target.query("CREATE TABLE prices (id int PRIMARY KEY, label text, price float8)");
+    await source.query("INSERT INTO prices SELECT g, 'item ' || g, g / 3.0 FROM generate_series(1, 3000) g");
+    // The target lost precision in every price (a systematic difference), and has two real ones besides.
+    await target.query("INSERT INTO prices SELECT g, 'item ' || g, round((g / 3.0)::numeric, 2)::float8 FROM generate_series(1, 3000) g WHERE g % 3 <> 0");
+    await target.query("INSERT INTO prices SELECT g, 'item ' || g, g / 3.0 FROM generate_series(1, 3000) g WHERE g % 3 = 0");
+    await target.query("UPDATE prices SET label = 'renamed' WHERE id = 2998");
+    await target.query("DELETE FROM prices WHERE id = 2999");
+    const diff = await diffTable(source, target, await mappingOf("prices"), { maxRowsReported: 10, samplesPerGroup: 3, bisectionThreshold: 100 });
+    expect(diff.counts).toEqual({ missing: 1, extra: 0, changed: 1999 });
+    expect(diff.columns).toEqual([
+      { column: "price", rows: 1999, inconclusiveRows: 0, systematic: false },
+      { column: "label", rows: 1, inconclusiveRows: 0, systematic: false },
+    ]);
+    expect(diff.missing).toEqual([{ id: "2999" }]);
+    expect(diff.changed.some((c) => c.key.id === "2998" && c.columns.some((x) => x.column === "label" && x.target === "renamed"))).toBe(true);
+    expect(diff.changed.length).toBeLessThanOrEqual(10);
+    expect(diff.truncated).toBe(true);
+
+    // Every row of the target differs in price: the column is named systematic.
+    await target.query("UPDATE prices SET price = price + 1");
+    const all = await diffTable(source, target, await mappingOf("prices"), { maxRowsReported: 10, samplesPerGroup: 3, bisectionThreshold: 100 });
+    expect(all.columns[0]).toEqual({ column: "price", rows: 2999, inconclusiveRows: 0, systematic: true });
+    expect(all.columns[1]).toEqual({ column: "label", rows: 1, inconclusiveRows: 0, systematic: false });
+    expect(all.missing).toEqual([{ id: "2999" }]);
+    expect(all.changed.some((c) => c.key.id === "2998")).toBe(true);
+  });
+
+  it("reads each side in one snapshot and reports rows the source changed meanwhile as inconclusive", async () => {
+    for (const db of [source, target]) {
+      await db.query("CREATE TABLE orders (id int PRIMARY KEY, status text)");
+      await db.query("INSERT INTO orders SELECT g, 'open' FROM generate_series(1, 2000) g");
+    }
+    await target.query("UPDATE orders SET status = 'lost' WHERE id = 10"); // a real difference
+    const mapping = await mappingOf("orders");
+    // Another application writing to the source (and a replication carrying it to the target).
+    const writers = [new pg.Client(sourceUrl), new pg.Client(targetUrl)];
+    await Promise.all(writers.map((w) => w.connect()));
+    const diff = await diffTable(source, target, mapping, {
+      bisectionThreshold: 100,
+      // A write replicated to both sides after the source's snapshot and before the target's: the two
+      // snapshots disagree on row 1900, though nothing was lost.
+      betweenSnapshots: async () => {
+        for (const w of writers) await w.query("UPDATE orders SET status = 'shipped' WHERE id = 1900");
+      },
+    }).finally(() => Promise.all(writers.map((w) => w.end())));
+    expect(diff.sourceWritten).toBe(true);
+    expect(diff.counts).toEqual({ missing: 0, extra: 0, changed: 1 });
+    expect(diff.changed).toEqual([{ key: { id: "10" }, columns: [{ column: "status", source: "open", target: "lost" }] }]);
+    expect(diff.inconclusive?.counts).toEqual({ missing: 0, extra: 0, changed: 1 });
+    expect(diff.inconclusive?.rows).toEqual([{ kind: "changed", key: { id: "1900" }, columns: [{ column: "status", source: "open", target: "shipped" }] }]);
+    expect(diff.inconclusive?.reason).toMatch(/source changed/);
+
+    // Once writes stop, validating again gives a verdict on every row.
+    const again = await diffTable(source, target, mapping, { bisectionThreshold: 100 });
+    expect(again.sourceWritten).toBe(false);
+    expect(again.inconclusive).toBeUndefined();
+    expect(again.counts.changed).toBe(1);
   });
 });
