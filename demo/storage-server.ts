@@ -46,10 +46,16 @@ export interface StorageServer {
 
 async function bucketRoutes(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, segs: string[], query: URLSearchParams) {
   const role = resolveRole(req.headers, ctx.keys);
+  // storage-api reads storage.buckets under row-level security, which grants anon nothing by default:
+  // the anon key lists no bucket (public ones neither) and no error, and finds none by id. A key
+  // mistaken for the service role key must meet the same silence here as on a real project.
+  if (role === "anon") {
+    if (segs.length === 1) return sendJson(res, 200, []);
+    throw ERRORS.noSuchBucket();
+  }
   if (segs.length === 1) {
     const num = (v: string | null) => (v !== null && /^\d+$/.test(v) ? Number(v) : undefined);
     const buckets = await listBuckets(ctx.db, {
-      publicOnly: role === "anon",
       limit: num(query.get("limit")),
       offset: num(query.get("offset")),
       search: query.get("search") ?? undefined,
@@ -59,7 +65,7 @@ async function bucketRoutes(ctx: ServerContext, req: IncomingMessage, res: Serve
     return sendJson(res, 200, buckets.map(renderBucket));
   }
   const bucket = await findBucket(ctx.db, decodePathPart(segs[1]!, ERRORS.invalidBucketName));
-  if (!bucket || (role === "anon" && !bucket.public)) throw ERRORS.noSuchBucket();
+  if (!bucket) throw ERRORS.noSuchBucket();
   sendJson(res, 200, renderBucket(bucket));
 }
 

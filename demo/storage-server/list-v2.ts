@@ -4,7 +4,6 @@ import { z } from "zod";
 import { resolveRole } from "./auth";
 import { ERRORS } from "./errors";
 import { readJson, sendJson, type ServerContext } from "./http";
-import { findBucket } from "./metadata";
 import { checkBucketId } from "./paths";
 
 /**
@@ -156,8 +155,9 @@ export async function listObjectsV2(ctx: ServerContext, req: IncomingMessage, re
   // "name" is the default order and the tie breaker of the others.
   const sortColumn = column === "updated_at" || column === "created_at" ? column : undefined;
   const empty = { hasNext: false, folders: [], objects: [] };
-  // Like storage-api, an unknown bucket lists as empty; so does a private one for anon (RLS).
-  if (role === "anon" && !(await findBucket(ctx.db, bucketId))?.public) return sendJson(res, 200, empty);
+  // Like storage-api, an unknown bucket lists as empty; so does every bucket for anon, public ones too
+  // (row-level security on storage.objects grants anon nothing by default).
+  if (role === "anon") return sendJson(res, 200, empty);
   if (b.with_delimiter && sortColumn) {
     throw ERRORS.invalidRequest("this Storage stand-in lists with a delimiter in name order only");
   }

@@ -54,16 +54,16 @@ const BUCKET_SORT = new Set(["id", "name", "created_at", "updated_at"]);
 
 export async function listBuckets(
   db: pg.Pool,
-  opts: { publicOnly: boolean; limit?: number; offset?: number; search?: string; sortColumn?: string; sortOrder?: string },
+  opts: { limit?: number; offset?: number; search?: string; sortColumn?: string; sortOrder?: string },
 ): Promise<BucketRow[]> {
   const column = opts.sortColumn && BUCKET_SORT.has(opts.sortColumn) ? opts.sortColumn : "name";
   const order = opts.sortOrder === "desc" ? "desc" : "asc";
   const { rows } = await db.query(
     `select ${BUCKET_COLUMNS} from storage.buckets
-      where ($1::boolean is false or public) and ($2::text = '' or name ilike '%' || $2 || '%')
+      where ($1::text = '' or name ilike '%' || $1 || '%')
       order by ${column} ${order}, id collate "C" ${order}
-      limit $3 offset $4`,
-    [opts.publicOnly, opts.search ?? "", opts.limit ?? null, opts.offset ?? 0],
+      limit $2 offset $3`,
+    [opts.search ?? "", opts.limit ?? null, opts.offset ?? 0],
   );
   return rows.map(toBucket);
 }

@@ -89,11 +89,9 @@ export async function listObjects(ctx: ServerContext, req: IncomingMessage, res:
   checkBucketId(bucketId);
   const parsed = listBody.safeParse(await readJson(req));
   if (!parsed.success) throw validationError(parsed.error);
-  // Like storage-api, an unknown bucket lists as empty; so does a private one for anon (RLS).
-  if (role === "anon") {
-    const bucket = await findBucket(ctx.db, bucketId);
-    if (!bucket?.public) return sendJson(res, 200, []);
-  }
+  // Like storage-api, an unknown bucket lists as empty; so does every bucket for anon, public ones too:
+  // listing reads storage.objects under row-level security, which grants anon nothing by default.
+  if (role === "anon") return sendJson(res, 200, []);
   const b = parsed.data;
   const rows = await searchObjects(ctx.db, bucketId, {
     prefix: b.prefix,
