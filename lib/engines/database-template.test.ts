@@ -5,7 +5,7 @@ import { adminUrl, createScratchDatabase, withDatabase } from "../../test/pg";
 import { AppError } from "../domain/errors";
 import { readManifest, writeManifest } from "../store/manifest";
 import { createTemplateEngine } from "./database-template";
-import { fingerprintDatabaseAt } from "./pg-fingerprint";
+import { FINGERPRINT_VERSION, fingerprintDatabaseAt } from "./pg-fingerprint";
 import { FIXTURE_SQL, fingerprintDatabase, sql } from "./test-fixtures";
 import { tempDirMaker } from "../../test/temp-dirs";
 
@@ -95,7 +95,7 @@ describe("template engine", () => {
     await engine.snapshot({ backupDir: dir });
     const name = await snapshotName(dir);
     const manifest = await readManifest(dir);
-    expect((manifest.extra!.fingerprint as { version?: number }).version).toBe(2);
+    expect((manifest.extra!.fingerprint as { version?: number }).version).toBe(FINGERPRINT_VERSION);
     // As an earlier version of the app wrote it: no version, md5 checksums.
     const v1 = await fingerprintDatabaseAt(withDatabase(adminUrl(), name), 2, 1);
     await writeManifest(dir, { ...manifest, extra: { ...manifest.extra, fingerprint: v1 } });

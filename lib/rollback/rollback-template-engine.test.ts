@@ -7,7 +7,7 @@ import { runDemoStep } from "../../demo/steps";
 import { createCheckpoint } from "../checkpoints/create-checkpoint";
 import { checkpointDir } from "../checkpoints/backup-paths";
 import { loadMappingOrDefault } from "../checkpoints/load-mapping";
-import { fingerprintDatabaseAt } from "../engines/pg-fingerprint";
+import { FINGERPRINT_VERSION, fingerprintDatabaseAt } from "../engines/pg-fingerprint";
 import { urlForDatabase } from "../engines/pg-tools";
 import { readManifest, writeManifest } from "../store/manifest";
 import { resolveTableMappings, targetSide } from "../validation/mapping";
@@ -76,7 +76,7 @@ describe("rollback with the template engine", () => {
     const atCurrent = await fingerprintTarget(ctx);
     const manifest = await readManifest(path.join(checkpointDir(ctx.backupDir, current), "database"));
     expect(manifest.engine).toBe("template");
-    expect((manifest.extra!.fingerprint as { version?: number }).version).toBe(2);
+    expect((manifest.extra!.fingerprint as { version?: number }).version).toBe(FINGERPRINT_VERSION);
 
     await runDemoStep("migrate_users", demoContextFor(t.demo));
     const earlier = await checkpoint("tpl-earlier", "initial");
