@@ -1,16 +1,20 @@
 // Test helper (not used by the product): builds the app once into a private copy and starts
 // `next start` on it with a test demo's environment. The copy keeps the tests off the `.next` folder
 // that `npm run demo` and other developers' builds use; sources are unchanged, only the copy's
-// next.config skips the type check (`npm run typecheck` does that job).
+// next.config skips the type check (`npm run typecheck` does that job). Each version of the sources
+// gets a folder of its own, built under a lock, so test files run side by side (or a test run while
+// the sources change) never rebuild a copy another one is serving.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cp, mkdir, readdir, rm, stat, writeFile, readFile } from "node:fs/promises";
+import { cp, mkdir, readdir, rm, stat, writeFile, readFile, utimes } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
-const appDir = path.join(root, ".data", "api-test-app");
+const buildsDir = path.join(root, ".data", "api-test-builds");
+/** Builds of other source versions unused for this long are removed (no test runs that long). */
+const STALE_BUILD_MS = 3 * 60 * 60 * 1000;
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
 const SKIP = new Set([".git", ".next", ".data", "node_modules", "test-results", "playwright-report", "e2e", "bench", "package-lock.json", "next.config.js", "tsconfig.tsbuildinfo"]);
 
@@ -36,11 +40,25 @@ async function fingerprint(entries: string[]): Promise<string> {
 export async function buildTestApp(log: (line: string) => void = () => {}): Promise<string> {
   const entries = await sourceEntries();
   const stamp = await fingerprint(entries);
-  const stampFile = path.join(appDir, ".build-stamp");
-  if (existsSync(path.join(appDir, ".next", "BUILD_ID")) && existsSync(stampFile) && (await readFile(stampFile, "utf8")) === stamp) {
-    log("reusing the test build");
-    return appDir;
+  const appDir = path.join(buildsDir, stamp.slice(0, 16));
+  await mkdir(buildsDir, { recursive: true });
+  const release = await lockFolder(`${appDir}.lock`);
+  try {
+    if (existsSync(path.join(appDir, ".next", "BUILD_ID"))) {
+      log("reusing the test build");
+    } else {
+      await buildInto(appDir, entries, log);
+    }
+    const now = new Date();
+    await utimes(appDir, now, now);
+  } finally {
+    await release();
   }
+  await removeStaleBuilds(appDir);
+  return appDir;
+}
+
+async function buildInto(appDir: string, entries: string[], log: (line: string) => void): Promise<void> {
   await rm(appDir, { recursive: true, force: true });
   await mkdir(appDir, { recursive: true });
   for (const e of entries) await cp(path.join(root, e), path.join(appDir, e), { recursive: true, preserveTimestamps: true });
@@ -58,8 +76,37 @@ export async function buildTestApp(log: (line: string) => void = () => {}): Prom
   });
   if (build.status !== 0) throw new Error(`next build failed:\n${build.stdout}\n${build.stderr}`);
   log(`built in ${Math.round((Date.now() - started) / 1000)}s`);
-  await writeFile(stampFile, stamp);
-  return appDir;
+}
+
+/** A lock folder holding the owner's pid; one whose owner died is taken over. Returns the release. */
+async function lockFolder(lock: string): Promise<() => Promise<void>> {
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      await writeFile(path.join(lock, "pid"), String(process.pid));
+      return () => rm(lock, { recursive: true, force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    const owner = Number(await readFile(path.join(lock, "pid"), "utf8").catch(() => "0"));
+    const alive = owner > 0 && (() => { try { process.kill(owner, 0); return true; } catch { return false; } })();
+    // No pid yet: its owner is between mkdir and writeFile, unless it died there long ago.
+    const age = Date.now() - (await stat(lock).then((s) => s.mtimeMs, () => Date.now()));
+    if ((owner > 0 && !alive) || (owner === 0 && age > 60_000)) await rm(lock, { recursive: true, force: true });
+    else if (Date.now() > deadline) throw new Error(`the test build lock ${lock} is still held by process ${owner}`);
+    else await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** Removes builds of other source versions that nobody used for STALE_BUILD_MS. */
+async function removeStaleBuilds(current: string): Promise<void> {
+  for (const name of await readdir(buildsDir).catch(() => [] as string[])) {
+    const dir = path.join(buildsDir, name);
+    if (dir === current || name.endsWith(".lock") || existsSync(`${dir}.lock`)) continue;
+    const used = await stat(dir).then((s) => s.mtimeMs, () => Date.now());
+    if (Date.now() - used > STALE_BUILD_MS) await rm(dir, { recursive: true, force: true });
+  }
 }
 
 export interface TestServer {
