@@ -1,10 +1,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
-import { createScratchDatabase } from "../../test/pg";
+import { randomBytes } from "node:crypto";
+import { adminUrl, createScratchDatabase } from "../../test/pg";
+import { tempDirMaker } from "../../test/temp-dirs";
+import { readManifest } from "../store/manifest";
+import { createTemplateEngine } from "./database-template";
 import { withClient } from "./pg-admin";
 import { compareFingerprints, fingerprintDatabase, fingerprintDatabaseAt } from "./pg-fingerprint";
 import { FIXTURE_SQL, sql } from "./test-fixtures";
 
+const tempDir = tempDirMaker("mc-fp-");
 let url: string;
 beforeAll(async () => {
   url = await createScratchDatabase("fp");
@@ -64,6 +69,36 @@ describe("database fingerprint", () => {
       expect((await fingerprintDatabaseAt(db, 2, 1)).tables).not.toEqual(v1.tables);
     } finally {
       await sql(db, `ALTER ROLE "${role}" IN DATABASE "${name}" RESET ALL`);
+    }
+  });
+
+  it("the template engine checks and restores its snapshot clean after the role's output settings and search_path changed", async () => {
+    // A role of its own: its settings apply to every database it connects to, the snapshot and the clone too.
+    const role = `fp_role_${randomBytes(4).toString("hex")}`;
+    await sql(adminUrl(), `CREATE ROLE "${role}" LOGIN SUPERUSER PASSWORD 'fingerprint'`);
+    const db = await createScratchDatabase("fptpl");
+    await sql(db, `${FIXTURE_SQL}; CREATE TABLE app.odd (id int PRIMARY KEY, f float8, i interval, b bytea, m money, at timestamptz, t regtype);
+      INSERT INTO app.odd SELECT g, g / 7.0, g * interval '1 day 1 second', decode(md5(g::text), 'hex'), g * 1.25, '2024-03-01 12:00+00', 'app.users'::regtype
+        FROM generate_series(1, 50) g;`);
+    const as = new URL(db);
+    [as.username, as.password] = [role, "fingerprint"];
+    const engine = createTemplateEngine({ databaseUrl: as.toString() });
+    const dir = await tempDir();
+    let snapshot: string | undefined;
+    try {
+      await engine.snapshot({ backupDir: dir });
+      snapshot = (await readManifest(dir)).extra!.snapshotDatabase as string;
+      await sql(adminUrl(), `ALTER ROLE "${role}" SET extra_float_digits = 0; ALTER ROLE "${role}" SET IntervalStyle = 'sql_standard';
+        ALTER ROLE "${role}" SET DateStyle = 'German'; ALTER ROLE "${role}" SET TimeZone = 'Asia/Kolkata'; ALTER ROLE "${role}" SET bytea_output = 'escape';
+        ALTER ROLE "${role}" SET search_path = app, public`);
+      expect(await engine.verify(dir)).toEqual({ ok: true, problems: [] });
+      await sql(db, "UPDATE app.odd SET f = 0 WHERE id = 1");
+      await engine.restore(dir); // refused unless the clone's fingerprint equals the recorded one
+      expect((await sql(db, "SELECT f FROM app.odd WHERE id = 1")).rows[0].f).toBeCloseTo(1 / 7, 12);
+    } finally {
+      if (snapshot) await sql(adminUrl(), `DROP DATABASE IF EXISTS "${snapshot}" WITH (FORCE)`);
+      await sql(adminUrl(), `DROP DATABASE IF EXISTS "${new URL(db).pathname.slice(1)}" WITH (FORCE)`);
+      await sql(adminUrl(), `REASSIGN OWNED BY "${role}" TO CURRENT_USER; DROP ROLE "${role}"`);
     }
   });
 
