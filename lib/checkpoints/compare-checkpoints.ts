@@ -5,6 +5,7 @@ import type { CheckpointStatus } from "../domain/checkpoint-status";
 import { tryReadManifest } from "../store/manifest";
 import { componentDir } from "./backup-paths";
 import { diffConfigEntries, diffFileLists, pairTables, type ConfigChangeView, type FileChanges, type TablePair } from "../ui/compare-view";
+import { normalizeQualifiedName } from "../domain/qualified-name";
 
 export interface CheckpointChoice {
   id: string;
@@ -53,8 +54,9 @@ export async function compareCheckpoints(db: Db, backupDir: string, aId: string,
   if (!a || !b) return null;
   const figures = (c: NonNullable<typeof a>) =>
     c.tables.map((t) => ({
-      sourceTable: t.sourceTable,
-      targetTable: t.targetTable,
+      // One notation for names recorded before and after quoting existed, so the two sides pair up.
+      sourceTable: normalizeQualifiedName(t.sourceTable),
+      targetTable: normalizeQualifiedName(t.targetTable),
       sourceRowCount: t.sourceRowCount === null ? null : Number(t.sourceRowCount),
       targetRowCount: t.targetRowCount === null ? null : Number(t.targetRowCount),
       sourceChecksum: t.sourceChecksum,

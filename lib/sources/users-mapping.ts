@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseQualifiedName } from "../domain/qualified-name";
 
 /** How source auth.users map to the target's users table (the mapping file's `users` section). */
 export const usersMappingSchema = z
@@ -26,9 +27,10 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/** `schema.table` (a part may be double-quoted, lib/domain/qualified-name) as SQL; a bare name is in public. */
 export function quoteQualified(name: string): string {
-  const parts = name.includes(".") ? name.split(".") : ["public", name];
-  return parts.map(quoteIdent).join(".");
+  const parsed = parseQualifiedName(name) ?? { schema: "public", table: name };
+  return `${quoteIdent(parsed.schema)}.${quoteIdent(parsed.table)}`;
 }
 
 export function resolveUsersMapping(value: unknown) {

@@ -11,6 +11,13 @@ const t = (targetTable: string, sourceRowCount: number | null, targetRowCount: n
 });
 
 describe("rowCountChartData", () => {
+  it("reads quoted names: a dot inside quotes is part of the name", () => {
+    const same = rowCountChartData([t('"Sales Team"."order items.v2"', 1, 1), t('"Sales Team".tasks', 2, 2)]);
+    expect(same.map((d) => d.label)).toEqual(['"order items.v2"', "tasks"]);
+    const mixed = rowCountChartData([t('"Sales Team"."a.b"', 1, 1), t("public.a", 1, 1)]);
+    expect(mixed.map((d) => d.label)).toEqual(['"Sales Team"."a.b"', "public.a"]);
+  });
+
   it("sorts tables, shortens labels when one schema is shared and flags differing counts", () => {
     const data = rowCountChartData([t("public.tasks", 10, 9), t("public.projects", 3, 3)]);
     expect(data.map((d) => d.label)).toEqual(["projects", "tasks"]);

@@ -1,4 +1,5 @@
 import type { TableFigures } from "./table-comparison";
+import { formatNamePart, parseQualifiedName } from "../domain/qualified-name";
 
 /** One bar group of the "rows per table" chart. */
 export interface RowCountDatum {
@@ -21,7 +22,7 @@ export function rowCountChartData(tables: readonly TableFigures[]): RowCountDatu
   return [...tables]
     .sort((a, b) => a.targetTable.localeCompare(b.targetTable))
     .map((t) => ({
-      label: dropSchema ? t.targetTable.slice(t.targetTable.indexOf(".") + 1) : t.targetTable,
+      label: dropSchema ? tableOf(t.targetTable) : t.targetTable,
       table: t.targetTable,
       source: t.sourceRowCount,
       target: t.targetRowCount,
@@ -73,6 +74,11 @@ export function backupSizeChartData(checkpoints: readonly CheckpointSizeInput[],
 }
 
 function schemaOf(name: string): string {
-  const dot = name.indexOf(".");
-  return dot < 0 ? "" : name.slice(0, dot);
+  return parseQualifiedName(name)?.schema ?? "";
+}
+
+/** The table part, quoted as it was in the full name ("order items.v2" keeps its quotes). */
+function tableOf(name: string): string {
+  const parsed = parseQualifiedName(name);
+  return parsed ? formatNamePart(parsed.table) : name;
 }
