@@ -5,6 +5,7 @@ import type { AppContext } from "../context";
 import { resolveTableMappings, targetSide } from "../validation/mapping";
 import { columnsInFormat } from "../validation/checksum-format";
 import { computeChecksumsForMappings, computeTableChecksum } from "../validation/table-checksum";
+import { withPgClients } from "../sources/pg-clients";
 import { databaseDiffHasDifferences, databaseDiffIsEmpty, diffDatabaseAgainstMetadata, type RecordedTable } from "./compare-database";
 
 let ctx: AppContext;
@@ -70,5 +71,33 @@ describe("diffDatabaseAgainstMetadata across checksum formats", () => {
     const fewer = await diffDatabaseAgainstMetadata(ctx, [{ ...stale, targetRowCount: 299n }]);
     expect(fewer.changed.map((c) => c.table)).toEqual(["public.items"]);
     expect(fewer.notComparable).toEqual([]);
+  });
+});
+
+describe("diffDatabaseAgainstMetadata under the target's own output settings", () => {
+  it("finds no difference after the target's database and role changed how values print, and still finds a real one", async () => {
+    for (const c of [source, target]) {
+      await c.query(`CREATE TABLE public.readings (id int PRIMARY KEY, f float8, span interval, raw bytea, price money, period tstzrange, at timestamptz[], kind regtype)`);
+      await c.query(`INSERT INTO public.readings SELECT g, g / 7.0, make_interval(0, g % 5, 0, g % 3, 0, 0, g / 8.0), decode(md5(g::text), 'hex'), g * 1.25,
+        tstzrange('2024-01-01 00:00+00'::timestamptz, '2024-01-01 00:00+00'::timestamptz + g * interval '1 hour'), ARRAY['2024-03-01 12:00:00.5+00'::timestamptz, NULL],
+        'public.items'::regtype FROM generate_series(1, 100) g`);
+    }
+    // Recorded as a checkpoint records it: through the product's pinned connections.
+    const [recorded] = await withPgClients([ctx.source.databaseUrl, ctx.target.databaseUrl], async ([s, t]) => {
+      const mapping = (await resolveTableMappings(s!, t!)).tables.find((m) => m.target.table === "readings")!;
+      const [c] = await computeChecksumsForMappings(s!, t!, [mapping]);
+      return [{ targetTable: "public.readings", targetRowCount: BigInt(c!.targetRowCount), targetChecksum: c!.targetChecksum, checksumFormat: c!.checksumFormat }];
+    });
+    const db = new URL(ctx.target.databaseUrl).pathname.slice(1);
+    await target.query(`ALTER DATABASE "${db}" SET extra_float_digits = 0; ALTER DATABASE "${db}" SET IntervalStyle = 'iso_8601';
+      ALTER DATABASE "${db}" SET bytea_output = 'escape'; ALTER DATABASE "${db}" SET DateStyle = 'SQL, DMY';
+      ALTER ROLE CURRENT_USER IN DATABASE "${db}" SET TimeZone = 'America/St_Johns'; ALTER ROLE CURRENT_USER IN DATABASE "${db}" SET search_path = pg_catalog`);
+    try {
+      expect(databaseDiffIsEmpty(await diffDatabaseAgainstMetadata(ctx, [recorded!]))).toBe(true);
+      await target.query("UPDATE public.readings SET span = span + interval '1 microsecond' WHERE id = 50");
+      expect((await diffDatabaseAgainstMetadata(ctx, [recorded!])).changed.map((c) => c.table)).toEqual(["public.readings"]);
+    } finally {
+      await target.query(`ALTER DATABASE "${db}" RESET ALL; ALTER ROLE CURRENT_USER IN DATABASE "${db}" RESET ALL`);
+    }
   });
 });
