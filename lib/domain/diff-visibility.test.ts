@@ -21,6 +21,11 @@ const DIFF = {
       columnDifferences: [{ column: "Note", rows: 1, everyRow: false }],
       duplicateKeys: [{ key: { "Order Id": "7" }, count: 2 }],
       sample: "secret value",
+      comparedAs: "key",
+      key: ["Order Id"],
+      counts: { missing: 1, extra: 0, changed: 1 },
+      copies: { missing: [{ source: 2, target: 1 }], extra: [] },
+      inconclusive: { counts: { missing: 0, extra: 0, changed: 1 }, rows: [{ kind: "changed", key: { "Order Id": "9" } }], reason: "the source was written" },
     },
   ],
   missingInTarget: ["app.events"],
@@ -43,7 +48,7 @@ describe("withholdRowValues", () => {
   it("keeps names, counts, checksums and columns, says how many rows each list had, and drops every value", () => {
     const out = withholdRowValues(DIFF);
     const text = JSON.stringify(out);
-    for (const value of ["ana@example.com", "41", "note 127", "edited", '"7"', "secret value", "leakedAtTop"]) expect(text).not.toContain(value);
+    for (const value of ["ana@example.com", "41", "note 127", "edited", '"7"', '"9"', "secret value", "leakedAtTop"]) expect(text).not.toContain(value);
     expect(out.withheld).toBe(WITHHELD_REASON);
     expect(out.missingInTarget).toEqual(["app.events"]);
     expect(out.coverage).toEqual(DIFF.coverage);
@@ -63,8 +68,13 @@ describe("withholdRowValues", () => {
       columns: ["Order Id", "Note"],
       columnDifferences: [{ column: "Note", rows: 1, everyRow: false }],
       duplicateKeys: [],
+      comparedAs: "key",
+      key: ["Order Id"],
+      counts: { missing: 1, extra: 0, changed: 1 },
+      copies: { missing: [{ source: 2, target: 1 }], extra: [] },
+      inconclusive: { counts: { missing: 0, extra: 0, changed: 1 }, rows: [], reason: "the source was written" },
       changedColumns: ["Note"],
-      withheldRows: { missing: 1, changed: 1, duplicateKeys: 1 },
+      withheldRows: { missing: 1, changed: 1, duplicateKeys: 1, "inconclusive.rows": 1 },
     });
   });
 

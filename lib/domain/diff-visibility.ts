@@ -29,7 +29,11 @@ const TABLE_FACTS = new Set([
   "checksumFormat",
   "truncated",
   "needsPrimaryKey",
+  "comparedAs",
+  "sourceWritten",
+  // Column names: the columns compared, the key's columns.
   "columns",
+  "key",
 ]);
 
 /** Fields of the whole diff that name tables only. */
@@ -56,20 +60,37 @@ export function withholdRowValues(diff: unknown): Record<string, unknown> {
 
 function withholdTable(table: unknown): unknown {
   if (table === null || typeof table !== "object" || Array.isArray(table)) return null;
-  const out: Record<string, unknown> = {};
   const withheldRows: Record<string, number> = {};
-  for (const [key, value] of Object.entries(table as Record<string, unknown>)) {
-    if (TABLE_FACTS.has(key) || isValueFree(value)) {
-      out[key] = value;
-    } else if (Array.isArray(value)) {
-      // A list of rows: kept as an empty list (the same shape for readers), its length said.
-      out[key] = [];
-      withheldRows[key] = value.length;
-    }
-  }
+  const out = withholdObject(table as Record<string, unknown>, "", withheldRows, TABLE_FACTS);
   const changed = (table as { changed?: unknown }).changed;
   if (Array.isArray(changed)) out.changedColumns = [...new Set(changed.flatMap(columnsOfChangedRow))];
   out.withheldRows = withheldRows;
+  return out;
+}
+
+/**
+ * Keeps what carries no row value: `facts` as they are, counts, flags, names and objects of them.
+ * A list holding values is kept as an empty list (the same shape for readers) and its length is
+ * recorded under its path in `withheldRows`; other values are dropped.
+ */
+function withholdObject(
+  object: Record<string, unknown>,
+  path: string,
+  withheldRows: Record<string, number>,
+  facts: ReadonlySet<string> = new Set(),
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(object)) {
+    const at = path ? `${path}.${key}` : key;
+    if (facts.has(key) || isValueFree(value) || (typeof value === "string" && NAME_KEYS.has(key))) {
+      out[key] = value;
+    } else if (Array.isArray(value)) {
+      out[key] = [];
+      withheldRows[at] = value.length;
+    } else if (value !== null && typeof value === "object") {
+      out[key] = withholdObject(value as Record<string, unknown>, at, withheldRows);
+    }
+  }
   return out;
 }
 
@@ -80,16 +101,10 @@ function columnsOfChangedRow(row: unknown): string[] {
   return columns.map((c) => (c as { column?: unknown } | null)?.column).filter((c): c is string => typeof c === "string");
 }
 
-/** A count, a flag, or a list/object made only of counts, flags and names: carries no row value. */
+/** A count, a flag, or lists and objects made only of counts, flags and names: carries no row value. */
 function isValueFree(value: unknown): boolean {
   if (value === null || typeof value === "number" || typeof value === "boolean") return true;
-  if (Array.isArray(value)) return value.every((v) => isValueFree(v) || isFactObject(v));
-  return isFactObject(value);
-}
-
-function isFactObject(value: unknown): boolean {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
-  return Object.entries(value as Record<string, Json>).every(
-    ([k, v]) => v === null || typeof v === "number" || typeof v === "boolean" || (typeof v === "string" && NAME_KEYS.has(k)),
-  );
+  if (Array.isArray(value)) return value.every(isValueFree);
+  if (typeof value !== "object") return false;
+  return Object.entries(value as Record<string, Json>).every(([k, v]) => isValueFree(v) || (typeof v === "string" && NAME_KEYS.has(k)));
 }
