@@ -78,6 +78,16 @@ describe("validateConnectivity", () => {
     expect(used.checks[2]).toMatchObject({ status: "failed", details: { couldNotRun: true } });
   });
 
+  it("fails a Storage that lists fewer buckets than the source database holds, as it answers the anon key", async () => {
+    const r = await validateConnectivity({ sourceUrl, targetUrl, storage: { listSourceBuckets: async () => [] } });
+    expect(r.status).toBe("failed");
+    expect(r.checks[2]).toMatchObject({
+      status: "failed",
+      message: "source storage listed 0 of the 1 bucket(s) in the source database: SUPABASE_SERVICE_ROLE_KEY cannot see them all (is it the anon key?)",
+      details: { buckets: 0, inDatabase: 1 },
+    });
+  });
+
   it("fails a storage listing error with the service key redacted", async () => {
     const key = "eyJhbGciOiJIUzI1NiJ9.service-role.signature";
     const storage = {

@@ -84,13 +84,25 @@ export async function validateConnectivity(options: ValidateConnectivityOptions)
     checkDatabase("target", options.targetUrl, secrets, timeoutMs),
   ]);
   // A source whose database holds no Storage objects has no Storage to reach: it is not asked.
-  const storageAbsent = checks[0]!.status === "passed" ? await readSourceStorageUsageAt(options.sourceUrl).then(storageAbsence, () => null) : null;
+  const storageUsage = checks[0]!.status === "passed" ? await readSourceStorageUsageAt(options.sourceUrl).catch(() => null) : null;
+  const storageAbsent = storageUsage ? storageAbsence(storageUsage) : null;
   if (storageAbsent) {
     checks.push({ name: "source storage reachable", status: "skipped", message: `${storageAbsent}; its Storage API was not asked` });
   } else if (options.storage) {
     try {
       const buckets = await options.storage.listSourceBuckets();
-      checks.push({ name: "source storage reachable", status: "passed", message: `source storage listed ${buckets.length} bucket(s)`, details: { buckets: buckets.length } });
+      const inDatabase = storageUsage?.objectsTable ? storageUsage.buckets.length : null;
+      // Storage answers a key that may not see a bucket (the anon key) with a shorter list, not an error.
+      checks.push(
+        inDatabase !== null && buckets.length < inDatabase
+          ? {
+              name: "source storage reachable",
+              status: "failed",
+              message: `source storage listed ${buckets.length} of the ${inDatabase} bucket(s) in the source database: SUPABASE_SERVICE_ROLE_KEY cannot see them all (is it the anon key?)`,
+              details: { buckets: buckets.length, inDatabase },
+            }
+          : { name: "source storage reachable", status: "passed", message: `source storage listed ${buckets.length} bucket(s)`, details: { buckets: buckets.length } },
+      );
     } catch (e) {
       checks.push({ name: "source storage reachable", status: "failed", message: redactSecrets(`cannot list the source's storage buckets: ${(e as Error).message}`, secrets), details: { ...COULD_NOT_RUN } });
     }
