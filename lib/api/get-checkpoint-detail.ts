@@ -13,8 +13,12 @@ export async function getCheckpointDetail(ctx: AppContext, id: string, role: str
   const readDiff = diffReaderFor(ctx, role);
   return {
     ...checkpoint,
-    // Names recorded before quoting existed, in today's notation (as the diffs name them).
-    tables: checkpoint.tables.map((t) => ({ ...t, sourceTable: normalizeQualifiedName(t.sourceTable), targetTable: normalizeQualifiedName(t.targetTable) })),
+    tables: withTodaysNames(checkpoint.tables),
     validationRuns: checkpoint.validationRuns.map((run) => ({ ...run, results: run.results.map((r) => ({ ...r, diff: readDiff(r.diff) })) })),
   };
+}
+
+/** Recorded table names, those recorded before quoting existed included, in today's notation (as diffs name them). */
+export function withTodaysNames<T extends { sourceTable: string; targetTable: string }>(tables: readonly T[]): T[] {
+  return tables.map((t) => ({ ...t, sourceTable: normalizeQualifiedName(t.sourceTable), targetTable: normalizeQualifiedName(t.targetTable) }));
 }

@@ -2,6 +2,7 @@ import { getActiveCheckpoint } from "../../../../../lib/checkpoints/list-checkpo
 import { apiRoute, json, parseParams } from "../../../../../lib/api/http";
 import { phaseParams } from "../../../../../lib/api/schemas";
 import { AppError } from "../../../../../lib/domain/errors";
+import { withTodaysNames } from "../../../../../lib/api/get-checkpoint-detail";
 
 export const dynamic = "force-dynamic";
 
@@ -10,5 +11,5 @@ export const GET = apiRoute<{ phase: string }>(async (_request, ctx, params) => 
   const { phase } = parseParams(phaseParams, params);
   const checkpoint = await getActiveCheckpoint(ctx, phase);
   if (!checkpoint) throw new AppError("not_found", `Phase "${phase}" has no active checkpoint.`);
-  return json(checkpoint);
+  return json({ ...checkpoint, tables: withTodaysNames(checkpoint.tables) });
 });
