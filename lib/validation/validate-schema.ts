@@ -6,6 +6,7 @@ import type { QualifiedTable, SqlClient } from "./canonical-sql";
 import { compareColumnTypes } from "./column-type-compat";
 import type { ResolvedMappings } from "./mapping";
 import { COULD_NOT_RUN, summariseChecks, type ValidationCheck, type ValidatorReport } from "./report";
+import { formatQualifiedName } from "../domain/qualified-name";
 
 interface ColumnShape {
   name: string;
@@ -39,7 +40,8 @@ export interface ValidateSchemaOptions {
   usersTable?: QualifiedTable;
 }
 
-const key = (t: QualifiedTable) => `${t.schema}.${t.table}`;
+// The one notation for table names (a part quoted when it needs it): also a collision-free map key.
+const key = (t: QualifiedTable) => formatQualifiedName(t);
 
 const SHAPES_SQL = `
 SELECT n.nspname AS schema, c.relname AS table,
