@@ -74,7 +74,7 @@ describe("GET /migration/checkpoint/{id}: the integrity diff", () => {
     const detail = parsed(s.checkpointDetailSchema, asOperator.json);
     const data = detail.validationRuns[0]!.results.find((r) => r.validator === "data")!;
     expect(data.status).toBe("failed");
-    const diff = data.diff as { tables: { targetTable: string; match: boolean }[]; coverage: { table: string; outcome: string; reason?: string }[] };
+    const diff = data.diff as unknown as { tables: { targetTable: string; match: boolean }[]; coverage: { table: string; outcome: string; reason?: string }[] };
     expect(diff).not.toHaveProperty("$sealed");
     expect(diff).not.toHaveProperty("withheld");
     const orderItems = diff.tables.find((x) => x.targetTable === '"Sales Team"."order items.v2"')!;
@@ -93,7 +93,7 @@ describe("GET /migration/checkpoint/{id}: the integrity diff", () => {
     const asViewer = await viewer.call("GET", `/migration/checkpoint/${id}`);
     expect(asViewer.status, asViewer.text).toBe(200);
     const seen = parsed(s.checkpointDetailSchema, asViewer.json);
-    const withheld = seen.validationRuns[0]!.results.find((r) => r.validator === "data")!.diff as {
+    const withheld = seen.validationRuns[0]!.results.find((r) => r.validator === "data")!.diff as unknown as {
       withheld: string;
       tables: { targetTable: string; match: boolean; sourceRowCount: number; changed: unknown[]; changedColumns: string[]; withheldRows: Record<string, number> }[];
       coverage: unknown[];

@@ -87,6 +87,8 @@ export function describeCoverage(resolved: ResolvedMappings, compared: readonly 
   }
   for (const t of resolved.missingInTarget) lines.push({ table: name(t), side: "source", outcome: "not_compared", reason: "missing in the target" });
   for (const t of resolved.notComparable) lines.push({ table: name(t.source), side: "source", outcome: "not_compared", target: name(t.target), reason: t.reason });
+  // Source tables that exist and were not compared (a table the mapping names but the source lacks is not one).
+  const notComparedLines = new Set(lines.filter((l) => l.outcome === "not_compared"));
   for (const t of resolved.missingInSource) {
     lines.push({ table: name(t), side: "source", outcome: "not_compared", reason: "named in the mapping file, but the source has no such table" });
   }
@@ -100,9 +102,9 @@ export function describeCoverage(resolved: ResolvedMappings, compared: readonly 
   };
   lines.sort((a, b) => order[a.side] - order[b.side] || (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
 
+  const notCompared = lines.filter((l) => notComparedLines.has(l));
   const sourceExcluded = resolved.excluded.filter((e) => e.side === "source");
   const comparedCount = lines.filter((l) => l.outcome === "compared").length;
-  const notCompared = lines.filter((l) => l.side === "source" && l.outcome === "not_compared" && !resolved.missingInSource.some((t) => name(t) === l.table));
   const userTables = resolved.sourceTables.length - sourceExcluded.length;
   const excludedText = sourceExcluded.length ? `; ${sourceExcluded.length} excluded (${describeExcluded(sourceExcluded)})` : "";
   const details = {
