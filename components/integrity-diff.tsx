@@ -1,14 +1,24 @@
 import type { ValidationRunView } from "../lib/checkpoints/list-checkpoints-view";
 import { formatCount, humanize, shortenChecksum } from "../lib/ui/format";
-import { formatRowKey, readCheckFindings, readDataDiff, type FindingGroup, type TableDiffView } from "../lib/ui/integrity-diff";
+import {
+  differenceCounts,
+  formatCopies,
+  formatRowKey,
+  readCheckFindings,
+  readDataDiff,
+  unlistedCounts,
+  type FindingGroup,
+  type TableDiffView,
+} from "../lib/ui/integrity-diff";
 import { EmptyState } from "./card";
 import { StatusBadge, ToneBadge } from "./status-badge";
 import { TimeAgo } from "./time-ago";
 
 /**
  * The integrity diff of the latest finished validation run: per table source vs target counts and
- * checksums, and for a mismatch the exact missing / extra / changed rows, differing columns side by
- * side; then the users' and files' findings the same way.
+ * checksums; for a mismatch first what differs and how often (each differing column with its exact
+ * row count, a systematic one named as such, and the exact missing / extra counts), then the sample
+ * rows, differing columns side by side; then the users' and files' findings the same way.
  */
 export function IntegrityDiff({ runs, now }: { runs: ValidationRunView[]; now: Date }) {
   const run = runs.find((r) => r.status !== "running" && r.results.length > 0);
@@ -98,7 +108,11 @@ function TableDiff({ t }: { t: TableDiffView }) {
           <code className="font-mono">{t.targetTable}</code>
           {t.sourceTable !== t.targetTable ? <span className="ml-2 text-xs font-normal text-slate-500">from {t.sourceTable}</span> : null}
         </h3>
-        <ToneBadge tone="danger">{t.sourceRowCount !== t.targetRowCount ? "Row count differs" : "Content differs"}</ToneBadge>
+        {onlyInconclusive(t) ? (
+          <ToneBadge tone="warning">Inconclusive: the source was written meanwhile</ToneBadge>
+        ) : (
+          <ToneBadge tone="danger">{t.sourceRowCount !== t.targetRowCount ? "Row count differs" : "Content differs"}</ToneBadge>
+        )}
       </header>
       <dl className="grid grid-cols-2 gap-x-4 gap-y-1 px-3 py-2 text-xs sm:grid-cols-4">
         <div><dt className="text-slate-500">Source rows</dt><dd className="tabular-nums">{formatCount(t.sourceRowCount)}</dd></div>
@@ -107,13 +121,16 @@ function TableDiff({ t }: { t: TableDiffView }) {
         <div><dt className="text-slate-500">Target checksum</dt><dd><code className="font-mono text-red-700" title={t.targetChecksum ?? undefined}>{shortenChecksum(t.targetChecksum)}</code></dd></div>
       </dl>
       <div className="space-y-3 px-3 pb-3">
+        <DifferenceSummary t={t} />
         {t.needsPrimaryKey ? (
           <p className="text-xs text-amber-900">This table has no primary key: the differing rows cannot be located, only counted and checksummed.</p>
         ) : null}
         {t.changed.length ? (
           <div className="overflow-x-auto">
             <table className="w-full text-left text-xs">
-              <caption className="py-1 text-left text-xs font-semibold text-slate-700">Changed rows ({t.changed.length})</caption>
+              <caption className="py-1 text-left text-xs font-semibold text-slate-700">
+                Changed rows ({formatCount(t.changed.length)} listed of {formatCount(differenceCounts(t).changed)})
+              </caption>
               <thead className="text-slate-500">
                 <tr>
                   <th scope="col" className="py-1 pr-3 font-medium">Row</th>
@@ -137,10 +154,15 @@ function TableDiff({ t }: { t: TableDiffView }) {
             </table>
           </div>
         ) : null}
-        <RowKeys title="Missing in the target (rows only in the source)" keys={t.missing} />
-        <RowKeys title="Extra in the target (rows not in the source)" keys={t.extra} />
-        {t.truncated ? <p className="text-xs text-slate-600">More rows differ than were recorded; fix these and validate again to see the rest.</p> : null}
-        {!t.needsPrimaryKey && t.changed.length + t.missing.length + t.extra.length === 0 ? (
+        <RowKeys title="Missing in the target (rows only in the source)" keys={t.missing} copies={t.comparedAs === "multiset" ? t.copies.missing : []} />
+        <RowKeys title="Extra in the target (rows not in the source)" keys={t.extra} copies={t.comparedAs === "multiset" ? t.copies.extra : []} />
+        {t.truncated ? (
+          <p className="text-xs text-slate-600">
+            Samples only: {describeUnlisted(t)} not listed. The counts above cover every differing row.
+          </p>
+        ) : null}
+        <Inconclusive t={t} />
+        {!t.needsPrimaryKey && t.changed.length + t.missing.length + t.extra.length === 0 && !t.inconclusive ? (
           <p className="text-xs text-slate-600">No individual row was located.</p>
         ) : null}
       </div>
@@ -148,17 +170,93 @@ function TableDiff({ t }: { t: TableDiffView }) {
   );
 }
 
-function RowKeys({ title, keys }: { title: string; keys: Record<string, string | null>[] }) {
+/** What differs first: the columns and how often (systematic ones named), the exact counts per kind, key notes. */
+function DifferenceSummary({ t }: { t: TableDiffView }) {
+  const counts = differenceCounts(t);
+  const compared = Math.max(0, (t.sourceRowCount ?? 0) - counts.missing - (t.inconclusive?.counts.missing ?? 0));
+  return (
+    <section aria-label={`What differs in ${t.targetTable}`} className="space-y-1 text-xs" data-testid="difference-summary">
+      {t.differingColumns.length ? (
+        <ul className="space-y-0.5">
+          {t.differingColumns.map((c) => (
+            <li key={c.column} data-column={c.column} className="flex flex-wrap items-center gap-2">
+              <code className="font-mono font-semibold">{c.column}</code>
+              <span className="tabular-nums text-slate-700">
+                differs in {formatCount(c.rows)} row{c.rows === 1 ? "" : "s"}
+                {compared > 0 ? ` of ${formatCount(compared)} compared` : ""}
+                {c.inconclusiveRows ? ` (+${formatCount(c.inconclusiveRows)} inconclusive)` : ""}
+              </span>
+              {c.systematic ? <ToneBadge tone="warning">Systematic: every compared row</ToneBadge> : null}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <p className="tabular-nums text-slate-700">
+        {formatCount(counts.changed)} changed · {formatCount(counts.missing)} missing · {formatCount(counts.extra)} extra
+        {t.comparedAs === "multiset" ? (t.key.length ? " · compared as a multiset of rows (the key repeats)" : " · no primary key: compared as a multiset of rows") : ""}
+      </p>
+      {t.keyNotUnique.map((k) => (
+        <p key={k.side} className="text-amber-900">
+          The key ({t.key.join(", ")}) is not unique in the {k.side}: {formatCount(k.repeatedKeys)} value{k.repeatedKeys === 1 ? "" : "s"} repeat
+          ({formatCount(k.repeatedRows)} rows){k.nullKeyRows ? `, ${formatCount(k.nullKeyRows)} rows have a NULL key` : ""}
+          {k.examples.length ? `; e.g. ${k.examples.map((e) => `(${e.key.map((v) => v ?? "NULL").join(", ")}) ×${e.rows}`).join(", ")}` : ""}.
+        </p>
+      ))}
+    </section>
+  );
+}
+
+function onlyInconclusive(t: TableDiffView): boolean {
+  const c = differenceCounts(t);
+  return t.inconclusive !== null && c.missing + c.extra + c.changed === 0;
+}
+
+function describeUnlisted(t: TableDiffView): string {
+  const u = unlistedCounts(t);
+  const parts = [u.changed ? `${formatCount(u.changed)} changed` : "", u.missing ? `${formatCount(u.missing)} missing` : "", u.extra ? `${formatCount(u.extra)} extra` : ""];
+  return parts.filter(Boolean).join(", ") || "some rows";
+}
+
+/** Differences where the source was written while it was compared: listed apart, with why. */
+function Inconclusive({ t }: { t: TableDiffView }) {
+  const i = t.inconclusive;
+  if (!i) return null;
+  const total = i.counts.missing + i.counts.extra + i.counts.changed;
+  return (
+    <div className="rounded bg-amber-50 px-2 py-1.5 text-xs text-amber-900" data-testid="inconclusive-rows">
+      <p className="font-semibold">
+        Inconclusive: {formatCount(total)} row{total === 1 ? "" : "s"} ({formatCount(i.counts.changed)} changed, {formatCount(i.counts.missing)} missing, {formatCount(i.counts.extra)} extra)
+      </p>
+      <p>{i.reason}</p>
+      {i.rows.length ? (
+        <ul className="mt-1 space-y-0.5">
+          {i.rows.map((r) => (
+            <li key={`${r.kind}:${formatRowKey(r.key)}`} className="font-mono">
+              {r.kind} {formatRowKey(r.key)}
+              {r.copies && t.comparedAs === "multiset" ? ` (${formatCopies(r.copies)})` : ""}
+              {r.columns ? `: ${r.columns.map((c) => `${c.column} ${c.source ?? "NULL"} → ${c.target ?? "NULL"}`).join("; ")}` : ""}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+function RowKeys({ title, keys, copies }: { title: string; keys: Record<string, string | null>[]; copies: Array<{ source: number; target: number }> }) {
   if (keys.length === 0) return null;
   return (
     <div>
       <p className="text-xs font-semibold text-slate-700">
-        {title} ({keys.length})
+        {title} ({keys.length} listed)
       </p>
       <ul className="mt-1 flex flex-wrap gap-1.5">
-        {keys.map((k) => (
-          <li key={formatRowKey(k)}>
-            <code className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs">{formatRowKey(k)}</code>
+        {keys.map((k, i) => (
+          <li key={`${i}:${formatRowKey(k)}`}>
+            <code className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs">
+              {formatRowKey(k)}
+              {copies[i] ? <span className="ml-1 text-slate-500">{formatCopies(copies[i])}</span> : null}
+            </code>
           </li>
         ))}
       </ul>

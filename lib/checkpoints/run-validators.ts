@@ -6,6 +6,7 @@ import { resolveTableMappings } from "../validation/mapping";
 import { validateConnectivity } from "../validation/validate-connectivity";
 import { validateSchema } from "../validation/validate-schema";
 import { validateData } from "../validation/validate-data";
+import type { DiffOptions } from "../validation/data-diff";
 import { validateReferentialIntegrity } from "../validation/validate-referential";
 import { validateUsers } from "../validation/validate-users";
 import { validateFiles } from "../validation/validate-files";
@@ -18,6 +19,9 @@ import type pg from "pg";
 
 const MAX_PARALLEL = 3;
 
+/** Hooks into each table's diff (tests: a write between the source's snapshot and the target's). */
+export type DataDiffHooks = Pick<DiffOptions, "betweenSnapshots">;
+
 /**
  * Runs the named validators, source against target. A validator that crashes is reported as a
  * failed validator (with the reason, secrets removed) rather than aborting the others.
@@ -27,7 +31,7 @@ export async function runValidators(
   names: readonly ValidatorName[],
   mapping: MappingFile,
   onProgress: (message: string) => void = () => {},
-  options: { phase?: Phase } = {},
+  options: { phase?: Phase; dataDiff?: DataDiffHooks } = {},
 ): Promise<ValidatorReport[]> {
   const storage = createSupabaseStorageSource({ url: ctx.source.supabaseUrl, serviceRoleKey: ctx.source.serviceRoleKey });
   const secrets = [ctx.source.serviceRoleKey, ...(ctx.encryptionKey ? [ctx.encryptionKey] : [])];
@@ -68,7 +72,7 @@ export async function runValidators(
     withPgClients([ctx.source.databaseUrl, ctx.target.databaseUrl], ([source, target]) => fn(source!, target!));
   const tasks: Array<[ValidatorName, () => Promise<ValidatorReport>]> = [];
   if (names.includes("schema")) tasks.push(["schema", withPair((s, t) => validateSchema(s, t, resolved!))]);
-  if (names.includes("data")) tasks.push(["data", withPair((s, t) => validateData(s, t, resolved!, { onProgress }))]);
+  if (names.includes("data")) tasks.push(["data", withPair((s, t) => validateData(s, t, resolved!, { onProgress, diff: options.dataDiff }))]);
   if (names.includes("referential")) tasks.push(["referential", withPair((_s, t) => validateReferentialIntegrity(t))]);
   if (names.includes("users")) {
     tasks.push([

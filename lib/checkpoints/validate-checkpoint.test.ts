@@ -7,6 +7,7 @@ import { validateCheckpoint, latestCheckpointOfPhase } from "./validate-checkpoi
 import { getActiveCheckpoint, getCheckpoint } from "./list-checkpoints";
 import type { Actor } from "../domain/actor";
 import { openStored } from "./encryption-keys";
+import pg from "pg";
 
 const actor: Actor = { name: "validator-test", role: "operator", origin: "test" };
 let t: TestDemo;
@@ -96,5 +97,48 @@ describe("validateCheckpoint and the phase gate", () => {
   it("refuses to validate a failed checkpoint", async () => {
     const failed = await t.ctx.db.checkpoint.findUniqueOrThrow({ where: { name: "v-data-faulty" } });
     await expect(validateCheckpoint(t.ctx, failed.id, actor)).rejects.toMatchObject({ code: "unprocessable" });
+  });
+
+  it("a source written while data is compared is inconclusive: no verdict, no rollback, the gate stays closed; validating again decides", async () => {
+    await runDemoStep("migrate_data", demoContextFor(t.demo));
+    const { checkpoint } = await createCheckpoint(t.ctx, { name: "v-data-live", phase: "data_migrated" }, actor);
+    const rollbacks: unknown[] = [];
+    const strict = { ...t.ctx, autoRollbackPolicy: "critical" as const };
+    // The application keeps writing to the source, and the change reaches the target: one row changes
+    // after the source's snapshot of public.tasks and before the target's.
+    const writers = [new pg.Client(t.ctx.source.databaseUrl), new pg.Client(t.ctx.target.databaseUrl)];
+    await Promise.all(writers.map((w) => w.connect()));
+    let written = false;
+    const { run, job } = await validateCheckpoint(strict, checkpoint.id, actor, undefined, {
+      autoRollbackRunner: async (_ctx, submitted) => void rollbacks.push(submitted),
+      dataDiff: {
+        betweenSnapshots: async (table) => {
+          if (table.table !== "tasks" || written) return;
+          written = true;
+          for (const w of writers) await w.query("UPDATE public.tasks SET title = title || ' (edited live)' WHERE id = (SELECT min(id) FROM public.tasks)");
+        },
+      },
+    }).finally(() => Promise.all(writers.map((w) => w.end())));
+    expect(written).toBe(true);
+    expect(job.status).toBe("completed");
+    expect(run.status).toBe("inconclusive");
+    expect(run.summary).toMatch(/Inconclusive.*validate again once writes to the source stop/);
+    const data = run.results.find((r) => r.validator === "data")!;
+    expect(data.status).toBe("inconclusive");
+    expect(data.critical).toBe(false);
+    const diff = openStored(t.ctx, data.diff) as { tables: Array<{ targetTable: string; inconclusive?: { counts: Record<string, number>; rows: unknown[] }; counts: Record<string, number> }> };
+    const tasks = diff.tables.find((x) => x.targetTable === "public.tasks")!;
+    expect(tasks.counts).toEqual({ missing: 0, extra: 0, changed: 0 });
+    expect(tasks.inconclusive?.counts).toEqual({ missing: 0, extra: 0, changed: 1 });
+    // No verdict: the checkpoint keeps its status, nothing is rolled back, the next phase stays gated.
+    expect((await getCheckpoint(t.ctx, checkpoint.id)).status).toBe("created");
+    expect(rollbacks).toEqual([]);
+    expect(await t.ctx.db.rollback.count({ where: { requestedBy: "auto-rollback" } })).toBe(0);
+    await expect(submitCreateCheckpoint(t.ctx, { name: "v-users-early", phase: "users_migrated" }, actor)).rejects.toMatchObject({ code: "gate_closed" });
+
+    // Once the writes stop, validating again gives a verdict.
+    const again = await validateCheckpoint(strict, checkpoint.id, actor, undefined, { autoRollbackRunner: async (_ctx, submitted) => void rollbacks.push(submitted) });
+    expect(again.run.status).toBe("passed");
+    expect((await getCheckpoint(t.ctx, checkpoint.id)).status).toBe("active");
   });
 });

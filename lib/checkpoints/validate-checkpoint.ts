@@ -13,7 +13,7 @@ import { COULD_NOT_RUN, failedWithoutVerdict, type ValidatorReport } from "../va
 import { applyCheckpointEvent } from "./apply-checkpoint-event";
 import { drillCheckpoint } from "./drill-checkpoint";
 import { loadMappingOrDefault } from "./load-mapping";
-import { runValidators } from "./run-validators";
+import { runValidators, type DataDiffHooks } from "./run-validators";
 import { sealIfKeyed } from "./encryption-keys";
 import { createAlert } from "../alerts/create-alert";
 import { deliverAlertInBackground } from "../alerts/deliver-webhook";
@@ -22,6 +22,8 @@ import { autoRollbackAfterFailure, type AutoRollbackRunner } from "./auto-rollba
 export interface ValidationOptions {
   /** How an automatic rollback is run (default: dispatched to the worker, not awaited). */
   autoRollbackRunner?: AutoRollbackRunner;
+  /** Hooks into the data validator's table diffs (tests of a source written during validation). */
+  dataDiff?: DataDiffHooks;
 }
 
 /** The checkpoint `POST /migration/checkpoint/validate {phase}` validates: the newest usable one of the phase. */
@@ -97,7 +99,7 @@ export async function executeValidation(
       ...(await runValidators(ctx, names, mapping, (message) => {
         if (message.startsWith("validator: ")) done += 1;
         progress({ step: message.replace(/^validator: /, "Validating "), stepsDone: Math.min(done - 1, stepsTotal), stepsTotal });
-      }, { phase: checkpoint.phase })),
+      }, { phase: checkpoint.phase, dataDiff: options.dataDiff })),
     );
   } catch (e) {
     await ctx.db.validationRun.update({
@@ -107,17 +109,26 @@ export async function executeValidation(
     throw e;
   }
   const failed = reports.filter((r) => r.status === "failed");
-  const passed = failed.length === 0;
+  const inconclusive = reports.filter((r) => r.status === "inconclusive");
   const labels = (rs: ValidatorReport[]) => rs.map((r) => r.validator.replace(/_/g, " ")).join(", ");
   // Failures that only say a validator could not run (a side unreachable, a dropped connection) are no
-  // verdict on the target: the run ends in error and the checkpoint keeps its status, to be validated again.
-  const noVerdict = !passed && failed.every(failedWithoutVerdict);
-  const runStatus = passed ? "passed" : noVerdict ? "error" : "failed";
+  // verdict on the target, and neither is an inconclusive report (the source was written while it was
+  // compared): the run ends in error or inconclusive, the checkpoint keeps its status, the gate stays as
+  // it was and nothing is rolled back. Validating again (once reachable, once writes stop) gives a verdict.
+  const judged = failed.filter((r) => !failedWithoutVerdict(r));
+  const runStatus = judged.length > 0 ? "failed" : failed.length > 0 ? "error" : inconclusive.length > 0 ? "inconclusive" : "passed";
+  const passed = runStatus === "passed";
+  const noVerdict = runStatus === "error" || runStatus === "inconclusive";
+  const inconclusiveNote = inconclusive.length
+    ? ` ${labels(inconclusive)}: inconclusive, the source was written while it was compared; validate again once writes to the source stop.`
+    : "";
   const summary = passed
     ? `All ${reports.length} checks groups passed${reports.some((r) => r.status === "warning") ? " (with warnings)" : ""}.`
-    : noVerdict
-      ? `Could not complete: ${labels(failed)} could not run. Nothing was judged; run the validation again once source and target are reachable.`
-      : `Failed: ${labels(failed)}${failed.some((r) => r.critical) ? " (critical)" : ""}.`;
+    : runStatus === "error"
+      ? `Could not complete: ${labels(failed)} could not run. Nothing was judged; run the validation again once source and target are reachable.${inconclusiveNote}`
+      : runStatus === "inconclusive"
+        ? `Inconclusive: ${labels(inconclusive)} found differences only where the source was written while it was compared. Nothing was judged; validate again once writes to the source stop.`
+        : `Failed: ${labels(judged)}${judged.some((r) => r.critical) ? " (critical)" : ""}.${inconclusiveNote}`;
 
   const alert = await ctx.db.$transaction(async (tx) => {
     await tx.validationResult.createMany({
@@ -154,8 +165,13 @@ export async function executeValidation(
         tx,
         {
           kind: "validation_failed",
-          severity: failed.some((r) => r.critical) ? "critical" : "warning",
-          title: noVerdict ? `Validation of "${checkpoint.name}" could not complete` : `Validation of "${checkpoint.name}" failed`,
+          severity: judged.some((r) => r.critical) ? "critical" : "warning",
+          title:
+            runStatus === "error"
+              ? `Validation of "${checkpoint.name}" could not complete`
+              : runStatus === "inconclusive"
+                ? `Validation of "${checkpoint.name}" was inconclusive`
+                : `Validation of "${checkpoint.name}" failed`,
           message: summary,
           checkpointId: checkpoint.id,
           validationRunId: runId,
@@ -188,7 +204,8 @@ export async function executeValidation(
       autoRollback = recorded;
     }
   }
-  progress({ step: passed ? "Validation passed" : noVerdict ? "Validation could not complete" : "Validation failed", stepsDone: stepsTotal, stepsTotal });
+  const finalStep = { passed: "Validation passed", error: "Validation could not complete", inconclusive: "Validation inconclusive", failed: "Validation failed" }[runStatus];
+  progress({ step: finalStep, stepsDone: stepsTotal, stepsTotal });
   return { runId, checkpointId: checkpoint.id, passed, status: runStatus, summary, ...(autoRollback && { autoRollback }) };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatRowKey, readCheckFindings, readDataDiff } from "./integrity-diff";
+import { differenceCounts, formatCopies, formatRowKey, readCheckFindings, readDataDiff, unlistedCounts } from "./integrity-diff";
 
 const table = (name: string, extra: Record<string, unknown> = {}) => ({
   sourceTable: name,
@@ -78,5 +78,42 @@ describe("readCheckFindings", () => {
   it("ignores checks without samples and non-arrays", () => {
     expect(readCheckFindings({})).toEqual([]);
     expect(readCheckFindings([{ name: "x", status: "failed", message: "m" }])).toEqual([]);
+  });
+});
+
+describe("what differs first", () => {
+  it("reads the exact counts, the differing columns with their systematic flag, copies and inconclusive rows", () => {
+    const diff = readDataDiff({
+      tables: [
+        table("public.prices", {
+          match: false,
+          sourceRowCount: 3000,
+          counts: { missing: 1, extra: 0, changed: 2999 },
+          differingColumns: [
+            { column: "price", rows: 2999, inconclusiveRows: 0, systematic: true },
+            { column: "label", rows: 1, inconclusiveRows: 0, systematic: false },
+          ],
+          missing: [{ id: "2999" }],
+          copies: { missing: [{ source: 1, target: 0 }], extra: [] },
+          changed: [{ key: { id: "1" }, columns: [{ column: "price", source: "0.333", target: "0.33" }] }],
+          truncated: true,
+          inconclusive: { counts: { missing: 0, extra: 0, changed: 1 }, reason: "the source changed these rows", rows: [{ kind: "changed", key: { id: "7" }, columns: [] }] },
+          sourceWritten: true,
+        }),
+      ],
+    });
+    const t = diff!.tables[0]!;
+    expect(differenceCounts(t)).toEqual({ missing: 1, extra: 0, changed: 2999 });
+    expect(t.differingColumns[0]).toEqual({ column: "price", rows: 2999, inconclusiveRows: 0, systematic: true });
+    expect(unlistedCounts(t)).toEqual({ missing: 0, extra: 0, changed: 2998 });
+    expect(t.inconclusive?.rows[0]).toMatchObject({ kind: "changed", key: { id: "7" } });
+    expect(t.sourceWritten).toBe(true);
+  });
+  it("counts what an older diff listed, and says how many copies each side holds", () => {
+    const t = readDataDiff({ tables: [table("public.a", { match: false, missing: [{ id: "1" }, { id: "2" }] })] })!.tables[0]!;
+    expect(differenceCounts(t)).toEqual({ missing: 2, extra: 0, changed: 0 });
+    expect(t.comparedAs).toBe("key");
+    expect(t.inconclusive).toBeNull();
+    expect(formatCopies({ source: 3, target: 1 })).toBe("×3 in source, ×1 in target");
   });
 });

@@ -7,6 +7,10 @@ import { z } from "zod";
  */
 const cell = z.union([z.string(), z.number(), z.boolean(), z.null()]).transform((v) => (v === null ? null : String(v)));
 const rowKeySchema = z.record(z.string(), cell);
+const count = z.number().int().nonnegative();
+const copiesSchema = z.object({ source: count, target: count });
+const kindCounts = z.object({ missing: count, extra: count, changed: count });
+const changedColumnsSchema = z.array(z.object({ column: z.string(), source: cell, target: cell }));
 
 const tableDiffSchema = z.object({
   sourceTable: z.string(),
@@ -27,8 +31,46 @@ const tableDiffSchema = z.object({
     )
     .catch([]),
   truncated: z.boolean().catch(false),
+  /** Diffs recorded before tables without a key were compared as multisets. */
   needsPrimaryKey: z.boolean().catch(false),
   columns: z.array(z.string()).catch([]),
+  comparedAs: z.enum(["key", "multiset"]).catch("key"),
+  key: z.array(z.string()).catch([]),
+  /** Exact counts over every differing row; null for diffs recorded before counts were (see `differenceCounts`). */
+  counts: kindCounts.nullable().catch(null),
+  differingColumns: z
+    .array(z.object({ column: z.string(), rows: count, inconclusiveRows: count.catch(0), systematic: z.boolean().catch(false) }))
+    .catch([]),
+  copies: z.object({ missing: z.array(copiesSchema).catch([]), extra: z.array(copiesSchema).catch([]) }).catch({ missing: [], extra: [] }),
+  keyNotUnique: z
+    .array(
+      z.object({
+        side: z.enum(["source", "target"]),
+        repeatedKeys: count,
+        repeatedRows: count,
+        nullKeyRows: count.catch(0),
+        examples: z.array(z.object({ key: z.array(cell), rows: count })).catch([]),
+      }),
+    )
+    .catch([]),
+  inconclusive: z
+    .object({
+      counts: kindCounts,
+      reason: z.string().catch(""),
+      rows: z
+        .array(
+          z.object({
+            kind: z.enum(["missing", "extra", "changed"]),
+            key: rowKeySchema,
+            copies: copiesSchema.optional().catch(undefined),
+            columns: changedColumnsSchema.optional().catch(undefined),
+          }),
+        )
+        .catch([]),
+    })
+    .nullable()
+    .catch(null),
+  sourceWritten: z.boolean().catch(false),
 });
 
 const dataDiffSchema = z.object({
@@ -63,6 +105,28 @@ export function readDataDiff(value: unknown): DataDiffView | null {
     missingInTarget: parsed.data.missingInTarget,
     extraInTarget: parsed.data.extraInTarget,
   };
+}
+
+/** Exact failing differences of a table; for a diff recorded before counts were, what its lists hold. */
+export function differenceCounts(t: TableDiffView): { missing: number; extra: number; changed: number } {
+  return t.counts ?? { missing: t.missing.length, extra: t.extra.length, changed: t.changed.length };
+}
+
+/** Rows (or copies) the sample lists leave out, per kind: the counts are exact, the lists capped. */
+export function unlistedCounts(t: TableDiffView): { missing: number; extra: number; changed: number } {
+  const c = differenceCounts(t);
+  const listed = (rows: number, copies: Array<{ source: number; target: number }>) =>
+    copies.length === rows ? copies.reduce((n, x) => n + Math.abs(x.source - x.target), 0) : rows;
+  return {
+    missing: Math.max(0, c.missing - listed(t.missing.length, t.copies.missing)),
+    extra: Math.max(0, c.extra - listed(t.extra.length, t.copies.extra)),
+    changed: Math.max(0, c.changed - t.changed.length),
+  };
+}
+
+/** "×3 in source, ×1 in target": how many copies of a row each side holds. */
+export function formatCopies(c: { source: number; target: number }): string {
+  return `×${c.source} in source, ×${c.target} in target`;
 }
 
 /** "id=42" or "org_id=1, id=7": a row key as people read it. */

@@ -17,3 +17,11 @@ describe("statusStyle", () => {
     expect(statusStyle("job", "paused")).toEqual({ label: "paused", tone: "neutral", hint: "" });
   });
 });
+
+describe("inconclusive", () => {
+  it("is a warning-coloured no-verdict badge, never green", () => {
+    const s = statusStyle("validation", "inconclusive");
+    expect(s.label).toBe("Inconclusive");
+    expect(s.tone).toBe("warning");
+  });
+});

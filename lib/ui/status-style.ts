@@ -41,6 +41,7 @@ const VALIDATION: Record<string, StatusStyle> = {
   failed: { label: "Failed", tone: "danger", hint: "At least one check failed" },
   warning: { label: "Warning", tone: "warning", hint: "Passed with warnings" },
   skipped: { label: "Skipped", tone: "neutral", hint: "Not applicable or not configured" },
+  inconclusive: { label: "Inconclusive", tone: "warning", hint: "No verdict: the source was written while it was compared; validate again once writes stop" },
   running: { label: "Running", tone: "progress", hint: "Validation in progress" },
   error: { label: "Error", tone: "danger", hint: "The validation could not run" },
 };

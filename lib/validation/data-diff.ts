@@ -20,6 +20,7 @@ import {
   formatChecksum,
   type KeyRange,
   type KeyTuple,
+  type QualifiedTable,
   type SqlClient,
   type Statement,
   type TableSide,
@@ -62,7 +63,7 @@ export interface DiffOptions {
    * Runs once the source's snapshot is taken and before the target's is (the source is read first).
    * Lets a caller make a write that the source's snapshot cannot see, deterministically.
    */
-  betweenSnapshots?: () => Promise<void>;
+  betweenSnapshots?: (sourceTable: QualifiedTable) => Promise<void>;
 }
 
 /** A declared key that does not identify rows on one side. */
@@ -196,7 +197,7 @@ export async function diffTable(
   let result: TableDiff;
   let comparedRows = 0;
   try {
-    await opts.betweenSnapshots?.();
+    await opts.betweenSnapshots?.(mapping.source);
     await openSnapshot(targetClient);
     try {
       result = await compare();

@@ -1,6 +1,10 @@
 import { z } from "zod";
 
-export const VALIDATION_STATUSES = ["passed", "failed", "warning", "skipped"] as const;
+/**
+ * `inconclusive`: it looked but could not be sure (the source was written while it compared): no verdict,
+ * like "could not run" — it never opens the gate and never triggers an automatic rollback.
+ */
+export const VALIDATION_STATUSES = ["passed", "failed", "warning", "skipped", "inconclusive"] as const;
 export type ValidationStatus = (typeof VALIDATION_STATUSES)[number];
 
 /** One check inside a validator's report: a line a user reads ("row count of public.tasks"). */
@@ -27,11 +31,15 @@ export interface ValidatorReport {
   durationMs: number;
 }
 
-/** Overall status of a set of checks: failed beats warning beats passed; all skipped is skipped. */
+/**
+ * Overall status of a set of checks: failed beats inconclusive beats warning beats passed. A validator
+ * that checked nothing cannot pass: no checks, or only skipped ones, is skipped.
+ */
 export function summariseChecks(checks: readonly ValidationCheck[]): ValidationStatus {
   if (checks.some((c) => c.status === "failed")) return "failed";
+  if (checks.some((c) => c.status === "inconclusive")) return "inconclusive";
   if (checks.some((c) => c.status === "warning")) return "warning";
-  if (checks.length > 0 && checks.every((c) => c.status === "skipped")) return "skipped";
+  if (checks.every((c) => c.status === "skipped")) return "skipped";
   return "passed";
 }
 

@@ -108,6 +108,7 @@ export async function validateReferentialIntegrity(targetClient: SqlClient): Pro
       checks.push({ name, status: "failed", message: `could not check ${fk.name} on ${table}: ${(e as Error).message}`, details: { ...base, ...COULD_NOT_RUN } });
     }
   }
-  if (checks.length === 0) checks.push({ name: "foreign keys", status: "passed", message: "the target declares no foreign keys", details: { constraints: 0 } });
+  // Nothing to check is no pass: skipped, with the reason.
+  if (checks.length === 0) checks.push({ name: "foreign keys", status: "skipped", message: "skipped: the target declares no foreign keys, so there is no reference to check", details: { constraints: 0 } });
   return { validator: "referential", status: summariseChecks(checks), critical, checks, durationMs: Date.now() - started };
 }
