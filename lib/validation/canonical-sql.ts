@@ -76,7 +76,8 @@ function escapeText(expr: string, separator: string): string {
  *
  * Each form is built so that no session setting changes it where PostgreSQL allows: instants are printed
  * in UTC by to_char, money from its stored amount, intervals and date/time ranges field by field (the
- * same text as their output under PostgreSQL's default settings, so checksums recorded then still agree).
+ * same text as their output under PostgreSQL's default settings, so checksums recorded then still agree;
+ * a session that prints them as the defaults do, as pinned connections do, takes that output directly).
  * Floats (and types printed through them: geometry, user-defined ranges over floats), multiranges and
  * reg* types still print through extra_float_digits, DateStyle/TimeZone or search_path: they rely on the
  * settings every connection pins (lib/sources/pg-clients.ts).
@@ -137,28 +138,25 @@ export function canonicalValueExpr(expr: string, type: string): string {
  * not zero or when nothing else is.
  */
 function intervalTextExpr(expr: string): string {
-  const f = "__iv";
-  const unit = (field: string, name: string) => `${f}.${field} || ' ${name}' || CASE WHEN ${f}.${field} <> 1 THEN 's' ELSE '' END`;
-  const plusAfterNegative = (before: string, field: string) => `CASE WHEN (${before}) AND ${f}.${field} > 0 THEN '+' ELSE '' END`;
-  const yearNegative = `${f}.y < 0`;
-  const monthNegative = `CASE WHEN ${f}.mo <> 0 THEN ${f}.mo < 0 ELSE ${yearNegative} END`;
-  const dayNegative = `CASE WHEN ${f}.d <> 0 THEN ${f}.d < 0 ELSE ${monthNegative} END`;
-  const timeNonZero = `(${f}.h <> 0 OR ${f}.mi <> 0 OR ${f}.us <> 0)`;
-  const twoDigits = (v: string) => `CASE WHEN ${v} < 10 THEN '0' ELSE '' END || ${v}::text`;
-  const fraction = `CASE WHEN abs(${f}.us) % 1000000 = 0 THEN '' ELSE '.' || rtrim(lpad((abs(${f}.us) % 1000000)::text, 6, '0'), '0') END`;
-  const time = `CASE WHEN ${timeNonZero} OR (${f}.y = 0 AND ${f}.mo = 0 AND ${f}.d = 0) THEN
-      CASE WHEN ${f}.h < 0 OR ${f}.mi < 0 OR ${f}.us < 0 THEN '-' WHEN ${dayNegative} THEN '+' ELSE '' END
-      || ${twoDigits(`abs(${f}.h)`)} || ':' || ${twoDigits(`abs(${f}.mi)`)} || ':' || ${twoDigits(`(abs(${f}.us) / 1000000)`)} || ${fraction} END`;
-  const text = `concat_ws(' ',
-      CASE WHEN ${f}.y <> 0 THEN ${unit("y", "year")} END,
-      CASE WHEN ${f}.mo <> 0 THEN ${plusAfterNegative(yearNegative, "mo")} || ${unit("mo", "mon")} END,
-      CASE WHEN ${f}.d <> 0 THEN ${plusAfterNegative(monthNegative, "d")} || ${unit("d", "day")} END,
-      ${time})`;
-  const fields = `extract(year FROM __v)::int AS y, extract(month FROM __v)::int AS mo, extract(day FROM __v)::int AS d,
-      extract(hour FROM __v)::bigint AS h, extract(minute FROM __v)::int AS mi, extract(microseconds FROM __v)::bigint AS us`;
+  // Inline (no subquery per value): a subplan per row made the scan several times slower.
+  const field = (name: string, type: string) => `date_part('${name}', ${expr})::${type}`;
+  const [y, mo, d, h, mi, us] = [field("year", "int"), field("month", "int"), field("day", "int"), field("hour", "bigint"), field("minute", "int"), field("microseconds", "bigint")];
+  const unit = (v: string, name: string) => `${v}::text || ' ${name}' || CASE WHEN ${v} <> 1 THEN 's' ELSE '' END`;
+  const plusAfterNegative = (before: string, v: string) => `CASE WHEN (${before}) AND ${v} > 0 THEN '+' ELSE '' END`;
+  const yearNegative = `${y} < 0`;
+  const monthNegative = `CASE WHEN ${mo} <> 0 THEN ${mo} < 0 ELSE ${yearNegative} END`;
+  const dayNegative = `CASE WHEN ${d} <> 0 THEN ${d} < 0 ELSE ${monthNegative} END`;
+  const twoDigits = (v: string) => `lpad(${v}::text, greatest(2, length(${v}::text)), '0')`;
+  const fraction = `CASE WHEN ${us} % 1000000 = 0 THEN '' ELSE '.' || rtrim(lpad(abs(${us} % 1000000)::text, 6, '0'), '0') END`;
+  const time = `CASE WHEN ${h} <> 0 OR ${mi} <> 0 OR ${us} <> 0 OR (${y} = 0 AND ${mo} = 0 AND ${d} = 0) THEN
+      CASE WHEN ${h} < 0 OR ${mi} < 0 OR ${us} < 0 THEN '-' WHEN ${dayNegative} THEN '+' ELSE '' END
+      || ${twoDigits(`abs(${h})`)} || ':' || ${twoDigits(`abs(${mi})`)} || ':' || ${twoDigits(`(abs(${us}) / 1000000)`)} || ${fraction} END`;
   // Infinite intervals (PostgreSQL 17) print 'infinity' / '-infinity' in every style.
-  return `(SELECT CASE WHEN __v IS NULL THEN NULL WHEN NOT isfinite(__v) THEN __v::text ELSE
-      (SELECT ${text} FROM (SELECT ${fields}) AS ${f}) END FROM (SELECT (${expr})::interval AS __v) AS __ivv)`;
+  return `CASE WHEN ${expr} IS NULL THEN NULL WHEN ${PRINTS_AS_DEFAULT.interval} OR NOT isfinite(${expr}) THEN (${expr})::text ELSE concat_ws(' ',
+      CASE WHEN ${y} <> 0 THEN ${unit(y, "year")} END,
+      CASE WHEN ${mo} <> 0 THEN ${plusAfterNegative(yearNegative, mo)} || ${unit(mo, "mon")} END,
+      CASE WHEN ${d} <> 0 THEN ${plusAfterNegative(monthNegative, d)} || ${unit(d, "day")} END,
+      ${time}) END`;
 }
 
 /**
@@ -166,10 +164,10 @@ function intervalTextExpr(expr: string): string {
  * session's DateStyle and TimeZone: `2024-03-01 12:00:00.5+00`, `0044-03-15 BC`.
  */
 function isoTextExpr(expr: string, type: "date" | "timestamp without time zone" | "timestamp with time zone"): string {
-  const era = `CASE WHEN extract(year FROM ${expr}) < 0 THEN ' BC' ELSE '' END`;
+  const era = `CASE WHEN date_part('year', ${expr}) < 0 THEN ' BC' ELSE '' END`;
   if (type === "date") return `CASE WHEN isfinite(${expr}) THEN to_char(${expr}, 'YYYY-MM-DD') || ${era} ELSE (${expr})::text END`;
   const at = type === "timestamp with time zone" ? `(${expr}) AT TIME ZONE 'UTC'` : expr;
-  const fraction = `CASE WHEN extract(microseconds FROM ${at})::bigint % 1000000 = 0 THEN '' ELSE rtrim(to_char(${at}, '.US'), '0') END`;
+  const fraction = `CASE WHEN date_part('microseconds', ${at})::bigint % 1000000 = 0 THEN '' ELSE rtrim(to_char(${at}, '.US'), '0') END`;
   const zone = type === "timestamp with time zone" ? `'+00'` : `''`;
   return `CASE WHEN isfinite(${expr}) THEN to_char(${at}, 'YYYY-MM-DD HH24:MI:SS') || ${fraction} || ${zone} || ${era} ELSE (${expr})::text END`;
 }
@@ -183,14 +181,27 @@ function rangeTextExpr(expr: string, type: "daterange" | "tsrange" | "tstzrange"
   // Range output quotes a bound holding a space: every finite timestamp, and BC dates.
   const bound = (v: string) => {
     const text = isoTextExpr(v, element);
-    return `(SELECT CASE WHEN strpos(__b, ' ') > 0 THEN '"' || __b || '"' ELSE __b END FROM (SELECT ${text} AS __b) AS __rb)`;
+    const spaced = element === "date" ? `isfinite(${v}) AND date_part('year', ${v}) < 0` : `isfinite(${v})`;
+    return `CASE WHEN ${spaced} THEN '"' || ${text} || '"' ELSE ${text} END`;
   };
-  return `CASE WHEN ${expr} IS NULL THEN NULL WHEN isempty(${expr}) THEN 'empty' ELSE
+  const asDefault = type === "tstzrange" ? PRINTS_AS_DEFAULT.instants : PRINTS_AS_DEFAULT.dates;
+  return `CASE WHEN ${expr} IS NULL THEN NULL WHEN ${asDefault} OR isempty(${expr}) THEN (${expr})::text ELSE
       CASE WHEN lower_inc(${expr}) THEN '[' ELSE '(' END
       || CASE WHEN lower_inf(${expr}) THEN '' ELSE ${bound(`lower(${expr})`)} END || ','
       || CASE WHEN upper_inf(${expr}) THEN '' ELSE ${bound(`upper(${expr})`)} END
       || CASE WHEN upper_inc(${expr}) THEN ']' ELSE ')' END END`;
 }
+
+/**
+ * Whether the session prints these values as PostgreSQL's default settings do (as every pinned
+ * connection does): then their own output is taken, which is faster than building the same text.
+ * Uncorrelated subqueries, so evaluated once per statement.
+ */
+const PRINTS_AS_DEFAULT = {
+  interval: `(SELECT current_setting('IntervalStyle') = 'postgres')`,
+  dates: `(SELECT current_setting('DateStyle') LIKE 'ISO,%')`,
+  instants: `(SELECT current_setting('DateStyle') LIKE 'ISO,%' AND current_setting('TimeZone') = 'UTC')`,
+};
 
 /** Canonical text of one column of the scanned table (aliased `t`). */
 export function canonicalColumnExpr(column: TypedColumn): string {
