@@ -12,7 +12,7 @@ import { formatQualifiedName, parseQualifiedName as parseWrittenName, qualifiedN
 import { supabaseSchemaRule } from "./supabase-schemas";
 
 const QUALIFIED_NAME_HINT =
-  'expected "schema.table" (double-quote a part that holds a dot or a quote: "\"my schema\".\"a.b\""), or {"schema": "…", "table": "…"}';
+  'expected "schema.table", a part double-quoted when it holds a dot or a quote (in JSON: "\\"my schema\\".\\"a.b\\""), or {"schema": "…", "table": "…"}';
 
 /**
  * A table in the mapping file: `"schema.table"` (a part may be double-quoted, as in SQL, to hold any
