@@ -11,6 +11,13 @@ describe("failureKindsOf", () => {
     expect(failureKindsOf([failed("files", true)])).toEqual(["file_corruption"]);
     expect(failureKindsOf([failed("files", true), failed("data", true)])).toEqual(["checksum_mismatch", "file_corruption"]);
   });
+  it("never treats an inconclusive or skipped report as a failure: no verdict, no rollback", () => {
+    const noVerdict = (status: "inconclusive" | "skipped") => (["data", "referential", "users", "files"] as const).map((validator) => ({ validator, status, critical: true }));
+    for (const status of ["inconclusive", "skipped"] as const) {
+      expect(failureKindsOf(noVerdict(status))).toEqual([]);
+      expect(decideAutoRollback({ policy: "critical", criticalFailures: FAILURE_KINDS, reports: noVerdict(status) })).toEqual({ rollback: false, kinds: [] });
+    }
+  });
   it("ignores non-critical failures, passes and warnings, and validators without a kind", () => {
     expect(failureKindsOf([failed("data", false), failed("users", false), failed("files", false), failed("schema", true)])).toEqual([]);
     expect(failureKindsOf([{ validator: "data", status: "warning", critical: true }])).toEqual([]);

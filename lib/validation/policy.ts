@@ -10,7 +10,10 @@ export const failureKindSchema = z.enum(FAILURE_KINDS);
 export const AUTO_ROLLBACK_POLICIES = ["off", "critical"] as const;
 export type AutoRollbackPolicy = (typeof AUTO_ROLLBACK_POLICIES)[number];
 
-/** Which failure kinds a set of reports shows (each at most once, in FAILURE_KINDS order). */
+/**
+ * Which failure kinds a set of reports shows (each at most once, in FAILURE_KINDS order). Only `failed`
+ * reports count: an inconclusive or skipped report is no verdict and never leads to a rollback.
+ */
 export function failureKindsOf(reports: readonly Pick<ValidatorReport, "validator" | "status" | "critical">[]): FailureKind[] {
   const kinds = new Set<FailureKind>();
   for (const r of reports) {
