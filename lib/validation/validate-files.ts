@@ -276,11 +276,11 @@ export async function validateFiles(options: ValidateFilesOptions): Promise<Vali
     checks.push({ name: "list source storage", status: "failed", message: `could not list the source's storage: ${(e as Error).message}`, details: { ...COULD_NOT_RUN } });
   }
 
-  let covered = false;
+  let coverage: ValidationCheck["status"] = "failed";
   if (!listingFailed) {
-    const coverage = await listingCoverageCheck(options.sourceClient, usage, listed, limit);
-    checks.push(coverage);
-    covered = coverage.status === "passed";
+    const check = await listingCoverageCheck(options.sourceClient, usage, listed, limit);
+    checks.push(check);
+    coverage = check.status;
     if (totals.sourceCount === 0 && totals.targetCount > 0) {
       checks.push({
         name: "source objects listed",
@@ -305,10 +305,12 @@ export async function validateFiles(options: ValidateFilesOptions): Promise<Vali
   checks.push({ name: "file count", status: cmp(totals.sourceCount, totals.targetCount), message: `${totals.sourceCount} source objects, ${totals.targetCount} target files`, details: { source: totals.sourceCount, target: totals.targetCount } });
   checks.push({ name: "total bytes", status: cmp(totals.sourceBytes, totals.targetBytes), message: `${totals.sourceBytes} source bytes, ${totals.targetBytes} target bytes`, details: { source: totals.sourceBytes, target: totals.targetBytes } });
   // Coverage is counted against what the source database holds, not what the key saw (the same once the listing covered it).
+  const covered = coverage === "passed";
   const of = covered || !usage.objectsTable ? { objects: totals.sourceCount, bytes: totals.sourceBytes } : { objects: usage.objects, bytes: usage.bytes };
   checks.push({
     name: "objects compared",
-    status: covered && totals.hashed === of.objects && of.objects > 0 ? "passed" : "failed",
+    // Where the source was written meanwhile, how many objects there are to compare is not known either.
+    status: coverage === "inconclusive" ? "inconclusive" : covered && totals.hashed === of.objects && of.objects > 0 ? "passed" : "failed",
     message: `${totals.hashed} of ${of.objects} source object(s) compared by sha256 (${totals.hashedBytes} of ${of.bytes} bytes)`,
     details: { compared: totals.hashed, objects: of.objects, comparedBytes: totals.hashedBytes, bytes: of.bytes, counted: usage.objectsTable ? "source database" : "listing only" },
   });
@@ -382,8 +384,8 @@ function describeGap(g: BucketCoverage): string {
 
 /**
  * Whether Storage listed every bucket and object the source database holds, with the same bytes per
- * bucket. A disagreement is checked once more against the database after the listing: a source
- * written meanwhile is no verdict (could not run: validate again once writes stop).
+ * bucket. A disagreement is checked once more against the database after the listing: one only in
+ * buckets written meanwhile is `inconclusive` (no verdict: validate again once writes stop).
  */
 async function listingCoverageCheck(
   client: SqlClient,
@@ -421,9 +423,9 @@ async function listingCoverageCheck(
     if (changed.length > 0 && changed.length === stillGaps.length) {
       return {
         name,
-        status: "failed",
+        status: "inconclusive",
         message: `the source's Storage was written during validation (${changed.map((g) => `bucket ${g.bucket}`).slice(0, 3).join(", ")}): whether Storage listed every object cannot be told; validate again once writes stop`,
-        details: { changedBuckets: changed.slice(0, limit), ...COULD_NOT_RUN },
+        details: { changedBuckets: changed.slice(0, limit) },
       };
     }
     gaps = stillGaps.filter((g) => !changedMeanwhile(g));
