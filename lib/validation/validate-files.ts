@@ -129,6 +129,12 @@ async function* walkFiles(
   }
 }
 
+/** Whether any regular file lies under `dir` (a missing folder holds none); stops at the first. */
+async function holdsAnyFile(dir: string): Promise<boolean> {
+  for await (const _file of walkFiles(dir)) return true;
+  return false;
+}
+
 export async function validateFiles(options: ValidateFilesOptions): Promise<ValidatorReport> {
   const started = Date.now();
   const limit = options.sampleLimit ?? 100;
@@ -159,7 +165,7 @@ export async function validateFiles(options: ValidateFilesOptions): Promise<Vali
   }
   const absence = storageAbsence(usage);
   try {
-    targetHoldsFiles = !(await walkFiles(root)[Symbol.asyncIterator]().next()).done;
+    targetHoldsFiles = await holdsAnyFile(root);
   } catch (e) {
     checks.push({ name: "target storage folder", status: "failed", message: `could not read the target storage folder: ${(e as Error).message}`, details: { ...COULD_NOT_RUN } });
     return finish();
