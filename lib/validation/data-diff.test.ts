@@ -267,7 +267,8 @@ describe("diffTable", () => {
       await db.query("CREATE TABLE orders (id int PRIMARY KEY, status text)");
       await db.query("INSERT INTO orders SELECT g, 'open' FROM generate_series(1, 2000) g");
     }
-    await target.query("UPDATE orders SET status = 'lost' WHERE id = 10"); // a real difference
+    // Real differences: one far from the write below, one beside it (in the same range of rows).
+    await target.query("UPDATE orders SET status = 'lost' WHERE id IN (10, 1901)");
     const mapping = await mappingOf("orders");
     // Another application writing to the source (and a replication carrying it to the target).
     const writers = [new pg.Client(sourceUrl), new pg.Client(targetUrl)];
@@ -281,8 +282,10 @@ describe("diffTable", () => {
       },
     }).finally(() => Promise.all(writers.map((w) => w.end())));
     expect(diff.sourceWritten).toBe(true);
-    expect(diff.counts).toEqual({ missing: 0, extra: 0, changed: 1 });
-    expect(diff.changed).toEqual([{ key: { id: "10" }, columns: [{ column: "status", source: "open", target: "lost" }] }]);
+    expect(diff.counts).toEqual({ missing: 0, extra: 0, changed: 2 });
+    expect(diff.changed).toEqual(
+      ["10", "1901"].map((id) => ({ key: { id }, columns: [{ column: "status", source: "open", target: "lost" }] })),
+    );
     expect(diff.inconclusive?.counts).toEqual({ missing: 0, extra: 0, changed: 1 });
     expect(diff.inconclusive?.rows).toEqual([{ kind: "changed", key: { id: "1900" }, columns: [{ column: "status", source: "open", target: "shipped" }] }]);
     expect(diff.inconclusive?.reason).toMatch(/source changed/);
@@ -291,6 +294,27 @@ describe("diffTable", () => {
     const again = await diffTable(source, target, mapping, { bisectionThreshold: 100 });
     expect(again.sourceWritten).toBe(false);
     expect(again.inconclusive).toBeUndefined();
-    expect(again.counts.changed).toBe(1);
+    expect(again.counts.changed).toBe(2);
+  });
+
+  it("tells, in a table without a key, the copies the source wrote meanwhile from a real difference", async () => {
+    for (const db of [source, target]) {
+      await db.query("CREATE TABLE clicks (page text, n int)");
+      await db.query("INSERT INTO clicks SELECT 'p' || (g % 300), g % 7 FROM generate_series(1, 3000) g");
+    }
+    await target.query("INSERT INTO clicks VALUES ('stray', 1)"); // a real difference
+    const writers = [new pg.Client(sourceUrl), new pg.Client(targetUrl)];
+    await Promise.all(writers.map((w) => w.connect()));
+    const diff = await diffTable(source, target, await mappingOf("clicks"), {
+      bisectionThreshold: 50,
+      betweenSnapshots: async () => {
+        for (const w of writers) await w.query("INSERT INTO clicks VALUES ('p1', 1)");
+      },
+    }).finally(() => Promise.all(writers.map((w) => w.end())));
+    expect(diff.comparedAs).toBe("multiset");
+    expect(diff.counts).toEqual({ missing: 0, extra: 1, changed: 0 });
+    expect(diff.extra).toEqual([{ page: "stray", n: "1" }]);
+    expect(diff.inconclusive?.counts).toEqual({ missing: 0, extra: 1, changed: 0 });
+    expect(diff.inconclusive?.rows).toEqual([{ kind: "extra", key: { page: "p1", n: "1" }, copies: { source: 2, target: 3 } }]);
   });
 });

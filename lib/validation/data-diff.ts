@@ -10,6 +10,7 @@
  * table). Afterwards the source's differing ranges are checksummed again in a fresh snapshot: where
  * the source changed meanwhile, the differences there are inconclusive, not failures.
  */
+import { createHash } from "node:crypto";
 import {
   buildKeySpanQuery,
   buildPartChecksumsQuery,
@@ -147,7 +148,11 @@ interface PartSum {
 }
 
 /** A compared range that may be checked again for source writes. */
-type Leaf = { id: number; range: KeyRange; sourceCount: number; sourceSum: string } | { id: number; interval: HashInterval; sourceCount: number; sourceSum: string };
+type KeyLeaf = { id: number; range: KeyRange; sourceCount: number; sourceSum: string };
+type HashLeaf = { id: number; interval: HashInterval; sourceCount: number; sourceSum: string };
+type Leaf = KeyLeaf | HashLeaf;
+/** The source's state of a difference whose row the source did not hold. */
+const ABSENT = "absent";
 
 const EMPTY_PART: PartSum = { n: "0", s: "0" };
 
@@ -155,7 +160,8 @@ type Row = Record<string, unknown>;
 const BATCH = 100; // ranges per statement: bounded SQL size and parameter count
 const LEAF_ROWS = 5000; // rows per side fetched by one statement when comparing small ranges
 const HASH_INTERVALS_PER_STATEMENT = 8192; // bounded array parameter; one scan per statement
-const INCONCLUSIVE_REASON = "the source changed these rows while they were compared (its checksum of their range differs in a fresh snapshot); validate again once writes stop";
+const INCONCLUSIVE_REASON =
+  "the source changed these rows while they were compared (read again in a fresh snapshot, they differ from the comparison's snapshot); validate again once writes stop";
 
 export async function diffTable(
   sourceClient: SqlClient,
@@ -189,6 +195,7 @@ export async function diffTable(
   const keyIdx = src.key.map((k) => src.columns.findIndex((c) => c.name === k.name));
   const values = (row: Row) => src.columns.map((_, i) => (row[`c${i}`] ?? null) as string | null);
   const keyOf = (v: (string | null)[]): RowKey => Object.fromEntries(src.key.map((k, i) => [k.name, v[keyIdx[i]!] ?? null]));
+  const keyId = (v: (string | null)[]) => JSON.stringify(keyIdx.map((i) => v[i]));
   const rowOf = (v: (string | null)[]): RowKey => Object.fromEntries(mapping.columns.map((c, i) => [c.source, v[i] ?? null]));
   let nullKeyParts = false; // integer key parts: some rows have a NULL key (a declared key), not in any part
 
@@ -207,13 +214,7 @@ export async function diffTable(
   } finally {
     await closeSnapshot(sourceClient);
   }
-  if (!result.match && findings.any) {
-    const changed = await sourceChangedLeaves();
-    if (changed.length > 0) {
-      findings.markInconclusive(changed);
-      result.sourceWritten = true;
-    }
-  }
+  if (!result.match && findings.any) result.sourceWritten = await markSourceWrites();
   const summary = findings.summary(comparedRows);
   result.counts = summary.counts;
   result.columns = summary.columns;
@@ -494,7 +495,11 @@ export async function diffTable(
         batch.forEach(({ g }, seg) => {
           const leaf = leafOf(g);
           const got = bySeg[seg]!;
-          for (const row of got) findings.addRow(leaf, [...g.path, Number(row.rn)], kind, keyOf(values(row)), kind === "missing" ? { source: 1, target: 0 } : { source: 0, target: 1 });
+          for (const row of got) {
+            const v = values(row);
+            const identity = { id: keyId(v), source: kind === "missing" ? fingerprint(v) : ABSENT };
+            findings.addRow(leaf, [...g.path, Number(row.rn)], kind, keyOf(v), kind === "missing" ? { source: 1, target: 0 } : { source: 0, target: 1 }, identity);
+          }
           findings.addUnsampled(leaf, kind, (kind === "missing" ? g.sourceCount : g.targetCount) - got.length);
         });
       }
@@ -503,23 +508,26 @@ export async function diffTable(
 
   /** Matches rows by canonical key and records the missing, extra and changed ones. */
   function matchByKey(leaf: number, path: number[], sRows: Row[], tRows: Row[]): void {
-    const id = (v: (string | null)[]) => JSON.stringify(keyIdx.map((i) => v[i]));
-    const targetById = new Map(tRows.map((r) => [id(values(r)), r]));
+    const targetById = new Map(tRows.map((r) => [keyId(values(r)), r]));
     for (const row of sRows) {
       const sv = values(row);
-      const tRow = targetById.get(id(sv));
-      targetById.delete(id(sv));
+      const id = keyId(sv);
+      const tRow = targetById.get(id);
+      targetById.delete(id);
+      const identity = { id, source: fingerprint(sv) };
       if (!tRow) {
-        findings.addRow(leaf, [...path, Number(row.rn)], "missing", keyOf(sv), { source: 1, target: 0 });
+        findings.addRow(leaf, [...path, Number(row.rn)], "missing", keyOf(sv), { source: 1, target: 0 }, identity);
         continue;
       }
       const tv = values(tRow);
       const columns = mapping.columns
         .map((c, i) => ({ column: c.source, source: sv[i] ?? null, target: tv[i] ?? null }))
         .filter((c) => c.source !== c.target);
-      if (columns.length > 0) findings.addChanged(leaf, [...path, Number(row.rn)], { key: keyOf(sv), columns });
+      if (columns.length > 0) findings.addChanged(leaf, [...path, Number(row.rn)], { key: keyOf(sv), columns }, identity);
     }
-    for (const tRow of targetById.values()) findings.addRow(leaf, [...path, Number(tRow.rn)], "extra", keyOf(values(tRow)), { source: 0, target: 1 });
+    for (const [id, tRow] of targetById) {
+      findings.addRow(leaf, [...path, Number(tRow.rn)], "extra", keyOf(values(tRow)), { source: 0, target: 1 }, { id, source: ABSENT });
+    }
   }
 
   /**
@@ -585,7 +593,9 @@ export async function diffTable(
         bySeg[seg]!.forEach((row, i) => {
           const m = Number(row.m);
           listed += m;
-          findings.addRow(leaf, [...g.path, i], kind, rowOf(values(row)), kind === "missing" ? { source: m, target: 0 } : { source: 0, target: m });
+          const v = values(row);
+          const identity = { id: JSON.stringify(v), source: String(kind === "missing" ? m : 0) };
+          findings.addRow(leaf, [...g.path, i], kind, rowOf(v), kind === "missing" ? { source: m, target: 0 } : { source: 0, target: m }, identity);
         });
         findings.addUnsampled(leaf, kind, count(g) - listed);
       });
@@ -622,21 +632,27 @@ export async function diffTable(
     add(tRows, "target");
     [...copies.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .forEach(([, c], i) => {
+      .forEach(([id, c], i) => {
         if (c.source === c.target) return;
-        findings.addRow(leaf, [...path, i], c.source > c.target ? "missing" : "extra", rowOf(c.values), { source: c.source, target: c.target });
+        const identity = { id, source: String(c.source) };
+        findings.addRow(leaf, [...path, i], c.source > c.target ? "missing" : "extra", rowOf(c.values), { source: c.source, target: c.target }, identity);
       });
   }
 
   /**
-   * In a fresh snapshot, the source's checksum of every range where a difference was found: the ranges
-   * whose checksum changed since the comparison's snapshot were written by the source meanwhile.
+   * In a fresh snapshot, the source's checksum of every range where a difference was found: a range
+   * whose checksum changed since the comparison's snapshot was written by the source meanwhile. There,
+   * the source's rows are read again and each difference whose row the source changed (or whose copies
+   * it changed) becomes inconclusive; the others stay failures. A range whose differences were only
+   * counted is judged whole.
    */
-  async function sourceChangedLeaves(): Promise<number[]> {
+  async function markSourceWrites(): Promise<boolean> {
     const checked = findings.differingLeaves().map((id) => leaves.get(id)!);
-    const keyed = checked.filter((l): l is Extract<Leaf, { range: KeyRange }> => "range" in l);
-    const hashed = checked.filter((l): l is Extract<Leaf, { interval: HashInterval }> => "interval" in l).sort((a, b) => (a.interval.lo < b.interval.lo ? -1 : 1));
+    const keyed = checked.filter((l): l is KeyLeaf => "range" in l);
+    const hashed = checked.filter((l): l is HashLeaf => "interval" in l).sort((a, b) => (a.interval.lo < b.interval.lo ? -1 : 1));
     const now = new Map<number, PartSum>();
+    const written: Leaf[] = [];
+    const current = new Map<number, Map<string, string>>(); // leaf → id → the source's state now
     await openSnapshot(sourceClient);
     try {
       for (let i = 0; i < keyed.length; i += BATCH) {
@@ -647,16 +663,46 @@ export async function diffTable(
         const batch = hashed.slice(i, i + HASH_INTERVALS_PER_STATEMENT);
         for (const r of await run(sourceClient, buildHashIntervalChecksumsQuery(src, batch.map((l) => l.interval)))) now.set(batch[Number(r.seg)]!.id, { n: String(r.n), s: String(r.s) });
       }
+      for (const l of checked) {
+        const p = now.get(l.id) ?? EMPTY_PART;
+        if (Number(p.n) !== l.sourceCount || formatChecksum(p.s) !== l.sourceSum) written.push(l);
+      }
+      // Rows of the written ranges whose differences are tracked one by one: read again, in this snapshot.
+      const fine = written.filter((l) => findings.identitiesOf(l.id) !== undefined && l.sourceCount <= LEAF_ROWS);
+      const fineKeyed = fine.filter((l): l is KeyLeaf => "range" in l);
+      const fineHashed = fine.filter((l): l is HashLeaf => "interval" in l).sort((a, b) => (a.interval.lo < b.interval.lo ? -1 : 1));
+      for (let i = 0; i < fineKeyed.length; i += BATCH) {
+        const batch = fineKeyed.slice(i, i + BATCH);
+        const rows = await run(sourceClient, buildRangeRowsQuery(src, batch.map((l) => ({ range: l.range }))));
+        bySegment(rows, batch.length).forEach((list, seg) => current.set(batch[seg]!.id, new Map(list.map((r) => [keyId(values(r)), fingerprint(values(r))]))));
+      }
+      for (let i = 0; i < fineHashed.length; i += HASH_INTERVALS_PER_STATEMENT) {
+        const batch = fineHashed.slice(i, i + HASH_INTERVALS_PER_STATEMENT);
+        const rows = await run(sourceClient, buildHashIntervalRowsQuery(src, batch.map((l) => l.interval)));
+        bySegment(rows, batch.length).forEach((list, seg) => current.set(batch[seg]!.id, new Map(list.map((r) => [JSON.stringify(values(r)), String(Number(r.m))]))));
+      }
     } finally {
       await closeSnapshot(sourceClient);
     }
-    return checked
-      .filter((l) => {
-        const p = now.get(l.id) ?? EMPTY_PART;
-        return Number(p.n) !== l.sourceCount || formatChecksum(p.s) !== l.sourceSum;
-      })
-      .map((l) => l.id);
+    const whole: number[] = [];
+    for (const l of written) {
+      const rows = current.get(l.id);
+      if (!rows) {
+        whole.push(l.id);
+        continue;
+      }
+      const gone = "range" in l ? ABSENT : "0";
+      const changed = new Set((findings.identitiesOf(l.id) ?? []).filter((d) => (rows.get(d.id) ?? gone) !== d.source).map((d) => d.id));
+      if (changed.size > 0) findings.markRowsInconclusive(l.id, changed);
+    }
+    findings.markInconclusive(whole);
+    return written.length > 0;
   }
+}
+
+/** The source's state of a row, compact: a digest of its canonical values. */
+function fingerprint(values: readonly (string | null)[]): string {
+  return createHash("sha256").update(JSON.stringify(values)).digest("base64");
 }
 
 /** Whether a key repeats or holds NULLs on one side: free when a unique index proves it does not. */

@@ -54,9 +54,25 @@ export interface FindingsSummary {
   inconclusive?: { counts: Record<DifferenceKind, number>; rows: InconclusiveRow[] };
 }
 
+/**
+ * What identifies a difference again in a fresh snapshot: `id` (the key, or the canonical row) and the
+ * source's state of it when compared (`source`: a fingerprint of the row, its copies, or "absent").
+ */
+export interface DifferenceIdentity {
+  id: string;
+  source: string;
+}
+
+interface Entry extends DifferenceIdentity {
+  kind: DifferenceKind;
+  rows: number;
+  columns: readonly string[];
+}
+
 interface Sample {
   kind: DifferenceKind;
   leaf: number;
+  id?: string;
   order: readonly number[];
   key: RowKey;
   copies: Copies;
@@ -79,8 +95,13 @@ export class DiffFindings {
   private samples: Sample[] = [];
   private inconclusiveSamples: Sample[] = [];
   private readonly perGroup = new Map<string, number>();
+  /** Identities of the differences of each leaf, for telling row by row what the source changed. */
+  private readonly tracked = new Map<number, Entry[]>();
+  private trackedCount = 0;
+  /** Leaves with differences not tracked one by one (rows only counted, or too many): judged whole. */
+  private readonly coarse = new Set<number>();
 
-  constructor(private readonly limits: { maxSamples: number; samplesPerGroup: number }) {}
+  constructor(private readonly limits: { maxSamples: number; samplesPerGroup: number; maxTracked?: number }) {}
 
   /** Whether any difference was recorded. */
   get any(): boolean {
@@ -95,21 +116,50 @@ export class DiffFindings {
   }
 
   /** A row one side holds more copies of (`missing`: more in the source). */
-  addRow(leaf: number, order: readonly number[], kind: "missing" | "extra", key: RowKey, copies: Copies): void {
+  addRow(leaf: number, order: readonly number[], kind: "missing" | "extra", key: RowKey, copies: Copies, identity?: DifferenceIdentity): void {
     const rows = Math.abs(copies.source - copies.target);
     this.tally(leaf, kind, rows, []);
-    this.offer({ kind, leaf, order, key, copies }, [kind]);
+    this.track(leaf, identity, kind, rows, []);
+    this.offer({ kind, leaf, id: identity?.id, order, key, copies }, [kind]);
   }
 
   /** Rows of a range known to differ only by count (not fetched: no room for more samples). */
   addUnsampled(leaf: number, kind: "missing" | "extra", rows: number): void {
-    if (rows > 0) this.tally(leaf, kind, rows, []);
+    if (rows <= 0) return;
+    this.tally(leaf, kind, rows, []);
+    this.coarse.add(leaf);
   }
 
-  addChanged(leaf: number, order: readonly number[], row: ChangedRow): void {
+  addChanged(leaf: number, order: readonly number[], row: ChangedRow, identity?: DifferenceIdentity): void {
     const names = row.columns.map((c) => c.column);
     this.tally(leaf, "changed", 1, names);
-    this.offer({ kind: "changed", leaf, order, key: row.key, copies: { source: 1, target: 1 }, columns: row.columns }, names.map((n) => `column:${n}`));
+    this.track(leaf, identity, "changed", 1, names);
+    this.offer({ kind: "changed", leaf, id: identity?.id, order, key: row.key, copies: { source: 1, target: 1 }, columns: row.columns }, names.map((n) => `column:${n}`));
+  }
+
+  /** The identities of a leaf's differences; undefined when they were not all tracked (judge the leaf whole). */
+  identitiesOf(leaf: number): readonly DifferenceIdentity[] | undefined {
+    return this.coarse.has(leaf) ? undefined : (this.tracked.get(leaf) ?? []);
+  }
+
+  /** The differences of `leaf` with these ids become inconclusive (the source changed those rows meanwhile). */
+  markRowsInconclusive(leaf: number, ids: ReadonlySet<string>): void {
+    const entries = this.tracked.get(leaf) ?? [];
+    const t = this.leaves.get(leaf);
+    for (const e of entries) {
+      if (!ids.has(e.id)) continue;
+      this.counts[e.kind] -= e.rows;
+      this.inconclusiveCounts[e.kind] += e.rows;
+      if (t) t.counts[e.kind] -= e.rows;
+      for (const c of e.columns) {
+        this.columnRows.set(c, (this.columnRows.get(c) ?? 0) - 1);
+        this.inconclusiveColumns.set(c, (this.inconclusiveColumns.get(c) ?? 0) + 1);
+        if (t) t.columns.set(c, (t.columns.get(c) ?? 0) - 1);
+      }
+    }
+    const moved = (s: Sample) => s.leaf === leaf && s.id !== undefined && ids.has(s.id);
+    this.inconclusiveSamples.push(...this.samples.filter(moved));
+    this.samples = this.samples.filter((s) => !moved(s));
   }
 
   /** Leaves that recorded a difference. */
@@ -171,6 +221,17 @@ export class DiffFindings {
         },
       }),
     };
+  }
+
+  private track(leaf: number, identity: DifferenceIdentity | undefined, kind: DifferenceKind, rows: number, columns: readonly string[]): void {
+    if (!identity || this.trackedCount >= (this.limits.maxTracked ?? 20_000)) {
+      this.coarse.add(leaf);
+      return;
+    }
+    let list = this.tracked.get(leaf);
+    if (!list) this.tracked.set(leaf, (list = []));
+    list.push({ ...identity, kind, rows, columns });
+    this.trackedCount += 1;
   }
 
   private totalRoom(): number {
