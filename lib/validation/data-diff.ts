@@ -52,7 +52,10 @@ import {
 export type { ChangedRow, ColumnDifference, Copies, DifferenceKind, InconclusiveRow, RowKey };
 
 export interface DiffOptions {
-  /** Most sample rows listed (missing + extra + changed); counts are always exact. Default 100. */
+  /**
+   * Sample rows listed (missing + extra + changed), default 100; beyond it only a column or kind with no
+   * sample yet gets one, so a rare difference is never hidden by a frequent one. Counts are always exact.
+   */
   maxRowsReported?: number;
   /** Sample rows kept per differing column and per kind (missing, extra), within `maxRowsReported`; default 20. */
   samplesPerGroup?: number;
