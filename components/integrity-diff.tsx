@@ -4,6 +4,7 @@ import {
   differenceCounts,
   formatCopies,
   formatRowKey,
+  isOnlyInconclusive,
   readCheckFindings,
   readDataDiff,
   unlistedCounts,
@@ -61,12 +62,17 @@ export function IntegrityDiff({ runs, now }: { runs: ValidationRunView[]; now: D
 function DataDiff({ diff }: { diff: NonNullable<ReturnType<typeof readDataDiff>> }) {
   const bad = diff.tables.filter((t) => !t.match);
   const good = diff.tables.filter((t) => t.match);
+  const differing = bad.filter((t) => !isOnlyInconclusive(t)).length;
+  const inconclusive = bad.length - differing;
   return (
     <div className="space-y-4">
       <p className="text-sm font-medium text-slate-900" data-testid="diff-summary">
         {bad.length === 0
           ? `All ${diff.tables.length} compared tables match (row counts and content checksums).`
-          : `${bad.length} of ${diff.tables.length} tables differ between source and target.`}
+          : [
+              differing ? `${differing} of ${diff.tables.length} tables differ between source and target.` : "",
+              inconclusive ? `${inconclusive} of ${diff.tables.length} inconclusive: the source was written while they were compared.` : "",
+            ].filter(Boolean).join(" ")}
       </p>
       {diff.missingInTarget.length ? (
         <p className="text-sm text-red-800">
@@ -108,7 +114,7 @@ function TableDiff({ t }: { t: TableDiffView }) {
           <code className="font-mono">{t.targetTable}</code>
           {t.sourceTable !== t.targetTable ? <span className="ml-2 text-xs font-normal text-slate-500">from {t.sourceTable}</span> : null}
         </h3>
-        {onlyInconclusive(t) ? (
+        {isOnlyInconclusive(t) ? (
           <ToneBadge tone="warning">Inconclusive: the source was written meanwhile</ToneBadge>
         ) : (
           <ToneBadge tone="danger">{t.sourceRowCount !== t.targetRowCount ? "Row count differs" : "Content differs"}</ToneBadge>
@@ -204,11 +210,6 @@ function DifferenceSummary({ t }: { t: TableDiffView }) {
       ))}
     </section>
   );
-}
-
-function onlyInconclusive(t: TableDiffView): boolean {
-  const c = differenceCounts(t);
-  return t.inconclusive !== null && c.missing + c.extra + c.changed === 0;
 }
 
 function describeUnlisted(t: TableDiffView): string {

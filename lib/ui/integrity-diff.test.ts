@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { differenceCounts, formatCopies, formatRowKey, readCheckFindings, readDataDiff, unlistedCounts } from "./integrity-diff";
+import { differenceCounts, formatCopies, isOnlyInconclusive, formatRowKey, readCheckFindings, readDataDiff, unlistedCounts } from "./integrity-diff";
 
 const table = (name: string, extra: Record<string, unknown> = {}) => ({
   sourceTable: name,
@@ -108,6 +108,9 @@ describe("what differs first", () => {
     expect(unlistedCounts(t)).toEqual({ missing: 0, extra: 0, changed: 2998 });
     expect(t.inconclusive?.rows[0]).toMatchObject({ kind: "changed", key: { id: "7" } });
     expect(t.sourceWritten).toBe(true);
+    expect(isOnlyInconclusive(t)).toBe(false); // real differences besides
+    const live = readDataDiff({ tables: [table("public.o", { match: false, counts: { missing: 0, extra: 0, changed: 0 }, inconclusive: { counts: { missing: 0, extra: 0, changed: 2 }, reason: "r", rows: [] } })] })!.tables[0]!;
+    expect(isOnlyInconclusive(live)).toBe(true);
   });
   it("counts what an older diff listed, and says how many copies each side holds", () => {
     const t = readDataDiff({ tables: [table("public.a", { match: false, missing: [{ id: "1" }, { id: "2" }] })] })!.tables[0]!;

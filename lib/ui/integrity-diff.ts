@@ -112,6 +112,12 @@ export function differenceCounts(t: TableDiffView): { missing: number; extra: nu
   return t.counts ?? { missing: t.missing.length, extra: t.extra.length, changed: t.changed.length };
 }
 
+/** The table differs only where the source was written while it was compared: no verdict on it. */
+export function isOnlyInconclusive(t: TableDiffView): boolean {
+  const c = differenceCounts(t);
+  return !t.match && t.inconclusive !== null && c.missing + c.extra + c.changed === 0;
+}
+
 /** Rows (or copies) the sample lists leave out, per kind: the counts are exact, the lists capped. */
 export function unlistedCounts(t: TableDiffView): { missing: number; extra: number; changed: number } {
   const c = differenceCounts(t);
