@@ -74,6 +74,12 @@ describe("row hashes and canonical text in PostgreSQL", () => {
     expect(await canon("1.50::numeric(12,2)", "numeric")).toBe("1.5");
     expect(await canon("'\\x00ff'::bytea", "bytea")).toBe("00ff");
     expect(await canon("NULL::text", "text")).toBeNull();
+    // A date before year 1 keeps its era; inside an array, the form recorded checksums were computed with.
+    expect(await canon("'0044-03-15 BC'::date", "date")).toBe("0044-03-15 BC");
+    expect(await canon("'0044-03-15'::date", "date")).toBe("0044-03-15");
+    expect(await canon("'0001-01-01 00:30+00 BC'::timestamptz", "timestamp with time zone", "America/St_Johns")).toBe("0001-01-01T00:30:00.000000Z BC");
+    expect(await canon("'0044-03-15 10:00 BC'::timestamp", "timestamp without time zone")).toBe("0044-03-15T10:00:00.000000 BC");
+    expect(await canon("ARRAY['0044-03-15 BC'::date]", "date[]")).toBe("[1:1]{0044-03-15}");
   });
 
   it("keeps NULL, the empty string and the text '\\N' apart, and values in their own columns", async () => {

@@ -83,9 +83,19 @@ function escapeText(expr: string, separator: string): string {
  * settings every connection pins (lib/sources/pg-clients.ts).
  */
 export function canonicalValueExpr(expr: string, type: string): string {
+  return canonicalExpr(expr, type, false);
+}
+
+/**
+ * `inArray`: an array element. Array text is hashed, so an element keeps the form checksums were recorded
+ * with: dates and timestamps without their era (a BC date prints as the same AD one there; telling them
+ * apart would change recorded checksums and needs a new checksum format). A column's own value is hashed
+ * from its value, not its text, so its text can carry the era.
+ */
+function canonicalExpr(expr: string, type: string, inArray: boolean): string {
   if (type.endsWith("[]")) {
     const element = type.slice(0, -2);
-    const item = `coalesce(${escapeText(canonicalValueExpr("__u.__e", element), ",")}, ${quoteLiteral(NULL_MARKER)})`;
+    const item = `coalesce(${escapeText(canonicalExpr("__u.__e", element, true), ",")}, ${quoteLiteral(NULL_MARKER)})`;
     const items = `(SELECT string_agg(${item}, ',' ORDER BY __u.__o) FROM unnest(${expr}) WITH ORDINALITY AS __u(__e, __o))`;
     return `CASE WHEN ${expr} IS NULL THEN NULL ELSE coalesce(array_dims(${expr}), '') || '{' || coalesce(${items}, '') || '}' END`;
   }
@@ -113,11 +123,11 @@ export function canonicalValueExpr(expr: string, type: string): string {
     case "jsonb":
       return `(${expr})::jsonb::text`;
     case "timestamp with time zone":
-      return `CASE WHEN isfinite(${expr}) THEN to_char((${expr}) AT TIME ZONE 'UTC', ${TSTZ_FORMAT}) ELSE (${expr})::text END`;
+      return `CASE WHEN isfinite(${expr}) THEN to_char((${expr}) AT TIME ZONE 'UTC', ${TSTZ_FORMAT})${inArray ? "" : ` || ${eraSuffix(`(${expr}) AT TIME ZONE 'UTC'`)}`} ELSE (${expr})::text END`;
     case "timestamp without time zone":
-      return `CASE WHEN isfinite(${expr}) THEN to_char(${expr}, ${TS_FORMAT}) ELSE (${expr})::text END`;
+      return `CASE WHEN isfinite(${expr}) THEN to_char(${expr}, ${TS_FORMAT})${inArray ? "" : ` || ${eraSuffix(expr)}`} ELSE (${expr})::text END`;
     case "date":
-      return `CASE WHEN isfinite(${expr}) THEN to_char(${expr}, 'YYYY-MM-DD') ELSE (${expr})::text END`;
+      return `CASE WHEN isfinite(${expr}) THEN to_char(${expr}, 'YYYY-MM-DD')${inArray ? "" : ` || ${eraSuffix(expr)}`} ELSE (${expr})::text END`;
     case "interval":
       return intervalTextExpr(expr);
     case "daterange":
@@ -163,10 +173,15 @@ function intervalTextExpr(expr: string): string {
  * A date or timestamp as DateStyle ISO prints it (timestamps with time zone in UTC), whatever the
  * session's DateStyle and TimeZone: `2024-03-01 12:00:00.5+00`, `0044-03-15 BC`.
  */
+/** ' BC' for a date or timestamp before year 1, else nothing (to_char's YYYY prints 44 BC as 0044). */
+function eraSuffix(expr: string): string {
+  return `CASE WHEN date_part('year', ${expr}) < 0 THEN ' BC' ELSE '' END`;
+}
+
 function isoTextExpr(expr: string, type: "date" | "timestamp without time zone" | "timestamp with time zone"): string {
-  const era = `CASE WHEN date_part('year', ${expr}) < 0 THEN ' BC' ELSE '' END`;
-  if (type === "date") return `CASE WHEN isfinite(${expr}) THEN to_char(${expr}, 'YYYY-MM-DD') || ${era} ELSE (${expr})::text END`;
   const at = type === "timestamp with time zone" ? `(${expr}) AT TIME ZONE 'UTC'` : expr;
+  const era = eraSuffix(at);
+  if (type === "date") return `CASE WHEN isfinite(${expr}) THEN to_char(${expr}, 'YYYY-MM-DD') || ${era} ELSE (${expr})::text END`;
   const fraction = `CASE WHEN date_part('microseconds', ${at})::bigint % 1000000 = 0 THEN '' ELSE rtrim(to_char(${at}, '.US'), '0') END`;
   const zone = type === "timestamp with time zone" ? `'+00'` : `''`;
   return `CASE WHEN isfinite(${expr}) THEN to_char(${at}, 'YYYY-MM-DD HH24:MI:SS') || ${fraction} || ${zone} || ${era} ELSE (${expr})::text END`;

@@ -54,7 +54,8 @@ const int = (min: number, max: number) => fc.integer({ min, max });
 const nullable = (a: fc.Arbitrary<string>) => fc.oneof({ weight: 4, arbitrary: a }, { weight: 1, arbitrary: fc.constant("NULL") });
 const two = (n: number) => String(n).padStart(2, "0");
 const floatText = (d: number) => (Object.is(d, -0) ? "-0" : String(d));
-const instant = int(-2_000_000_000, 4_000_000_000).chain((s) => int(0, 999_999).map((us) => `make_interval(secs => ${s}.${String(us).padStart(6, "0")})`));
+// From about 600 BC (scalar dates and timestamps keep their era) to 2126.
+const instant = fc.oneof(int(-2_000_000_000, 4_000_000_000), int(-82_000_000_000, 4_000_000_000)).chain((s) => int(0, 999_999).map((us) => `make_interval(secs => ${s}.${String(us).padStart(6, "0")})`));
 const json = fc.dictionary(
   text({ maxLength: 5 }),
   fc.oneof(fc.integer(), text({ maxLength: 8 }), fc.boolean(), fc.constant(null), fc.array(fc.integer({ min: -9, max: 9 }), { maxLength: 3 })),
@@ -65,18 +66,28 @@ interface ColumnType {
   /** The column's type in CREATE TABLE. */
   ddl: string;
   value: fc.Arbitrary<string>;
+  /** Small changes of a value `v` (SQL over it), the kind a comparison could overlook. */
+  nudges?: string[];
 }
+
+const finiteDay = (v: string) => `isfinite(${v}) AND date_part('day', ${v}) <= 28`;
+/** The same printed year, month and day in the other era (44 BC for 44 AD, and back). */
+const otherEra = (v: string) => `make_date(-date_part('year', ${v})::int, date_part('month', ${v})::int, date_part('day', ${v})::int)`;
 
 const CATALOGUE: ColumnType[] = [
   { ddl: "smallint", value: int(-32768, 32767).map(String) },
   { ddl: "integer", value: fc.integer().map((n) => `(${n})::int4`) },
   { ddl: "bigint", value: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((n) => `(${n})::int8`) },
-  { ddl: "numeric(12,3)", value: int(-999_999_999, 999_999_999).map((n) => `${n}::numeric / 1000`) },
-  { ddl: "numeric", value: fc.oneof(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }).map((n) => `round(${n}::numeric / 100, 2)`), fc.constant("'NaN'::numeric")) },
-  { ddl: "real", value: fc.float().map((f) => `'${floatText(f)}'::float4`) },
-  { ddl: "double precision", value: fc.oneof(fc.double(), fc.constantFrom(0.1, -0, Number.NaN, Infinity, -Infinity)).map((d) => `'${floatText(d)}'::float8`) },
-  { ddl: "money", value: fc.bigInt({ min: -(2n ** 53n), max: 2n ** 53n }).map((c) => `(${c}::numeric / 100)::money`) },
-  { ddl: "date", value: fc.oneof(int(-700_000, 2_000_000).map((d) => `date '2000-01-01' + ${d}`), fc.constantFrom("'infinity'::date", "'-infinity'::date")) },
+  { ddl: "numeric(12,3)", value: int(-999_999_999, 999_999_999).map((n) => `${n}::numeric / 1000`), nudges: ["v + 0.001", "-v"] },
+  { ddl: "numeric", value: fc.oneof(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }).map((n) => `round(${n}::numeric / 100, 2)`), fc.constant("'NaN'::numeric")), nudges: ["v + 0.01", "-v"] },
+  { ddl: "real", value: fc.float().map((f) => `'${floatText(f)}'::float4`), nudges: ["-v", "v * 1.0000001::float4"] },
+  { ddl: "double precision", value: fc.oneof(fc.double(), fc.constantFrom(0.1, -0, Number.NaN, Infinity, -Infinity)).map((d) => `'${floatText(d)}'::float8`), nudges: ["-v", "v * (1 + 2.220446049250313e-16)"] },
+  { ddl: "money", value: fc.bigInt({ min: -(2n ** 53n), max: 2n ** 53n }).map((c) => `(${c}::numeric / 100)::money`), nudges: ["v + 0.01::numeric::money", "v * -1"] },
+  {
+    ddl: "date",
+    value: fc.oneof(int(-950_000, 2_000_000).map((d) => `date '2000-01-01' + ${d}`), fc.constantFrom("'infinity'::date", "'-infinity'::date")),
+    nudges: ["v + 1", `CASE WHEN ${finiteDay("v")} THEN ${otherEra("v")} ELSE v END`],
+  },
   { ddl: "time", value: int(0, 86_399_999).map((ms) => `time '00:00' + make_interval(secs => ${ms / 1000})`) },
   {
     ddl: "timetz",
@@ -84,19 +95,32 @@ const CATALOGUE: ColumnType[] = [
       ([h, m, s, oh, om]) => `'${[h, m, s].map(two).join(":")}${oh < 0 ? "-" : "+"}${two(Math.abs(oh))}:${two(om)}'::timetz`,
     ),
   },
-  { ddl: "timestamp", value: fc.oneof(instant.map((i) => `timestamp '2000-01-01' + ${i}`), fc.constantFrom("'infinity'::timestamp", "'-infinity'::timestamp")) },
-  { ddl: "timestamptz", value: fc.oneof(instant.map((i) => `timestamptz '2000-01-01 00:00:00+00' + ${i}`), fc.constant("'-infinity'::timestamptz")) },
+  {
+    ddl: "timestamp",
+    value: fc.oneof(instant.map((i) => `timestamp '2000-01-01' + ${i}`), fc.constantFrom("'infinity'::timestamp", "'-infinity'::timestamp")),
+    nudges: ["v + interval '1 microsecond'", `CASE WHEN ${finiteDay("v")} THEN ${otherEra("v")} + v::time ELSE v END`],
+  },
+  {
+    ddl: "timestamptz",
+    value: fc.oneof(instant.map((i) => `timestamptz '2000-01-01 00:00:00+00' + ${i}`), fc.constant("'-infinity'::timestamptz")),
+    nudges: [
+      "v + interval '1 microsecond'",
+      `CASE WHEN ${finiteDay("v AT TIME ZONE 'UTC'")} THEN (${otherEra("v AT TIME ZONE 'UTC'")} + (v AT TIME ZONE 'UTC')::time) AT TIME ZONE 'UTC' ELSE v END`,
+    ],
+  },
   {
     ddl: "interval",
     value: fc.tuple(int(-20, 20), int(-30, 30), int(-40, 40), int(-100, 100), int(-70, 70), int(-70, 70), int(0, 999_999)).map(
       ([y, mo, d, h, mi, s, us]) => `make_interval(${y}, ${mo}, 0, ${d}, ${h}, ${mi}, ${s < 0 ? "-" : ""}${Math.abs(s)}.${String(us).padStart(6, "0")})`,
     ),
+    // justify_hours: equal by '=' (24 hours is a day), yet another value to a migration.
+    nudges: ["v + interval '1 microsecond'", "justify_hours(v + interval '24 hours')", "-v"],
   },
-  { ddl: "bytea", value: fc.uint8Array({ maxLength: 24 }).map((b) => `decode('${Buffer.from(b).toString("hex")}', 'hex')`) },
+  { ddl: "bytea", value: fc.uint8Array({ maxLength: 24 }).map((b) => `decode('${Buffer.from(b).toString("hex")}', 'hex')`), nudges: ["v || decode('00', 'hex')"] },
   { ddl: "json", value: json.map((v) => `${lit(JSON.stringify(v))}::jsonb::json`) },
-  { ddl: "jsonb", value: fc.oneof(json.map((v) => `${lit(JSON.stringify(v))}::jsonb`), fc.constant("'[]'::jsonb")) },
-  { ddl: "integer[]", value: fc.array(nullable(fc.integer().map(String)), { maxLength: 5 }).map((xs) => `ARRAY[${xs.join(", ")}]::int4[]`) },
-  { ddl: "text[]", value: fc.array(nullable(text({ maxLength: 6 }).map(lit)), { maxLength: 4 }).map((xs) => `ARRAY[${xs.join(", ")}]::text[]`) },
+  { ddl: "jsonb", value: fc.oneof(json.map((v) => `${lit(JSON.stringify(v))}::jsonb`), fc.constant("'[]'::jsonb")), nudges: ["v || '[1.0]'::jsonb"] },
+  { ddl: "integer[]", value: fc.array(nullable(fc.integer().map(String)), { maxLength: 5 }).map((xs) => `ARRAY[${xs.join(", ")}]::int4[]`), nudges: ["array_append(v, NULL)"] },
+  { ddl: "text[]", value: fc.array(nullable(text({ maxLength: 6 }).map(lit)), { maxLength: 4 }).map((xs) => `ARRAY[${xs.join(", ")}]::text[]`), nudges: ["array_append(v, 'NULL')", "array_append(v, NULL)"] },
   {
     ddl: "timestamptz[]",
     value: fc.array(nullable(instant.map((i) => `timestamptz '2000-01-01 00:00:00+00' + ${i}`)), { maxLength: 3 }).map((xs) => `ARRAY[${xs.join(", ")}]::timestamptz[]`),
@@ -132,9 +156,9 @@ const CATALOGUE: ColumnType[] = [
   { ddl: "varbit", value: fc.array(fc.boolean(), { maxLength: 12 }).map((bs) => `B'${bs.map(Number).join("")}'::varbit`) },
   { ddl: "uuid", value: fc.uuid().map((u) => `'${u}'::uuid`) },
   { ddl: "boolean", value: fc.boolean().map(String) },
-  { ddl: "text", value: fc.oneof(text({ maxLength: 30 }).map(lit), fc.constant("''")) },
+  { ddl: "text", value: fc.oneof(text({ maxLength: 30 }).map(lit), fc.constant("''")), nudges: ["upper(v)", "v || ' '"] },
   // Incompressible and long: stored out of line (TOAST).
-  { ddl: "text", value: fc.string({ minLength: 1, maxLength: 8 }).map((s) => `(SELECT string_agg(md5(${lit(s)} || g), '') FROM generate_series(1, 300) g)`) },
+  { ddl: "text", value: fc.string({ minLength: 1, maxLength: 8 }).map((s) => `(SELECT string_agg(md5(${lit(s)} || g), '') FROM generate_series(1, 300) g)`), nudges: ["overlay(v PLACING 'x' FROM 4000 FOR 1)"] },
   { ddl: "varchar(40)", value: text({ maxLength: 40 }).map(lit) },
 ];
 
@@ -191,7 +215,8 @@ interface Case {
   columns: string[];
   rows: string[][];
   settings: { source: SideSettings; target: SideSettings };
-  mutation: { row: number; column: number; value: string };
+  /** The new value: SQL, or a nudge of the current value (SQL over `v`). */
+  mutation: { row: number; column: number } & ({ value: string } | { nudge: string });
 }
 
 function caseArb(collation: string): fc.Arbitrary<Case> {
@@ -209,9 +234,11 @@ function caseArb(collation: string): fc.Arbitrary<Case> {
           columns: fc.constant(columns.map((col) => col.ddl)),
           settings: fc.constant(settings),
           rows: fc.tuple(...keys.map(() => fc.tuple(...columns.map((c) => nullable(c.value))))),
-          mutation: fc
-            .tuple(int(0, keys.length - 1), int(0, columns.length - 1))
-            .chain(([row, column]) => nullable(columns[column]!.value).map((value) => ({ row, column, value }))),
+          mutation: fc.tuple(int(0, keys.length - 1), int(0, columns.length - 1)).chain(([row, column]) => {
+            const nudges = columns[column]!.nudges ?? [];
+            const value = nullable(columns[column]!.value).map((value) => ({ row, column, value }));
+            return nudges.length === 0 ? value : fc.oneof(value, fc.constantFrom(...nudges).map((nudge) => ({ row, column, nudge })));
+          }),
         }),
       ),
   ) as fc.Arbitrary<Case>;
@@ -299,12 +326,13 @@ describe("the comparison of data validation (property-based, against PostgreSQL)
           // One value of one row changed on the target, when it really is another value.
           const column = `c${c.mutation.column}`;
           const type = c.columns[c.mutation.column]!;
+          const value = "nudge" in c.mutation ? c.mutation.nudge.replace(/\bv\b/g, column) : c.mutation.value;
           const { rows } = await admin.target.query(
-            `SELECT (SELECT ${column}::text FROM public."${name}" WHERE ${whereKey(c, c.mutation.row)}) IS DISTINCT FROM (${c.mutation.value})::${type}::text AS differs`,
+            `SELECT ${column}::text IS DISTINCT FROM (${value})::${type}::text AS differs FROM public."${name}" WHERE ${whereKey(c, c.mutation.row)}`,
           );
           if (!rows[0].differs) return;
           mutationsChecked += 1;
-          await admin.target.query(`UPDATE public."${name}" SET ${column} = ${c.mutation.value} WHERE ${whereKey(c, c.mutation.row)}`);
+          await admin.target.query(`UPDATE public."${name}" SET ${column} = ${value} WHERE ${whereKey(c, c.mutation.row)}`);
           const diff = await diffTable(source, target, mapping!);
           const expectedKey = Object.fromEntries(c.key.map((k, i) => [k.name, c.keys[c.mutation.row]![i]!.text]));
           expect({
