@@ -8,8 +8,10 @@ import pg from "pg";
  * The values are PostgreSQL's own defaults (what a fresh cluster prints with), so checksums recorded
  * earlier by a session that ran under default settings stay comparable. `lc_monetary` / `lc_numeric`
  * 'C' keep money at 2 decimal places and to_char's separators plain; `search_path` keeps `regtype` and
- * `pg_get_expr` text the same on both sides (it equals the default `"$user", public` where no schema is
- * named after the user; the product names other schemas' objects qualified).
+ * `pg_get_expr` text the same on both sides. It resolves names as the default `"$user", public` does
+ * where no schema is named after the user (the product names other schemas' objects qualified), with
+ * pg_catalog first so that no user object shadows a built-in; Supabase's `extensions` schema (ignored
+ * where absent) keeps extension types such as citext named as Supabase's own default path names them.
  */
 export const PINNED_SESSION_SETTINGS: ReadonlyArray<readonly [name: string, value: string]> = [
   ["TimeZone", "UTC"],
@@ -21,7 +23,7 @@ export const PINNED_SESSION_SETTINGS: ReadonlyArray<readonly [name: string, valu
   ["lc_monetary", "C"],
   ["lc_numeric", "C"],
   ["lc_time", "C"],
-  ["search_path", "pg_catalog, public"],
+  ["search_path", "pg_catalog, public, extensions"],
 ];
 
 /** Anything that runs a parameterised query (a client, or a pool's client). */
