@@ -163,6 +163,7 @@ type Row = Record<string, unknown>;
 const BATCH = 100; // ranges per statement: bounded SQL size and parameter count
 const LEAF_ROWS = 5000; // rows per side fetched by one statement when comparing small ranges
 const HASH_INTERVALS_PER_STATEMENT = 8192; // bounded array parameter; one scan per statement
+const HASH_LEAF_ROWS = 20_000; // rows per side fetched by one statement for hash ranges: each such statement scans the table
 const INCONCLUSIVE_REASON =
   "the source changed these rows while they were compared (read again in a fresh snapshot, they differ from the comparison's snapshot); validate again once writes stop";
 
@@ -603,7 +604,7 @@ export async function diffTable(
         findings.addUnsampled(leaf, kind, count(g) - listed);
       });
     }
-    const budget = Math.max(threshold, LEAF_ROWS);
+    const budget = Math.max(threshold, HASH_LEAF_ROWS);
     let i = 0;
     while (i < twoSided.length) {
       const batch: HashSegment[] = [];
