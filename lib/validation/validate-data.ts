@@ -48,8 +48,10 @@ export interface DataIntegrityDiff {
 
 /**
  * Data integrity: for every mapped table, row count and order-independent content checksum on both
- * sides (inside Postgres); on a mismatch, the exact missing / extra / changed rows, found by
- * bisecting key ranges. A changed or missing row is corruption: critical.
+ * sides (inside Postgres), each side read in one snapshot; on a mismatch, the differing columns with
+ * exact row counts, then sample missing / extra / changed rows, found by bisecting key ranges (or, for
+ * a table without a unique key, row-hash ranges, with each row's copies). A changed or missing row is
+ * corruption: critical. Differences only where the source was written meanwhile are inconclusive.
  */
 export async function validateData(
   source: SqlClient,
