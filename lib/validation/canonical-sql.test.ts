@@ -82,6 +82,16 @@ describe("row hashes and canonical text in PostgreSQL", () => {
     expect(await canon("ARRAY['0044-03-15 BC'::date]", "date[]")).toBe("[1:1]{0044-03-15}");
   });
 
+  it("refuses to compare floats in a session that would print them rounded", async () => {
+    expect(await canon("0.1::float8 / 3", "double precision")).toBe("0.03333333333333333");
+    await client.query("SET extra_float_digits = 0");
+    try {
+      await expect(canon("0.1::float8 / 3", "double precision")).rejects.toThrow(/extra_float_digits >= 1/);
+    } finally {
+      await client.query("RESET extra_float_digits");
+    }
+  });
+
   it("keeps NULL, the empty string and the text '\\N' apart, and values in their own columns", async () => {
     const nul = await hash([["NULL::text", "text"]]);
     const empty = await hash([["''::text", "text"]]);

@@ -113,8 +113,9 @@ function canonicalExpr(expr: string, type: string, inArray: boolean): string {
       return `trim_scale(('x' || encode(cash_send(${expr}), 'hex'))::bit(64)::bigint::numeric * 0.01)::text`;
     case "real":
     case "double precision":
-      // Shortest exact text: relies on the pinned extra_float_digits (>= 1).
-      return `(${expr})::float8::text`;
+      // Shortest exact text: relies on the pinned extra_float_digits (>= 1). A session without the pin
+      // (e.g. behind a transaction-mode pooler) fails the statement rather than compare rounded floats.
+      return `CASE WHEN ${FLOATS_PRINT_EXACTLY} THEN (${expr})::float8::text END`;
     case "boolean":
       return `CASE WHEN ${expr} THEN 't' WHEN NOT ${expr} THEN 'f' END`;
     case "bytea":
@@ -212,6 +213,10 @@ function rangeTextExpr(expr: string, type: "daterange" | "tsrange" | "tstzrange"
  * connection does): then their own output is taken, which is faster than building the same text.
  * Uncorrelated subqueries, so evaluated once per statement.
  */
+/** True when floats print exactly; otherwise an error naming the setting (once per statement). */
+const FLOATS_PRINT_EXACTLY = `(SELECT CASE WHEN current_setting('extra_float_digits')::int >= 1 THEN true
+  ELSE ('comparing floats exactly needs extra_float_digits >= 1, not ' || current_setting('extra_float_digits'))::boolean END)`;
+
 const PRINTS_AS_DEFAULT = {
   interval: `(SELECT current_setting('IntervalStyle') = 'postgres')`,
   dates: `(SELECT current_setting('DateStyle') LIKE 'ISO,%')`,
