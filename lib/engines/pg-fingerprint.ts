@@ -2,7 +2,7 @@ import pg from "pg";
 import { z } from "zod";
 import { nullHashLiteral, valueHashExpr } from "../validation/canonical-sql";
 import { NATIVE_HASH_TYPES } from "../validation/checksum-format";
-import { connectPinnedClient, pinSessionSettings, PINNED_SESSION_SETTINGS } from "../sources/pg-clients";
+import { pinSessionSettings, PINNED_SESSION_SETTINGS, withPgClients } from "../sources/pg-clients";
 import { quoteIdent } from "./pg-admin";
 import type { VerifyProblem } from "./types";
 
@@ -62,16 +62,8 @@ export async function fingerprintDatabase(c: pg.Client, version = FINGERPRINT_VE
  * table first), all reading one exported snapshot, so the result is that of a single session.
  */
 export async function fingerprintDatabaseAt(url: string, connections = 2, version = FINGERPRINT_VERSION): Promise<DatabaseFingerprint> {
-  const opened = await Promise.allSettled(Array.from({ length: Math.max(1, connections) }, () => connectPinnedClient(url)));
-  const clients = opened.flatMap((o) => (o.status === "fulfilled" ? [o.value] : []));
-  try {
-    const failed = opened.find((o): o is PromiseRejectedResult => o.status === "rejected");
-    if (failed) throw failed.reason;
-    const [leader, ...helpers] = clients;
-    return await fingerprintWith(leader!, helpers, version);
-  } finally {
-    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
-  }
+  const urls = Array.from({ length: Math.max(1, connections) }, () => url);
+  return withPgClients(urls, ([leader, ...helpers]) => fingerprintWith(leader!, helpers, version));
 }
 
 async function fingerprintWith(c: pg.Client, helpers: pg.Client[], version: number): Promise<DatabaseFingerprint> {
