@@ -1,7 +1,8 @@
 /**
  * Property-based tests of the comparison of data validation, against the real PostgreSQL: random keyed
- * tables over a wide catalogue of types, the same rows on both sides, and random output settings set on
- * each side's database and role. Equal data always passes; one mutated value is found at its row and
+ * tables over a wide catalogue of types (a column sometimes of another type holding the same values on
+ * one side: int4/int8, json/jsonb, numeric scales…), the same rows on both sides, and random output
+ * settings set on each side's database and role. Equal data always passes; one mutated value is found at its row and
  * column, with nothing else reported. A failure prints the seed and path: FC_SEED=<seed> FC_PATH=<path>
  * replay it (FC_RUNS sets the number of runs).
  */
@@ -68,6 +69,8 @@ interface ColumnType {
   value: fc.Arbitrary<string>;
   /** Small changes of a value `v` (SQL over it), the kind a comparison could overlook. */
   nudges?: string[];
+  /** Other types that hold the same values, which the other side may have instead (int4 and int8…). */
+  alsoAs?: string[];
 }
 
 const finiteDay = (v: string) => `isfinite(${v}) AND date_part('day', ${v}) <= 28`;
@@ -75,12 +78,12 @@ const finiteDay = (v: string) => `isfinite(${v}) AND date_part('day', ${v}) <= 2
 const otherEra = (v: string) => `make_date(-date_part('year', ${v})::int, date_part('month', ${v})::int, date_part('day', ${v})::int)`;
 
 const CATALOGUE: ColumnType[] = [
-  { ddl: "smallint", value: int(-32768, 32767).map(String) },
-  { ddl: "integer", value: fc.integer().map((n) => `(${n})::int4`) },
+  { ddl: "smallint", value: int(-32768, 32767).map(String), alsoAs: ["integer"] },
+  { ddl: "integer", value: fc.integer().map((n) => `(${n})::int4`), alsoAs: ["bigint", "numeric"] },
   { ddl: "bigint", value: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((n) => `(${n})::int8`) },
-  { ddl: "numeric(12,3)", value: int(-999_999_999, 999_999_999).map((n) => `${n}::numeric / 1000`), nudges: ["v + 0.001", "-v"] },
+  { ddl: "numeric(12,3)", value: int(-999_999_999, 999_999_999).map((n) => `${n}::numeric / 1000`), nudges: ["v + 0.001", "-v"], alsoAs: ["numeric", "numeric(20,6)"] },
   { ddl: "numeric", value: fc.oneof(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }).map((n) => `round(${n}::numeric / 100, 2)`), fc.constant("'NaN'::numeric")), nudges: ["v + 0.01", "-v"] },
-  { ddl: "real", value: fc.float().map((f) => `'${floatText(f)}'::float4`), nudges: ["-v", "v * 1.0000001::float4"] },
+  { ddl: "real", value: fc.float().map((f) => `'${floatText(f)}'::float4`), nudges: ["-v", "v * 1.0000001::float4"], alsoAs: ["double precision"] },
   { ddl: "double precision", value: fc.oneof(fc.double(), fc.constantFrom(0.1, -0, Number.NaN, Infinity, -Infinity)).map((d) => `'${floatText(d)}'::float8`), nudges: ["-v", "v * (1 + 2.220446049250313e-16)"] },
   { ddl: "money", value: fc.bigInt({ min: -(2n ** 53n), max: 2n ** 53n }).map((c) => `(${c}::numeric / 100)::money`), nudges: ["v + 0.01::numeric::money", "v * -1"] },
   {
@@ -117,9 +120,9 @@ const CATALOGUE: ColumnType[] = [
     nudges: ["v + interval '1 microsecond'", "justify_hours(v + interval '24 hours')", "-v"],
   },
   { ddl: "bytea", value: fc.uint8Array({ maxLength: 24 }).map((b) => `decode('${Buffer.from(b).toString("hex")}', 'hex')`), nudges: ["v || decode('00', 'hex')"] },
-  { ddl: "json", value: json.map((v) => `${lit(JSON.stringify(v))}::jsonb::json`) },
-  { ddl: "jsonb", value: fc.oneof(json.map((v) => `${lit(JSON.stringify(v))}::jsonb`), fc.constant("'[]'::jsonb")), nudges: ["v || '[1.0]'::jsonb"] },
-  { ddl: "integer[]", value: fc.array(nullable(fc.integer().map(String)), { maxLength: 5 }).map((xs) => `ARRAY[${xs.join(", ")}]::int4[]`), nudges: ["array_append(v, NULL)"] },
+  { ddl: "json", value: json.map((v) => `${lit(JSON.stringify(v))}::jsonb::json`), alsoAs: ["jsonb"] },
+  { ddl: "jsonb", value: fc.oneof(json.map((v) => `${lit(JSON.stringify(v))}::jsonb`), fc.constant("'[]'::jsonb")), nudges: ["v || '[1.0]'::jsonb"], alsoAs: ["json"] },
+  { ddl: "integer[]", value: fc.array(nullable(fc.integer().map(String)), { maxLength: 5 }).map((xs) => `ARRAY[${xs.join(", ")}]::int4[]`), nudges: ["array_append(v, NULL)"], alsoAs: ["bigint[]"] },
   { ddl: "text[]", value: fc.array(nullable(text({ maxLength: 6 }).map(lit)), { maxLength: 4 }).map((xs) => `ARRAY[${xs.join(", ")}]::text[]`), nudges: ["array_append(v, 'NULL')", "array_append(v, NULL)"] },
   {
     ddl: "timestamptz[]",
@@ -127,8 +130,8 @@ const CATALOGUE: ColumnType[] = [
   },
   { ddl: "mood", value: fc.constantFrom("sad", "ok", "happy", "très bien").map((l) => `${lit(l)}::mood`) },
   { ddl: "app.color", value: fc.constantFrom("red", "green").map((l) => `${lit(l)}::app.color`) },
-  { ddl: "posint", value: int(1, 2_000_000_000).map(String) },
-  { ddl: "email_address", value: text({ maxLength: 12 }).map((s) => lit(`${s}@example.com`)) },
+  { ddl: "posint", value: int(1, 2_000_000_000).map(String), alsoAs: ["integer"] },
+  { ddl: "email_address", value: text({ maxLength: 12 }).map((s) => lit(`${s}@example.com`)), alsoAs: ["text"] },
   {
     ddl: "int4range",
     value: fc.oneof(fc.tuple(int(-1000, 1000), int(0, 1000)).map(([a, n]) => `int4range(${a}, ${a + n})`), fc.constant("'empty'::int4range"), fc.constant("'(,5]'::int4range")),
@@ -159,7 +162,7 @@ const CATALOGUE: ColumnType[] = [
   { ddl: "text", value: fc.oneof(text({ maxLength: 30 }).map(lit), fc.constant("''")), nudges: ["upper(v)", "v || ' '"] },
   // Incompressible and long: stored out of line (TOAST).
   { ddl: "text", value: fc.string({ minLength: 1, maxLength: 8 }).map((s) => `(SELECT string_agg(md5(${lit(s)} || g), '') FROM generate_series(1, 300) g)`), nudges: ["overlay(v PLACING 'x' FROM 4000 FOR 1)"] },
-  { ddl: "varchar(40)", value: text({ maxLength: 40 }).map(lit) },
+  { ddl: "varchar(40)", value: text({ maxLength: 40 }).map(lit), alsoAs: ["text"] },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -168,6 +171,7 @@ const CATALOGUE: ColumnType[] = [
 interface KeyColumn {
   name: string;
   ddl: string;
+  alsoAs?: string[];
 }
 interface KeyShape {
   columns: KeyColumn[];
@@ -185,7 +189,7 @@ function keyShapes(collation: string): fc.Arbitrary<KeyShape> {
       tuples: fc.uniqueArray(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), rows).map((ks) => ks.map((k) => [asKey(`${k}`, `${k}`)])),
     },
     {
-      columns: [{ name: "id", ddl: "integer" }],
+      columns: [{ name: "id", ddl: "integer", alsoAs: ["bigint"] }],
       tuples: fc.uniqueArray(int(-50, 50), rows).map((ks) => ks.map((k) => [asKey(`${k}`, `${k}`)])),
     },
     {
@@ -208,11 +212,17 @@ function keyShapes(collation: string): fc.Arbitrary<KeyShape> {
   );
 }
 
+/** A column's type on each side. */
+interface Typed {
+  source: string;
+  target: string;
+}
+
 interface Case {
-  key: KeyShape["columns"];
+  key: Array<{ name: string } & Typed>;
   keys: Array<Array<{ sql: string; text: string }>>;
-  /** Each column's type (the columns are named c0, c1, …). */
-  columns: string[];
+  /** Each column's types (the columns are named c0, c1, …). */
+  columns: Typed[];
   rows: string[][];
   settings: { source: SideSettings; target: SideSettings };
   /** The new value: SQL, or a nudge of the current value (SQL over `v`). */
@@ -220,18 +230,25 @@ interface Case {
 }
 
 function caseArb(collation: string): fc.Arbitrary<Case> {
+  /** The same type on both sides, or one side (either) with another type that holds the same values. */
+  const typed = (ddl: string, alsoAs: string[] = []): fc.Arbitrary<Typed> =>
+    fc.oneof(
+      { weight: 2, arbitrary: fc.constant({ source: ddl, target: ddl }) },
+      ...(alsoAs.length === 0 ? [] : [fc.constantFrom(...alsoAs).chain((other) => fc.constantFrom({ source: ddl, target: other }, { source: other, target: ddl }))]),
+    );
   return keyShapes(collation).chain((shape) =>
     fc
       .record({
         keys: shape.tuples,
+        keyTypes: fc.tuple(...shape.columns.map((k) => typed(k.ddl, k.alsoAs))),
         columns: fc.array(fc.constantFrom(...CATALOGUE), { minLength: 1, maxLength: 7 }),
         settings: fc.record({ source: sideSettingsArb, target: sideSettingsArb }),
       })
-      .chain(({ keys, columns, settings }) =>
+      .chain(({ keys, keyTypes, columns, settings }) =>
         fc.record({
-          key: fc.constant(shape.columns),
+          key: fc.constant(shape.columns.map((k, i) => ({ name: k.name, ...keyTypes[i]! }))),
           keys: fc.constant(keys),
-          columns: fc.constant(columns.map((col) => col.ddl)),
+          columns: fc.tuple(...columns.map((col) => typed(col.ddl, col.alsoAs))),
           settings: fc.constant(settings),
           rows: fc.tuple(...keys.map(() => fc.tuple(...columns.map((c) => nullable(c.value))))),
           mutation: fc.tuple(int(0, keys.length - 1), int(0, columns.length - 1)).chain(([row, column]) => {
@@ -292,12 +309,11 @@ async function applySettings(settings: Case["settings"]) {
 
 /** Creates the table on both sides with the same rows (written by pinned sessions: the same values). */
 async function createTable(name: string, c: Case) {
-  const keyDdl = c.key.map((k) => `"${k.name}" ${k.ddl}`);
-  const colDdl = c.columns.map((ddl, i) => `c${i} ${ddl}`);
-  const ddl = `CREATE TABLE public."${name}" (${[...keyDdl, ...colDdl].join(", ")}, PRIMARY KEY (${c.key.map((k) => `"${k.name}"`).join(", ")}))`;
   const values = c.keys.map((key, r) => `(${[...key.map((k) => k.sql), ...c.rows[r]!].join(", ")})`);
   for (const side of SIDES) {
-    await admin[side].query(ddl);
+    const keyDdl = c.key.map((k) => `"${k.name}" ${k[side]}`);
+    const colDdl = c.columns.map((col, i) => `c${i} ${col[side]}`);
+    await admin[side].query(`CREATE TABLE public."${name}" (${[...keyDdl, ...colDdl].join(", ")}, PRIMARY KEY (${c.key.map((k) => `"${k.name}"`).join(", ")}))`);
     await admin[side].query(`INSERT INTO public."${name}" VALUES ${values.join(",\n")}`);
   }
 }
@@ -325,7 +341,7 @@ describe("the comparison of data validation (property-based, against PostgreSQL)
 
           // One value of one row changed on the target, when it really is another value.
           const column = `c${c.mutation.column}`;
-          const type = c.columns[c.mutation.column]!;
+          const type = c.columns[c.mutation.column]!.target;
           const value = "nudge" in c.mutation ? c.mutation.nudge.replace(/\bv\b/g, column) : c.mutation.value;
           const { rows } = await admin.target.query(
             `SELECT ${column}::text IS DISTINCT FROM (${value})::${type}::text AS differs FROM public."${name}" WHERE ${whereKey(c, c.mutation.row)}`,
