@@ -16,7 +16,7 @@ import { diffTable } from "./data-diff";
 import { resolveTableMappings } from "./mapping";
 import { validateData } from "./validate-data";
 
-const NUM_RUNS = Number(process.env.FC_RUNS ?? 40);
+const NUM_RUNS = Number(process.env.FC_RUNS ?? 80);
 const SEED = Number(process.env.FC_SEED ?? Date.now() % 2_147_483_647);
 /** With FC_SEED, the failing run's `path` (as printed) replays only that run. */
 const PATH = process.env.FC_PATH;
