@@ -1,7 +1,7 @@
 import { describe, expect, it, beforeAll, afterAll } from "vitest";
-import type { z } from "zod";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { buildTestApp, startTestServer, type TestServer } from "./test-server";
+import { apiTestClient, expectError, parsed } from "./api-test-client";
 import * as s from "./schemas";
 import { createApiToken } from "../auth/tokens";
 
@@ -14,51 +14,8 @@ let server: TestServer;
 const NIL_UUID = "00000000-0000-4000-8000-000000000000";
 const tokens: Record<"viewer" | "operator" | "admin", string> = { viewer: "", operator: "", admin: "" };
 
-/** A request as the admin token unless `headers.authorization` says otherwise ("" sends none). */
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const all: Record<string, string> = { authorization: `Bearer ${tokens.admin}`, ...headers };
-  if (all.authorization === "") delete all.authorization;
-  const init: RequestInit = { method, headers: all };
-  if (body !== undefined) {
-    init.body = typeof body === "string" ? body : JSON.stringify(body);
-    (init.headers as Record<string, string>)["content-type"] ??= "application/json";
-  }
-  const res = await fetch(`${server.url}${path}`, init);
-  const text = await res.text();
-  let json: unknown = undefined;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    /* not JSON: the assertion below says so */
-  }
-  return { status: res.status, headers: res.headers, json: json as any, text };
-}
-
-function parsed<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new Error(`response does not match its schema: ${JSON.stringify(r.error.issues.slice(0, 5))}\n${JSON.stringify(value).slice(0, 500)}`);
-  return r.data;
-}
-
-function expectError(r: Awaited<ReturnType<typeof call>>, status: number, code: string) {
-  expect(r.status, r.text).toBe(status);
-  const body = parsed(s.errorResponse, r.json);
-  expect(body.error.code).toBe(code);
-  expect(body.error.message.length).toBeGreaterThan(0);
-  return body.error;
-}
-
-async function waitForJob(jobId: string, timeoutMs = 90_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await call("GET", `/migration/jobs/${jobId}`);
-    expect(r.status, r.text).toBe(200);
-    const job = parsed(s.jobSchema, r.json);
-    if (["completed", "failed", "interrupted"].includes(job.status)) return job;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status}: ${JSON.stringify(job.progress)}\n${server.output().slice(-2000)}`);
-    await new Promise((res) => setTimeout(res, 200));
-  }
-}
+const api = apiTestClient(() => server, () => tokens.admin);
+const { call, waitForJob } = api;
 
 async function createCheckpoint(name: string, phase = "initial") {
   const r = await call("POST", "/migration/checkpoint", { name, phase }, { "x-actor": "alice" });

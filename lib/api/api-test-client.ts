@@ -1,0 +1,66 @@
+// Test helper (not used by the product): calls the REST API of a test server the way a script would,
+// and parses every success body with the response schema the OpenAPI document is generated from.
+import { expect } from "vitest";
+import type { z } from "zod";
+import * as s from "./schemas";
+import type { TestServer } from "./test-server";
+
+export interface ApiCallResult {
+  status: number;
+  headers: Headers;
+  json: any;
+  text: string;
+}
+
+export interface ApiTestClient {
+  /** A request with `token` unless `headers.authorization` says otherwise ("" sends none). */
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiCallResult>;
+  waitForJob(jobId: string, timeoutMs?: number): Promise<z.infer<typeof s.jobSchema>>;
+}
+
+export function parsed<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new Error(`response does not match its schema: ${JSON.stringify(r.error.issues.slice(0, 5))}\n${JSON.stringify(value).slice(0, 500)}`);
+  return r.data;
+}
+
+export function expectError(r: ApiCallResult, status: number, code: string) {
+  expect(r.status, r.text).toBe(status);
+  const body = parsed(s.errorResponse, r.json);
+  expect(body.error.code).toBe(code);
+  expect(body.error.message.length).toBeGreaterThan(0);
+  return body.error;
+}
+
+export function apiTestClient(server: () => TestServer, token: () => string): ApiTestClient {
+  const call: ApiTestClient["call"] = async (method, path, body, headers = {}) => {
+    const all: Record<string, string> = { authorization: `Bearer ${token()}`, ...headers };
+    if (all.authorization === "") delete all.authorization;
+    const init: RequestInit = { method, headers: all };
+    if (body !== undefined) {
+      init.body = typeof body === "string" ? body : JSON.stringify(body);
+      all["content-type"] ??= "application/json";
+    }
+    const res = await fetch(`${server().url}${path}`, init);
+    const text = await res.text();
+    let json: unknown = undefined;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      /* not JSON: the caller's assertion says so */
+    }
+    return { status: res.status, headers: res.headers, json, text };
+  };
+  const waitForJob: ApiTestClient["waitForJob"] = async (jobId, timeoutMs = 90_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const r = await call("GET", `/migration/jobs/${jobId}`);
+      expect(r.status, r.text).toBe(200);
+      const job = parsed(s.jobSchema, r.json);
+      if (["completed", "failed", "interrupted"].includes(job.status)) return job;
+      if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status}: ${JSON.stringify(job.progress)}\n${server().output().slice(-2000)}`);
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  };
+  return { call, waitForJob };
+}
