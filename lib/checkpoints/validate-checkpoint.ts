@@ -9,11 +9,12 @@ import type { Phase } from "../domain/phases";
 import { appendAuditEvent } from "../audit/append-audit-event";
 import { runJob } from "../jobs/run-job";
 import type { ReportProgress } from "../jobs/progress";
-import { COULD_NOT_RUN, failedWithoutVerdict, type ValidatorReport } from "../validation/report";
+import { COULD_NOT_RUN, type ValidatorReport } from "../validation/report";
 import { applyCheckpointEvent } from "./apply-checkpoint-event";
 import { drillCheckpoint } from "./drill-checkpoint";
 import { loadMappingOrDefault } from "./load-mapping";
 import { runValidators, type DataDiffHooks } from "./run-validators";
+import { decideRunOutcome } from "../validation/run-outcome";
 import { sealIfKeyed } from "./encryption-keys";
 import { createAlert } from "../alerts/create-alert";
 import { deliverAlertInBackground } from "../alerts/deliver-webhook";
@@ -108,27 +109,9 @@ export async function executeValidation(
     });
     throw e;
   }
-  const failed = reports.filter((r) => r.status === "failed");
-  const inconclusive = reports.filter((r) => r.status === "inconclusive");
-  const labels = (rs: ValidatorReport[]) => rs.map((r) => r.validator.replace(/_/g, " ")).join(", ");
-  // Failures that only say a validator could not run (a side unreachable, a dropped connection) are no
-  // verdict on the target, and neither is an inconclusive report (the source was written while it was
-  // compared): the run ends in error or inconclusive, the checkpoint keeps its status, the gate stays as
-  // it was and nothing is rolled back. Validating again (once reachable, once writes stop) gives a verdict.
-  const judged = failed.filter((r) => !failedWithoutVerdict(r));
-  const runStatus = judged.length > 0 ? "failed" : failed.length > 0 ? "error" : inconclusive.length > 0 ? "inconclusive" : "passed";
+  const { status: runStatus, judgedFailures: judged, summary } = decideRunOutcome(reports);
   const passed = runStatus === "passed";
   const noVerdict = runStatus === "error" || runStatus === "inconclusive";
-  const inconclusiveNote = inconclusive.length
-    ? ` ${labels(inconclusive)}: inconclusive, the source was written while it was compared; validate again once writes to the source stop.`
-    : "";
-  const summary = passed
-    ? `All ${reports.length} checks groups passed${reports.some((r) => r.status === "warning") ? " (with warnings)" : ""}.`
-    : runStatus === "error"
-      ? `Could not complete: ${labels(failed)} could not run. Nothing was judged; run the validation again once source and target are reachable.${inconclusiveNote}`
-      : runStatus === "inconclusive"
-        ? `Inconclusive: ${labels(inconclusive)} found differences only where the source was written while it was compared. Nothing was judged; validate again once writes to the source stop.`
-        : `Failed: ${labels(judged)}${judged.some((r) => r.critical) ? " (critical)" : ""}.${inconclusiveNote}`;
 
   const alert = await ctx.db.$transaction(async (tx) => {
     await tx.validationResult.createMany({
