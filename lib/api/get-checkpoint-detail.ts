@@ -1,20 +1,20 @@
 import type { AppContext } from "../context";
 import { getCheckpoint } from "../checkpoints/list-checkpoints";
-import { diffReaderFor } from "../checkpoints/read-validation-diff";
+import { resultReaderFor } from "../checkpoints/read-validation-diff";
 import { normalizeQualifiedName } from "../domain/qualified-name";
 
 /**
  * GET /migration/checkpoint/{id}: the checkpoint with everything known about it, each validation
- * result's integrity diff opened for the caller's role through the dashboard's own read path (row
+ * result's integrity diff and checks read for the caller's role through the dashboard's own read path (row
  * values for operators and admins; counts and columns, with `withheld`, for viewers).
  */
 export async function getCheckpointDetail(ctx: AppContext, id: string, role: string | null | undefined) {
   const checkpoint = await getCheckpoint(ctx, id);
-  const readDiff = diffReaderFor(ctx, role);
+  const read = resultReaderFor(ctx, role);
   return {
     ...checkpoint,
     tables: withTodaysNames(checkpoint.tables),
-    validationRuns: checkpoint.validationRuns.map((run) => ({ ...run, results: run.results.map((r) => ({ ...r, diff: readDiff(r.diff) })) })),
+    validationRuns: checkpoint.validationRuns.map((run) => ({ ...run, results: run.results.map((r) => ({ ...r, checks: read.checks(r.checks), diff: read.diff(r.diff) })) })),
   };
 }
 

@@ -4,7 +4,7 @@ import { migrateDatabase } from "../db/migrate";
 import { getDb, disconnectAll, type Db } from "../db/client";
 import { DEFAULT_LIST_PARAMS, PAGE_SIZE } from "../ui/checkpoint-list-params";
 import { getCheckpointView, listCheckpointsView } from "./list-checkpoints-view";
-import { diffReaderFor } from "./read-validation-diff";
+import { resultReaderFor } from "./read-validation-diff";
 import { sealJson } from "../store/sealed-json";
 import { parseEncryptionKey } from "../store/encryption";
 import { randomBytes } from "node:crypto";
@@ -72,7 +72,7 @@ beforeAll(async () => {
       },
       metadata: { create: { usersTotal: 10, usersMigrated: 9, bytesTotal: 123n, timings: { database: 812, bad: "x" } } },
       validationRuns: {
-        create: [{ phase: "data_migrated", status: "failed", triggeredBy: "ana", results: { create: [{ validator: "data", status: "failed", critical: true, checks: [{ name: "rows", status: "failed" }], diff: sealJson(STORED_DIFF, parseEncryptionKey(KEY, "test")) as object }] } }],
+        create: [{ phase: "data_migrated", status: "failed", triggeredBy: "ana", results: { create: [{ validator: "data", status: "failed", critical: true, checks: [{ name: "rows", status: "failed", message: "1 changed", details: { count: 1, samples: [{ email: "ana@example.com" }] } }], diff: sealJson(STORED_DIFF, parseEncryptionKey(KEY, "test")) as object }] } }],
       },
     },
   });
@@ -114,7 +114,7 @@ describe("listCheckpointsView", () => {
 
 describe("getCheckpointView", () => {
   it("returns JSON-safe detail with backups in component order", async () => {
-    const v = await getCheckpointView(db, detailId, { readDiff: diffReaderFor(keyed, "operator") });
+    const v = await getCheckpointView(db, detailId, { readResult: resultReaderFor(keyed, "operator") });
     expect(v).not.toBeNull();
     expect(v?.backups.map((b) => b.component)).toEqual(["database", "storage"]);
     expect(v?.tables.map((t) => [t.targetTable, t.sourceRowCount, t.targetRowCount])).toEqual([
@@ -127,21 +127,24 @@ describe("getCheckpointView", () => {
   });
 
   it("opens the sealed diff with its row values for an operator, without them for a viewer, and says when it cannot", async () => {
-    const operator = await getCheckpointView(db, detailId, { readDiff: diffReaderFor(keyed, "operator") });
+    const operator = await getCheckpointView(db, detailId, { readResult: resultReaderFor(keyed, "operator") });
     expect(operator?.validationRuns[0]?.results[0]?.diff).toEqual(STORED_DIFF);
-    const viewer = await getCheckpointView(db, detailId, { readDiff: diffReaderFor(keyed, "viewer") });
+    const viewer = await getCheckpointView(db, detailId, { readResult: resultReaderFor(keyed, "viewer") });
     const withheld = viewer?.validationRuns[0]?.results[0]?.diff as { withheld: string; tables: { changed: unknown[]; changedColumns: string[]; withheldRows: object }[] };
     expect(withheld.withheld).toMatch(/operators and admins/);
     expect(withheld.tables[0]).toMatchObject({ sourceRowCount: 3, changed: [], changedColumns: ["Note"], withheldRows: { changed: 1 } });
     expect(JSON.stringify(withheld)).not.toContain("edited");
+    // The checks' details follow the same rule: the operator reads the sample, the viewer its count.
+    expect(operator?.validationRuns[0]?.results[0]?.checks).toEqual([{ name: "rows", status: "failed", message: "1 changed", details: { count: 1, samples: [{ email: "ana@example.com" }] } }]);
+    expect(viewer?.validationRuns[0]?.results[0]?.checks).toEqual([{ name: "rows", status: "failed", message: "1 changed", details: { count: 1, samples: [], withheldSamples: { samples: 1 } } }]);
     const otherKey = { encryptionKey: randomBytes(32).toString("base64"), oldEncryptionKeys: [] };
-    const unreadable = await getCheckpointView(db, detailId, { readDiff: diffReaderFor(otherKey, "admin") });
+    const unreadable = await getCheckpointView(db, detailId, { readResult: resultReaderFor(otherKey, "admin") });
     expect(unreadable?.validationRuns[0]?.results[0]?.diff).toEqual({ unreadable: expect.stringMatching(/key this server does not have/) });
   });
 
   it("returns null for unknown and malformed ids", async () => {
-    expect(await getCheckpointView(db, "00000000-0000-4000-8000-000000000000", { readDiff: diffReaderFor(keyed, "admin") })).toBeNull();
-    expect(await getCheckpointView(db, "not-a-uuid", { readDiff: diffReaderFor(keyed, "admin") })).toBeNull();
-    expect(await getCheckpointView(db, "'; drop table checkpoints; --", { readDiff: diffReaderFor(keyed, "admin") })).toBeNull();
+    expect(await getCheckpointView(db, "00000000-0000-4000-8000-000000000000", { readResult: resultReaderFor(keyed, "admin") })).toBeNull();
+    expect(await getCheckpointView(db, "not-a-uuid", { readResult: resultReaderFor(keyed, "admin") })).toBeNull();
+    expect(await getCheckpointView(db, "'; drop table checkpoints; --", { readResult: resultReaderFor(keyed, "admin") })).toBeNull();
   });
 });

@@ -5,7 +5,7 @@ import type { CheckpointStatus } from "../domain/checkpoint-status";
 import { PAGE_SIZE, pageCount, type CheckpointListParams, type CheckpointSort } from "../ui/checkpoint-list-params";
 import type { TableFigures } from "../ui/table-comparison";
 import { normalizeQualifiedName } from "../domain/qualified-name";
-import type { DiffReader } from "./read-validation-diff";
+import type { ResultReader } from "./read-validation-diff";
 
 /** A checkpoint as a row of the list page (JSON-safe). */
 export interface CheckpointRow {
@@ -143,8 +143,8 @@ export interface CheckpointDetailView extends Omit<CheckpointRow, "sizeBytes"> {
 }
 
 export interface CheckpointViewOptions {
-  /** How this caller reads stored diffs: `diffReaderFor(ctx, role)`, the one read path the API shares. */
-  readDiff: DiffReader;
+  /** How this caller reads stored diffs: `resultReaderFor(ctx, role)`, the one read path the API shares. */
+  readResult: ResultReader;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -238,9 +238,9 @@ export async function getCheckpointView(db: Db, id: string, options: CheckpointV
         validator: v.validator,
         status: v.status,
         critical: v.critical,
-        checks: v.checks,
+        checks: options.readResult.checks(v.checks) as typeof v.checks,
         hasDiff: v.diff !== null,
-        diff: options.readDiff(v.diff),
+        diff: options.readResult.diff(v.diff),
         durationMs: v.durationMs,
       })),
     })),

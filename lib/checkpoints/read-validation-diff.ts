@@ -1,9 +1,12 @@
 import type { AppContext } from "../context";
-import { mayReadRowValues, withholdRowValues } from "../domain/diff-visibility";
+import { mayReadRowValues, withholdCheckValues, withholdRowValues } from "../domain/diff-visibility";
 import { openStored } from "./encryption-keys";
 
-/** Turns a validation result's stored diff into what one caller may read. */
-export type DiffReader = (stored: unknown) => unknown;
+/** Turns a validation result's stored diff and checks into what one caller may read. */
+export interface ResultReader {
+  diff(stored: unknown): unknown;
+  checks(stored: unknown): unknown;
+}
 
 export const UNREADABLE_DIFF = "The integrity diff is encrypted with a key this server does not have.";
 
@@ -23,7 +26,10 @@ export function readValidationDiff(stored: unknown, access: { open: (value: unkn
   return mayReadRowValues(access.role) ? opened : withholdRowValues(opened);
 }
 
-/** The reader for a caller of `role`, opening with the process's keys. */
-export function diffReaderFor(ctx: Pick<AppContext, "encryptionKey" | "oldEncryptionKeys">, role: string | null | undefined): DiffReader {
-  return (stored) => readValidationDiff(stored, { open: (value) => openStored(ctx, value), role });
+/** The reader for a caller of `role`, opening with the process's keys: the one rule for the dashboard and the API. */
+export function resultReaderFor(ctx: Pick<AppContext, "encryptionKey" | "oldEncryptionKeys">, role: string | null | undefined): ResultReader {
+  return {
+    diff: (stored) => readValidationDiff(stored, { open: (value) => openStored(ctx, value), role }),
+    checks: (stored) => (mayReadRowValues(role) ? stored : withholdCheckValues(stored)),
+  };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mayReadRowValues, withholdRowValues, WITHHELD_REASON } from "./diff-visibility";
+import { mayReadRowValues, withholdCheckValues, withholdRowValues, WITHHELD_REASON } from "./diff-visibility";
 
 const DIFF = {
   tables: [
@@ -81,5 +81,38 @@ describe("withholdRowValues", () => {
   it("withholds a diff of any other shape whole", () => {
     expect(withholdRowValues("rows")).toEqual({ withheld: WITHHELD_REASON });
     expect(withholdRowValues({ users: [{ email: "a@b.c" }], count: 3 })).toEqual({ withheld: WITHHELD_REASON, count: 3 });
+  });
+});
+
+describe("withholdCheckValues", () => {
+  const checks = [
+    {
+      name: "every source user present",
+      status: "failed",
+      message: "2 source users missing from public.users",
+      details: { count: 2, critical: true, samples: [{ id: "7f0c…", email: "ana@example.com" }, { id: "9a1b…", email: "bo@example.com" }] },
+    },
+    { name: "user count", status: "passed", message: "40 source users, 40 in public.users", details: { source: 40, target: 40 } },
+    { name: "files", status: "failed", message: "1 changed", details: { table: "public.users", objects: [{ bucket: "avatars", name: "ana.png", sha256: "ab" }] } },
+    { name: "no details", status: "skipped", message: "the source does not use Storage" },
+  ];
+
+  it("keeps each check's name, status and message, and of its details only counts, flags and names", () => {
+    const seen = withholdCheckValues(checks) as Array<Record<string, unknown>>;
+    expect(JSON.stringify(seen)).not.toMatch(/ana@example\.com|bo@example\.com|ana\.png/);
+    expect(seen[0]).toEqual({
+      name: "every source user present",
+      status: "failed",
+      message: "2 source users missing from public.users",
+      details: { count: 2, critical: true, samples: [], withheldSamples: { samples: 2 } },
+    });
+    expect(seen[1]).toEqual(checks[1]);
+    expect(seen[2]!.details).toEqual({ table: "public.users", objects: [], withheldSamples: { objects: 1 } });
+    expect(seen[3]).toEqual(checks[3]);
+  });
+
+  it("leaves what is not a list of checks as it is", () => {
+    expect(withholdCheckValues(null)).toBeNull();
+    expect(withholdCheckValues({ a: 1 })).toEqual({ a: 1 });
   });
 });

@@ -4,7 +4,10 @@
  * The rule: operators and admins read the diff with its row values (keys and column values of the
  * missing, extra and changed rows), as they act on them. A viewer reads the same diff without row
  * values: table names, counts, checksums, the columns compared and which ones differ, and
- * `withheld` saying why the rows are not there. The dashboard and the API follow this one rule.
+ * `withheld` saying why the rows are not there. The same holds for the facts a validator's checks
+ * carry (`details`: sample user ids and emails, object names): a viewer reads each check's name, status
+ * and message, and of its details only counts, flags and names. The dashboard and the API follow this
+ * one rule.
  */
 import { roleAtLeast, type Role } from "../auth/permissions";
 
@@ -92,6 +95,23 @@ function withholdObject(
     }
   }
   return out;
+}
+
+/**
+ * A validator's checks as a viewer may read them: name, status and message as they are; of `details`
+ * only what carries no row value (counts, flags, names), each list of values left out and counted under
+ * `withheldSamples`.
+ */
+export function withholdCheckValues(checks: unknown): unknown {
+  if (!Array.isArray(checks)) return checks;
+  return checks.map((check) => {
+    if (check === null || typeof check !== "object" || Array.isArray(check)) return check;
+    const { details, ...rest } = check as Record<string, unknown>;
+    if (details === null || typeof details !== "object" || Array.isArray(details)) return rest;
+    const withheldSamples: Record<string, number> = {};
+    const kept = withholdObject(details as Record<string, unknown>, "", withheldSamples);
+    return { ...rest, details: Object.keys(withheldSamples).length ? { ...kept, withheldSamples } : kept };
+  });
 }
 
 /** The names of the columns a changed row differs in (names only, never values). */

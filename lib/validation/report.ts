@@ -51,7 +51,7 @@ export function summariseChecks(checks: readonly ValidationCheck[]): ValidationS
 export const COULD_NOT_RUN = { couldNotRun: true } as const;
 
 /** Whether every failed check of a failed report says only that it could not run (see COULD_NOT_RUN). */
-export function failedWithoutVerdict(report: ValidatorReport): boolean {
+export function failedWithoutVerdict(report: Pick<ValidatorReport, "status" | "checks">): boolean {
   const failedChecks = report.checks.filter((c) => c.status === "failed");
   return report.status === "failed" && failedChecks.length > 0 && failedChecks.every((c) => c.details?.couldNotRun === true);
 }

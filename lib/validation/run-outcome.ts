@@ -12,19 +12,19 @@ import { failedWithoutVerdict, type ValidatorReport } from "./report";
 
 export type RunStatus = "passed" | "failed" | "error" | "inconclusive";
 
-export interface RunOutcome {
+type ReportFacts = Pick<ValidatorReport, "validator" | "status" | "critical" | "checks">;
+
+export interface RunOutcome<R extends ReportFacts = ValidatorReport> {
   status: RunStatus;
   /** The reports that failed with a verdict (what may trigger an automatic rollback). */
-  judgedFailures: ValidatorReport[];
+  judgedFailures: R[];
   summary: string;
 }
 
-type ReportFacts = Pick<ValidatorReport, "validator" | "status" | "critical" | "checks">;
-
-export function decideRunOutcome<R extends ReportFacts>(reports: readonly R[]): RunOutcome & { judgedFailures: R[] } {
+export function decideRunOutcome<R extends ReportFacts>(reports: readonly R[]): RunOutcome<R> {
   const labels = (rs: readonly R[]) => rs.map((r) => r.validator.replace(/_/g, " ")).join(", ");
   const failed = reports.filter((r) => r.status === "failed");
-  const judgedFailures = failed.filter((r) => !failedWithoutVerdict(r as ValidatorReport));
+  const judgedFailures = failed.filter((r) => !failedWithoutVerdict(r));
   const inconclusive = reports.filter((r) => r.status === "inconclusive");
   const skipped = reports.filter((r) => r.status === "skipped");
   const lookedAtSomething = reports.some((r) => r.status === "passed" || r.status === "warning");

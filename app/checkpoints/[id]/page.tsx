@@ -17,7 +17,7 @@ import { ValidateAction, VerifyAction } from "../../../components/checkpoint-act
 import { RollbackButton } from "../../../components/rollback-dialog";
 import { getAppContext } from "../../../lib/context";
 import { AutoRefresh } from "../../../components/auto-refresh";
-import { diffReaderFor } from "../../../lib/checkpoints/read-validation-diff";
+import { resultReaderFor } from "../../../lib/checkpoints/read-validation-diff";
 import { mayReadRowValues } from "../../../lib/domain/diff-visibility";
 import { getActorFromSession, requireRole } from "../../../lib/auth/session";
 import type { Role } from "../../../lib/auth/permissions";
@@ -26,7 +26,7 @@ export const dynamic = "force-dynamic";
 
 // One query per request even though both metadata and the page need the checkpoint. Diffs are read
 // through the same function as the API's, for the signed-in user's role (row values: operator and up).
-const loadCheckpoint = cache((id: string, role: Role) => getCheckpointView(getDb(), id, { readDiff: diffReaderFor(getAppContext(), role) }));
+const loadCheckpoint = cache((id: string, role: Role) => getCheckpointView(getDb(), id, { readResult: resultReaderFor(getAppContext(), role) }));
 
 export async function generateMetadata(props: PageProps<"/checkpoints/[id]">): Promise<Metadata> {
   const actor = await getActorFromSession();
