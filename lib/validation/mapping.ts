@@ -10,6 +10,7 @@ import type { QualifiedTable, SqlClient, TypedColumn } from "./canonical-sql";
 import { withNativeHashes } from "./checksum-format";
 import { formatQualifiedName, parseQualifiedName as parseWrittenName, qualifiedNameKey } from "../domain/qualified-name";
 import { supabaseSchemaRule } from "./supabase-schemas";
+import { MOVED_TO_APP } from "./schema/moved-to-app";
 
 const QUALIFIED_NAME_HINT =
   'expected "schema.table", a part double-quoted when it holds a dot or a quote (in JSON: "\\"my schema\\".\\"a.b\\""), or {"schema": "…", "table": "…"}';
@@ -36,6 +37,15 @@ export const tableMappingSchema = z.strictObject({
   exclude: z.array(columnName).optional(),
 });
 
+/**
+ * What moves out of the database on purpose. Each name is a class of objects the target need not
+ * have: their differences are listed as duties of the application, not failures. Omitted: the
+ * defaults for an application server in front of a plain PostgreSQL (all of them); `[]`: none.
+ */
+export const schemaSectionSchema = z.strictObject({
+  movedToApp: z.array(z.enum(MOVED_TO_APP)).optional(),
+});
+
 export const mappingFileSchema = z.strictObject({
   tables: z.array(tableMappingSchema).default([]),
   /** Schemas whose tables are not paired by identity (on either side); tables named in `tables` still are. */
@@ -43,6 +53,8 @@ export const mappingFileSchema = z.strictObject({
   /** Tables not paired by identity (on either side). */
   excludeTables: z.array(tableRefSchema).optional(),
   users: z.looseObject({}).optional(),
+  /** What the schema validator expects of the target (lib/validation/schema/moved-to-app.ts). */
+  schema: schemaSectionSchema.optional(),
 });
 
 export type TableMappingEntry = z.infer<typeof tableMappingSchema>;
