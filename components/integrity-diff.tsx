@@ -8,6 +8,7 @@ import {
   readCheckFindings,
   readDataDiff,
   unlistedCounts,
+  withheldRowCount,
   type FindingGroup,
   type TableDiffView,
 } from "../lib/ui/integrity-diff";
@@ -168,7 +169,11 @@ function TableDiff({ t }: { t: TableDiffView }) {
           </p>
         ) : null}
         <Inconclusive t={t} />
-        {!t.needsPrimaryKey && t.changed.length + t.missing.length + t.extra.length === 0 && !t.inconclusive ? (
+        {withheldRowCount(t) > 0 ? (
+          <p className="text-xs text-slate-600">
+            {formatCount(withheldRowCount(t))} sample row(s) not shown: row values are shown to operators and admins only.
+          </p>
+        ) : !t.needsPrimaryKey && t.changed.length + t.missing.length + t.extra.length === 0 && !t.inconclusive ? (
           <p className="text-xs text-slate-600">No individual row was located.</p>
         ) : null}
       </div>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { differenceCounts, formatCopies, isOnlyInconclusive, formatRowKey, readCheckFindings, readDataDiff, unlistedCounts } from "./integrity-diff";
+import { differenceCounts, formatCopies, isOnlyInconclusive, formatRowKey, readCheckFindings, readDataDiff, unlistedCounts, withheldRowCount } from "./integrity-diff";
+import { withholdRowValues } from "../domain/diff-visibility";
 
 const table = (name: string, extra: Record<string, unknown> = {}) => ({
   sourceTable: name,
@@ -49,6 +50,24 @@ describe("readDataDiff", () => {
     const diff = readDataDiff({ tables: [table("public.a", { match: false, changed: [{ key: { id: 1 }, columns: [{ column: "note", source: null, target: "NULL" }] }] })] });
     expect(diff?.tables[0]?.changed[0]?.columns[0]).toEqual({ column: "note", source: null, target: "NULL" });
     expect(diff?.tables[0]?.changed[0]?.key).toEqual({ id: "1" });
+  });
+});
+
+describe("withheldRowCount", () => {
+  it("counts the sample rows a viewer's diff left out, each row once", () => {
+    const stored = {
+      tables: [
+        {
+          sourceTable: "public.log", targetTable: "public.log", match: false, comparedAs: "multiset",
+          missing: [{ actor: "ana" }, { actor: "bo" }], extra: [{ actor: "cy" }], changed: [],
+          copies: { missing: [{ source: 2, target: 1 }, { source: 1, target: 0 }], extra: [{ source: 0, target: 1 }] },
+        },
+      ],
+    };
+    const asViewer = readDataDiff(withholdRowValues(stored))!;
+    expect(asViewer.tables[0]!.missing).toEqual([]);
+    expect(withheldRowCount(asViewer.tables[0]!)).toBe(3);
+    expect(withheldRowCount(readDataDiff(stored)!.tables[0]!)).toBe(0);
   });
 });
 

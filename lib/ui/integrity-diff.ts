@@ -71,6 +71,8 @@ const tableDiffSchema = z.object({
     .nullable()
     .catch(null),
   sourceWritten: z.boolean().catch(false),
+  /** For a reader who may not see row values: how many rows each list held (lib/domain/diff-visibility). */
+  withheldRows: z.record(z.string(), count).catch({}),
 });
 
 const dataDiffSchema = z.object({
@@ -105,6 +107,12 @@ export function readDataDiff(value: unknown): DataDiffView | null {
     missingInTarget: parsed.data.missingInTarget,
     extraInTarget: parsed.data.extraInTarget,
   };
+}
+
+/** Rows of a table's lists left out because the reader may not see row values (0 when none were). */
+export function withheldRowCount(t: TableDiffView): number {
+  // The row lists only: `copies.*` are parallel to `missing` / `extra`, not rows of their own.
+  return ["missing", "extra", "changed", "inconclusive.rows"].reduce((sum, list) => sum + (t.withheldRows[list] ?? 0), 0);
 }
 
 /** Exact failing differences of a table; for a diff recorded before counts were, what its lists hold. */
