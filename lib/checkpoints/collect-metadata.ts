@@ -12,6 +12,7 @@ import { readSourceStorageUsage, storageAbsence } from "../sources/source-storag
 import { activeUsersCondition, NO_AUTH_USERS_REASON, readSourceAuth } from "../sources/source-auth";
 import { withPgClients } from "../sources/pg-clients";
 import { resolveUsersMapping } from "../sources/users-mapping";
+import { readRecordedSchema, type RecordedSchema } from "./read-schema-inventories";
 
 export interface CollectedMetadata {
   tables: {
@@ -34,13 +35,16 @@ export interface CollectedMetadata {
   };
   /** Why a total is 0 because the source does not use that part of Supabase (no Auth, no Storage). */
   notes: string[];
+  /** Each side's object inventory (definitions, no row values) and its fingerprint. */
+  schema: { source: RecordedSchema; target: RecordedSchema };
 }
 
 /**
  * The integrity metadata of a checkpoint: per mapped table, row count and content checksum on
  * both sides (computed inside Postgres); users total / migrated; files total / migrated / bytes.
  * Users and files are counted from the source database (auth.users, storage.objects); a source
- * without Auth or Storage records 0 with the reason.
+ * without Auth or Storage records 0 with the reason. The schema of both sides is recorded as an
+ * object inventory with its fingerprint, so that later checkpoints and rollbacks can show drift.
  */
 export async function collectCheckpointMetadata(ctx: AppContext, progress: ReportProgress = () => {}): Promise<CollectedMetadata> {
   const mapping = await loadMappingOrDefault(ctx.mappingFile);
@@ -66,13 +70,15 @@ export async function collectCheckpointMetadata(ctx: AppContext, progress: Repor
       const name = formatQualifiedName(missing);
       tables.push({ sourceTable: name, targetTable: name, sourceRowCount: BigInt(rows[0]!.n), targetRowCount: null, sourceChecksum: null, targetChecksum: null, checksumFormat: null });
     }
+    progress({ message: "schema inventories" });
+    const schema = { source: await readRecordedSchema(source, mapping), target: await readRecordedSchema(target, mapping) };
     progress({ message: "users" });
     const { note: usersNote, ...users } = await countUsers(source, target, mapping.users);
     if (usersNote) progress({ message: `users: 0 (${usersNote})` });
     progress({ message: "files" });
     const { note: filesNote, ...files } = await countFiles(ctx, source);
     if (filesNote) progress({ message: `files: 0 (${filesNote})` });
-    return { tables, totals: { ...users, ...files }, notes: [usersNote, filesNote].filter((n): n is string => n !== undefined) };
+    return { tables, totals: { ...users, ...files }, notes: [usersNote, filesNote].filter((n): n is string => n !== undefined), schema };
   });
 }
 

@@ -15,6 +15,7 @@ import pg from "pg";
 import { acquireTargetLock } from "../locks/target-lock";
 import { verifyAuditChain } from "../audit/verify-audit-chain";
 import type { Actor } from "../domain/actor";
+import { schemaFingerprint, type SchemaInventory } from "../validation/schema/inventory-types";
 
 const actor: Actor = { name: "test-engineer", role: "operator", origin: "test" };
 let t: TestDemo;
@@ -103,6 +104,48 @@ describe("createCheckpoint", () => {
     expect(stale.message).toContain("could not be compared");
     expect(stale.message).not.toContain("differs");
     await t.ctx.db.tableMetadata.update({ where: { id: tasks!.id }, data: { checksumFormat: tasks!.checksumFormat } });
+  });
+
+  it("records the schema of both sides: an object inventory per side (definitions, no row values) and its fingerprint", async () => {
+    const { checkpoint } = await createCheckpoint(t.ctx, { name: "schema-recorded", phase: "initial" }, actor);
+    const metadata = await t.ctx.db.checkpointMetadata.findUniqueOrThrow({ where: { checkpointId: checkpoint.id } });
+    const stored = await t.ctx.db.checkpointSchemaInventory.findUniqueOrThrow({ where: { checkpointId: checkpoint.id } });
+    const source = stored.source as unknown as SchemaInventory;
+    const target = stored.target as unknown as SchemaInventory;
+    expect(metadata.sourceSchemaFingerprint).toBe(schemaFingerprint(source));
+    expect(metadata.targetSchemaFingerprint).toBe(schemaFingerprint(target));
+    const has = (inv: SchemaInventory, kind: string, identity: string) => inv.objects.some((o) => o.kind === kind && o.identity === identity);
+    expect(has(source, "table", "public.tasks")).toBe(true);
+    expect(has(target, "table", "public.tasks")).toBe(true);
+    // Each side read from its own database: the target has the users table auth.users went to, the source has not.
+    expect(has(target, "table", "public.users")).toBe(true);
+    expect(has(source, "table", "public.users")).toBe(false);
+    expect(metadata.sourceSchemaFingerprint).not.toBe(metadata.targetSchemaFingerprint);
+    // Definitions only: not one row value of the tables (a task's title, a user's email) is stored.
+    const c = new pg.Client(t.ctx.source.databaseUrl);
+    await c.connect();
+    const values = await c
+      .query<{ v: string }>("(SELECT title AS v FROM public.tasks LIMIT 3) UNION ALL (SELECT email AS v FROM auth.users WHERE email IS NOT NULL LIMIT 3)")
+      .finally(() => c.end());
+    expect(values.rows.length).toBeGreaterThan(0);
+    const text = JSON.stringify(stored);
+    for (const { v } of values.rows) expect(text).not.toContain(v);
+
+    // A schema change on the target moves the target's fingerprint only; a new row moves neither.
+    const target2 = new pg.Client(t.ctx.target.databaseUrl);
+    await target2.connect();
+    try {
+      await target2.query("ALTER TABLE public.tasks ADD COLUMN schema_test_note text");
+      const next = await createCheckpoint(t.ctx, { name: "schema-recorded-2", phase: "initial" }, actor);
+      const m2 = await t.ctx.db.checkpointMetadata.findUniqueOrThrow({ where: { checkpointId: next.checkpoint.id } });
+      expect(m2.sourceSchemaFingerprint).toBe(metadata.sourceSchemaFingerprint);
+      expect(m2.targetSchemaFingerprint).not.toBe(metadata.targetSchemaFingerprint);
+      const i2 = await t.ctx.db.checkpointSchemaInventory.findUniqueOrThrow({ where: { checkpointId: next.checkpoint.id } });
+      expect(has(i2.target as unknown as SchemaInventory, "column", "public.tasks.schema_test_note")).toBe(true);
+    } finally {
+      await target2.query("ALTER TABLE public.tasks DROP COLUMN IF EXISTS schema_test_note");
+      await target2.end();
+    }
   });
 
   it("stores an unchanged file once: a second checkpoint adds no blob, one changed file adds exactly one", async () => {

@@ -18,6 +18,7 @@ import { checkpointDir } from "./backup-paths";
 import { applyRetention } from "./apply-retention";
 import { parseInput } from "../domain/parse-input";
 import type { Actor } from "../domain/actor";
+import type { Prisma } from "../db/generated/client";
 
 /**
  * Records a new checkpoint and queues the job that backs it up. Refuses at once (nothing written)
@@ -109,13 +110,19 @@ export async function executeCreateCheckpoint(
       timings[component] = Date.now() - started;
       stepsDone += 1;
     }
-    progress({ step: "Collecting metadata (row counts, checksums, users, files)", stepsDone, stepsTotal });
+    progress({ step: "Collecting metadata (row counts, checksums, schema, users, files)", stepsDone, stepsTotal });
     const started = Date.now();
     const metadata = await collectCheckpointMetadata(ctx, (p) => progress({ ...p, stepsDone, stepsTotal }));
     timings.metadata = Date.now() - started;
     await ctx.db.$transaction(async (tx) => {
       await tx.tableMetadata.createMany({ data: metadata.tables.map((t) => ({ ...t, checkpointId })) });
-      await tx.checkpointMetadata.create({ data: { checkpointId, ...metadata.totals, timings } });
+      const { source, target } = metadata.schema;
+      await tx.checkpointMetadata.create({
+        data: { checkpointId, ...metadata.totals, timings, sourceSchemaFingerprint: source.fingerprint, targetSchemaFingerprint: target.fingerprint },
+      });
+      await tx.checkpointSchemaInventory.create({
+        data: { checkpointId, source: toJson(source.inventory), target: toJson(target.inventory) },
+      });
       await tx.checkpoint.update({ where: { id: checkpointId }, data: { completedAt: new Date() } });
       await appendAuditEvent(tx, {
         actor: actor.name,
@@ -125,7 +132,12 @@ export async function executeCreateCheckpoint(
         targetType: "checkpoint",
         targetId: checkpointId,
         checkpointId,
-        after: { tables: metadata.tables.length, ...metadata.totals, timings },
+        after: {
+          tables: metadata.tables.length,
+          ...metadata.totals,
+          timings,
+          schemaFingerprints: { source: metadata.schema.source.fingerprint, target: metadata.schema.target.fingerprint },
+        },
         result: "success",
       });
     });
@@ -262,6 +274,11 @@ export async function failCheckpoint(
     });
     await applyCheckpointEvent(tx, checkpointId, "backup_failed", { actor: actor.name, actorRole: actor.role, origin: actor.origin, reason });
   });
+}
+
+/** An inventory as the JSON column takes it (plain objects, strings, numbers and booleans only). */
+function toJson(value: unknown): Prisma.InputJsonValue {
+  return JSON.parse(JSON.stringify(value)) as Prisma.InputJsonValue;
 }
 
 function reasonOf(e: unknown): string {
