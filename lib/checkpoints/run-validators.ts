@@ -13,7 +13,6 @@ import { validateFiles } from "../validation/validate-files";
 import { createSupabaseStorageSource } from "../sources/supabase-storage";
 import { withPgClients } from "../sources/pg-clients";
 import { redactSecrets } from "../http/route-handler";
-import { resolveUsersMapping } from "../sources/users-mapping";
 import type { Phase } from "../domain/phases";
 import type pg from "pg";
 
@@ -60,13 +59,8 @@ export async function runValidators(
   // MAX_PARALLEL at once keeps the load on source and target bounded.
   const needsDatabases = names.some((n) => n !== "connectivity" && n !== "files");
   const resolved = needsDatabases
-    ? await withPgClients([ctx.source.databaseUrl, ctx.target.databaseUrl], async ([source, target]) => {
-        const r = await resolveTableMappings(source!, target!, mapping);
-        // The target's users table is compared with auth.users by the users validator, not as app data.
-        const usersTable = resolveUsersMapping(mapping.users).targetTable;
-        r.extraInTarget = r.extraInTarget.filter((t) => `${t.schema}.${t.table}` !== usersTable && t.table !== usersTable);
-        return r;
-      })
+    ? // The target's users table is left out of the app tables by the resolution itself (the users validator compares it).
+      await withPgClients([ctx.source.databaseUrl, ctx.target.databaseUrl], ([source, target]) => resolveTableMappings(source!, target!, mapping))
     : undefined;
   const withPair = (fn: (source: pg.Client, target: pg.Client) => Promise<ValidatorReport>) => () =>
     withPgClients([ctx.source.databaseUrl, ctx.target.databaseUrl], ([source, target]) => fn(source!, target!));

@@ -4,6 +4,7 @@
  * (session_replication_role = replica) or added NOT VALID are caught too.
  */
 import { quoteIdent, type SqlClient } from "./canonical-sql";
+import { formatQualifiedName } from "../domain/qualified-name";
 import { COULD_NOT_RUN, summariseChecks, type ValidationCheck, type ValidatorReport } from "./report";
 
 const SAMPLE_LIMIT = 10;
@@ -64,7 +65,7 @@ export async function validateReferentialIntegrity(targetClient: SqlClient): Pro
   }
 
   for (const fk of fks) {
-    const table = `${fk.schema}.${fk.table}`;
+    const table = formatQualifiedName(fk);
     const name = `foreign key ${table}.${fk.name}`;
     const base = {
       table,

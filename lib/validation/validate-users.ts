@@ -4,7 +4,8 @@
  * Then known accounts are signed in against the target's API. A source without Supabase Auth (no
  * auth.users, or none in it and no users table on the target) is `skipped` with that reason.
  */
-import { quoteIdent, type SqlClient } from "./canonical-sql";
+import { quoteIdent, quoteTable, type SqlClient } from "./canonical-sql";
+import { formatQualifiedName, parseQualifiedName } from "../domain/qualified-name";
 import { COULD_NOT_RUN, summariseChecks, type ValidationCheck, type ValidatorReport } from "./report";
 import { probeSignIn, type SignInCredentials } from "./sign-in-probe";
 import { activeUsersCondition, NO_AUTH_USERS_REASON, readSourceAuth } from "../sources/source-auth";
@@ -96,10 +97,10 @@ export async function validateUsers(options: ValidateUsersOptions): Promise<Vali
 async function compareUsers(options: ValidateUsersOptions, checks: ValidationCheck[]): Promise<void> {
   const m = options.usersMapping ?? {};
   const tableName = m.targetTable ?? "public.users";
-  const dot = tableName.indexOf(".");
-  const [schema, table] = dot < 0 ? ["public", tableName] : [tableName.slice(0, dot), tableName.slice(dot + 1)];
-  const targetTable = `${quoteIdent(schema!)}.${quoteIdent(table!)}`;
-  const display = `${schema}.${table}`;
+  // The mapping's notation (a part may be double-quoted); a bare name is in public.
+  const users = parseQualifiedName(tableName) ?? { schema: "public", table: tableName };
+  const targetTable = quoteTable(users);
+  const display = formatQualifiedName(users);
   const pageSize = options.pageSize ?? 1000;
   const limit = options.sampleLimit ?? 100;
   const col = {
