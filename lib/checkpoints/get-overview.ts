@@ -6,6 +6,7 @@ import { readJobProgress, type JobProgressView } from "../ui/job-progress";
 import type { TableFigures } from "../ui/table-comparison";
 import type { CheckpointSizeInput } from "../ui/chart-data";
 import { toAuditEventView } from "../audit/list-audit-events";
+import { getLatestSchemaDrift, type CheckpointSchemaDrift } from "./get-schema-drift";
 
 export interface OverviewJob {
   id: string;
@@ -44,6 +45,8 @@ export interface Overview {
   latestTables: { checkpointId: string; checkpointName: string; tables: TableFigures[] } | null;
   /** Backup sizes of the most recent complete checkpoints (for the size chart). */
   sizes: CheckpointSizeInput[];
+  /** How the source and target schemas changed from the last validated checkpoint to the newest one. */
+  schemaDrift: CheckpointSchemaDrift | null;
   generatedAt: string;
 }
 
@@ -92,6 +95,7 @@ export async function getOverview(db: Db): Promise<Overview> {
   );
 
   const names = await checkpointNames(db, jobs.map((j) => j.checkpointId));
+  const schemaDrift = await getLatestSchemaDrift(db);
   const counts = grouped.map((g) => ({ phase: g.phase, status: g.status, count: g._count._all }));
   return {
     active: active.map(toTimelineCheckpoint),
@@ -130,6 +134,7 @@ export async function getOverview(db: Db): Promise<Overview> {
       createdAt: c.createdAt.toISOString(),
       backups: c.backups.map((b) => ({ component: b.component, sizeBytes: Number(b.sizeBytes), newBytes: Number(b.newBytes) })),
     })),
+    schemaDrift,
     generatedAt: new Date().toISOString(),
   };
 }

@@ -9,6 +9,7 @@ import { createCheckpoint } from "../checkpoints/create-checkpoint";
 import type { Actor } from "../domain/actor";
 import type { AppContext } from "../context";
 import { previewRollback } from "./preview-rollback";
+import { getOverview } from "../checkpoints/get-overview";
 import type { ComponentComparison } from "./compare-target";
 import { fingerprintTarget, promoteCheckpoint } from "./rollback-test-helpers";
 
@@ -113,6 +114,46 @@ describe("previewRollback", () => {
     const storageOnly = await previewRollback(ctx, cp.users_migrated!, { components: ["storage"] });
     expect(storageOnly.warnings.map((w) => w.code)).toContain("rows_point_at_missing_files");
     expect((await previewRollback(ctx, cp.data_migrated!)).warnings).toEqual([]);
+  });
+
+  it("a rollback to a checkpoint taken before a schema change names the objects it removes and brings back; the overview shows the drift a later checkpoint records", async () => {
+    const at = cp.files_migrated!;
+    await sql("ALTER TABLE public.tasks ADD COLUMN drift_note text; DROP INDEX public.tasks_assignee_id_idx;");
+    try {
+      const preview = await previewRollback(ctx, at, { components: ["database"] });
+      if (!preview.schema?.ok) throw new Error(`no schema preview: ${JSON.stringify(preview.schema)}`);
+      const since = preview.schema.sinceCheckpoint;
+      if (since.state !== "changed") throw new Error(`expected a changed schema, got ${since.state}`);
+      expect(preview.schema.currentFingerprint).not.toBe(preview.schema.checkpointFingerprint);
+      // Added since the checkpoint: the rollback removes it. Removed since: it brings it back.
+      expect(since.objects).toContainEqual(expect.objectContaining({ kind: "column", identity: "public.tasks.drift_note", change: "added", before: null }));
+      expect(since.objects).toContainEqual(expect.objectContaining({ kind: "index", name: "tasks_assignee_id_idx", table: "public.tasks", change: "removed", after: null }));
+      const line = preview.summary.find((x) => x.component === "database")!.text;
+      expect(line).toContain("removes column drift_note of public.tasks");
+      // The table dropped by an earlier test comes back with its own columns and indexes, counted on its name.
+      expect(line).toMatch(/brings back table public\.attachments \(with \d+ of its own objects\), index tasks_assignee_id_idx on public\.tasks/);
+      // Without the database, the schema is not touched and not previewed.
+      expect((await previewRollback(ctx, at, { components: ["config"] })).schema).toBeNull();
+
+      // The overview compares the newest checkpoint with the last validated one before it.
+      const overviewBefore = await getOverview(ctx.db);
+      expect(overviewBefore.schemaDrift?.checkpoint.id).toBe(at);
+      expect(overviewBefore.schemaDrift?.baseline?.id).toBe(cp.users_migrated);
+      const { checkpoint: later } = await createCheckpoint(ctx, { name: "p-after-drift", phase: "files_migrated" }, actor);
+      const drift = (await getOverview(ctx.db)).schemaDrift!;
+      expect(drift.checkpoint.id).toBe(later.id);
+      expect(drift.baseline?.id).toBe(at);
+      expect(drift.source).toMatchObject({ state: "unchanged" });
+      if (drift.target?.state !== "changed") throw new Error(`expected target drift, got ${JSON.stringify(drift.target)}`);
+      expect(drift.target.objects).toContainEqual(expect.objectContaining({ kind: "column", identity: "public.tasks.drift_note", change: "added" }));
+      expect(drift.target.objects).toContainEqual(expect.objectContaining({ kind: "index", name: "tasks_assignee_id_idx", change: "removed" }));
+      expect(drift.target.kinds.find((k) => k.kind === "column")?.added).toBeGreaterThanOrEqual(1);
+      // The later checkpoint's schema is the target's now: a rollback to it changes no object.
+      const toLater = await previewRollback(ctx, later.id, { components: ["database"] });
+      expect(toLater.schema).toMatchObject({ ok: true, sinceCheckpoint: { state: "unchanged" } });
+    } finally {
+      await sql("ALTER TABLE public.tasks DROP COLUMN IF EXISTS drift_note; CREATE INDEX IF NOT EXISTS tasks_assignee_id_idx ON public.tasks (assignee_id);");
+    }
   });
 
   it("refuses an unknown checkpoint and invalid options", async () => {

@@ -6,6 +6,12 @@ import { PHASES, phaseIndex, type Phase } from "../domain/phases";
 import { rollbackOptionsSchema } from "../domain/rollback-input";
 import { rollbackConsistencyWarnings, type ConsistencyWarning } from "../domain/rollback-consistency";
 import { compareTargetWithCheckpoint, describeComparison, type ComponentComparison } from "./compare-target";
+import { withPgClients } from "../sources/pg-clients";
+import { loadMappingOrDefault } from "../checkpoints/load-mapping";
+import { readRecordedSchema } from "../checkpoints/read-schema-inventories";
+import { recordedInventory } from "../checkpoints/get-schema-drift";
+import { diffSchemaSide, type SideDrift } from "../checkpoints/schema-drift";
+import { describeRollbackSchema } from "../ui/schema-drift";
 
 export interface RollbackPreview {
   checkpoint: { id: string; name: string; phase: Phase; status: string };
@@ -18,7 +24,17 @@ export interface RollbackPreview {
   summary: { component: BackupComponentName; text: string }[];
   /** A partial rollback that would leave components out of step. */
   warnings: ConsistencyWarning[];
+  /**
+   * With the database chosen: how the target's schema changed since the checkpoint (earlier: the
+   * checkpoint's inventory, later: the target now). Added objects are what the rollback removes,
+   * removed ones what it brings back, changed ones what it changes back. Null without the database.
+   */
+  schema: SchemaRollbackPreview | null;
 }
+
+export type SchemaRollbackPreview =
+  | { ok: true; checkpointFingerprint: string; currentFingerprint: string; sinceCheckpoint: SideDrift; text: string }
+  | { ok: false; problem: string };
 
 /**
  * A dry run of a rollback: what it would change in the target, per component, and whether a partial
@@ -35,14 +51,40 @@ export async function previewRollback(ctx: AppContext, checkpointId: string, raw
   }
   const changes = await compareTargetWithCheckpoint(ctx, checkpoint, components);
   const currentPhase = await furthestPhase(ctx, checkpoint.phase);
+  const schema = components.includes("database") ? await previewSchema(ctx, checkpoint.id) : null;
+  const schemaChanges = schema?.ok && schema.sinceCheckpoint.state === "changed" ? schema.text : null;
   return {
     checkpoint: { id: checkpoint.id, name: checkpoint.name, phase: checkpoint.phase, status: checkpoint.status },
     components,
     currentPhase,
     changes,
-    summary: changes.map((c) => ({ component: c.component, text: c.ok && c.equal ? "no change: already equal to the checkpoint" : describeComparison(c) })),
+    summary: changes.map((c) => {
+      const rows = c.ok && c.equal ? (schemaChanges && c.component === "database" ? "rows equal to the checkpoint" : "no change: already equal to the checkpoint") : describeComparison(c);
+      return { component: c.component, text: c.component === "database" && schemaChanges ? `${rows}; ${schemaChanges}` : rows };
+    }),
     warnings: rollbackConsistencyWarnings({ checkpointPhase: checkpoint.phase, currentPhase, components }),
+    schema,
   };
+}
+
+/** The target's schema now against the one recorded with the checkpoint; a problem instead of a throw. */
+async function previewSchema(ctx: AppContext, checkpointId: string): Promise<SchemaRollbackPreview> {
+  const [recorded, metadata] = await Promise.all([
+    recordedInventory(ctx.db, checkpointId, "target"),
+    ctx.db.checkpointMetadata.findUnique({ where: { checkpointId }, select: { targetSchemaFingerprint: true } }),
+  ]);
+  if (!recorded || !metadata?.targetSchemaFingerprint) {
+    return { ok: false, problem: "the checkpoint was taken before schema inventories were recorded: its schema cannot be compared" };
+  }
+  let current;
+  try {
+    const mapping = await loadMappingOrDefault(ctx.mappingFile);
+    current = await withPgClients([ctx.target.databaseUrl], async ([target]) => readRecordedSchema(target!, mapping));
+  } catch (e) {
+    return { ok: false, problem: `the target's schema could not be read: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const sinceCheckpoint = diffSchemaSide({ fingerprint: metadata.targetSchemaFingerprint, inventory: recorded }, current);
+  return { ok: true, checkpointFingerprint: metadata.targetSchemaFingerprint, currentFingerprint: current.fingerprint, sinceCheckpoint, text: describeRollbackSchema(sinceCheckpoint) };
 }
 
 /**

@@ -21,7 +21,7 @@ describe("schema drift for people", () => {
   it("labels objects by kind, name and table", () => {
     expect(objectLabel(priority)).toBe("column priority of public.tasks");
     expect(objectLabel(dueIdx)).toBe("index tasks_due_idx on public.tasks");
-    expect(objectLabel(tasks)).toBe("table tasks");
+    expect(objectLabel(tasks)).toBe("table public.tasks");
     expect(objectLabel({ kind: "grant", identity: "SELECT ON public.tasks TO anon", name: "" })).toBe("grant SELECT ON public.tasks TO anon");
   });
 
@@ -44,6 +44,21 @@ describe("schema drift for people", () => {
       ["removed", "index tasks_due_idx on public.tasks"],
       ["changed", "function public.touch()"],
     ]);
+  });
+
+  it("a table that comes or goes carries its own columns and indexes instead of listing them apart", () => {
+    const attachments: SchemaObject = { kind: "table", identity: "public.attachments", name: "attachments", definition: "TABLE public.attachments" };
+    const own = ["id", "task_id", "file_name"].map((c): SchemaObject => ({ kind: "column", identity: `public.attachments.${c}`, name: c, table: "public.attachments", definition: "text" }));
+    const ownIdx: SchemaObject = { kind: "index", identity: "CREATE INDEX ON public.attachments (task_id)", name: "attachments_task_id_idx", table: "public.attachments", definition: "CREATE INDEX ON public.attachments (task_id)" };
+    const withTable = side([tasks, dueIdx, attachments, ...own, ownIdx]);
+    const dropped = diffSchemaSide(withTable, side([tasks]));
+    expect(driftObjectRows(dropped).map((r) => [r.change, r.label, r.members])).toEqual([
+      ["removed", "table public.attachments", 4],
+      ["removed", "index tasks_due_idx on public.tasks", 0],
+    ]);
+    expect(describeRollbackSchema(dropped)).toBe("schema: the rollback brings back table public.attachments (with 4 of its own objects), index tasks_due_idx on public.tasks");
+    // The headline still counts every object.
+    expect(driftHeadline("target", dropped).text).toBe("6 objects of the target schema: 6 removed.");
   });
 
   it("a rollback removes what was added since the checkpoint, brings back what was removed, changes back what changed", () => {

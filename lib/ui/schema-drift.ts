@@ -40,16 +40,39 @@ export function driftKindRows(d: SideDrift | null): DriftKindRow[] {
 
 export interface DriftObjectRow {
   key: string;
+  kind: string;
   change: DriftObject["change"];
   label: string;
   before: string | null;
   after: string | null;
+  /** For a table added or removed: how many of its own objects (columns, indexes…) come or go with it. */
+  members: number;
 }
 
-/** The listed objects, each with a readable label. */
+/**
+ * The listed objects, each with a readable label. The columns, constraints, indexes… of a table that
+ * was added or removed come and go with it: they are counted on the table's row, not listed apart.
+ */
 export function driftObjectRows(d: SideDrift | null): DriftObjectRow[] {
   if (!d || d.state === "unknown") return [];
-  return d.objects.map((o) => ({ key: `${o.kind}:${o.identity}`, change: o.change, label: objectLabel(o), before: o.before, after: o.after }));
+  const wholeTables = new Set(d.objects.filter((o) => o.kind === "table" && o.change !== "changed").map((o) => `${o.change}:${o.identity}`));
+  const members = new Map<string, number>();
+  const rows: DriftObjectRow[] = [];
+  for (const o of d.objects) {
+    const owner = o.table && o.kind !== "table" ? `${o.change}:${o.table}` : null;
+    if (owner && wholeTables.has(owner)) {
+      members.set(owner, (members.get(owner) ?? 0) + 1);
+      continue;
+    }
+    rows.push({ key: `${o.kind}:${o.identity}`, kind: o.kind, change: o.change, label: objectLabel(o), before: o.before, after: o.after, members: 0 });
+  }
+  for (const r of rows) if (r.kind === "table") r.members = members.get(`${r.change}:${r.key.slice("table:".length)}`) ?? 0;
+  return rows;
+}
+
+/** "table public.attachments (with its 6 columns, indexes and constraints)". */
+export function rowLabel(r: DriftObjectRow): string {
+  return r.members ? `${r.label} (with ${r.members} of its own object${r.members === 1 ? "" : "s"})` : r.label;
 }
 
 export interface RollbackSchemaEffects {
@@ -82,17 +105,17 @@ export function rollbackSchemaEffects(sinceCheckpoint: SideDrift): RollbackSchem
 
 const NAMED = 5;
 
-/** One line: "schema: removes index tasks_due_idx on public.tasks; brings back column priority of public.tasks". */
+/** One line: "schema: the rollback removes column priority of public.tasks; brings back table public.attachments (with 6 of its own objects)". */
 export function describeRollbackSchema(sinceCheckpoint: SideDrift): string {
   if (sinceCheckpoint.state === "unknown") return `schema: cannot compare (${sinceCheckpoint.reason})`;
   if (sinceCheckpoint.state === "unchanged") return "schema: unchanged since the checkpoint";
   const e = rollbackSchemaEffects(sinceCheckpoint);
-  const list = (rows: DriftObjectRow[], total: number) =>
-    rows.slice(0, NAMED).map((r) => r.label).join(", ") + (total > NAMED ? `, and ${total - NAMED} more` : "");
+  const list = (rows: DriftObjectRow[]) => rows.slice(0, NAMED).map(rowLabel).join(", ") + (rows.length > NAMED ? `, and ${rows.length - NAMED} more` : "");
   const parts = [
-    e.counts.remove ? `removes ${list(e.remove, e.counts.remove)}` : "",
-    e.counts.bringBack ? `brings back ${list(e.bringBack, e.counts.bringBack)}` : "",
-    e.counts.changeBack ? `changes back ${list(e.changeBack, e.counts.changeBack)}` : "",
+    e.remove.length ? `removes ${list(e.remove)}` : "",
+    e.bringBack.length ? `brings back ${list(e.bringBack)}` : "",
+    e.changeBack.length ? `changes back ${list(e.changeBack)}` : "",
+    e.unlisted ? `and ${e.unlisted} more object${e.unlisted === 1 ? "" : "s"} not listed` : "",
   ].filter(Boolean);
   return `schema: the rollback ${parts.join("; ")}`;
 }

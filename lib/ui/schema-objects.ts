@@ -44,12 +44,12 @@ export function countOf(kind: string, n: number): string {
 
 /**
  * One object as a person reads it: its kind, its name, and the table it belongs to when it has one
- * ("column priority of public.tasks", "index tasks_due_idx on public.tasks", "function public.touch()").
- * Objects known only by their definition (an unnamed grant) fall back to their identity.
+ * ("column priority of public.tasks", "index tasks_due_idx on public.tasks"). An object of no table
+ * is named by its identity, its qualified name for tables, views, functions… ("table public.tasks").
  */
 export function objectLabel(o: { kind: string; name?: string | null; identity: string; table?: string | null }): string {
+  if (!o.table || o.kind === "table") return `${kindLabel(o.kind)} ${o.identity}`;
   const name = o.name || o.identity;
-  if (!o.table || o.kind === "table") return `${kindLabel(o.kind)} ${name}`;
   const of = o.kind === "column" || o.kind === "rls" ? "of" : "on";
   return `${kindLabel(o.kind)} ${name} ${of} ${o.table}`;
 }
