@@ -5,6 +5,7 @@ import { getDb, disconnectAll, type Db } from "../db/client";
 import { appendAuditEvent } from "../audit/append-audit-event";
 import { buildPhaseTimeline } from "../ui/phase-timeline";
 import { getOverview, listAuditEventsView } from "./get-overview";
+import { schemaFingerprint, type SchemaInventory, type SchemaObject } from "../validation/schema/inventory-types";
 
 let db: Db;
 
@@ -99,5 +100,51 @@ describe("getOverview", () => {
     expect(sizes[0]?.backups).toEqual(expect.arrayContaining([{ component: "storage", sizeBytes: 50, newBytes: 0 }]));
     expect(old.id).toBeTruthy();
     expect(JSON.parse(JSON.stringify(o))).toEqual(o);
+  });
+
+  it("shows how each side's schema changed from the last validated checkpoint to the newest one (safety checkpoints and failed ones left out)", async () => {
+    const at = (min: number) => new Date(Date.UTC(2025, 0, 3, 0, min));
+    const inventory = (objects: SchemaObject[]): SchemaInventory => ({ objects, schemas: ["public"], optionalCatalogs: { cron: false, vault: false }, serverVersion: 170000 });
+    const tasks: SchemaObject = { kind: "table", identity: "public.tasks", name: "tasks", definition: "TABLE public.tasks" };
+    const due: SchemaObject = { kind: "index", identity: "CREATE INDEX ON public.tasks (due)", name: "tasks_due_idx", table: "public.tasks", definition: "CREATE INDEX ON public.tasks (due)" };
+    const note: SchemaObject = { kind: "column", identity: "public.tasks.note", name: "note", table: "public.tasks", definition: "text" };
+    const record = async (name: string, min: number, source: SchemaInventory, target: SchemaInventory, extra: { status?: "validated" | "created" | "failed"; validatedAt?: Date; isSafety?: boolean } = {}) =>
+      db.checkpoint.create({
+        data: {
+          name, phase: "schema_extracted", status: extra.status ?? "created", targetKey: "drift", createdBy: "ana", createdAt: at(min), completedAt: at(min + 1),
+          validatedAt: extra.validatedAt ?? null, isSafety: extra.isSafety ?? false,
+          metadata: { create: { sourceSchemaFingerprint: schemaFingerprint(source), targetSchemaFingerprint: schemaFingerprint(target) } },
+          schemaInventory: { create: { source: JSON.parse(JSON.stringify(source)), target: JSON.parse(JSON.stringify(target)) } },
+        },
+      });
+    const source = inventory([tasks]);
+    const validated = await record("drift-validated", 0, source, inventory([tasks, due]), { status: "validated", validatedAt: at(2) });
+    const newest = await record("drift-newest", 10, source, inventory([tasks, note]));
+    // Neither a safety checkpoint nor a failed one is where the migration stands.
+    await record("drift-safety", 20, source, inventory([]), { isSafety: true });
+    await record("drift-failed", 30, source, inventory([]), { status: "failed" });
+
+    const o = await getOverview(db);
+    const d = o.schemaDrift!;
+    expect(d.checkpoint).toMatchObject({ id: newest.id, name: "drift-newest" });
+    expect(d.baseline).toMatchObject({ id: validated.id, name: "drift-validated", validatedAt: at(2).toISOString() });
+    expect(d.source).toMatchObject({ state: "unchanged" });
+    expect(d.target).toMatchObject({
+      state: "changed",
+      counts: { added: 1, removed: 1, changed: 0 },
+      kinds: [{ kind: "column", added: 1, removed: 0, changed: 0 }, { kind: "index", added: 0, removed: 1, changed: 0 }],
+      objects: [
+        { kind: "column", identity: "public.tasks.note", change: "added", before: null, after: "text" },
+        { kind: "index", name: "tasks_due_idx", change: "removed", before: due.definition, after: null },
+      ],
+    });
+    expect(JSON.parse(JSON.stringify(o))).toEqual(o);
+
+    // A checkpoint recorded before inventories were: the drift is unknown, with the reason.
+    await db.checkpointSchemaInventory.delete({ where: { checkpointId: validated.id } });
+    const unknown = (await getOverview(db)).schemaDrift!;
+    expect(unknown.target).toMatchObject({ state: "unknown", reason: expect.stringContaining("no schema inventory") });
+    // The source's fingerprint did not move: no inventory is needed to say so.
+    expect(unknown.source).toMatchObject({ state: "unchanged" });
   });
 });
