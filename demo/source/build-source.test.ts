@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile, rm } from "node:fs/promises";
 import bcrypt from "bcryptjs";
+import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createScratchDatabase } from "../../test/pg";
 import { query, tempDir } from "../steps/test-fixture";
@@ -109,6 +110,61 @@ describe("buildDemoSource", () => {
     expect(avatars.length).toBeGreaterThan(0);
     for (const a of avatars) {
       expect(a.avatar_url).toBe(`https://demo-project.supabase.co/storage/v1/object/public/avatars/${a.name}`);
+    }
+  });
+
+  it("has what Supabase projects put around their tables, and each of it works", async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const one = async <T>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows[0] as T;
+    try {
+      await client.query("BEGIN");
+      // Row level security on auth.uid(): an authenticated user sees their own projects only, anon none.
+      const { owner_id: owner, n: owned } = await one<{ owner_id: string; n: number }>(
+        "SELECT owner_id, count(*)::int AS n FROM public.projects GROUP BY owner_id ORDER BY count(*) DESC, owner_id LIMIT 1");
+      await client.query("SET LOCAL ROLE authenticated");
+      await client.query("SELECT set_config('request.jwt.claims', $1, true)", [JSON.stringify({ sub: owner, role: "authenticated" })]);
+      expect(await one("SELECT auth.uid()::text AS uid")).toEqual({ uid: owner });
+      expect(await one("SELECT count(*)::int AS n, count(DISTINCT owner_id)::int AS owners FROM public.projects")).toEqual({ n: owned, owners: 1 });
+      await client.query("SET LOCAL ROLE anon");
+      expect(await one("SELECT count(*)::int AS n FROM public.projects")).toEqual({ n: 0 });
+      expect((await one<{ n: number }>("SELECT count(*)::int AS n FROM public.profiles")).n).toBe(summary.activeUsers);
+      await client.query("RESET ROLE");
+
+      // Sequences are past the copied ids: new rows get fresh keys and the defaults.
+      const task = await one<{ id: string }>("SELECT id::text FROM public.tasks ORDER BY id LIMIT 1");
+      const comment = await one<{ id: string }>(
+        "INSERT INTO public.comments (task_id, author_id, body) VALUES ($1, $2, 'new') RETURNING id::text", [task.id, owner]);
+      expect(Number(comment.id)).toBe(summary.tables.comments + 1);
+      const attachment = await one<{ id: string }>(
+        `INSERT INTO public.attachments (task_id, storage_object_id, file_name, file_url, size_bytes)
+         VALUES ($1, gen_random_uuid(), 'a.txt', 'https://x/a.txt', 1) RETURNING id::text`, [task.id]);
+      expect(attachment.id).toMatch(/^[0-9a-f-]{36}$/);
+
+      // The updated_at trigger, and the new-user trigger on auth.users that creates the profile.
+      const before = await one<{ id: string; updated_at: Date }>("SELECT id::text, updated_at FROM public.projects ORDER BY id LIMIT 1");
+      const after = await one<{ updated_at: Date; now: Date }>(
+        "UPDATE public.projects SET archived = NOT archived WHERE id = $1 RETURNING updated_at, now()", [before.id]);
+      expect(after.updated_at).toEqual(after.now);
+      expect(after.updated_at).not.toEqual(before.updated_at);
+      const id = "00000000-0000-4000-8000-00000000abcd";
+      await client.query("INSERT INTO auth.users (id, email) VALUES ($1, 'new.user@example.com')", [id]);
+      expect(await one("SELECT username FROM public.profiles WHERE id = $1", [id])).toEqual({ username: "new_user" });
+
+      // Realtime, grants to the API roles, extensions in Supabase's `extensions` schema, the view.
+      expect((await client.query("SELECT tablename FROM pg_publication_tables WHERE pubname = 'supabase_realtime' ORDER BY 1")).rows)
+        .toEqual([{ tablename: "comments" }, { tablename: "tasks" }]);
+      for (const role of ["anon", "authenticated", "service_role"]) {
+        expect(await one("SELECT has_table_privilege($1, 'public.tasks', 'SELECT, INSERT') AS ok", [role])).toEqual({ ok: true });
+      }
+      expect((await client.query(`SELECT extname, extnamespace::regnamespace::text AS schema FROM pg_extension
+        WHERE extname IN ('pgcrypto', 'pg_trgm') ORDER BY 1`)).rows).toEqual([
+        { extname: "pg_trgm", schema: "extensions" }, { extname: "pgcrypto", schema: "extensions" }]);
+      const [counts] = (await client.query("SELECT sum(tasks)::int AS n FROM public.project_task_counts")).rows;
+      expect(counts.n).toBe(summary.tables.tasks);
+    } finally {
+      await client.query("ROLLBACK").catch(() => undefined);
+      await client.end();
     }
   });
 

@@ -6,7 +6,7 @@ import { insertAppRows } from "./generate-app";
 import { insertAuthUsers } from "./generate-users";
 import { DEFAULTS, GENERATOR_VERSION, planDemo, type DemoOptions } from "./plan";
 import { createStorageSchema } from "../storage-server/schema";
-import { DROP_SOURCE_SQL, SOURCE_CONSTRAINTS_SQL, SOURCE_SCHEMA_SQL } from "./schema-sql";
+import { CREATE_API_ROLES_SQL, DROP_SOURCE_SQL, SOURCE_CONSTRAINTS_SQL, SOURCE_SCHEMA_SQL, SUPABASE_API_ROLES } from "./schema-sql";
 
 const optionsSchema = z.object({
   databaseUrl: z.string().min(1),
@@ -89,6 +89,7 @@ export async function buildDemoSource(input: BuildDemoSourceOptions): Promise<De
     }
 
     const md5 = await writeObjectFiles(opts.filesDir, opts.seed, objects);
+    await createApiRoles(client);
     await client.query("BEGIN");
     await client.query(DROP_SOURCE_SQL);
     await client.query(SOURCE_SCHEMA_SQL);
@@ -111,6 +112,19 @@ export async function buildDemoSource(input: BuildDemoSourceOptions): Promise<De
     throw err;
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+/** Supabase's API roles, which the source's grants name: the server's, shared by every database on it. */
+async function createApiRoles(client: pg.Client): Promise<void> {
+  try {
+    await client.query(CREATE_API_ROLES_SQL);
+  } catch (err) {
+    if ((err as { code?: string }).code !== "42501") throw err;
+    throw new AppError(
+      "configuration_error",
+      `The demo source needs Supabase's roles ${SUPABASE_API_ROLES.join(", ")}: create them, or build it as a user with CREATEROLE (${(err as Error).message})`,
+    );
   }
 }
 

@@ -45,14 +45,16 @@ export async function insertAppRows(client: pg.ClientBase, plan: DemoPlan, objec
   );
 
   await client.query(`
-    INSERT INTO public.projects (id, owner_id, name, budget, created_at, archived)
-    SELECT n, a.id,
-      ${sqlPick(ADJECTIVES, r("project-adj"))} || ' ' || ${sqlPick(NOUNS, r("project-noun"))} || ' #' || n,
-      CASE WHEN ${r("budget-null")} < 0.1 THEN NULL ELSE round((${r("budget")} * 500000)::numeric, 2) END,
-      ${epoch} + ${r("project-created")} * interval '300 days',
-      ${r("archived")} < 0.15
+    INSERT INTO public.projects (id, owner_id, name, budget, created_at, archived, updated_at)
+    SELECT n, owner, name, budget, created_at, archived,
+      created_at + ${r("project-updated")} * interval '60 days'
+    FROM (SELECT n, a.id AS owner,
+      ${sqlPick(ADJECTIVES, r("project-adj"))} || ' ' || ${sqlPick(NOUNS, r("project-noun"))} || ' #' || n AS name,
+      CASE WHEN ${r("budget-null")} < 0.1 THEN NULL ELSE round((${r("budget")} * 500000)::numeric, 2) END AS budget,
+      ${epoch} + ${r("project-created")} * interval '300 days' AS created_at,
+      ${r("archived")} < 0.15 AS archived
     FROM generate_series(1, ${plan.projects}) AS n
-    JOIN demo_active a ON a.idx = ${sqlRandInt(seed, "project-owner", "n", 1, activeCount)}`);
+    JOIN demo_active a ON a.idx = ${sqlRandInt(seed, "project-owner", "n", 1, activeCount)}) p`);
 
   const projectsWithTasks = Math.max(1, Math.floor(plan.projects * 0.9));
   await client.query(`

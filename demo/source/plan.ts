@@ -5,7 +5,7 @@ export const SUPABASE_PROJECT_URL = "https://demo-project.supabase.co";
 export const DEMO_EPOCH = "2024-01-01T00:00:00Z";
 export const DEMO_INSTANCE_ID = "00000000-0000-0000-0000-000000000000";
 /** Bumped whenever the generator changes, so an old demo database is rebuilt rather than reused. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 export const DEFAULTS = { seed: 42, rows: 5000, users: 200, files: 60 } as const;
 

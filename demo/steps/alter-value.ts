@@ -22,12 +22,20 @@ export async function alterOneValue(target: pg.ClientBase, table: AppTable, colu
   if (!info) throw new AppError("bad_request", `Column "${column}" does not exist in the target's ${table.name}`);
   const col = `t."${column}"`;
   const newValue = alteredExpression(col, info);
+  // One value changes and nothing else: the table's own triggers (updated_at) stay out of it.
+  const { rows: triggers } = await target.query(
+    `SELECT quote_ident(tgname) AS name FROM pg_trigger
+     WHERE tgrelid = $1::regclass AND NOT tgisinternal AND tgenabled = 'O' ORDER BY tgname`,
+    [`public.${table.name}`],
+  );
+  for (const t of triggers) await target.query(`ALTER TABLE public.${table.name} DISABLE TRIGGER ${t.name}`);
   const { rows } = await target.query(
     `UPDATE public.${table.name} t SET "${column}" = ${newValue}
      WHERE t.${table.key} = (SELECT ${table.key} FROM public.${table.name} WHERE "${column}" IS NOT NULL
                              ORDER BY ${table.key} LIMIT 1)
      RETURNING t.${table.key}::text AS key`,
   );
+  for (const t of triggers) await target.query(`ALTER TABLE public.${table.name} ENABLE TRIGGER ${t.name}`);
   if (!rows[0]) throw new AppError("bad_request", `No row of ${table.name} has a value in "${column}" to alter`);
   return { table: table.name, column, key: rows[0].key as string };
 }

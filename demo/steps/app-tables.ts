@@ -7,8 +7,8 @@ export interface AppTable {
   columns: string[];
   /** Tables whose rows reference this one: a row with none can be dropped without orphans. */
   children: { table: string; column: string }[];
-  /** Has an identity sequence to move past the copied ids. */
-  identity: boolean;
+  /** Its key is fed by a sequence (identity or serial) to move past the copied ids. */
+  sequence: boolean;
 }
 
 export const APP_TABLES: AppTable[] = [
@@ -18,15 +18,15 @@ export const APP_TABLES: AppTable[] = [
     keyType: "uuid",
     columns: ["id", "username", "full_name", "avatar_url", "bio", "created_at", "settings"],
     children: [],
-    identity: false,
+    sequence: false,
   },
   {
     name: "projects",
     key: "id",
     keyType: "bigint",
-    columns: ["id", "owner_id", "name", "budget", "created_at", "archived"],
+    columns: ["id", "owner_id", "name", "budget", "created_at", "archived", "updated_at"],
     children: [{ table: "tasks", column: "project_id" }],
-    identity: true,
+    sequence: true,
   },
   {
     name: "tasks",
@@ -37,7 +37,7 @@ export const APP_TABLES: AppTable[] = [
       { table: "comments", column: "task_id" },
       { table: "attachments", column: "task_id" },
     ],
-    identity: true,
+    sequence: true,
   },
   {
     name: "comments",
@@ -45,7 +45,7 @@ export const APP_TABLES: AppTable[] = [
     keyType: "bigint",
     columns: ["id", "task_id", "author_id", "body", "created_at"],
     children: [],
-    identity: true,
+    sequence: true,
   },
   {
     name: "attachments",
@@ -53,7 +53,7 @@ export const APP_TABLES: AppTable[] = [
     keyType: "uuid",
     columns: ["id", "task_id", "storage_object_id", "file_name", "file_url", "size_bytes", "created_at"],
     children: [],
-    identity: false,
+    sequence: false,
   },
 ];
 

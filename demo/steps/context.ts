@@ -31,6 +31,32 @@ export const demoFaultsSchema = z
     corruptFile: z.number().int().positive().optional(),
     /** rewrite_file_urls leaves this many Supabase Storage URLs as they were. */
     leaveSupabaseUrl: z.number().int().positive().optional(),
+
+    // Schema faults: each loses one object of the target's schema, as a careless migration would.
+    /** migrate_data skips the setval of tasks' id sequence: it stays behind max(id), the next insert collides. */
+    sequenceBehind: z.boolean().optional(),
+    /** migrate_data does not re-add comments.author_id → users after the load (as a lossy dump/restore). */
+    dropForeignKeyToUsers: z.boolean().optional(),
+    /** extract_schema leaves out the updated_at trigger of projects (projects_set_updated_at). */
+    dropTrigger: z.boolean().optional(),
+    /** extract_schema leaves out the users trigger that creates profiles (on_auth_user_created on the source). */
+    dropUsersTrigger: z.boolean().optional(),
+    /** extract_schema leaves out the gen_random_uuid() default of attachments.id. */
+    dropDefault: z.boolean().optional(),
+    /** extract_schema makes projects.id a plain column (no identity, no sequence). */
+    dropIdentity: z.boolean().optional(),
+    /** extract_schema lets tasks.title be NULL. */
+    dropNotNull: z.boolean().optional(),
+    /** extract_schema leaves out the CHECK on tasks.priority (1 to 5). */
+    dropCheck: z.boolean().optional(),
+    /** extract_schema leaves out the UNIQUE on profiles.username. */
+    dropUnique: z.boolean().optional(),
+    /** extract_schema narrows profiles.full_name from text to varchar(20) (every demo value still fits). */
+    narrowType: z.boolean().optional(),
+    /** extract_schema leaves out the view public.project_task_counts. */
+    dropView: z.boolean().optional(),
+    /** extract_schema leaves out the pg_trgm extension, and with it the trigram index on projects.name. */
+    dropExtension: z.boolean().optional(),
   })
   .strict();
 

@@ -22,7 +22,7 @@ export interface DemoStep {
 
 /** The demo migration, in order: each step moves the target to the next phase. */
 export const DEMO_STEPS: readonly DemoStep[] = [
-  { id: "extract_schema", phase: "schema_extracted", title: "Extract schema", run: (ctx) => extractSchema(ctx) },
+  { id: "extract_schema", phase: "schema_extracted", title: "Extract schema", run: extractSchema },
   { id: "migrate_data", phase: "data_migrated", title: "Migrate app data", run: migrateData },
   { id: "migrate_users", phase: "users_migrated", title: "Migrate users", run: migrateUsers },
   { id: "migrate_files", phase: "files_migrated", title: "Migrate files", run: migrateFiles },

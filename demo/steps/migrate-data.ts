@@ -54,30 +54,48 @@ export async function migrateData(ctx: DemoContext, faults: DemoFaults = {}): Pr
             SELECT ${cols} FROM json_populate_recordset(NULL::public.${table.name}, $1::json)`,
         });
         tables[table.name] = copied;
-        if (table.identity) {
+        // The sequenceBehind fault: tasks' sequence is left where it was.
+        if (table.sequence && !(faults.sequenceBehind && table.name === SEQUENCE_BEHIND_TABLE)) {
           await target.query(
-            `SELECT setval(pg_get_serial_sequence('public.${table.name}', 'id'),
-               GREATEST(1, (SELECT max(id) FROM public.${table.name})))`,
+            `SELECT setval(pg_get_serial_sequence('public.${table.name}', '${table.key}'),
+               GREATEST(1, (SELECT max(${table.key}) FROM public.${table.name})))`,
           );
         }
       }
-      await restoreForeignKeys();
+      // The dropForeignKeyToUsers fault: one foreign key into users is not re-added.
+      await restoreForeignKeys(faults.dropForeignKeyToUsers ? [FOREIGN_KEY_LEFT_OUT] : []);
       const altered = alterTable ? await alterOneValue(target, alterTable, faults.alterValue!.column) : undefined;
-      return { users: shells.copied, tables, ...(dropped && { dropped }), ...(altered && { altered }) };
+      const schemaFaults = {
+        ...(faults.sequenceBehind && { sequenceBehind: `public.${SEQUENCE_BEHIND_TABLE}.id` }),
+        ...(faults.dropForeignKeyToUsers && { dropForeignKeyToUsers: FOREIGN_KEY_LEFT_OUT }),
+      };
+      return {
+        users: shells.copied,
+        tables,
+        ...(dropped && { dropped }),
+        ...(altered && { altered }),
+        ...(Object.keys(schemaFaults).length > 0 && { faults: schemaFaults }),
+      };
     }),
   );
   await recordStepInConfig(ctx.configDir, "data_migrated");
   return { id: "migrate_data", phase: "data_migrated", details };
 }
 
+/** The table whose sequence the sequenceBehind fault leaves behind. */
+const SEQUENCE_BEHIND_TABLE = "tasks";
+/** The foreign key into users that the dropForeignKeyToUsers fault does not re-add. */
+const FOREIGN_KEY_LEFT_OUT = "comments_author_id_fkey";
+
 /**
- * Drops the app tables' foreign keys and returns a function that re-adds them, as pg_restore does:
- * one validating join per key after the load instead of a trigger call per row (10x faster at 1M
- * rows). All inside the step's transaction, so a failure leaves the keys as they were.
+ * Drops the app tables' foreign keys and returns a function that re-adds them (but those named in
+ * `leaveOut`), as pg_restore does: one validating join per key after the load instead of a trigger
+ * call per row (10x faster at 1M rows). All inside the step's transaction, so a failure leaves the
+ * keys as they were.
  */
-async function dropAppForeignKeys(target: pg.ClientBase): Promise<() => Promise<void>> {
+async function dropAppForeignKeys(target: pg.ClientBase): Promise<(leaveOut: string[]) => Promise<void>> {
   const { rows } = await target.query(
-    `SELECT format('%I.%I', n.nspname, r.relname) AS tbl, quote_ident(c.conname) AS name,
+    `SELECT format('%I.%I', n.nspname, r.relname) AS tbl, quote_ident(c.conname) AS name, c.conname,
             pg_get_constraintdef(c.oid) AS def
      FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace
      WHERE c.contype = 'f' AND n.nspname = 'public' AND r.relname = ANY($1::text[])
@@ -85,8 +103,10 @@ async function dropAppForeignKeys(target: pg.ClientBase): Promise<() => Promise<
     [APP_TABLES.map((t) => t.name)],
   );
   for (const fk of rows) await target.query(`ALTER TABLE ${fk.tbl} DROP CONSTRAINT ${fk.name}`);
-  return async () => {
-    for (const fk of rows) await target.query(`ALTER TABLE ${fk.tbl} ADD CONSTRAINT ${fk.name} ${fk.def}`);
+  return async (leaveOut) => {
+    for (const fk of rows) {
+      if (!leaveOut.includes(fk.conname)) await target.query(`ALTER TABLE ${fk.tbl} ADD CONSTRAINT ${fk.name} ${fk.def}`);
+    }
   };
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createScratchDatabase } from "../../test/pg";
 import { buildDemoSource } from "../source/build-source";
@@ -165,5 +166,94 @@ describe("the demo migration", () => {
     await expect(runDemoStep("nope", ctx)).rejects.toThrow(/Unknown demo step/);
     const [c] = await query<{ n: number }>(ctx.targetUrl, "SELECT count(*)::int AS n FROM public.tasks");
     expect(c!.n).toBe(0);
+  });
+});
+
+/**
+ * What each schema fault breaks, as the application would meet it: `healthy` is what the statement
+ * gives on a correct target, `broken` what it gives once the fault's object is gone (a SQLSTATE
+ * or a value). Each runs in a transaction that is rolled back.
+ */
+const FIRST_PROJECT = "(SELECT min(id) FROM public.projects)";
+const FIRST_PROFILE = "(SELECT id FROM public.profiles ORDER BY id LIMIT 1)";
+const SCHEMA_PROBES: Record<string, { sql: string[]; healthy: unknown; broken: unknown }> = {
+  sequenceBehind: { sql: [`INSERT INTO public.tasks (project_id, title) VALUES (${FIRST_PROJECT}, 'probe') RETURNING 'ok' AS v`], healthy: "ok", broken: "23505" },
+  dropForeignKeyToUsers: {
+    sql: ["INSERT INTO public.comments (task_id, author_id, body) VALUES ((SELECT min(id) FROM public.tasks), gen_random_uuid(), 'probe') RETURNING 'ok' AS v"],
+    healthy: "23503",
+    broken: "ok",
+  },
+  dropTrigger: { sql: [`UPDATE public.projects SET archived = NOT archived WHERE id = ${FIRST_PROJECT} RETURNING updated_at = now() AS v`], healthy: true, broken: false },
+  dropUsersTrigger: {
+    sql: ["INSERT INTO public.users (id, email) VALUES (gen_random_uuid(), 'probe.user@example.com')",
+      "SELECT count(*)::int AS v FROM public.profiles WHERE username = 'probe_user'"],
+    healthy: 1,
+    broken: 0,
+  },
+  dropDefault: {
+    sql: ["INSERT INTO public.attachments (task_id, storage_object_id, file_name, file_url, size_bytes) VALUES ((SELECT min(id) FROM public.tasks), gen_random_uuid(), 'p', '/p', 1) RETURNING 'ok' AS v"],
+    healthy: "ok",
+    broken: "23502",
+  },
+  dropIdentity: { sql: ["INSERT INTO public.projects (owner_id, name) VALUES ((SELECT id FROM public.users LIMIT 1), 'probe') RETURNING 'ok' AS v"], healthy: "ok", broken: "23502" },
+  dropNotNull: { sql: [`INSERT INTO public.tasks (id, project_id, title) VALUES (-1, ${FIRST_PROJECT}, NULL) RETURNING 'ok' AS v`], healthy: "23502", broken: "ok" },
+  dropCheck: { sql: [`INSERT INTO public.tasks (id, project_id, title, priority) VALUES (-2, ${FIRST_PROJECT}, 'p', 9) RETURNING 'ok' AS v`], healthy: "23514", broken: "ok" },
+  dropUnique: {
+    sql: [`UPDATE public.profiles SET username = (SELECT username FROM public.profiles ORDER BY id DESC LIMIT 1) WHERE id = ${FIRST_PROFILE} RETURNING 'ok' AS v`],
+    healthy: "23505",
+    broken: "ok",
+  },
+  narrowType: { sql: [`UPDATE public.profiles SET full_name = repeat('x', 21) WHERE id = ${FIRST_PROFILE} RETURNING 'ok' AS v`], healthy: "ok", broken: "22001" },
+  dropView: { sql: ["SELECT 'ok' AS v FROM public.project_task_counts LIMIT 1"], healthy: "ok", broken: "42P01" },
+  dropExtension: { sql: ["SELECT 'ok' AS v FROM public.projects WHERE name % 'Apollo launch' LIMIT 1"], healthy: "ok", broken: "42883" },
+};
+
+async function probe(url: string, sql: string[]): Promise<unknown> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query("BEGIN");
+    let last: unknown;
+    for (const statement of sql) last = (await client.query(statement)).rows[0]?.v;
+    return last;
+  } catch (err) {
+    return (err as { code?: string }).code ?? (err as Error).message;
+  } finally {
+    await client.query("ROLLBACK").catch(() => undefined);
+    await client.end();
+  }
+}
+
+async function probeAll(url: string): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const [fault, p] of Object.entries(SCHEMA_PROBES)) out[fault] = await probe(url, p.sql);
+  return out;
+}
+
+describe("the target's schema, as the app meets it", () => {
+  const healthy = Object.fromEntries(Object.entries(SCHEMA_PROBES).map(([f, p]) => [f, p.healthy]));
+
+  it("a clean migration carries over sequences, defaults, identity, constraints, triggers, the view and the extensions", async () => {
+    const { ctx } = await migrateAll();
+    expect(await probeAll(ctx.targetUrl)).toEqual(healthy);
+    // Carried over on purpose as the app's job, not the database's: no RLS, policies, API roles' grants or publication.
+    const [moved] = await query<Record<string, number>>(ctx.targetUrl, `SELECT
+      (SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relrowsecurity)::int AS rls,
+      (SELECT count(*) FROM pg_policy)::int AS policies,
+      (SELECT count(*) FROM pg_publication)::int AS publications,
+      (SELECT count(*) FROM information_schema.role_table_grants WHERE grantee IN ('anon', 'authenticated', 'service_role'))::int AS grants`);
+    expect(moved).toEqual({ rls: 0, policies: 0, publications: 0, grants: 0 });
+  });
+
+  it("each schema fault breaks exactly what it names, and nothing else", async () => {
+    for (const fault of Object.keys(SCHEMA_PROBES)) {
+      const { ctx, results } = await migrateAll({ [fault]: true });
+      const seen = await probeAll(ctx.targetUrl);
+      expect(seen, fault).toEqual({ ...healthy, [fault]: SCHEMA_PROBES[fault]!.broken });
+      // The data is the same all the same: a schema fault is invisible to a row comparison.
+      for (const table of APP) expect(await tableDiff(ctx, table), `${fault}: ${table}`).toEqual({ missing: [], extra: [], changed: [] });
+      const step = ["sequenceBehind", "dropForeignKeyToUsers"].includes(fault) ? "migrate_data" : "extract_schema";
+      expect(JSON.stringify(results[step]!.details.faults), fault).toContain(fault);
+    }
   });
 });
