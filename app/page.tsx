@@ -13,6 +13,7 @@ import { Card, EmptyState, PageTitle } from "../components/card";
 import { AutoRefresh } from "../components/auto-refresh";
 import { AlertsBanner } from "../components/alerts-banner";
 import { requireRole } from "../lib/auth/session";
+import { SchemaDriftPanel } from "../components/schema-drift";
 
 // Checkpoints, jobs and audit events change all the time: always render from the store.
 export const dynamic = "force-dynamic";
@@ -48,6 +49,10 @@ export default async function OverviewPage() {
           </h2>
           <PhaseTimeline phases={timeline.phases} now={now} />
         </section>
+
+        <Card id="schema-drift" title="Schema drift — what changed since the last validated checkpoint">
+          <SchemaDriftPanel drift={overview.schemaDrift} now={now} />
+        </Card>
 
         <div className="grid items-start gap-6 lg:grid-cols-2">
           <Card

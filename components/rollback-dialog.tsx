@@ -5,6 +5,9 @@ import { useRouter } from "next/navigation";
 import { useId, useState, type FormEvent } from "react";
 import { BACKUP_COMPONENTS, type BackupComponentName } from "../lib/domain/checkpoint-input";
 import type { ComponentComparison } from "../lib/rollback/compare-target";
+import type { SchemaRollbackPreview } from "../lib/rollback/preview-rollback";
+import { rollbackSchemaEffects, type DriftObjectRow } from "../lib/ui/schema-drift";
+import { DriftObjectList } from "./schema-drift";
 import { errorMessage } from "../lib/ui/api-client";
 import { formatCount, formatDuration, humanize } from "../lib/ui/format";
 import { isJobActive } from "../lib/ui/job-view";
@@ -120,9 +123,15 @@ function RollbackFlow({ checkpointId, checkpointName, onStarted, onCancel }: { c
             ))}
             <ul className="space-y-2">
               {preview.data.changes.map((c) => (
-                <PreviewComponent key={c.component} change={c} summary={preview.data.summary.find((s) => s.component === c.component)?.text ?? ""} />
+                <PreviewComponent
+                  key={c.component}
+                  change={c}
+                  summary={preview.data.summary.find((s) => s.component === c.component)?.text ?? ""}
+                  schemaChanged={c.component === "database" && preview.data.schema?.ok === true && preview.data.schema.sinceCheckpoint.state === "changed"}
+                />
               ))}
             </ul>
+            {preview.data.schema ? <SchemaPreview schema={preview.data.schema} /> : null}
           </div>
         ) : null}
       </section>
@@ -165,10 +174,12 @@ function RollbackFlow({ checkpointId, checkpointName, onStarted, onCancel }: { c
 
 const LIST_LIMIT = 15;
 
-function PreviewComponent({ change, summary }: { change: ComponentComparison; summary: string }) {
-  const equal = change.ok && change.equal;
+function PreviewComponent({ change, summary, schemaChanged }: { change: ComponentComparison; summary: string; schemaChanged: boolean }) {
+  // Rows equal to the checkpoint but objects added or dropped since: the database still changes.
+  const rowsEqual = change.ok && change.equal;
+  const equal = rowsEqual && !schemaChanged;
   // Tables whose content cannot be compared, and nothing known to differ: neither "no change" nor "will change".
-  const unknown = change.ok && change.component === "database" && !equal && change.diff.changed.length + change.diff.appear.length + change.diff.disappear.length === 0;
+  const unknown = change.ok && change.component === "database" && !rowsEqual && change.diff.changed.length + change.diff.appear.length + change.diff.disappear.length === 0;
   return (
     <li className="rounded-md p-3 ring-1 ring-slate-200" data-component={change.component}>
       <div className="flex flex-wrap items-center gap-2">
@@ -178,7 +189,9 @@ function PreviewComponent({ change, summary }: { change: ComponentComparison; su
       {change.ok && !change.equal ? (
         <PreviewDetails change={change} />
       ) : (
-        <p className="mt-1 text-sm text-slate-700 [overflow-wrap:anywhere]">{equal ? "Already equal to the checkpoint: nothing to restore." : summary}</p>
+        <p className="mt-1 text-sm text-slate-700 [overflow-wrap:anywhere]">
+          {equal ? "Already equal to the checkpoint: nothing to restore." : rowsEqual ? "Every table's rows are equal to the checkpoint; its schema is not (see below)." : summary}
+        </p>
       )}
     </li>
   );
@@ -241,6 +254,58 @@ function PreviewDetails({ change }: { change: Extract<ComponentComparison, { ok:
         </li>
       ))}
     </ul>
+  );
+}
+
+/** What a database rollback does to the target's schema: objects it removes, brings back, changes back. */
+function SchemaPreview({ schema }: { schema: SchemaRollbackPreview }) {
+  if (!schema.ok) {
+    return (
+      <div className="rounded-md p-3 ring-1 ring-slate-200" data-testid="rollback-schema">
+        <p className="text-sm font-medium text-slate-900">Database schema <ToneBadge tone="neutral">Cannot compare</ToneBadge></p>
+        <p className="mt-1 text-sm text-slate-700 [overflow-wrap:anywhere]">The schema is still restored with the database; what it changes cannot be listed: {schema.problem}.</p>
+      </div>
+    );
+  }
+  const since = schema.sinceCheckpoint;
+  if (since.state !== "changed") {
+    return (
+      <div className="rounded-md p-3 ring-1 ring-slate-200" data-testid="rollback-schema">
+        <p className="flex flex-wrap items-center gap-2 text-sm font-medium text-slate-900">
+          Database schema <ToneBadge tone="success">No change</ToneBadge>
+        </p>
+        <p className="mt-1 text-sm text-slate-700">Every object of the target (tables, columns, indexes, constraints, functions, policies…) is as it was at the checkpoint.</p>
+      </div>
+    );
+  }
+  const e = rollbackSchemaEffects(since);
+  const groups: [string, DriftObjectRow[], string][] = [
+    ["Removed (added to the target since the checkpoint)", e.remove, "Removed"],
+    ["Brought back (dropped from the target since)", e.bringBack, "Brought back"],
+    ["Changed back to the checkpoint's definition", e.changeBack, "Changed back"],
+  ];
+  return (
+    <div className="rounded-md p-3 ring-1 ring-slate-200" data-testid="rollback-schema">
+      <p className="flex flex-wrap items-center gap-2 text-sm font-medium text-slate-900">
+        Database schema <ToneBadge tone="warning">Will change</ToneBadge>
+      </p>
+      <p className="mt-1 text-sm text-slate-700">
+        The target's schema changed since this checkpoint was taken: the rollback restores the checkpoint's schema with its rows.
+      </p>
+      <div className="mt-2 space-y-2">
+        {groups.map(([title, rows, label]) =>
+          rows.length ? (
+            <div key={title}>
+              <p className="text-xs font-medium text-slate-700">
+                {title} ({formatCount(rows.length)})
+              </p>
+              <DriftObjectList rows={rows} labels={{ added: label, removed: label, changed: label }} />
+            </div>
+          ) : null,
+        )}
+        {e.unlisted ? <p className="text-xs text-slate-500">… and {formatCount(e.unlisted)} more objects not listed.</p> : null}
+      </div>
+    </div>
   );
 }
 

@@ -13,6 +13,7 @@ import { StatusBadge, ToneBadge } from "../../../components/status-badge";
 import { TimeAgo } from "../../../components/time-ago";
 import { ValidationRunList } from "../../../components/validation-run-list";
 import { IntegrityDiff } from "../../../components/integrity-diff";
+import { SchemaDiff } from "../../../components/schema-diff";
 import { ValidateAction, VerifyAction } from "../../../components/checkpoint-actions";
 import { RollbackButton } from "../../../components/rollback-dialog";
 import { getAppContext } from "../../../lib/context";
@@ -106,6 +107,9 @@ export default async function CheckpointPage(props: PageProps<"/checkpoints/[id]
             </p>
           )}
           <IntegrityDiff runs={c.validationRuns} now={now} />
+        </Card>
+        <Card id="schema-diff" title="Object diff — source vs target schema">
+          <SchemaDiff runs={c.validationRuns} now={now} />
         </Card>
         <Card id="tables" title={`Tables — source vs target (${c.tables.length})`}>
           {PHASES.indexOf(c.phase) < PHASES.indexOf("data_migrated") && c.tables.length ? (

@@ -1,0 +1,126 @@
+import Link from "next/link";
+import type { CheckpointSchemaDrift } from "../lib/checkpoints/get-schema-drift";
+import type { SideDrift } from "../lib/checkpoints/schema-drift";
+import { driftHeadline, driftKindRows, driftObjectRows, rowLabel, type DriftObjectRow } from "../lib/ui/schema-drift";
+import { ToneBadge } from "./status-badge";
+import { TimeAgo } from "./time-ago";
+
+const CHANGE_TEXT: Record<DriftObjectRow["change"], { label: string; tone: "info" | "warning" | "neutral" }> = {
+  added: { label: "Added", tone: "info" },
+  removed: { label: "Removed", tone: "warning" },
+  changed: { label: "Changed", tone: "neutral" },
+};
+
+/**
+ * The overview's schema drift: the newest checkpoint's source and target schemas against those of the
+ * last validated checkpoint before it, per side a verdict-free headline, counts per kind, and the objects.
+ */
+export function SchemaDriftPanel({ drift, now }: { drift: CheckpointSchemaDrift | null; now: Date }) {
+  if (!drift) return <p className="text-sm text-slate-500">No complete checkpoint yet: each one records the schema of both sides.</p>;
+  return (
+    <div className="space-y-4" data-testid="schema-drift">
+      <p className="text-sm text-slate-600">
+        The newest checkpoint,{" "}
+        <Link href={`/checkpoints/${drift.checkpoint.id}`} className="font-medium text-sky-700 [overflow-wrap:anywhere] hover:underline">
+          {drift.checkpoint.name}
+        </Link>{" "}
+        (<TimeAgo iso={drift.checkpoint.createdAt} now={now} />)
+        {drift.baseline ? (
+          <>
+            , compared with the last validated checkpoint before it,{" "}
+            <Link href={`/checkpoints/${drift.baseline.id}`} className="font-medium text-sky-700 [overflow-wrap:anywhere] hover:underline">
+              {drift.baseline.name}
+            </Link>{" "}
+            (validated <TimeAgo iso={drift.baseline.validatedAt} now={now} />).
+          </>
+        ) : (
+          <>: no validated checkpoint before it to compare with.</>
+        )}
+      </p>
+      {drift.baseline ? (
+        <div className="grid gap-4 md:grid-cols-2">
+          <SideDriftView side="source" drift={drift.source} />
+          <SideDriftView side="target" drift={drift.target} />
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function SideDriftView({ side, drift }: { side: "source" | "target"; drift: SideDrift | null }) {
+  const headline = driftHeadline(side, drift);
+  const kinds = driftKindRows(drift);
+  const rows = driftObjectRows(drift);
+  return (
+    <section aria-label={`${side} schema drift`} data-side={side} className="min-w-0 rounded-md p-3 ring-1 ring-slate-200">
+      <h3 className="flex flex-wrap items-center gap-2 text-sm font-semibold text-slate-900">
+        {side === "source" ? "Source" : "Target"} schema <ToneBadge tone={headline.tone}>{headline.label}</ToneBadge>
+      </h3>
+      <p className="mt-1 text-sm text-slate-700">{headline.text}</p>
+      {kinds.length ? (
+        <table className="mt-2 w-full text-left text-xs">
+          <caption className="sr-only">Changes per kind of object</caption>
+          <thead className="text-slate-500">
+            <tr>
+              <th scope="col" className="py-1 pr-3 font-medium">Kind</th>
+              <th scope="col" className="py-1 pr-3 text-right font-medium">Added</th>
+              <th scope="col" className="py-1 pr-3 text-right font-medium">Removed</th>
+              <th scope="col" className="py-1 text-right font-medium">Changed</th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100 tabular-nums">
+            {kinds.map((k) => (
+              <tr key={k.kind} data-kind={k.kind}>
+                <td className="py-1 pr-3">{k.heading}</td>
+                <td className="py-1 pr-3 text-right">{k.added || "—"}</td>
+                <td className="py-1 pr-3 text-right">{k.removed || "—"}</td>
+                <td className="py-1 text-right">{k.changed || "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {rows.length ? (
+        <details className="mt-2">
+          <summary className="cursor-pointer text-xs font-medium text-sky-700">Which objects</summary>
+          <DriftObjectList rows={rows} unlisted={drift && drift.state !== "unknown" ? drift.unlisted : 0} />
+        </details>
+      ) : null}
+    </section>
+  );
+}
+
+/** Objects with what happened to them; a changed one shows its definition before and after. */
+export function DriftObjectList({ rows, unlisted = 0, labels = {} }: { rows: DriftObjectRow[]; unlisted?: number; labels?: Partial<Record<DriftObjectRow["change"], string>> }) {
+  return (
+    <ul className="mt-1 space-y-1 text-xs">
+      {rows.map((r) => {
+        const change = CHANGE_TEXT[r.change];
+        return (
+          <li key={`${r.change}:${r.key}`} data-change={r.change} className="min-w-0">
+            <span className="flex flex-wrap items-baseline gap-2">
+              <ToneBadge tone={change.tone}>{labels[r.change] ?? change.label}</ToneBadge>
+              <code className="font-mono [overflow-wrap:anywhere]">{rowLabel(r)}</code>
+            </span>
+            {r.change === "changed" ? (
+              <div className="mt-1 grid gap-1 sm:grid-cols-2">
+                <Definition title="Before" text={r.before} />
+                <Definition title="After" text={r.after} />
+              </div>
+            ) : null}
+          </li>
+        );
+      })}
+      {unlisted ? <li className="text-slate-500">… and {unlisted} more objects not listed.</li> : null}
+    </ul>
+  );
+}
+
+function Definition({ title, text }: { title: string; text: string | null }) {
+  return (
+    <div className="min-w-0">
+      <p className="text-[0.7rem] uppercase tracking-wide text-slate-500">{title}</p>
+      <pre className="max-h-40 overflow-auto whitespace-pre-wrap rounded bg-slate-50 p-1.5 font-mono text-[0.7rem] text-slate-800 ring-1 ring-slate-200 [overflow-wrap:anywhere]">{text ?? "—"}</pre>
+    </div>
+  );
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import type { ObjectDifference } from "../validation/schema/inventory-types";
+import { readSchemaDiff, schemaDiffHeadline } from "./schema-diff";
+
+const seq: ObjectDifference = {
+  kind: "sequence",
+  identity: "public.tasks.id",
+  change: "changed",
+  verdict: "failure",
+  source: "last value 1042",
+  target: "last value 1",
+  reason: "the sequence is behind its column: the next insert fails with a duplicate key",
+  fix: "SELECT setval('public.tasks_id_seq', 1042);",
+};
+const trigger: ObjectDifference = { kind: "trigger", identity: "AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_new_user()", change: "missing", verdict: "failure", source: "CREATE TRIGGER … ON auth.users …", reason: "trigger missing" };
+const renamed: ObjectDifference = { kind: "index", identity: "CREATE INDEX ON public.tasks USING btree (due_date)", change: "changed", verdict: "acceptable", source: "tasks_due_idx", target: "idx_tasks_due", reason: "only the name differs" };
+const policy: ObjectDifference = {
+  kind: "policy",
+  identity: "public.tasks: owner can read",
+  change: "missing",
+  verdict: "moved_to_app",
+  source: "USING (auth.uid() = owner_id)",
+  reason: "RLS policies are enforced in the application",
+};
+
+describe("readSchemaDiff", () => {
+  it("groups failures first, then what moved to the app, then acceptable, each by kind, with fixes", () => {
+    const v = readSchemaDiff({ objects: [renamed, policy, seq, trigger], counts: { failure: 2 } })!;
+    expect(v.groups.map((g) => [g.verdict, g.count, g.kinds.map((k) => k.heading)])).toEqual([
+      ["failure", 2, ["Sequences", "Triggers"]],
+      ["moved_to_app", 1, ["Policies"]],
+      ["acceptable", 1, ["Indexes"]],
+    ]);
+    const s = v.groups[0]!.kinds[0]!.rows[0]!;
+    expect(s).toMatchObject({ identity: "public.tasks.id", changeLabel: "Differs", fix: "SELECT setval('public.tasks_id_seq', 1042);", source: "last value 1042", target: "last value 1" });
+    expect(v.groups[0]!.kinds[1]!.rows[0]).toMatchObject({ changeLabel: "Missing in the target" });
+    expect(v.groups[0]!.kinds[1]!.rows[0]!.target).toBeUndefined();
+    expect(schemaDiffHeadline(v)).toBe("2 failures · 1 moved to the application · 1 acceptable difference.");
+  });
+
+  it("lists the application's duties with the policies' text, from the validator's list or else from the differences", () => {
+    const fromDiffs = readSchemaDiff({ objects: [policy] })!;
+    expect(fromDiffs.duties).toEqual([{ name: "policy", text: policy.reason, objects: [{ identity: policy.identity, kind: "policy", definition: policy.source }] }]);
+    const listed = readSchemaDiff({
+      objects: [policy],
+      movedToApp: [{ class: "policies", duty: "Enforce each policy's rule in the application", objects: [{ kind: "policy", identity: policy.identity, definition: policy.source }] }],
+    })!;
+    expect(listed.duties).toEqual([{ name: "policies", text: "Enforce each policy's rule in the application", objects: [{ identity: policy.identity, kind: "policy", definition: policy.source }] }]);
+  });
+
+  it("drops what it cannot read and is null for another validator's diff", () => {
+    const v = readSchemaDiff({ objects: [seq, { kind: "index" }, null, { ...renamed, verdict: "unheard-of" }] })!;
+    expect(v.groups.flatMap((g) => g.kinds.flatMap((k) => k.rows.map((r) => r.identity)))).toEqual(["public.tasks.id"]);
+    expect(readSchemaDiff({ tables: [], missingInTarget: [] })).toBeNull();
+    expect(readSchemaDiff(null)).toBeNull();
+    expect(schemaDiffHeadline(readSchemaDiff({ objects: [] })!)).toMatch(/^Every object of the source/);
+  });
+});
