@@ -52,6 +52,11 @@ describe("buildDemoTarget", () => {
 
     await buildDemoTarget({ ...opts, reset: true });
     expect(await publicTables(url)).toEqual([]);
+    const [left] = await query<Record<string, number>>(url, `SELECT
+      (SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace)::int AS functions,
+      (SELECT count(*) FROM pg_extension WHERE extname <> 'plpgsql')::int AS extensions,
+      (SELECT count(*) FROM pg_type WHERE typnamespace = 'public'::regnamespace)::int AS types`);
+    expect(left).toEqual({ functions: 0, extensions: 0, types: 0 });
     expect(await readdir(opts.storageDir)).toEqual([]);
     expect(await readFile(configPaths[1]!, "utf8")).toBe(initialConfig);
   });
