@@ -25,6 +25,8 @@ const RESPONSE_COMPONENTS = {
   VerificationAccepted: s.verifyAcceptedSchema,
   RollbackAccepted: s.rollbackAcceptedSchema,
   RollbackPreview: s.rollbackPreviewSchema,
+  CheckpointSchemaDrift: s.checkpointSchemaDriftSchema,
+  SchemaSideDrift: s.sideDriftSchema,
   VerificationReport: s.verificationReportSchema,
   DeleteResult: s.deleteResultSchema,
   AuditEvent: s.auditEventSchema,
@@ -79,7 +81,7 @@ const OPERATIONS: Operation[] = [
   {
     method: "get", path: "/migration/checkpoint/{checkpointId}", summary: "A checkpoint: metadata, tables, backups, validation results, rollbacks",
     description:
-      "Each validation result's integrity diff is returned opened, in the shape the dashboard renders. Row values (the keys and column values of missing, extra and changed rows) go to operators and admins; a viewer gets the same diff without them: table names, counts, checksums, columns, `withheldRows` and `withheld` saying why. The dashboard's checkpoint page follows the same rule.",
+      "Each validation result's integrity diff is returned opened, in the shape the dashboard renders. Row values (the keys and column values of missing, extra and changed rows) go to operators and admins; a viewer gets the same diff without them: table names, counts, checksums, columns, `withheldRows` and `withheld` saying why. The dashboard's checkpoint page follows the same rule. `schema` gives the schema fingerprints recorded with the checkpoint and, per side, what changed since the last validated checkpoint before it (objects added, removed, changed, by kind).",
     params: s.checkpointParams, ok: { status: 200, schema: "CheckpointDetail", description: "The checkpoint" }, errors: [400, 404],
   },
   {
@@ -108,6 +110,8 @@ const OPERATIONS: Operation[] = [
   },
   {
     method: "get", path: "/migration/checkpoint/{checkpointId}/rollback-preview", summary: "What a rollback would change (reads only)",
+    description:
+      "Per chosen component what differs from the checkpoint. With the database chosen, `schema` compares the target's schema now with the one recorded with the checkpoint: the objects the rollback removes (added since), brings back (dropped since) and changes back.",
     params: s.checkpointParams, query: s.rollbackPreviewQuery,
     ok: { status: 200, schema: "RollbackPreview", description: "The preview" }, errors: [400, 404, 422],
   },

@@ -107,6 +107,8 @@ export const checkpointMetadataSchema = z
     bytesMigrated: bigintString,
     timings: z.record(z.string(), z.number()),
     collectedAt: dateTime,
+    sourceSchemaFingerprint: z.string().nullable().meta({ description: "sha256 of the source's object inventory; null: recorded before fingerprints were" }),
+    targetSchemaFingerprint: z.string().nullable().meta({ description: "sha256 of the target's object inventory; null: recorded before fingerprints were" }),
   });
 
 export const checkpointSchema = z
@@ -232,11 +234,54 @@ export const rollbackSchema = z
     error: z.string().nullable(),
   });
 
+const driftCounts = { added: z.number().int(), removed: z.number().int(), changed: z.number().int() };
+
+/** How one side's schema changed between two inventories (lib/checkpoints/schema-drift.ts). */
+export const sideDriftSchema = z
+  .discriminatedUnion("state", [
+    z.object({
+      state: z.enum(["unchanged", "changed"]),
+      fromFingerprint: z.string(),
+      toFingerprint: z.string(),
+      counts: z.object(driftCounts),
+      kinds: z.array(z.object({ kind: z.string(), ...driftCounts })),
+      objects: z
+        .array(
+          z.object({
+            kind: z.string(),
+            identity: z.string(),
+            name: z.string(),
+            table: z.string().nullable(),
+            change: z.enum(["added", "removed", "changed"]),
+            before: z.string().nullable().meta({ description: "Definition in the earlier inventory; null when added" }),
+            after: z.string().nullable().meta({ description: "Definition in the later inventory; null when removed" }),
+          }),
+        )
+        .meta({ description: "The objects that changed, by kind; at most 200 (`unlisted` counts the rest)" }),
+      unlisted: z.number().int(),
+    }),
+    z.object({ state: z.literal("unknown"), reason: z.string(), fromFingerprint: z.string().nullable(), toFingerprint: z.string().nullable() }),
+  ])
+  .meta({ description: "Objects matched by kind and identity, compared by definition: exactly what the fingerprint hashes (a sequence's value is not drift)" });
+
+const driftCheckpointRef = z.object({ id: z.string().uuid(), name: z.string(), phase: z.enum(PHASES), createdAt: dateTime, validatedAt: nullableDate });
+
+export const checkpointSchemaDriftSchema = z
+  .object({
+    checkpoint: driftCheckpointRef,
+    fingerprints: z.object({ source: z.string().nullable(), target: z.string().nullable() }),
+    baseline: driftCheckpointRef.nullable().meta({ description: "The last validated checkpoint taken before this one; null when there is none" }),
+    source: sideDriftSchema.nullable(),
+    target: sideDriftSchema.nullable(),
+  })
+  .meta({ description: "The schema fingerprints recorded with the checkpoint, and what changed in each side's schema since the last validated checkpoint before it" });
+
 export const checkpointDetailSchema = checkpointSummarySchema
   .extend({
     tables: z.array(tableMetadataSchema),
     validationRuns: z.array(validationRunSchema),
     rollbacks: z.array(rollbackSchema),
+    schema: checkpointSchemaDriftSchema,
   });
 
 export const checkpointPageSchema = z
@@ -288,6 +333,19 @@ export const rollbackPreviewSchema = z
     changes: z.array(z.looseObject({ component: z.enum(BACKUP_COMPONENTS), ok: z.boolean() })),
     summary: z.array(z.object({ component: z.enum(BACKUP_COMPONENTS), text: z.string() })),
     warnings: z.array(anyJson),
+    schema: z
+      .discriminatedUnion("ok", [
+        z.object({
+          ok: z.literal(true),
+          checkpointFingerprint: z.string(),
+          currentFingerprint: z.string(),
+          sinceCheckpoint: sideDriftSchema.meta({ description: "The target now against the checkpoint: added objects are removed by the rollback, removed ones brought back, changed ones changed back" }),
+          text: z.string(),
+        }),
+        z.object({ ok: z.literal(false), problem: z.string() }),
+      ])
+      .nullable()
+      .meta({ description: "What a database rollback does to the target's schema; null when the database is not chosen" }),
   });
 
 export const verificationReportSchema = z
