@@ -32,7 +32,8 @@ export async function migrateData(ctx: DemoContext, faults: DemoFaults = {}): Pr
           SELECT id, email, created_at, updated_at FROM json_populate_recordset(NULL::public.users, $1::json)
           ON CONFLICT (id) DO NOTHING`,
       });
-      // Re-runnable: a second run replaces the rows instead of failing on duplicates.
+      // Re-runnable: a second run replaces the rows instead of failing on duplicates. This also drops
+      // the profiles the users trigger just gave the new shells: the source's own profiles are copied.
       await target.query(`TRUNCATE ${APP_TABLES.map((t) => `public.${t.name}`).join(", ")}`);
       const restoreForeignKeys = await dropAppForeignKeys(target);
       const tables: Record<string, number> = {};
