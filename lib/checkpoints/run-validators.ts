@@ -65,7 +65,7 @@ export async function runValidators(
   const withPair = (fn: (source: pg.Client, target: pg.Client) => Promise<ValidatorReport>) => () =>
     withPgClients([ctx.source.databaseUrl, ctx.target.databaseUrl], ([source, target]) => fn(source!, target!));
   const tasks: Array<[ValidatorName, () => Promise<ValidatorReport>]> = [];
-  if (names.includes("schema")) tasks.push(["schema", withPair((s, t) => validateSchema(s, t, resolved!))]);
+  if (names.includes("schema")) tasks.push(["schema", withPair((s, t) => validateSchema(s, t, resolved!, { mapping, phase: options.phase }))]);
   if (names.includes("data")) tasks.push(["data", withPair((s, t) => validateData(s, t, resolved!, { onProgress, diff: options.dataDiff }))]);
   if (names.includes("referential")) tasks.push(["referential", withPair((_s, t) => validateReferentialIntegrity(t))]);
   if (names.includes("users")) {

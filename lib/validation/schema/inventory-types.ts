@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { MappingFile } from "../mapping";
+import type { QualifiedName } from "../../domain/qualified-name";
 
 export const SCHEMA_OBJECT_KINDS = [
   "table",
@@ -78,6 +79,8 @@ export interface ObjectDifference {
   reason: string;
   /** SQL (or an instruction) that would mend the target, where one is known. */
   fix?: string;
+  /** The object's own name on the side that has it (the target's when both do). */
+  name?: string;
   /** For an acceptable difference: whether it is worth a warning (extra column) or not (widened type). */
   notable?: boolean;
 }
@@ -114,6 +117,13 @@ export interface CompareInventoriesOptions {
    * is what changed from `source` (before) to `target` (after).
    */
   drift?: boolean;
+  /**
+   * Table pairs already resolved (lib/validation/mapping's ResolvedMappings.tables): their renames
+   * apply on top of the mapping file's.
+   */
+  tables?: ReadonlyArray<{ source: QualifiedName; target: QualifiedName; columns: ReadonlyArray<{ source: string; target: string }> }>;
+  /** Where source auth.users live on the target when no mapping file says (default public.users). */
+  usersTable?: QualifiedName;
   /** Check each target sequence against the largest value of the column it feeds (from data_migrated on). */
   checkSequences?: boolean;
 }

@@ -62,13 +62,13 @@ SELECT n.nspname AS schema, c.relname AS name, c.relkind AS relkind, c.relrowsec
   ${ACL_SQL("c.relacl", "r", "c.relowner")} AS acl,
   (SELECT coalesce(json_agg(json_build_object(
       'name', a.attname, 'position', a.attnum, 'type', format_type(a.atttypid, a.atttypmod), 'kind', ty.typtype,
-      'typeName', format_type(a.atttypid, NULL),
+      'typeName', format_type(a.atttypid, NULL), 'typeSchema', tn.nspname, 'typeOwnName', ty.typname,
       'notNull', a.attnotnull, 'identity', a.attidentity, 'generated', a.attgenerated,
       'default', CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, ad.adrelid, true) END,
       'expression', CASE WHEN a.attgenerated <> '' THEN pg_get_expr(ad.adbin, ad.adrelid, true) END,
       'collation', CASE WHEN a.attcollation <> ty.typcollation AND a.attcollation <> 0 THEN (SELECT collname FROM pg_collation WHERE oid = a.attcollation) END)
       ORDER BY a.attnum), '[]')
-     FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
+     FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = ty.typnamespace
      LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -194,6 +194,8 @@ export async function readSchemaInventory(client: SqlClient, options: ReadInvent
     type: string;
     kind: string;
     typeName: string;
+    typeSchema: string;
+    typeOwnName: string;
     notNull: boolean;
     identity: string;
     generated: string;
@@ -307,6 +309,7 @@ export async function readSchemaInventory(client: SqlClient, options: ReadInvent
       definition: `SEQUENCE AS ${s.type} START ${s.start} INCREMENT ${s.increment} MINVALUE ${s.min} MAXVALUE ${s.max}${s.cycle ? " CYCLE" : ""}${owner ? ` OWNED BY ${owner}` : ""}`,
       details: {
         sequence: seq,
+        ownedColumn: s.owned_by?.column ?? null,
         lastValue: s.last_value,
         start: s.start,
         increment: s.increment,
