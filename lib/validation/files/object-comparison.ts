@@ -1,0 +1,173 @@
+/**
+ * The object-by-object comparison of the files validator: every object Storage lists against its file
+ * `<root>/<bucket>/<name>` (size and sha256, the download hashed as it streams beside the target file
+ * hashed on the hashing thread, with bounded concurrency), then the target files no object accounts for.
+ */
+import path from "node:path";
+import { sharedFileHashThread } from "../../store/file-hash-thread";
+import type { ListedBuckets } from "./listing-coverage";
+import { targetPath, walkFiles } from "./target-walk";
+
+/** What the files validator needs of lib/sources/supabase-storage.ts (structurally; the real adapter fits). */
+export interface FilesSourceStorage {
+  listSourceBuckets(): Promise<ReadonlyArray<{ id?: string; name: string }>>;
+  listSourceObjects(bucket: string): AsyncIterable<{ bucket: string; name: string; size: number | null }>;
+  hashSourceObject(bucket: string, name: string): Promise<{ sha256: string; size: number }>;
+}
+
+type Sample = Record<string, unknown>;
+
+/** How many objects had one kind of problem, with the first few as samples. */
+export class Tally {
+  count = 0;
+  samples: Sample[] = [];
+  constructor(private readonly limit: number) {}
+  add(sample: Sample) {
+    this.count++;
+    if (this.samples.length < this.limit) this.samples.push(sample);
+  }
+}
+
+export interface ObjectComparison {
+  totals: { sourceCount: number; sourceBytes: number; targetCount: number; targetBytes: number; hashed: number; hashedBytes: number };
+  missing: Tally;
+  extra: Tally;
+  size: Tally;
+  hash: Tally;
+  unreadable: Tally;
+  listed: ListedBuckets;
+  /** Set when listing the source failed part way: the figures above cover what was read before. */
+  listingFailure?: { error: unknown };
+}
+
+/** Objects whose target files are asked for at once, ahead of their downloads. */
+const TARGET_LOOKAHEAD = 64;
+
+/** Runs at most `limit` tasks at once; `run` waits for a free slot, so a streamed listing is read at most TARGET_LOOKAHEAD objects ahead. */
+function createLimiter(limit: number) {
+  const running = new Set<Promise<void>>();
+  return {
+    async run(task: () => Promise<void>) {
+      while (running.size >= limit) await Promise.race(running);
+      const p: Promise<void> = task().finally(() => running.delete(p));
+      running.add(p);
+    },
+    async drain() {
+      await Promise.all(running);
+    },
+  };
+}
+
+export async function compareObjects(
+  storage: FilesSourceStorage,
+  root: string,
+  options: { concurrency: number; sampleLimit: number },
+): Promise<ObjectComparison> {
+  const limit = options.sampleLimit;
+  const t = {
+    missing: new Tally(limit),
+    extra: new Tally(limit),
+    size: new Tally(limit),
+    hash: new Tally(limit),
+    unreadable: new Tally(limit),
+  };
+  const totals = { sourceCount: 0, sourceBytes: 0, targetCount: 0, targetBytes: 0, hashed: 0, hashedBytes: 0 };
+  const limiter = createLimiter(options.concurrency);
+
+  const hasher = sharedFileHashThread();
+  type OpenedTarget = { ok: true; target: Awaited<ReturnType<typeof hasher.open>> } | { ok: false; reason: string };
+  /** Starts opening (then hashing) an object's target file; never rejects: a failure is its reason. */
+  const openTarget = (bucket: string, name: string): Promise<OpenedTarget> => {
+    const file = targetPath(root, bucket, name);
+    if (file === null) return Promise.resolve({ ok: false, reason: "object name escapes the bucket folder" });
+    return hasher.open(file).then(
+      (target) => ({ ok: true as const, target }),
+      (e: Error) => ({ ok: false as const, reason: e.message }),
+    );
+  };
+
+  /** Checks one object; answers the target file's size when it was read whole. */
+  const checkObject = async (bucket: string, name: string, opening: Promise<OpenedTarget>): Promise<number | undefined> => {
+    // The target file is opened first (on the hashing thread): an object without one is never
+    // downloaded. Its hash is read there while the object downloads here.
+    const opened = await opening;
+    if (!opened.ok) {
+      t.unreadable.add({ bucket, name, reason: opened.reason });
+      return undefined;
+    }
+    if (!opened.target) {
+      t.missing.add({ bucket, name });
+      return undefined;
+    }
+    try {
+      const [src, tgt] = await Promise.all([storage.hashSourceObject(bucket, name), opened.target.sha256]);
+      totals.hashed++;
+      totals.hashedBytes += tgt.size;
+      if (src.size !== tgt.size) t.size.add({ bucket, name, source: src.size, target: tgt.size });
+      else if (src.sha256 !== tgt.sha256) t.hash.add({ bucket, name, source: src.sha256, target: tgt.sha256 });
+      return tgt.size;
+    } catch (e) {
+      t.unreadable.add({ bucket, name, reason: (e as Error).message });
+      return undefined;
+    }
+  };
+
+  const listed = new Map<string, { objects: number; bytes: number }>();
+  try {
+    const buckets = await storage.listSourceBuckets();
+    const bucketDirs = new Set<string>();
+    for (const b of buckets) {
+      const bucket = b.id ?? b.name;
+      bucketDirs.add(bucket);
+      const listedHere = { objects: 0, bytes: 0 };
+      listed.set(bucket, listedHere);
+      // Names of one bucket are kept to find extra files, with the target file's size once read: memory
+      // grows with the largest bucket, not all.
+      const seen = new Map<string, number | undefined>();
+      const listing = storage.listSourceObjects(bucket)[Symbol.asyncIterator]();
+      try {
+        for (;;) {
+          // The next objects' target files are asked for together, ahead of their downloads: the
+          // hashing thread gets them in one message and is rarely woken from sleep.
+          const ahead: Array<{ bucket: string; name: string; size: number | null }> = [];
+          while (ahead.length < TARGET_LOOKAHEAD) {
+            const next = await listing.next();
+            if (next.done) break;
+            ahead.push(next.value);
+          }
+          if (ahead.length === 0) break;
+          const opening = ahead.map((obj) => openTarget(obj.bucket, obj.name));
+          for (const [i, obj] of ahead.entries()) {
+            totals.sourceCount++;
+            totals.sourceBytes += obj.size ?? 0;
+            listedHere.objects++;
+            listedHere.bytes += obj.size ?? 0;
+            seen.set(obj.name, undefined);
+            await limiter.run(async () => {
+              const size = await checkObject(obj.bucket, obj.name, opening[i]!);
+              if (size !== undefined) seen.set(obj.name, size);
+            });
+          }
+        }
+      } finally {
+        await listing.return?.(undefined);
+      }
+      await limiter.drain();
+      for await (const f of walkFiles(path.join(root, bucket), { knownSize: (rel) => seen.get(rel) })) {
+        totals.targetCount++;
+        totals.targetBytes += f.size;
+        if (!seen.has(f.rel)) t.extra.add({ bucket, name: f.rel, size: f.size });
+      }
+    }
+    // Anything outside the source's bucket folders (walked above) is extra too.
+    for await (const f of walkFiles(root, { exclude: (rel) => bucketDirs.has(rel) })) {
+      totals.targetCount++;
+      totals.targetBytes += f.size;
+      t.extra.add({ bucket: null, name: f.rel, size: f.size });
+    }
+  } catch (e) {
+    await limiter.drain().catch(() => {});
+    return { totals, ...t, listed, listingFailure: { error: e } };
+  }
+  return { totals, ...t, listed };
+}
