@@ -11,8 +11,8 @@
  */
 import { compareColumnTypes } from "../column-type-compat";
 import { readTableRef, usersTargetTable } from "../mapping";
-import { formatNamePart, formatQualifiedName } from "../../domain/qualified-name";
-import { normaliseExpression, normaliseWhitespace, renameIdentifiers } from "./expressions";
+import { formatNamePart, formatQualifiedName, parseQualifiedName } from "../../domain/qualified-name";
+import { normaliseExpression, normaliseWhitespace, renameIdentifiers, renameInQuery } from "./expressions";
 import type { CompareInventoriesOptions, ObjectDifference, SchemaInventory, SchemaObject, SchemaObjectKind } from "./inventory-types";
 import { SCHEMA_OBJECT_KINDS } from "./inventory-types";
 import { PLATFORM_EXTENSIONS, REALTIME_PUBLICATION, SUPABASE_API_ROLES, movedToAppOf, type MovedToApp } from "./moved-to-app";
@@ -27,9 +27,11 @@ interface Translation {
   excludedTable(t: string): boolean;
   excludedColumn(sourceTable: string, column: string): boolean;
   usersTable?: string;
+  /** Renames of names a query spells (tables as printed relative to the search path, their columns). */
+  queryRenames: Renames;
 }
 
-const IDENTITY: Translation = { table: (t) => t, columns: () => [], column: (_t, c) => c, excludedTable: () => false, excludedColumn: () => false };
+const IDENTITY: Translation = { table: (t) => t, columns: () => [], column: (_t, c) => c, excludedTable: () => false, excludedColumn: () => false, queryRenames: [] };
 
 function translationOf(options: CompareInventoriesOptions): Translation {
   const mapping = options.mapping;
@@ -51,7 +53,17 @@ function translationOf(options: CompareInventoriesOptions): Translation {
     });
   }
   const excludedTables = new Set((mapping?.excludeTables ?? []).map((ref) => formatQualifiedName(readTableRef(ref))));
+  // A query prints a table of the search path (public) bare, another qualified.
+  const printed = (name: string) => {
+    const q = parseQualifiedName(name);
+    return q && q.schema === "public" ? formatNamePart(q.table) : name;
+  };
+  const queryRenames = [...tables.entries()].flatMap(([source, t]) => [
+    ...(source !== t.target ? [{ source: printed(source), target: printed(t.target) }] : []),
+    ...Object.entries(t.columns).map(([from, to]) => ({ source: formatNamePart(from), target: formatNamePart(to) })),
+  ]);
   return {
+    queryRenames,
     table: (t) => tables.get(t)?.target ?? t,
     columns: (t) => Object.entries(tables.get(t)?.columns ?? {}).map(([source, target]) => ({ source, target })),
     column: (t, c) => tables.get(t)?.columns[c] ?? c,
@@ -85,6 +97,8 @@ interface Keyed {
   parent?: string;
   /** The identity in the target's names (what a difference is reported under). */
   identity: string;
+  /** For a UNIQUE constraint or a plain unique index: the columns it keeps unique (either enforces the other). */
+  uniqueKey?: string;
 }
 
 const columnId = (table: string, column: string) => `${table}.${formatNamePart(column)}`;
@@ -174,7 +188,8 @@ function keyed(o: SchemaObject, tr: Translation, typeUse: Map<string, string[]>)
         return { object: o, identity: `${T} ${text}`, keys: [`${T} ${text}`, `${T} PRIMARY KEY`], parent: tableParent };
       }
       const text = expr(o.definition);
-      return { object: o, identity: `${T} ${renameIdentifiers(o.definition, renames)}`, keys: [`${T} ${text}`, `${T} constraint ${o.name}`], parent: tableParent };
+      const uniqueKey = d.type === "u" && /^UNIQUE \(/.test(o.definition) ? `${T} (${cols.map(formatNamePart).join(", ")})` : undefined;
+      return { object: o, identity: `${T} ${renameIdentifiers(o.definition, renames)}`, keys: [`${T} ${text}`, `${T} constraint ${o.name}`], parent: tableParent, ...(uniqueKey ? { uniqueKey } : {}) };
     }
     case "index": {
       const d = det<IndexDetails>(o);
@@ -182,7 +197,9 @@ function keyed(o: SchemaObject, tr: Translation, typeUse: Map<string, string[]>)
         .map((k) => ({ text: k.column !== null ? formatNamePart(tr.column(o.table!, k.column)) : expr(k.expression), include: k.include }))
         .reduce((acc, k) => ({ key: k.include ? acc.key : [...acc.key, k.text], include: k.include ? [...acc.include, k.text] : acc.include }), { key: [] as string[], include: [] as string[] });
       const sig = `${d.unique ? "UNIQUE " : ""}INDEX ON ${T} USING ${d.method} (${keyText.key.join(", ")})${keyText.include.length ? ` INCLUDE (${keyText.include.join(", ")})` : ""}${d.predicate ? ` WHERE ${expr(d.predicate)}` : ""}`;
-      return { object: o, identity: sig, keys: [sig, `${T} index ${o.name}`], parent: tableParent };
+      const plainUnique = d.unique && d.method === "btree" && d.predicate === null && d.keys.every((k) => k.column !== null && !k.include);
+      const uniqueKey = plainUnique ? `${T} (${keyText.key.join(", ")})` : undefined;
+      return { object: o, identity: sig, keys: [sig, `${T} index ${o.name}`], parent: tableParent, ...(uniqueKey ? { uniqueKey } : {}) };
     }
     case "sequence": {
       // Owned by a column: paired through the column; otherwise by its name.
@@ -337,9 +354,16 @@ function compareDefinitions(s: Keyed, t: Keyed, tr: Translation): Judgement | un
     case "view":
     case "materialized_view":
       // Casts dropped: a renamed enum prints another type name in the same query.
-      return normaliseExpression(so.definition) === normaliseExpression(to.definition) ? undefined : failure("the query differs");
-    case "function":
-      return normaliseWhitespace(so.definition) === normaliseWhitespace(to.definition) ? undefined : failure("the definition differs", `${so.definition};`);
+    {
+      // A view keeps its output column names: a renamed column prints as `t.label AS title` in the target.
+      const keptNames = tr.queryRenames.reduce((text, r) => text.replaceAll(`.${r.target} AS ${r.source}`, `.${r.target}`), to.definition);
+      return normaliseExpression(renameInQuery(so.definition, tr.queryRenames)) === normaliseExpression(keptNames) ? undefined : failure("the query differs");
+    }
+    case "function": {
+      // The body is text: the mapping's renames are applied to it as words.
+      const expected = renameInQuery(so.definition, tr.queryRenames);
+      return normaliseWhitespace(expected) === normaliseWhitespace(to.definition) ? undefined : failure("the definition differs", `${expected};`);
+    }
     case "type": {
       const sd = det<{ type: string; labels?: string[] }>(so);
       const td = det<{ type: string; labels?: string[] }>(to);
@@ -568,6 +592,7 @@ export function compareInventories(source: SchemaInventory, target: SchemaInvent
   const missingParents = new Set<string>();
   const extraParents = new Set<string>();
   const pending: Array<() => void> = [];
+  const unmatched = { source: [] as Keyed[], target: [] as Keyed[] };
 
   for (const kind of SCHEMA_OBJECT_KINDS) {
     const src = sourceKeyed.filter((k) => k.object.kind === kind);
@@ -606,10 +631,12 @@ export function compareInventories(source: SchemaInventory, target: SchemaInvent
         name: t.object.name,
       });
     }
+    unmatched.source.push(...unmatchedSource);
+    unmatched.target.push(...unmatchedTarget);
     for (const s of unmatchedSource) {
       if (kind === "table" || kind === "view" || kind === "materialized_view" || kind === "function" || kind === "publication") missingParents.add(`${kind}:${s.identity}`);
       pending.push(() => {
-        if (s.parent && missingParents.has(s.parent)) return;
+        if ((s.parent && missingParents.has(s.parent)) || enforcedElsewhere.has(s)) return;
         const moved = movedBy(s.object, declared);
         const j = moved ? { verdict: "moved_to_app" as const, reason: duty(s.object, moved) } : missingJudgement(s, new Map(), targetColumns);
         const fix = j.verdict === "failure" ? (j.fix ?? recreate(s, tr)) : undefined;
@@ -619,7 +646,7 @@ export function compareInventories(source: SchemaInventory, target: SchemaInvent
     for (const t of unmatchedTarget) {
       if (kind === "table" || kind === "view" || kind === "materialized_view" || kind === "function" || kind === "publication") extraParents.add(`${kind}:${t.identity}`);
       pending.push(() => {
-        if (t.parent && extraParents.has(t.parent)) return;
+        if ((t.parent && extraParents.has(t.parent)) || enforcedElsewhere.has(t)) return;
         const usersTable = kind === "table" && t.identity === tr.usersTable;
         // A sequence owned by a column is part of that column (an identity added on the target).
         const bookkeeping = (kind === "table" && MIGRATION_TOOL_TABLES.has(t.object.name)) || (kind === "sequence" && t.identity.startsWith("OWNED BY "));
@@ -628,7 +655,13 @@ export function compareInventories(source: SchemaInventory, target: SchemaInvent
           identity: t.identity,
           change: "extra",
           ...acceptable(
-            usersTable ? "the target's users table (where auth.users went)" : bookkeeping ? "the application's migration bookkeeping" : "only in the target",
+            usersTable
+              ? "the target's users table (where auth.users went)"
+              : kind === "sequence" && bookkeeping
+                ? "the sequence of a column that generates its values in the target"
+                : bookkeeping
+                  ? "the application's migration bookkeeping"
+                  : "only in the target",
             !usersTable && !bookkeeping,
           ),
           target: t.object.definition,
@@ -636,6 +669,23 @@ export function compareInventories(source: SchemaInventory, target: SchemaInvent
         });
       });
     }
+  }
+  // A UNIQUE constraint on one side and a unique index on the same columns on the other keep the same rows out.
+  const enforcedElsewhere = new Set<Keyed>();
+  for (const s of unmatched.source) {
+    if (!s.uniqueKey) continue;
+    const t = unmatched.target.find((c) => c.uniqueKey === s.uniqueKey && c.object.kind !== s.object.kind && !enforcedElsewhere.has(c));
+    if (!t) continue;
+    enforcedElsewhere.add(s).add(t);
+    differences.push({
+      kind: s.object.kind,
+      identity: s.identity,
+      change: "changed",
+      ...acceptable(`enforced in the target by ${t.object.kind === "index" ? "unique index" : "constraint"} ${t.object.name}`, false),
+      source: s.object.definition,
+      target: t.object.definition,
+      name: t.object.name,
+    });
   }
   for (const p of pending) p();
   if (options.checkSequences) differences.push(...sequenceFindings(target));

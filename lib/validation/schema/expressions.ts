@@ -15,6 +15,16 @@ export function renameIdentifiers(expr: string, renames: ReadonlyArray<{ source:
   return out;
 }
 
+/** Renamed tables and columns translated in a query or a function body, also where qualified (`tasks.title`). */
+export function renameInQuery(text: string, renames: ReadonlyArray<{ source: string; target: string }>): string {
+  let out = text;
+  for (const r of renames) {
+    if (r.source === r.target) continue;
+    out = out.replace(new RegExp(`(?<![\\w"])${escapeRegExp(r.source)}(?![\\w"])`, "g"), r.target);
+  }
+  return out;
+}
+
 /**
  * Casts dropped (an enum renamed on the target prints `'done'::task_state` instead of
  * `'done'::task_status`; a widened column prints `''::text` instead of `''::character varying`),
