@@ -73,7 +73,8 @@ interface ColumnType {
   alsoAs?: string[];
 }
 
-const finiteDay = (v: string) => `isfinite(${v}) AND date_part('day', ${v}) <= 28`;
+// A day that exists in both eras: PostgreSQL's dates start in 4714 BC, so a later AD year has no BC twin.
+const finiteDay = (v: string) => `isfinite(${v}) AND date_part('day', ${v}) <= 28 AND abs(date_part('year', ${v})) <= 4712`;
 /** The same printed year, month and day in the other era (44 BC for 44 AD, and back). */
 const otherEra = (v: string) => `make_date(-date_part('year', ${v})::int, date_part('month', ${v})::int, date_part('day', ${v})::int)`;
 
@@ -121,7 +122,7 @@ const CATALOGUE: ColumnType[] = [
   },
   { ddl: "bytea", value: fc.uint8Array({ maxLength: 24 }).map((b) => `decode('${Buffer.from(b).toString("hex")}', 'hex')`), nudges: ["v || decode('00', 'hex')"] },
   { ddl: "json", value: json.map((v) => `${lit(JSON.stringify(v))}::jsonb::json`), alsoAs: ["jsonb"] },
-  { ddl: "jsonb", value: fc.oneof(json.map((v) => `${lit(JSON.stringify(v))}::jsonb`), fc.constant("'[]'::jsonb")), nudges: ["v || '[1.0]'::jsonb"], alsoAs: ["json"] },
+  { ddl: "jsonb", value: fc.oneof(json.map((v) => `${lit(JSON.stringify(v))}::jsonb`), fc.constant("'[]'::jsonb")), nudges: ["v::jsonb || '[1.0]'::jsonb"], alsoAs: ["json"] },
   { ddl: "integer[]", value: fc.array(nullable(fc.integer().map(String)), { maxLength: 5 }).map((xs) => `ARRAY[${xs.join(", ")}]::int4[]`), nudges: ["array_append(v, NULL)"], alsoAs: ["bigint[]"] },
   { ddl: "text[]", value: fc.array(nullable(text({ maxLength: 6 }).map(lit)), { maxLength: 4 }).map((xs) => `ARRAY[${xs.join(", ")}]::text[]`), nudges: ["array_append(v, 'NULL')", "array_append(v, NULL)"] },
   {
