@@ -75,7 +75,8 @@ function checkOf(d: ObjectDifference): ValidationCheck {
   return {
     name: `${label} ${shown}`,
     status,
-    message: `${label} ${shown} ${CHANGE_TEXT[d.change]} (${verdictText}): ${d.reason}${d.fix ? ` — fix: ${d.fix}` : ""}`,
+    // A cron job's fix repeats its command, which often carries a key: it stays in the details and the diff.
+    message: `${label} ${shown} ${CHANGE_TEXT[d.change]} (${verdictText}): ${d.reason}${d.fix && d.kind !== "cron_job" ? ` — fix: ${d.fix}` : ""}`,
     details: {
       kind: d.kind,
       identity: d.identity,

@@ -137,6 +137,7 @@ type SequenceDetails = {
   sequence: string;
   ownedColumn: string | null;
   lastValue: string | null;
+  lastValueReadable?: boolean;
   start: string;
   increment: string;
   feeds: Array<{ table: string; column: string; max?: string | null }>;
@@ -343,8 +344,10 @@ function compareDefinitions(s: Keyed, t: Keyed, tr: Translation): Judgement | un
     }
     case "index":
     case "policy":
-    case "cron_job":
       return s.keys[0] === t.keys[0] ? undefined : failure(`changed: ${so.definition} → ${to.definition}`);
+    case "cron_job":
+      // Not spelled out: commands often carry keys (both definitions are in the diff).
+      return s.keys[0] === t.keys[0] ? undefined : failure("its schedule or command differs");
     case "trigger": {
       if (s.keys[0] !== t.keys[0]) return failure(`changed: ${so.definition} → ${to.definition}`);
       const disabled = (o: SchemaObject) => det<{ enabled: string }>(o).enabled === "D";
@@ -451,7 +454,8 @@ function duty(o: SchemaObject, by: MovedToApp): string {
     case "publication_table":
       return `the application must push changes of ${o.table ?? "its tables"} itself (Supabase Realtime publication)`;
     case "cron_job":
-      return `the application's scheduler must run ${det<{ command: string }>(o).command.trim()} on schedule ${det<{ schedule: string }>(o).schedule}${o.name ? ` (job ${o.name})` : ""}`;
+      // The command is in the definition (the diff), not in the duty: commands often carry keys.
+      return `the application's scheduler must run ${o.name ? `job ${o.name}` : "a pg_cron job"} on schedule ${det<{ schedule: string }>(o).schedule}`;
     case "vault_secret":
       return `the application's secret store must hold secret ${o.name}, re-created from its value (Vault ciphertext is bound to the source's key and is never copied)`;
     default:
@@ -558,6 +562,16 @@ function sequenceFindings(target: SchemaInventory): ObjectDifference[] {
     const d = det<SequenceDetails>(o);
     const increment = BigInt(d.increment);
     if (increment <= 0n) continue; // a descending sequence is behind when below the column's min; rare, not checked
+    if (d.lastValueReadable === false) {
+      out.push({
+        kind: "sequence",
+        identity: o.identity,
+        change: "changed",
+        ...acceptable(`the last value of sequence ${d.sequence} cannot be read (no SELECT privilege on it): not checked against its column`),
+        name: o.name,
+      });
+      continue;
+    }
     for (const f of d.feeds) {
       if (f.max === undefined || f.max === null || !/^-?\d+$/.test(f.max)) continue;
       const max = BigInt(f.max);

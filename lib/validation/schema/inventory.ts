@@ -108,7 +108,7 @@ WHERE n.nspname = ANY($1)
 const SEQUENCES_SQL = `
 SELECT n.nspname AS schema, c.relname AS name, format_type(s.seqtypid, NULL) AS type, s.seqstart::text AS start,
   s.seqincrement::text AS increment, s.seqmin::text AS min, s.seqmax::text AS max, s.seqcycle AS cycle,
-  ps.last_value::text AS last_value,
+  ps.last_value::text AS last_value, has_sequence_privilege(c.oid, 'SELECT') AS readable,
   ${ACL_SQL("c.relacl", "s", "c.relowner")} AS acl,
   (SELECT json_build_object('schema', tn.nspname, 'table', t.relname, 'column', a.attname, 'identity', d.deptype = 'i')
      FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid JOIN pg_namespace tn ON tn.oid = t.relnamespace
@@ -281,7 +281,7 @@ export async function readSchemaInventory(client: SqlClient, options: ReadInvent
   type ColumnRef = { schema: string; table: string; column: string };
   const sequences = await q<{
     schema: string; name: string; type: string; start: string; increment: string; min: string; max: string; cycle: boolean;
-    last_value: string | null; acl: AclEntry[]; owned_by: (ColumnRef & { identity: boolean }) | null; fed_by_default: ColumnRef[];
+    last_value: string | null; readable: boolean; acl: AclEntry[]; owned_by: (ColumnRef & { identity: boolean }) | null; fed_by_default: ColumnRef[];
   }>(SEQUENCES_SQL);
   const columnMax = new Map<string, string | null>();
   for (const s of sequences) {
@@ -311,6 +311,8 @@ export async function readSchemaInventory(client: SqlClient, options: ReadInvent
         sequence: seq,
         ownedColumn: s.owned_by?.column ?? null,
         lastValue: s.last_value,
+        // Without SELECT on it, pg_sequences shows no last value, as for one never used.
+        lastValueReadable: s.readable,
         start: s.start,
         increment: s.increment,
         identityColumn: s.owned_by?.identity ?? false,
