@@ -279,10 +279,10 @@ function SchemaPreview({ schema }: { schema: SchemaRollbackPreview }) {
     );
   }
   const e = rollbackSchemaEffects(since);
-  const groups: [string, DriftObjectRow[], string][] = [
-    ["Removed (added to the target since the checkpoint)", e.remove, "Removed"],
-    ["Brought back (dropped from the target since)", e.bringBack, "Brought back"],
-    ["Changed back to the checkpoint's definition", e.changeBack, "Changed back"],
+  const groups: [string, DriftObjectRow[]][] = [
+    ["Removed: added to the target since the checkpoint", e.remove],
+    ["Brought back: dropped from the target since the checkpoint", e.bringBack],
+    ["Changed back to the checkpoint's definition", e.changeBack],
   ];
   return (
     <div className="rounded-md p-3 ring-1 ring-slate-200" data-testid="rollback-schema">
@@ -293,13 +293,13 @@ function SchemaPreview({ schema }: { schema: SchemaRollbackPreview }) {
         The target's schema changed since this checkpoint was taken: the rollback restores the checkpoint's schema with its rows.
       </p>
       <div className="mt-2 space-y-2">
-        {groups.map(([title, rows, label]) =>
+        {groups.map(([title, rows]) =>
           rows.length ? (
             <div key={title}>
               <p className="text-xs font-medium text-slate-700">
                 {title} ({formatCount(rows.length)})
               </p>
-              <DriftObjectList rows={rows} labels={{ added: label, removed: label, changed: label }} />
+              <DriftObjectList rows={rows} rollback />
             </div>
           ) : null,
         )}

@@ -17,6 +17,8 @@ export function SchemaDiff({ runs, now }: { runs: ValidationRunView[]; now: Date
   const result = run.results.find((r) => r.validator === "schema");
   const unreadable = result?.diff && typeof result.diff === "object" && "unreadable" in result.diff ? String((result.diff as { unreadable: unknown }).unreadable) : null;
   const view = result && !unreadable ? readSchemaDiff(result.diff) : null;
+  // A reader without row values gets the diff with its lists emptied: say so rather than "no diff".
+  const withheld = !view && result?.diff && typeof result.diff === "object" && "withheld" in result.diff ? String((result.diff as { withheld: unknown }).withheld) : null;
   return (
     <div className="space-y-4">
       <p className="text-sm text-slate-600">
@@ -28,6 +30,8 @@ export function SchemaDiff({ runs, now }: { runs: ValidationRunView[]; now: Date
         <p className="text-sm text-slate-500">The schema validator does not run in this phase: no objects were compared.</p>
       ) : view ? (
         <SchemaDiffBody view={view} />
+      ) : withheld ? (
+        <p className="text-sm text-slate-600">The object diff is not shown to your role: {withheld} The schema checks are listed under Validation runs.</p>
       ) : !unreadable ? (
         <p className="text-sm text-slate-500">The schema validator recorded no object diff (its checks are listed under Validation runs).</p>
       ) : null}

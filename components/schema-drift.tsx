@@ -38,7 +38,7 @@ export function SchemaDriftPanel({ drift, now }: { drift: CheckpointSchemaDrift 
         )}
       </p>
       {drift.baseline ? (
-        <div className="grid gap-4 md:grid-cols-2">
+        <div className="grid items-start gap-4 md:grid-cols-2">
           <SideDriftView side="source" drift={drift.source} />
           <SideDriftView side="target" drift={drift.target} />
         </div>
@@ -90,8 +90,12 @@ function SideDriftView({ side, drift }: { side: "source" | "target"; drift: Side
   );
 }
 
-/** Objects with what happened to them; a changed one shows its definition before and after. */
-export function DriftObjectList({ rows, unlisted = 0, labels = {} }: { rows: DriftObjectRow[]; unlisted?: number; labels?: Partial<Record<DriftObjectRow["change"], string>> }) {
+/**
+ * Objects with what happened to them; a changed one shows both definitions. In a rollback's preview
+ * (`rollback`) the list sits under a heading saying what the rollback does, and a changed object shows
+ * the target's definition now, then the checkpoint's it is changed back to.
+ */
+export function DriftObjectList({ rows, unlisted = 0, rollback = false }: { rows: DriftObjectRow[]; unlisted?: number; rollback?: boolean }) {
   return (
     <ul className="mt-1 space-y-1 text-xs">
       {rows.map((r) => {
@@ -99,13 +103,22 @@ export function DriftObjectList({ rows, unlisted = 0, labels = {} }: { rows: Dri
         return (
           <li key={`${r.change}:${r.key}`} data-change={r.change} className="min-w-0">
             <span className="flex flex-wrap items-baseline gap-2">
-              <ToneBadge tone={change.tone}>{labels[r.change] ?? change.label}</ToneBadge>
+              {rollback ? null : <ToneBadge tone={change.tone}>{change.label}</ToneBadge>}
               <code className="font-mono [overflow-wrap:anywhere]">{rowLabel(r)}</code>
             </span>
             {r.change === "changed" ? (
               <div className="mt-1 grid gap-1 sm:grid-cols-2">
-                <Definition title="Before" text={r.before} />
-                <Definition title="After" text={r.after} />
+                {rollback ? (
+                  <>
+                    <Definition title="Now" text={r.after} />
+                    <Definition title="After the rollback (the checkpoint's)" text={r.before} />
+                  </>
+                ) : (
+                  <>
+                    <Definition title="Before" text={r.before} />
+                    <Definition title="After" text={r.after} />
+                  </>
+                )}
               </div>
             ) : null}
           </li>

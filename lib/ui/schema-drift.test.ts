@@ -29,7 +29,7 @@ describe("schema drift for people", () => {
     expect(driftHeadline("target", null)).toMatchObject({ tone: "neutral", label: "Nothing to compare" });
     expect(driftHeadline("source", { state: "unknown", reason: "not recorded", fromFingerprint: null, toFingerprint: "ab" })).toMatchObject({ label: "Unknown", text: expect.stringContaining("not recorded") });
     expect(driftHeadline("source", diffSchemaSide(atCheckpoint, atCheckpoint))).toMatchObject({ tone: "success", label: "No change" });
-    expect(driftHeadline("target", since)).toEqual({ tone: "warning", label: "Changed", text: "3 objects of the target schema: 1 added, 1 removed, 1 changed." });
+    expect(driftHeadline("target", since)).toEqual({ tone: "warning", label: "Changed", text: "3 objects changed in the target schema: 1 added, 1 removed, 1 changed." });
   });
 
   it("counts per kind and lists each object with its definitions", () => {
@@ -58,7 +58,7 @@ describe("schema drift for people", () => {
     ]);
     expect(describeRollbackSchema(dropped)).toBe("schema: the rollback brings back table public.attachments (with 4 of its own objects), index tasks_due_idx on public.tasks");
     // The headline still counts every object.
-    expect(driftHeadline("target", dropped).text).toBe("6 objects of the target schema: 6 removed.");
+    expect(driftHeadline("target", dropped).text).toBe("6 objects changed in the target schema: 6 removed.");
   });
 
   it("a rollback removes what was added since the checkpoint, brings back what was removed, changes back what changed", () => {

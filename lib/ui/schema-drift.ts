@@ -21,7 +21,7 @@ export function driftHeadline(side: "source" | "target", d: SideDrift | null): D
   if (d.state === "unchanged") return { tone: "success", label: "No change", text: `The ${side} schema is the same (fingerprint ${d.toFingerprint.slice(0, 12)}).` };
   const c = d.counts;
   const parts = [c.added ? `${c.added} added` : "", c.removed ? `${c.removed} removed` : "", c.changed ? `${c.changed} changed` : ""].filter(Boolean);
-  return { tone: "warning", label: "Changed", text: `${plural(c.added + c.removed + c.changed, "object")} of the ${side} schema: ${parts.join(", ")}.` };
+  return { tone: "warning", label: "Changed", text: `${plural(c.added + c.removed + c.changed, "object")} changed in the ${side} schema: ${parts.join(", ")}.` };
 }
 
 export interface DriftKindRow {
