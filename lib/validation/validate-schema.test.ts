@@ -211,6 +211,7 @@ describe("validateSchema", () => {
       ["a pg_cron job missing", "DELETE FROM cron.job WHERE jobname = 'nightly-totals';", "cron job nightly-totals"],
       ["a foreign key's ON DELETE changed", "ALTER TABLE profiles DROP CONSTRAINT profiles_id_fkey, ADD FOREIGN KEY (id) REFERENCES users(id);", "constraint public.profiles FOREIGN KEY (id) REFERENCES public.users(id)"],
       ["a trigger disabled", "ALTER TABLE tasks DISABLE TRIGGER tasks_touch;", "trigger CREATE TRIGGER BEFORE UPDATE ON public.tasks FOR EACH ROW EXECUTE FUNCTION touch_updated_at()"],
+      ["an index's operator class changed", "DROP INDEX tasks_title_trgm; CREATE INDEX tasks_title_trgm ON tasks USING btree (title text_pattern_ops);", "index INDEX ON public.tasks USING btree (title text_pattern_ops)"],
       ["a function changed", "CREATE OR REPLACE FUNCTION open_task_count(who uuid) RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT count(*) FROM tasks WHERE owner = who $$;", "function public.open_task_count(who uuid)"],
       ["a Vault secret missing", "DELETE FROM vault.secrets WHERE name = 'stripe_key';", "vault secret stripe_key"],
     ])("%s", async (_label, change, name) => {
@@ -220,6 +221,14 @@ describe("validateSchema", () => {
       const check = r.checks.find((c) => c.name === name)!;
       expect(check.details).toMatchObject({ verdict: "failure" });
       expect(check.details!.source).not.toBeNull();
+    });
+
+    it("an extension missing with the index that needed it: one failure, naming both, whose fix re-creates both", async () => {
+      const r = await validateAfter("DROP EXTENSION pg_trgm CASCADE;");
+      expect(problemNames(r)).toEqual([["failed", "extension pg_trgm"]]);
+      const check = r.checks.find((c) => c.name === "extension pg_trgm")!;
+      expect(check.message).toMatch(/\(and index tasks_title_trgm, which needs it\)/);
+      expect(check.details!.fix).toBe("CREATE EXTENSION IF NOT EXISTS pg_trgm;\nCREATE INDEX tasks_title_trgm ON public.tasks USING gin (title gin_trgm_ops);");
     });
 
     it("a sequence behind its column, from data_migrated on, with the exact setval", async () => {

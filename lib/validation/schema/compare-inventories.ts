@@ -88,6 +88,9 @@ const MIGRATION_TOOL_TABLES: ReadonlySet<string> = new Set([
   "goose_db_version",
 ]);
 
+/** Kinds whose missing (or extra) object stands for the objects that belong to it. */
+const PARENT_KINDS: ReadonlySet<SchemaObjectKind> = new Set(["table", "view", "materialized_view", "function", "publication", "extension"]);
+
 /** An object with the keys it is paired by, in the target's names. */
 interface Keyed {
   object: SchemaObject;
@@ -118,7 +121,12 @@ type ColumnDetails = {
   expression: string | null;
   collation: string | null;
 };
-type IndexDetails = { unique: boolean; method: string; keys: Array<{ column: string | null; expression: string; include: boolean }>; predicate: string | null };
+type IndexDetails = {
+  unique: boolean;
+  method: string;
+  keys: Array<{ column: string | null; expression: string; include: boolean; opclass?: string | null; extension?: string | null }>;
+  predicate: string | null;
+};
 type ConstraintDetails = {
   type: string;
   validated: boolean;
@@ -195,12 +203,17 @@ function keyed(o: SchemaObject, tr: Translation, typeUse: Map<string, string[]>)
     case "index": {
       const d = det<IndexDetails>(o);
       const keyText = d.keys
-        .map((k) => ({ text: k.column !== null ? formatNamePart(tr.column(o.table!, k.column)) : expr(k.expression), include: k.include }))
+        .map((k) => ({
+          text: `${k.column !== null ? formatNamePart(tr.column(o.table!, k.column)) : expr(k.expression)}${k.opclass ? ` ${k.opclass}` : ""}`,
+          include: k.include,
+        }))
         .reduce((acc, k) => ({ key: k.include ? acc.key : [...acc.key, k.text], include: k.include ? [...acc.include, k.text] : acc.include }), { key: [] as string[], include: [] as string[] });
       const sig = `${d.unique ? "UNIQUE " : ""}INDEX ON ${T} USING ${d.method} (${keyText.key.join(", ")})${keyText.include.length ? ` INCLUDE (${keyText.include.join(", ")})` : ""}${d.predicate ? ` WHERE ${expr(d.predicate)}` : ""}`;
-      const plainUnique = d.unique && d.method === "btree" && d.predicate === null && d.keys.every((k) => k.column !== null && !k.include);
+      const plainUnique = d.unique && d.method === "btree" && d.predicate === null && d.keys.every((k) => k.column !== null && !k.include && !k.opclass);
       const uniqueKey = plainUnique ? `${T} (${keyText.key.join(", ")})` : undefined;
-      return { object: o, identity: sig, keys: [sig, `${T} index ${o.name}`], parent: tableParent, ...(uniqueKey ? { uniqueKey } : {}) };
+      // An index built on an extension's operator class goes with the extension when that is missing.
+      const extension = d.keys.find((k) => k.extension)?.extension;
+      return { object: o, identity: sig, keys: [sig, `${T} index ${o.name}`], parent: extension ? `extension:${extension}` : tableParent, ...(uniqueKey ? { uniqueKey } : {}) };
     }
     case "sequence": {
       // Owned by a column: paired through the column; otherwise by its name.
@@ -607,6 +620,8 @@ export function compareInventories(source: SchemaInventory, target: SchemaInvent
   const extraParents = new Set<string>();
   const pending: Array<() => void> = [];
   const unmatched = { source: [] as Keyed[], target: [] as Keyed[] };
+  /** Objects missing with their missing parent: named in the parent's difference, with their fixes. */
+  const folded = new Map<string, Keyed[]>();
 
   for (const kind of SCHEMA_OBJECT_KINDS) {
     const src = sourceKeyed.filter((k) => k.object.kind === kind);
@@ -648,9 +663,13 @@ export function compareInventories(source: SchemaInventory, target: SchemaInvent
     unmatched.source.push(...unmatchedSource);
     unmatched.target.push(...unmatchedTarget);
     for (const s of unmatchedSource) {
-      if (kind === "table" || kind === "view" || kind === "materialized_view" || kind === "function" || kind === "publication") missingParents.add(`${kind}:${s.identity}`);
+      if (PARENT_KINDS.has(kind)) missingParents.add(`${kind}:${s.identity}`);
       pending.push(() => {
-        if ((s.parent && missingParents.has(s.parent)) || enforcedElsewhere.has(s)) return;
+        if (s.parent && missingParents.has(s.parent)) {
+          folded.set(s.parent, [...(folded.get(s.parent) ?? []), s]);
+          return;
+        }
+        if (enforcedElsewhere.has(s)) return;
         const moved = movedBy(s.object, declared);
         const j = moved ? { verdict: "moved_to_app" as const, reason: duty(s.object, moved) } : missingJudgement(s, new Map(), targetColumns);
         const fix = j.verdict === "failure" ? (j.fix ?? recreate(s, tr)) : undefined;
@@ -658,7 +677,7 @@ export function compareInventories(source: SchemaInventory, target: SchemaInvent
       });
     }
     for (const t of unmatchedTarget) {
-      if (kind === "table" || kind === "view" || kind === "materialized_view" || kind === "function" || kind === "publication") extraParents.add(`${kind}:${t.identity}`);
+      if (PARENT_KINDS.has(kind)) extraParents.add(`${kind}:${t.identity}`);
       pending.push(() => {
         if ((t.parent && extraParents.has(t.parent)) || enforcedElsewhere.has(t)) return;
         const usersTable = kind === "table" && t.identity === tr.usersTable;
@@ -702,6 +721,14 @@ export function compareInventories(source: SchemaInventory, target: SchemaInvent
     });
   }
   for (const p of pending) p();
+  // A missing extension names the indexes that went with it, and its fix re-creates them.
+  for (const d of differences) {
+    const children = d.change === "missing" && d.kind === "extension" ? folded.get(`extension:${d.identity}`) : undefined;
+    if (!children?.length) continue;
+    d.reason += ` (and ${children.map((c) => `${c.object.kind} ${c.object.name}`).join(", ")}, which need${children.length === 1 ? "s" : ""} it)`;
+    const fixes = children.map((c) => recreate(c, tr)).filter((f): f is string => !!f);
+    if (d.fix && fixes.length) d.fix = [d.fix, ...fixes].join("\n");
+  }
   if (options.checkSequences) differences.push(...sequenceFindings(target));
   return mergeByObject(differences);
 }

@@ -95,7 +95,12 @@ const INDEXES_SQL = `
 SELECT n.nspname AS schema, c.relname AS table, ic.relname AS name, i.indisunique AS unique, am.amname AS method,
   pg_get_indexdef(i.indexrelid) AS def,
   (SELECT json_agg(json_build_object('column', a.attname, 'expression', pg_get_indexdef(i.indexrelid, k.ord::int, true),
-          'include', k.ord > i.indnkeyatts) ORDER BY k.ord)
+          'include', k.ord > i.indnkeyatts,
+          -- An operator class other than the type's default (gin_trgm_ops), and the extension that provides it.
+          'opclass', (SELECT CASE WHEN NOT oc.opcdefault THEN oc.opcname END FROM pg_opclass oc WHERE oc.oid = (i.indclass::oid[])[k.ord - 1]),
+          'extension', (SELECT e.extname FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+                         WHERE d.classid = 'pg_opclass'::regclass AND d.objid = (i.indclass::oid[])[k.ord - 1] AND d.deptype = 'e' LIMIT 1))
+          ORDER BY k.ord)
      FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
      LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum > 0) AS keys,
   pg_get_expr(i.indpred, i.indrelid, true) AS predicate
@@ -270,7 +275,7 @@ export async function readSchemaInventory(client: SqlClient, options: ReadInvent
 
   const indexes = await q<{
     schema: string; table: string; name: string; unique: boolean; method: string; def: string;
-    keys: Array<{ column: string | null; expression: string; include: boolean }>; predicate: string | null;
+    keys: Array<{ column: string | null; expression: string; include: boolean; opclass: string | null; extension: string | null }>; predicate: string | null;
   }>(INDEXES_SQL);
   for (const i of indexes) {
     const table = tableName(i.schema, i.table);
