@@ -86,6 +86,7 @@ function checkOf(d: ObjectDifference): ValidationCheck {
       target: d.target ?? null,
       ...(d.fix ? { fix: d.fix } : {}),
       ...(d.name ? { objectName: d.name } : {}),
+      ...(d.table ? { table: d.table } : {}),
     },
   };
 }

@@ -539,7 +539,7 @@ function recreate(k: Keyed, tr: Translation): string | undefined {
   }
 }
 
-function missingJudgement(k: Keyed, target: Map<string, Keyed[]>, targetColumns: Map<string, ColumnDetails>): Judgement {
+function missingJudgement(k: Keyed, targetColumns: Map<string, ColumnDetails>): Judgement {
   const o = k.object;
   switch (o.kind) {
     case "constraint":
@@ -562,7 +562,6 @@ function missingJudgement(k: Keyed, target: Map<string, Keyed[]>, targetColumns:
       return failure(`type ${o.identity} (${o.definition}) is missing in the target`);
     }
     default:
-      void target;
       return failure(`${o.kind.replace(/_/g, " ")} ${o.kind === "trigger" || o.kind === "policy" || o.kind === "index" ? `${o.name} ` : ""}is missing in the target`);
   }
 }
@@ -658,6 +657,7 @@ export function compareInventories(source: SchemaInventory, target: SchemaInvent
         source: s.object.definition,
         target: t.object.definition,
         name: t.object.name,
+        ...(t.object.table !== undefined ? { table: t.object.table } : {}),
       });
     }
     unmatched.source.push(...unmatchedSource);
@@ -671,9 +671,10 @@ export function compareInventories(source: SchemaInventory, target: SchemaInvent
         }
         if (enforcedElsewhere.has(s)) return;
         const moved = movedBy(s.object, declared);
-        const j = moved ? { verdict: "moved_to_app" as const, reason: duty(s.object, moved) } : missingJudgement(s, new Map(), targetColumns);
+        const j = moved ? { verdict: "moved_to_app" as const, reason: duty(s.object, moved) } : missingJudgement(s, targetColumns);
         const fix = j.verdict === "failure" ? (j.fix ?? recreate(s, tr)) : undefined;
-        differences.push({ kind, identity: s.identity, change: "missing", ...j, ...(fix ? { fix } : {}), source: s.object.definition, name: s.object.name });
+        const table = s.object.table !== undefined ? { table: tr.table(s.object.table) } : {};
+        differences.push({ kind, identity: s.identity, change: "missing", ...j, ...(fix ? { fix } : {}), source: s.object.definition, name: s.object.name, ...table });
       });
     }
     for (const t of unmatchedTarget) {
@@ -699,6 +700,7 @@ export function compareInventories(source: SchemaInventory, target: SchemaInvent
           ),
           target: t.object.definition,
           name: t.object.name,
+          ...(t.object.table !== undefined ? { table: t.object.table } : {}),
         });
       });
     }

@@ -81,6 +81,8 @@ export interface ObjectDifference {
   fix?: string;
   /** The object's own name on the side that has it (the target's when both do). */
   name?: string;
+  /** The table it belongs to, in the target's names (`schema.table`), if any. */
+  table?: string;
   /** For an acceptable difference: whether it is worth a warning (extra column) or not (widened type). */
   notable?: boolean;
 }
