@@ -182,6 +182,12 @@ describe("validateSchema", () => {
     expect(problemNames(await validateAfter(rename, file))).toEqual([["failed", "function public.open_task_count(who uuid)"]]);
   });
 
+  it("warns about a foreign key the target added NOT VALID (its existing rows unchecked)", async () => {
+    const r = await validateAfter("ALTER TABLE notes DROP CONSTRAINT notes_task_id_fkey, ADD FOREIGN KEY (task_id) REFERENCES tasks(id) NOT VALID;");
+    expect(r.status).toBe("warning");
+    expect(problemNames(r)).toEqual([["warning", "constraint public.notes FOREIGN KEY (task_id) REFERENCES public.tasks(id)"]]);
+  });
+
   it("follows column renames from the mapping file", async () => {
     const file: MappingFile = { ...KEEP_ALL, tables: [{ source: "public.notes", target: "public.notes", columns: { body: "content" } }] };
     const r = await validateAfter("ALTER TABLE notes RENAME COLUMN body TO content;", file);
