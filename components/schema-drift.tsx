@@ -1,7 +1,7 @@
 import Link from "next/link";
 import type { CheckpointSchemaDrift } from "../lib/checkpoints/get-schema-drift";
 import type { SideDrift } from "../lib/checkpoints/schema-drift";
-import { driftHeadline, driftKindRows, driftObjectRows, rowLabel, type DriftObjectRow } from "../lib/ui/schema-drift";
+import { driftHeadline, driftKindRows, driftObjectRows, type DriftObjectRow } from "../lib/ui/schema-drift";
 import { ToneBadge } from "./status-badge";
 import { TimeAgo } from "./time-ago";
 
@@ -104,7 +104,7 @@ export function DriftObjectList({ rows, unlisted = 0, rollback = false }: { rows
           <li key={`${r.change}:${r.key}`} data-change={r.change} className="min-w-0">
             <span className="flex flex-wrap items-baseline gap-2">
               {rollback ? null : <ToneBadge tone={change.tone}>{change.label}</ToneBadge>}
-              <code className="font-mono [overflow-wrap:anywhere]">{rowLabel(r)}</code>
+              <code className="font-mono [overflow-wrap:anywhere]">{r.label}</code>
             </span>
             {r.change === "changed" ? (
               <div className="mt-1 grid gap-1 sm:grid-cols-2">

@@ -255,6 +255,7 @@ export const sideDriftSchema = z
             change: z.enum(["added", "removed", "changed"]),
             before: z.string().nullable().meta({ description: "Definition in the earlier inventory; null when added" }),
             after: z.string().nullable().meta({ description: "Definition in the later inventory; null when removed" }),
+            reason: z.string().meta({ description: "For a changed object, what changed (the comparison's words: source = earlier, target = later); empty otherwise" }),
           }),
         )
         .meta({ description: "The objects that changed, by kind; at most 200 (`unlisted` counts the rest)" }),

@@ -5,7 +5,8 @@ import { getDb, disconnectAll, type Db } from "../db/client";
 import { appendAuditEvent } from "../audit/append-audit-event";
 import { buildPhaseTimeline } from "../ui/phase-timeline";
 import { getOverview, listAuditEventsView } from "./get-overview";
-import { schemaFingerprint, type SchemaInventory, type SchemaObject } from "../validation/schema/inventory-types";
+import { schemaFingerprint, type SchemaInventory } from "../validation/schema/inventory-types";
+import { column, index, inventory, table } from "./schema-test-objects";
 
 let db: Db;
 
@@ -104,10 +105,9 @@ describe("getOverview", () => {
 
   it("shows how each side's schema changed from the last validated checkpoint to the newest one (safety checkpoints and failed ones left out)", async () => {
     const at = (min: number) => new Date(Date.UTC(2025, 0, 3, 0, min));
-    const inventory = (objects: SchemaObject[]): SchemaInventory => ({ objects, schemas: ["public"], optionalCatalogs: { cron: false, vault: false }, serverVersion: 170000 });
-    const tasks: SchemaObject = { kind: "table", identity: "public.tasks", name: "tasks", definition: "TABLE public.tasks" };
-    const due: SchemaObject = { kind: "index", identity: "CREATE INDEX ON public.tasks (due)", name: "tasks_due_idx", table: "public.tasks", definition: "CREATE INDEX ON public.tasks (due)" };
-    const note: SchemaObject = { kind: "column", identity: "public.tasks.note", name: "note", table: "public.tasks", definition: "text" };
+    const tasks = table("public.tasks");
+    const due = index("public.tasks", "due", "tasks_due_idx");
+    const note = column("public.tasks", "note", "text");
     const record = async (name: string, min: number, source: SchemaInventory, target: SchemaInventory, extra: { status?: "validated" | "created" | "failed"; validatedAt?: Date; isSafety?: boolean } = {}) =>
       db.checkpoint.create({
         data: {
@@ -135,7 +135,7 @@ describe("getOverview", () => {
       kinds: [{ kind: "column", added: 1, removed: 0, changed: 0 }, { kind: "index", added: 0, removed: 1, changed: 0 }],
       objects: [
         { kind: "column", identity: "public.tasks.note", change: "added", before: null, after: "text" },
-        { kind: "index", name: "tasks_due_idx", change: "removed", before: due.definition, after: null },
+        { kind: "index", name: "tasks_due_idx", table: "public.tasks", change: "removed", before: due.definition, after: null },
       ],
     });
     expect(JSON.parse(JSON.stringify(o))).toEqual(o);

@@ -2,13 +2,14 @@
  * Schema drift: how one side's schema changed between two recorded inventories (a checkpoint and a
  * later one, or a checkpoint and the live target). Pure.
  *
- * Objects are matched by kind and identity and compared by definition: exactly what the schema
- * fingerprint hashes, so a side has drifted if and only if its fingerprint moved. A sequence's value
- * is not part of its definition: rows inserted are not drift. A renamed index or constraint keeps its
- * identity (its definition without the name) and is no drift either; a constraint whose definition
- * changed has a new identity and shows as one removed and one added.
+ * The two inventories are compared the way the schema validator compares source and target, in its
+ * drift mode (lib/validation/schema/compare-inventories: no renames, nothing declared moved), so an
+ * object that changed is one change, not one removed and one added, and what the validator calls no
+ * difference (a renamed index or policy) is no drift. Equal fingerprints need no comparison at all:
+ * a fingerprint leaves sequence values out, so rows inserted are never drift.
  */
-import { SCHEMA_OBJECT_KINDS, schemaFingerprint, type SchemaInventory, type SchemaObjectKind } from "../validation/schema/inventory-types";
+import { SCHEMA_OBJECT_KINDS, schemaFingerprint, type ObjectDifference, type SchemaInventory, type SchemaObject, type SchemaObjectKind } from "../validation/schema/inventory-types";
+import { compareInventories } from "../validation/schema/compare-inventories";
 
 export type DriftChange = "added" | "removed" | "changed";
 
@@ -23,6 +24,11 @@ export interface DriftObject {
   before: string | null;
   /** Its definition in the later inventory (null: removed). */
   after: string | null;
+  /**
+   * For a changed object, the comparison's words ("type text → character varying(20) …"), in which
+   * "source" means the earlier inventory and "target" the later one; empty otherwise.
+   */
+  reason: string;
 }
 
 export interface DriftCounts {
@@ -76,18 +82,29 @@ export function diffSchemaSide(earlier: RecordedSide, later: RecordedSide, unkno
   if (from === to) return { state: "unchanged", fromFingerprint: from, toFingerprint: to, counts: { added: 0, removed: 0, changed: 0 }, kinds: [], objects: [], unlisted: 0 };
   if (!earlier.inventory || !later.inventory) return { state: "unknown", reason: unknownReason, fromFingerprint: from, toFingerprint: to };
 
-  const keyOf = (o: { kind: string; identity: string }) => JSON.stringify([o.kind, o.identity]);
-  const before = new Map(earlier.inventory.objects.map((o) => [keyOf(o), o]));
-  const after = new Map(later.inventory.objects.map((o) => [keyOf(o), o]));
-  const all: DriftObject[] = [];
-  for (const [k, o] of before) {
-    const now = after.get(k);
-    if (!now) all.push({ kind: o.kind, identity: o.identity, name: o.name, table: o.table ?? null, change: "removed", before: o.definition, after: null });
-    else if (now.definition !== o.definition) all.push({ kind: o.kind, identity: o.identity, name: now.name, table: now.table ?? null, change: "changed", before: o.definition, after: now.definition });
-  }
-  for (const [k, o] of after) {
-    if (!before.has(k)) all.push({ kind: o.kind, identity: o.identity, name: o.name, table: o.table ?? null, change: "added", before: null, after: o.definition });
-  }
+  // The object itself, for its table when the difference does not name it: by identity, else by
+  // kind, name and definition on the side that has it.
+  const finder = (inv: SchemaInventory) => {
+    const byIdentity = new Map(inv.objects.map((o) => [JSON.stringify([o.kind, o.identity]), o]));
+    const byDefinition = new Map(inv.objects.map((o) => [JSON.stringify([o.kind, o.name, o.definition]), o]));
+    return (d: ObjectDifference, definition: string | undefined): SchemaObject | undefined =>
+      byIdentity.get(JSON.stringify([d.kind, d.identity])) ?? (d.name !== undefined && definition !== undefined ? byDefinition.get(JSON.stringify([d.kind, d.name, definition])) : undefined);
+  };
+  const inEarlier = finder(earlier.inventory);
+  const inLater = finder(later.inventory);
+  const all: DriftObject[] = compareInventories(earlier.inventory, later.inventory, { drift: true }).map((d) => {
+    const object = d.change === "missing" ? inEarlier(d, d.source) : (inLater(d, d.target) ?? inEarlier(d, d.source));
+    return {
+      kind: d.kind,
+      identity: d.identity,
+      name: d.name ?? object?.name ?? d.identity,
+      table: d.table ?? object?.table ?? null,
+      change: d.change === "missing" ? "removed" : d.change === "extra" ? "added" : "changed",
+      before: d.change === "extra" ? null : (d.source ?? null),
+      after: d.change === "missing" ? null : (d.target ?? null),
+      reason: d.change === "changed" ? d.reason : "",
+    };
+  });
   all.sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || (a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0));
 
   const counts: DriftCounts = { added: 0, removed: 0, changed: 0 };
@@ -99,7 +116,7 @@ export function diffSchemaSide(earlier: RecordedSide, later: RecordedSide, unkno
     perKind.set(o.kind, c);
   }
   return {
-    // Fingerprints differ but no object does: only possible for inventories read by another version.
+    // Fingerprints differ but the comparison finds no difference (a renamed policy): no drift.
     state: all.length ? "changed" : "unchanged",
     fromFingerprint: from,
     toFingerprint: to,

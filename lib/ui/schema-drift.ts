@@ -45,34 +45,14 @@ export interface DriftObjectRow {
   label: string;
   before: string | null;
   after: string | null;
-  /** For a table added or removed: how many of its own objects (columns, indexes…) come or go with it. */
-  members: number;
+  /** What changed, for a changed object. */
+  reason: string;
 }
 
-/**
- * The listed objects, each with a readable label. The columns, constraints, indexes… of a table that
- * was added or removed come and go with it: they are counted on the table's row, not listed apart.
- */
+/** The listed objects, each with a readable label (a table added or removed carries its own columns and indexes). */
 export function driftObjectRows(d: SideDrift | null): DriftObjectRow[] {
   if (!d || d.state === "unknown") return [];
-  const wholeTables = new Set(d.objects.filter((o) => o.kind === "table" && o.change !== "changed").map((o) => `${o.change}:${o.identity}`));
-  const members = new Map<string, number>();
-  const rows: DriftObjectRow[] = [];
-  for (const o of d.objects) {
-    const owner = o.table && o.kind !== "table" ? `${o.change}:${o.table}` : null;
-    if (owner && wholeTables.has(owner)) {
-      members.set(owner, (members.get(owner) ?? 0) + 1);
-      continue;
-    }
-    rows.push({ key: `${o.kind}:${o.identity}`, kind: o.kind, change: o.change, label: objectLabel(o), before: o.before, after: o.after, members: 0 });
-  }
-  for (const r of rows) if (r.kind === "table") r.members = members.get(`${r.change}:${r.key.slice("table:".length)}`) ?? 0;
-  return rows;
-}
-
-/** "table public.attachments (with its 6 columns, indexes and constraints)". */
-export function rowLabel(r: DriftObjectRow): string {
-  return r.members ? `${r.label} (with ${r.members} of its own object${r.members === 1 ? "" : "s"})` : r.label;
+  return d.objects.map((o) => ({ key: `${o.kind}:${o.identity}`, kind: o.kind, change: o.change, label: objectLabel(o), before: o.before, after: o.after, reason: o.reason }));
 }
 
 export interface RollbackSchemaEffects {
@@ -105,12 +85,12 @@ export function rollbackSchemaEffects(sinceCheckpoint: SideDrift): RollbackSchem
 
 const NAMED = 5;
 
-/** One line: "schema: the rollback removes column priority of public.tasks; brings back table public.attachments (with 6 of its own objects)". */
+/** One line: "schema: the rollback removes column priority of public.tasks; brings back table public.attachments". */
 export function describeRollbackSchema(sinceCheckpoint: SideDrift): string {
   if (sinceCheckpoint.state === "unknown") return `schema: cannot compare (${sinceCheckpoint.reason})`;
   if (sinceCheckpoint.state === "unchanged") return "schema: unchanged since the checkpoint";
   const e = rollbackSchemaEffects(sinceCheckpoint);
-  const list = (rows: DriftObjectRow[]) => rows.slice(0, NAMED).map(rowLabel).join(", ") + (rows.length > NAMED ? `, and ${rows.length - NAMED} more` : "");
+  const list = (rows: DriftObjectRow[]) => rows.slice(0, NAMED).map((r) => r.label).join(", ") + (rows.length > NAMED ? `, and ${rows.length - NAMED} more` : "");
   const parts = [
     e.remove.length ? `removes ${list(e.remove)}` : "",
     e.bringBack.length ? `brings back ${list(e.bringBack)}` : "",
