@@ -136,23 +136,20 @@ function AppDuties({ view }: { view: SchemaDiffView }) {
         The mapping declares these moved out of the database on purpose: they are not failures, and each is now the application's job.
       </p>
       {view.duties.map((d) => (
-        <div key={d.name + d.text} className="space-y-1">
-          <p className="text-sm text-slate-900">
-            {d.name ? <code className="mr-2 rounded bg-white px-1 font-mono text-xs ring-1 ring-sky-200">{d.name}</code> : null}
-            {d.text}
+        <div key={d.kind} className="space-y-1" data-kind={d.kind}>
+          <p className="text-sm font-medium text-slate-900">
+            {d.heading} <span className="font-normal text-slate-500">({d.items.length})</span>
           </p>
-          {d.objects.length ? (
-            <ul className="space-y-1">
-              {d.objects.map((o) => (
-                <li key={o.kind + o.identity} className="min-w-0 text-xs">
-                  <code className="font-mono font-semibold [overflow-wrap:anywhere]">{o.identity}</code>
-                  {o.definition ? (
-                    <pre className="mt-0.5 whitespace-pre-wrap rounded bg-white p-1.5 font-mono text-[0.7rem] text-slate-800 ring-1 ring-sky-100 [overflow-wrap:anywhere]">{o.definition}</pre>
-                  ) : null}
-                </li>
-              ))}
-            </ul>
-          ) : null}
+          <ul className="space-y-2">
+            {d.items.map((o) => (
+              <li key={o.identity} className="min-w-0 text-xs">
+                <p className="text-slate-900 [overflow-wrap:anywhere]">{o.duty ? o.duty.charAt(0).toUpperCase() + o.duty.slice(1) : <code className="font-mono">{o.identity}</code>}</p>
+                {o.definition ? (
+                  <pre className="mt-0.5 whitespace-pre-wrap rounded bg-white p-1.5 font-mono text-[0.7rem] text-slate-800 ring-1 ring-sky-100 [overflow-wrap:anywhere]">{o.definition}</pre>
+                ) : null}
+              </li>
+            ))}
+          </ul>
         </div>
       ))}
     </section>

@@ -38,14 +38,21 @@ describe("readSchemaDiff", () => {
     expect(schemaDiffHeadline(v)).toBe("2 failures · 1 moved to the application · 1 acceptable difference.");
   });
 
-  it("lists the application's duties with the policies' text, from the validator's list or else from the differences", () => {
+  it("lists the application's duties by kind with the policies' text, from the validator's list or else from the differences", () => {
     const fromDiffs = readSchemaDiff({ objects: [policy] })!;
-    expect(fromDiffs.duties).toEqual([{ name: "policy", text: policy.reason, objects: [{ identity: policy.identity, kind: "policy", definition: policy.source }] }]);
+    expect(fromDiffs.duties).toEqual([{ kind: "policy", heading: "Policies", items: [{ identity: policy.identity, duty: policy.reason, definition: policy.source }] }]);
+    const duty = "the application must enforce policy owner can read on public.tasks (SELECT for authenticated): allow rows where (auth.uid() = owner_id)";
     const listed = readSchemaDiff({
       objects: [policy],
-      movedToApp: [{ class: "policies", duty: "Enforce each policy's rule in the application", objects: [{ kind: "policy", identity: policy.identity, definition: policy.source }] }],
+      movedToApp: [
+        { kind: "policy", identity: policy.identity, duty, source: policy.source },
+        { kind: "rls", identity: "public.tasks", duty: "the application must restrict access to public.tasks" },
+      ],
     })!;
-    expect(listed.duties).toEqual([{ name: "policies", text: "Enforce each policy's rule in the application", objects: [{ identity: policy.identity, kind: "policy", definition: policy.source }] }]);
+    expect(listed.duties).toEqual([
+      { kind: "policy", heading: "Policies", items: [{ identity: policy.identity, duty, definition: policy.source }] },
+      { kind: "rls", heading: "Row level security settings", items: [{ identity: "public.tasks", duty: "the application must restrict access to public.tasks", definition: null }] },
+    ]);
   });
 
   it("drops what it cannot read and is null for another validator's diff", () => {
@@ -54,5 +61,8 @@ describe("readSchemaDiff", () => {
     expect(readSchemaDiff({ tables: [], missingInTarget: [] })).toBeNull();
     expect(readSchemaDiff(null)).toBeNull();
     expect(schemaDiffHeadline(readSchemaDiff({ objects: [] })!)).toMatch(/^Every object of the source/);
+    // What the comparison covered, from the validator's counts.
+    const covered = readSchemaDiff({ objects: [seq], counts: { compared: { source: { table: 3, column: 9 }, target: { table: 4, column: 9 } } } })!;
+    expect(schemaDiffHeadline(covered)).toBe("1 failure (12 source objects compared with 13 target objects).");
   });
 });

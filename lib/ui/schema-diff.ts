@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { kindHeading, kindLabel } from "./schema-objects";
+import { kindHeading } from "./schema-objects";
 
 /**
  * The schema validator's object diff as the checkpoint page shows it: the differences by verdict
@@ -50,14 +50,17 @@ export interface VerdictGroup {
   kinds: KindGroup[];
 }
 
-/** A class of objects the migration declared moved out of the database: what the application now enforces. */
+/** Objects of one kind the migration declared moved out of the database: what the application now enforces. */
 export interface AppDuty {
-  /** The class's name as the mapping spells it (`policies`, `rls`…), or the kind when no class is named. */
-  name: string;
-  /** What the application must do, as the validator words it. */
-  text: string;
-  /** The objects of the source it covers, with their text (a policy's USING / WITH CHECK). */
-  objects: { identity: string; kind: string; definition: string | null }[];
+  kind: string;
+  heading: string;
+  items: {
+    identity: string;
+    /** What the application must do, as the validator words it (a policy's rule included). */
+    duty: string;
+    /** The source's definition (a policy's full text), when known. */
+    definition: string | null;
+  }[];
 }
 
 export interface SchemaDiffView {
@@ -69,6 +72,8 @@ export interface SchemaDiffView {
   duties: AppDuty[];
   /** Why the object diff is not shown to this reader, when it is withheld. */
   withheld: string | null;
+  /** How many objects each side had (what the comparison covered); null when the diff does not say. */
+  compared: { source: number; target: number } | null;
 }
 
 const VERDICT_ORDER: Verdict[] = ["failure", "moved_to_app", "acceptable"];
@@ -113,59 +118,49 @@ export function readSchemaDiff(value: unknown): SchemaDiffView | null {
     groups,
     duties: readDuties(parsed.data.movedToApp, rows),
     withheld: parsed.data.withheld ?? null,
+    compared: readCompared(parsed.data.counts),
   };
 }
 
-const dutySchema = z.looseObject({
-  name: z.string().optional().catch(undefined),
-  class: z.string().optional().catch(undefined),
-  duty: z.string().optional().catch(undefined),
-  text: z.string().optional().catch(undefined),
-  description: z.string().optional().catch(undefined),
-  objects: z
-    .array(
-      z.looseObject({
-        identity: z.string(),
-        kind: z.string().catch(""),
-        definition: z.string().nullable().optional().catch(undefined),
-        source: z.string().optional().catch(undefined),
-      }),
-    )
-    .catch([]),
+const perKind = z.record(z.string(), z.number());
+const comparedSchema = z.object({ compared: z.object({ source: perKind, target: perKind }) });
+
+function readCompared(counts: unknown): SchemaDiffView["compared"] {
+  const parsed = comparedSchema.safeParse(counts);
+  if (!parsed.success) return null;
+  const sum = (m: Record<string, number>) => Object.values(m).reduce((n, x) => n + x, 0);
+  return { source: sum(parsed.data.compared.source), target: sum(parsed.data.compared.target) };
+}
+
+const dutyEntrySchema = z.object({
+  kind: z.string(),
+  identity: z.string(),
+  duty: z.string().catch(""),
+  source: z.string().optional().catch(undefined),
 });
 
 /**
- * The application's duties: as the validator lists them (`movedToApp`, one entry per declared class),
- * else one per kind of the differences it judged moved to the app, with the source's definitions.
+ * The application's duties by kind: as the validator lists them (`movedToApp`, one entry per object),
+ * else from the differences it judged moved to the app, each with the source's definition.
  */
 function readDuties(value: unknown, rows: ObjectDiffRow[]): AppDuty[] {
-  const listed = Array.isArray(value) ? value.map((d) => dutySchema.safeParse(d)).filter((r) => r.success).map((r) => r.data) : [];
-  if (listed.length) {
-    return listed.map((d) => ({
-      name: d.name ?? d.class ?? "",
-      text: d.duty ?? d.text ?? d.description ?? "",
-      objects: d.objects.map((o) => ({ identity: o.identity, kind: o.kind, definition: o.definition ?? o.source ?? null })),
-    }));
-  }
-  const moved = rows.filter((r) => r.verdict === "moved_to_app");
-  const kinds = [...new Set(moved.map((r) => r.kind))];
-  return kinds.map((kind) => {
-    const of = moved.filter((r) => r.kind === kind);
-    return {
-      name: kind,
-      text: of[0]?.reason ?? `The application enforces these ${kindLabel(kind, 2)}.`,
-      objects: of.map((r) => ({ identity: r.identity, kind, definition: r.source ?? null })),
-    };
-  });
+  const listed = Array.isArray(value) ? value.map((d) => dutyEntrySchema.safeParse(d)).filter((r) => r.success).map((r) => r.data) : [];
+  const entries = listed.length
+    ? listed.map((d) => ({ kind: d.kind, identity: d.identity, duty: d.duty, definition: d.source ?? null }))
+    : rows.filter((r) => r.verdict === "moved_to_app").map((r) => ({ kind: r.kind, identity: r.identity, duty: r.reason, definition: r.source ?? null }));
+  const byKind = new Map<string, AppDuty["items"]>();
+  for (const { kind, ...item } of entries) byKind.set(kind, [...(byKind.get(kind) ?? []), item]);
+  return [...byKind].map(([kind, items]) => ({ kind, heading: kindHeading(kind), items }));
 }
 
 /** "2 failures · 1 moved to the application · 5 acceptable": the diff in one line. */
 export function schemaDiffHeadline(v: SchemaDiffView): string {
-  if (v.groups.length === 0) return "Every object of the source has its counterpart in the target, with the same definition.";
+  const covered = v.compared ? ` (${v.compared.source} source objects compared with ${v.compared.target} target objects)` : "";
+  if (v.groups.length === 0) return `Every object of the source has its counterpart in the target, with the same definition${covered}.`;
   const parts = [
     v.failures ? `${v.failures} failure${v.failures === 1 ? "" : "s"}` : "",
     v.movedToApp ? `${v.movedToApp} moved to the application` : "",
     v.acceptable ? `${v.acceptable} acceptable difference${v.acceptable === 1 ? "" : "s"}` : "",
   ].filter(Boolean);
-  return `${parts.join(" · ")}.`;
+  return `${parts.join(" · ")}${covered}.`;
 }
