@@ -136,11 +136,11 @@ function AppDuties({ view }: { view: SchemaDiffView }) {
         The mapping declares these moved out of the database on purpose: they are not failures, and each is now the application's job.
       </p>
       {view.duties.map((d) => (
-        <div key={d.kind} className="space-y-1" data-kind={d.kind}>
-          <p className="text-sm font-medium text-slate-900">
+        <details key={d.kind} open={d.open} className="space-y-1" data-kind={d.kind}>
+          <summary className="cursor-pointer text-sm font-medium text-slate-900">
             {d.heading} <span className="font-normal text-slate-500">({d.items.length})</span>
-          </p>
-          <ul className="space-y-2">
+          </summary>
+          <ul className="mt-1 space-y-2">
             {d.items.map((o) => (
               <li key={o.identity} className="min-w-0 text-xs">
                 <p className="text-slate-900 [overflow-wrap:anywhere]">{o.duty ? o.duty.charAt(0).toUpperCase() + o.duty.slice(1) : <code className="font-mono">{o.identity}</code>}</p>
@@ -150,7 +150,7 @@ function AppDuties({ view }: { view: SchemaDiffView }) {
               </li>
             ))}
           </ul>
-        </div>
+        </details>
       ))}
     </section>
   );

@@ -103,15 +103,15 @@ describe("getOverview", () => {
     expect(JSON.parse(JSON.stringify(o))).toEqual(o);
   });
 
-  it("shows how each side's schema changed from the last validated checkpoint to the newest one (safety checkpoints and failed ones left out)", async () => {
+  it("shows how each side's schema changed from the last validated checkpoint to the newest one (safety checkpoints and failed backups left out, a failed validation kept)", async () => {
     const at = (min: number) => new Date(Date.UTC(2025, 0, 3, 0, min));
     const tasks = table("public.tasks");
     const due = index("public.tasks", "due", "tasks_due_idx");
     const note = column("public.tasks", "note", "text");
-    const record = async (name: string, min: number, source: SchemaInventory, target: SchemaInventory, extra: { status?: "validated" | "created" | "failed"; validatedAt?: Date; isSafety?: boolean } = {}) =>
+    const record = async (name: string, min: number, source: SchemaInventory, target: SchemaInventory, extra: { status?: "validated" | "created" | "failed"; validatedAt?: Date; isSafety?: boolean; incomplete?: boolean } = {}) =>
       db.checkpoint.create({
         data: {
-          name, phase: "schema_extracted", status: extra.status ?? "created", targetKey: "drift", createdBy: "ana", createdAt: at(min), completedAt: at(min + 1),
+          name, phase: "schema_extracted", status: extra.status ?? "created", targetKey: "drift", createdBy: "ana", createdAt: at(min), completedAt: extra.incomplete ? null : at(min + 1),
           validatedAt: extra.validatedAt ?? null, isSafety: extra.isSafety ?? false,
           metadata: { create: { sourceSchemaFingerprint: schemaFingerprint(source), targetSchemaFingerprint: schemaFingerprint(target) } },
           schemaInventory: { create: { source: JSON.parse(JSON.stringify(source)), target: JSON.parse(JSON.stringify(target)) } },
@@ -120,9 +120,9 @@ describe("getOverview", () => {
     const source = inventory([tasks]);
     const validated = await record("drift-validated", 0, source, inventory([tasks, due]), { status: "validated", validatedAt: at(2) });
     const newest = await record("drift-newest", 10, source, inventory([tasks, note]));
-    // Neither a safety checkpoint nor a failed one is where the migration stands.
+    // Neither a safety checkpoint nor one whose backup failed is where the migration stands.
     await record("drift-safety", 20, source, inventory([]), { isSafety: true });
-    await record("drift-failed", 30, source, inventory([]), { status: "failed" });
+    await record("drift-backup-failed", 30, source, inventory([]), { status: "failed", incomplete: true });
 
     const o = await getOverview(db);
     const d = o.schemaDrift!;
@@ -139,6 +139,13 @@ describe("getOverview", () => {
       ],
     });
     expect(JSON.parse(JSON.stringify(o))).toEqual(o);
+
+    // A checkpoint that failed validation is the newest state of the target: its drift is shown.
+    const failedValidation = await record("drift-failed-validation", 40, source, inventory([tasks]), { status: "failed" });
+    const afterFailure = (await getOverview(db)).schemaDrift!;
+    expect(afterFailure.checkpoint.id).toBe(failedValidation.id);
+    expect(afterFailure.target).toMatchObject({ state: "changed", counts: { added: 0, removed: 1, changed: 0 } });
+    await db.checkpoint.delete({ where: { id: failedValidation.id } });
 
     // A checkpoint recorded before inventories were: the drift is unknown, with the reason.
     await db.checkpointSchemaInventory.delete({ where: { checkpointId: validated.id } });

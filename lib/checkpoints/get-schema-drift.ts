@@ -32,12 +32,13 @@ export async function getCheckpointSchemaDrift(db: Db, checkpointId: string): Pr
 }
 
 /**
- * For the overview: the newest complete checkpoint (safety checkpoints left out: they record the
- * target just before a rollback, not where the migration stands) since its last validated predecessor.
+ * For the overview: the newest checkpoint whose backup completed, since its last validated predecessor.
+ * One that failed validation counts (its schema is the target's as it was, often why it failed);
+ * safety checkpoints do not (they record the target just before a rollback, not where the migration stands).
  */
 export async function getLatestSchemaDrift(db: Db): Promise<CheckpointSchemaDrift | null> {
   const latest = await db.checkpoint.findFirst({
-    where: { completedAt: { not: null }, status: { not: "failed" }, isSafety: false },
+    where: { completedAt: { not: null }, isSafety: false },
     orderBy: { createdAt: "desc" },
     select: refSelect,
   });

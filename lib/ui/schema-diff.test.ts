@@ -40,7 +40,7 @@ describe("readSchemaDiff", () => {
 
   it("lists the application's duties by kind with the policies' text, from the validator's list or else from the differences", () => {
     const fromDiffs = readSchemaDiff({ objects: [policy] })!;
-    expect(fromDiffs.duties).toEqual([{ kind: "policy", heading: "Policies", items: [{ identity: policy.identity, duty: policy.reason, definition: policy.source }] }]);
+    expect(fromDiffs.duties).toEqual([{ kind: "policy", heading: "Policies", open: true, items: [{ identity: policy.identity, duty: policy.reason, definition: policy.source }] }]);
     const duty = "the application must enforce policy owner can read on public.tasks (SELECT for authenticated): allow rows where (auth.uid() = owner_id)";
     const listed = readSchemaDiff({
       objects: [policy],
@@ -50,9 +50,14 @@ describe("readSchemaDiff", () => {
       ],
     })!;
     expect(listed.duties).toEqual([
-      { kind: "policy", heading: "Policies", items: [{ identity: policy.identity, duty, definition: policy.source }] },
-      { kind: "rls", heading: "Row level security settings", items: [{ identity: "public.tasks", duty: "the application must restrict access to public.tasks", definition: null }] },
+      { kind: "policy", heading: "Policies", open: true, items: [{ identity: policy.identity, duty, definition: policy.source }] },
+      { kind: "rls", heading: "Row level security settings", open: true, items: [{ identity: "public.tasks", duty: "the application must restrict access to public.tasks", definition: null }] },
     ]);
+    // A definition the duty already spells out is not repeated; a long list of grants starts folded.
+    const grants = Array.from({ length: 6 }, (_, i) => ({ kind: "grant", identity: `g${i}`, duty: `the application must grant what GRANT SELECT ON public.t${i} TO anon allowed`, source: `GRANT SELECT ON public.t${i} TO anon` }));
+    const folded = readSchemaDiff({ objects: [], movedToApp: grants })!.duties[0]!;
+    expect(folded).toMatchObject({ kind: "grant", open: false });
+    expect(folded.items.every((i) => i.definition === null)).toBe(true);
   });
 
   it("drops what it cannot read and is null for another validator's diff", () => {

@@ -58,10 +58,14 @@ export interface AppDuty {
     identity: string;
     /** What the application must do, as the validator words it (a policy's rule included). */
     duty: string;
-    /** The source's definition (a policy's full text), when known. */
+    /** The source's definition (a policy's full text), when known and not already spelt out in the duty. */
     definition: string | null;
   }[];
+  /** Shown open: policies (their rules are the point) and short lists; long lists of grants start folded. */
+  open: boolean;
 }
+
+const OPEN_UP_TO = 5;
 
 export interface SchemaDiffView {
   failures: number;
@@ -149,8 +153,11 @@ function readDuties(value: unknown, rows: ObjectDiffRow[]): AppDuty[] {
     ? listed.map((d) => ({ kind: d.kind, identity: d.identity, duty: d.duty, definition: d.source ?? null }))
     : rows.filter((r) => r.verdict === "moved_to_app").map((r) => ({ kind: r.kind, identity: r.identity, duty: r.reason, definition: r.source ?? null }));
   const byKind = new Map<string, AppDuty["items"]>();
-  for (const { kind, ...item } of entries) byKind.set(kind, [...(byKind.get(kind) ?? []), item]);
-  return [...byKind].map(([kind, items]) => ({ kind, heading: kindHeading(kind), items }));
+  for (const { kind, ...item } of entries) {
+    const repeated = item.definition !== null && item.duty.toLowerCase().includes(item.definition.toLowerCase());
+    byKind.set(kind, [...(byKind.get(kind) ?? []), { ...item, definition: repeated ? null : item.definition }]);
+  }
+  return [...byKind].map(([kind, items]) => ({ kind, heading: kindHeading(kind), items, open: kind === "policy" || items.length <= OPEN_UP_TO }));
 }
 
 /** "2 failures · 1 moved to the application · 5 acceptable": the diff in one line. */
