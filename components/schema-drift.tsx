@@ -15,16 +15,22 @@ const CHANGE_TEXT: Record<DriftObjectRow["change"], { label: string; tone: "info
  * The overview's schema drift: the newest checkpoint's source and target schemas against those of the
  * last validated checkpoint before it, per side a verdict-free headline, counts per kind, and the objects.
  */
-export function SchemaDriftPanel({ drift, now }: { drift: CheckpointSchemaDrift | null; now: Date }) {
+export function SchemaDriftPanel({ drift, now, of = "newest" }: { drift: CheckpointSchemaDrift | null; now: Date; of?: "newest" | "this" }) {
   if (!drift) return <p className="text-sm text-slate-500">No complete checkpoint yet: each one records the schema of both sides.</p>;
   return (
     <div className="space-y-4" data-testid="schema-drift">
       <p className="text-sm text-slate-600">
-        The newest checkpoint,{" "}
-        <Link href={`/checkpoints/${drift.checkpoint.id}`} className="font-medium text-sky-700 [overflow-wrap:anywhere] hover:underline">
-          {drift.checkpoint.name}
-        </Link>{" "}
-        (<TimeAgo iso={drift.checkpoint.createdAt} now={now} />)
+        {of === "this" ? (
+          <>This checkpoint&apos;s schema</>
+        ) : (
+          <>
+            The newest checkpoint,{" "}
+            <Link href={`/checkpoints/${drift.checkpoint.id}`} className="font-medium text-sky-700 [overflow-wrap:anywhere] hover:underline">
+              {drift.checkpoint.name}
+            </Link>{" "}
+            (<TimeAgo iso={drift.checkpoint.createdAt} now={now} />)
+          </>
+        )}
         {drift.baseline ? (
           <>
             , compared with the last validated checkpoint before it,{" "}
@@ -37,6 +43,12 @@ export function SchemaDriftPanel({ drift, now }: { drift: CheckpointSchemaDrift 
           <>: no validated checkpoint before it to compare with.</>
         )}
       </p>
+      {of === "this" ? (
+        <p className="text-xs text-slate-500">
+          Fingerprints: source <code className="font-mono" title={drift.fingerprints.source ?? undefined}>{drift.fingerprints.source?.slice(0, 12) ?? "not recorded"}</code>, target{" "}
+          <code className="font-mono" title={drift.fingerprints.target ?? undefined}>{drift.fingerprints.target?.slice(0, 12) ?? "not recorded"}</code>
+        </p>
+      ) : null}
       {drift.baseline ? (
         <div className="grid items-start gap-4 md:grid-cols-2">
           <SideDriftView side="source" drift={drift.source} />

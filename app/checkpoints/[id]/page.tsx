@@ -14,6 +14,8 @@ import { TimeAgo } from "../../../components/time-ago";
 import { ValidationRunList } from "../../../components/validation-run-list";
 import { IntegrityDiff } from "../../../components/integrity-diff";
 import { SchemaDiff } from "../../../components/schema-diff";
+import { SchemaDriftPanel } from "../../../components/schema-drift";
+import { getCheckpointSchemaDrift } from "../../../lib/checkpoints/get-schema-drift";
 import { ValidateAction, VerifyAction } from "../../../components/checkpoint-actions";
 import { RollbackButton } from "../../../components/rollback-dialog";
 import { getAppContext } from "../../../lib/context";
@@ -52,6 +54,7 @@ export default async function CheckpointPage(props: PageProps<"/checkpoints/[id]
         ? "The backup is still being taken."
         : null;
   const validateJob = c.activeJobs.find((j) => j.kind === "validate")?.id ?? null;
+  const schemaDrift = c.completedAt ? await getCheckpointSchemaDrift(getDb(), c.id) : null;
 
   return (
     <>
@@ -111,6 +114,11 @@ export default async function CheckpointPage(props: PageProps<"/checkpoints/[id]
         <Card id="schema-diff" title="Object diff — source vs target schema">
           <SchemaDiff runs={c.validationRuns} now={now} />
         </Card>
+        {schemaDrift ? (
+          <Card id="schema-drift" title="Schema drift — what changed since the last validated checkpoint before this one">
+            <SchemaDriftPanel drift={schemaDrift} now={now} of="this" />
+          </Card>
+        ) : null}
         <Card id="tables" title={`Tables — source vs target (${c.tables.length})`}>
           {PHASES.indexOf(c.phase) < PHASES.indexOf("data_migrated") && c.tables.length ? (
             <p className="mb-3 text-sm text-slate-600">
