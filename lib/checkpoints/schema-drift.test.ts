@@ -38,6 +38,20 @@ describe("diffSchemaSide", () => {
     expect(d).toMatchObject({ state: "changed", counts: { removed: 1 }, objects: [{ kind: "table", identity: "public.attachments", change: "removed" }] });
   });
 
+  it("names a pg_cron job that changed without its command (commands often carry keys)", () => {
+    const job = (command: string) => ({
+      kind: "cron_job" as const,
+      identity: `0 3 * * * ${command}`,
+      name: "nightly-report",
+      definition: `0 3 * * * ${command}`,
+      details: { schedule: "0 3 * * *", command, jobname: "nightly-report", database: "postgres", username: "postgres", active: true },
+    });
+    const d = diffSchemaSide(recorded([job("select net.http_post('https://x', headers => '{\"Authorization\": \"Bearer sk_live_1\"}')")]), recorded([job("select 2")]));
+    expect(d.state).toBe("changed");
+    expect(JSON.stringify(d)).not.toContain("sk_live_1");
+    if (d.state === "changed") expect(d.objects.every((o) => o.kind === "cron_job" && o.name === "nightly-report" && o.before === null && o.after === null)).toBe(true);
+  });
+
   it("needs no inventory when the fingerprints are equal, and says why it cannot tell without one", () => {
     const inv = inventory([tasks]);
     expect(diffSchemaSide({ fingerprint: schemaFingerprint(inv), inventory: null }, { fingerprint: schemaFingerprint(inv), inventory: null }).state).toBe("unchanged");

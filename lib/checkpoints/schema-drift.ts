@@ -94,6 +94,11 @@ export function diffSchemaSide(earlier: RecordedSide, later: RecordedSide, unkno
   const inLater = finder(later.inventory);
   const all: DriftObject[] = compareInventories(earlier.inventory, later.inventory, { drift: true }).map((d) => {
     const object = d.change === "missing" ? inEarlier(d, d.source) : (inLater(d, d.target) ?? inEarlier(d, d.source));
+    // A pg_cron job's definition is its command, which often carries a key: drift names the job only.
+    if (d.kind === "cron_job") {
+      const change = d.change === "missing" ? "removed" : d.change === "extra" ? "added" : "changed";
+      return { kind: d.kind, identity: d.name ?? object?.name ?? "pg_cron job", name: d.name ?? object?.name ?? "pg_cron job", table: null, change, before: null, after: null, reason: "" };
+    }
     return {
       kind: d.kind,
       identity: d.identity,
