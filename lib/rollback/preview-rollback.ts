@@ -8,7 +8,7 @@ import { rollbackConsistencyWarnings, type ConsistencyWarning } from "../domain/
 import { compareTargetWithCheckpoint, describeComparison, type ComponentComparison } from "./compare-target";
 import { withPgClients } from "../sources/pg-clients";
 import { loadMappingOrDefault } from "../checkpoints/load-mapping";
-import { readRecordedSchema } from "../checkpoints/read-schema-inventories";
+import { readRecordedSchema, type RecordedSchema } from "../checkpoints/read-schema-inventories";
 import { recordedInventory } from "../checkpoints/get-schema-drift";
 import { diffSchemaSide, type SideDrift } from "../checkpoints/schema-drift";
 import { describeRollbackSchema } from "../ui/schema-drift";
@@ -76,7 +76,7 @@ async function previewSchema(ctx: AppContext, checkpointId: string): Promise<Sch
   if (!recorded || !metadata?.targetSchemaFingerprint) {
     return { ok: false, problem: "the checkpoint was taken before schema inventories were recorded: its schema cannot be compared" };
   }
-  let current;
+  let current: RecordedSchema;
   try {
     const mapping = await loadMappingOrDefault(ctx.mappingFile);
     current = await withPgClients([ctx.target.databaseUrl], async ([target]) => readRecordedSchema(target!, mapping));
