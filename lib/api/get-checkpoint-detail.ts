@@ -17,7 +17,7 @@ export async function getCheckpointDetail(ctx: AppContext, id: string, role: str
   return {
     ...checkpoint,
     tables: withTodaysNames(checkpoint.tables),
-    validationRuns: checkpoint.validationRuns.map((run) => ({ ...run, results: run.results.map((r) => ({ ...r, checks: read.checks(r.checks), diff: read.diff(r.diff) })) })),
+    validationRuns: checkpoint.validationRuns.map((run) => ({ ...run, results: run.results.map((r) => ({ ...r, checks: read.checks(r.checks), diff: read.diff(r.diff, r.validator) })) })),
     schema,
   };
 }

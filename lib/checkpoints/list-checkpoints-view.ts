@@ -240,7 +240,7 @@ export async function getCheckpointView(db: Db, id: string, options: CheckpointV
         critical: v.critical,
         checks: options.readResult.checks(v.checks) as typeof v.checks,
         hasDiff: v.diff !== null,
-        diff: options.readResult.diff(v.diff),
+        diff: options.readResult.diff(v.diff, v.validator),
         durationMs: v.durationMs,
       })),
     })),

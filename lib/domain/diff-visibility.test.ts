@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mayReadRowValues, withholdCheckValues, withholdRowValues, WITHHELD_REASON } from "./diff-visibility";
+import { diffForViewer, mayReadRowValues, withholdCheckValues, withholdRowValues, WITHHELD_REASON } from "./diff-visibility";
 
 const DIFF = {
   tables: [
@@ -114,5 +114,27 @@ describe("withholdCheckValues", () => {
   it("leaves what is not a list of checks as it is", () => {
     expect(withholdCheckValues(null)).toBeNull();
     expect(withholdCheckValues({ a: 1 })).toEqual({ a: 1 });
+  });
+});
+
+describe("diffForViewer", () => {
+  it("gives a viewer a schema diff whole, definitions and fixes included, but no pg_cron command", () => {
+    const schemaDiff = {
+      objects: [
+        { kind: "trigger", identity: "BEFORE UPDATE ON public.tasks …", change: "missing", verdict: "failure", source: "CREATE TRIGGER … EXECUTE FUNCTION touch()", reason: "trigger missing", fix: "CREATE TRIGGER …" },
+        { kind: "cron_job", identity: "0 3 * * * SELECT net.http_post('https://x', headers => '{\"apikey\":\"sk_live\"}')", name: "nightly", change: "missing", verdict: "moved_to_app", source: "SELECT net.http_post(… sk_live …)", reason: "job missing", fix: "SELECT cron.schedule('nightly', '0 3 * * *', '… sk_live …');" },
+      ],
+      movedToApp: [{ kind: "cron_job", identity: "… sk_live …", duty: "the application's scheduler must run job nightly", source: "… sk_live …" }],
+      counts: { compared: 12 },
+    };
+    const seen = diffForViewer("schema", schemaDiff) as typeof schemaDiff;
+    expect(seen.objects[0]).toEqual(schemaDiff.objects[0]);
+    expect(JSON.stringify(seen)).not.toContain("sk_live");
+    expect(seen.objects[1]).toMatchObject({ kind: "cron_job", name: "nightly", change: "missing", verdict: "moved_to_app", reason: "job missing" });
+    expect(seen.counts).toEqual({ compared: 12 });
+  });
+
+  it("withholds the row values of a data diff", () => {
+    expect(diffForViewer("data", DIFF)).toEqual(withholdRowValues(DIFF));
   });
 });

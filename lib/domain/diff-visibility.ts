@@ -8,6 +8,9 @@
  * carry (`details`: sample user ids and emails, object names): a viewer reads each check's name, status
  * and message, and of its details only counts, flags and names. The dashboard and the API follow this
  * one rule.
+ *
+ * A schema diff holds definitions, not row values: a viewer reads it whole, except pg_cron jobs,
+ * whose commands often carry keys (they are named by their schedule only).
  */
 import { roleAtLeast, type Role } from "../auth/permissions";
 
@@ -46,6 +49,32 @@ const DIFF_FACTS = new Set(["missingInTarget", "extraInTarget", "coverage"]);
 const NAME_KEYS = new Set(["column", "table", "name", "schema", "reason", "kind", "status", "outcome", "side"]);
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export const CRON_COMMAND_WITHHELD = "a pg_cron job (its command is shown to operators and admins only: commands often carry keys)";
+
+/** A validator's diff as a viewer may read it: see the rule above. */
+export function diffForViewer(validator: string, diff: unknown): unknown {
+  return validator === "schema" ? withholdCronCommands(diff) : withholdRowValues(diff);
+}
+
+/** A schema diff with the text of every pg_cron job (identity, definitions, duty, fix) replaced by a note. */
+function withholdCronCommands(diff: unknown): unknown {
+  if (diff === null || typeof diff !== "object" || Array.isArray(diff)) return diff;
+  const out: Record<string, unknown> = { ...(diff as Record<string, unknown>) };
+  for (const list of ["objects", "movedToApp"]) {
+    const entries = out[list];
+    if (!Array.isArray(entries)) continue;
+    out[list] = entries.map((entry) => {
+      if (entry === null || typeof entry !== "object" || (entry as { kind?: unknown }).kind !== "cron_job") return entry;
+      const kept: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(entry as Record<string, unknown>)) {
+        kept[key] = typeof value === "string" && !NAME_KEYS.has(key) && key !== "change" && key !== "verdict" ? CRON_COMMAND_WITHHELD : value;
+      }
+      return kept;
+    });
+  }
+  return out;
+}
 
 /**
  * The diff as a viewer may read it: every row value removed, whatever the diff's shape (a field
