@@ -460,7 +460,7 @@ function duty(o: SchemaObject, by: MovedToApp): string {
       return `the application must enforce policy ${o.name} on ${o.table} (${d.command} for ${d.roles.join(", ")}): ${rule || "no condition"}`;
     }
     case "rls":
-      return `the application must restrict access to ${o.table} (row level security was ${o.definition.toLowerCase()} in the source)`;
+      return `the application must restrict access to ${o.table} (the source enforced row level security on it${det<{ forced?: boolean }>(o).forced ? ", forced for its owner too" : ""})`;
     case "grant":
       return `the application must grant what ${o.definition} allowed (Supabase API role ${det<GrantDetails>(o).grantee})`;
     case "publication":
