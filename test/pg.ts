@@ -37,3 +37,25 @@ export async function createScratchDatabase(prefix = "t"): Promise<string> {
   });
   return withDatabase(adminUrl(), name);
 }
+
+/**
+ * Runs `sql` on a connection of its own to `url` (several statements are allowed without `params`)
+ * and returns the result of the last one.
+ */
+export async function runSql<R extends pg.QueryResultRow = Record<string, any>>(url: string, sql: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    const result = (await client.query(sql, params)) as unknown as pg.QueryResult<R> | pg.QueryResult<R>[];
+    return Array.isArray(result) ? result[result.length - 1]! : result;
+  } finally {
+    await client.end();
+  }
+}
+
+/** A scratch database (see createScratchDatabase) holding what `sql` makes. */
+export async function scratchDatabaseWith(prefix: string, sql: string): Promise<string> {
+  const url = await createScratchDatabase(prefix);
+  await runSql(url, sql);
+  return url;
+}

@@ -16,6 +16,10 @@ export interface ApiTestClient {
   /** A request with `token` unless `headers.authorization` says otherwise ("" sends none). */
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiCallResult>;
   waitForJob(jobId: string, timeoutMs?: number): Promise<z.infer<typeof s.jobSchema>>;
+  /** POST a checkpoint and wait for its backup job to complete; returns the checkpoint's id. */
+  createCheckpoint(name: string, phase: string): Promise<string>;
+  /** POST a validation of the checkpoint and wait for its job to complete; returns the checkpoint as GET gives it. */
+  validate(checkpointId: string): Promise<z.infer<typeof s.checkpointDetailSchema>>;
 }
 
 export function parsed<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
@@ -62,5 +66,21 @@ export function apiTestClient(server: () => TestServer, token: () => string): Ap
       await new Promise((res) => setTimeout(res, 200));
     }
   };
-  return { call, waitForJob };
+  const createCheckpoint: ApiTestClient["createCheckpoint"] = async (name, phase) => {
+    const created = await call("POST", "/migration/checkpoint", { name, phase });
+    expect(created.status, created.text).toBe(202);
+    const { checkpoint, jobId } = parsed(s.createAcceptedSchema, created.json);
+    expect((await waitForJob(jobId, 120_000)).status).toBe("completed");
+    return checkpoint.id;
+  };
+  const validate: ApiTestClient["validate"] = async (checkpointId) => {
+    const validated = await call("POST", `/migration/checkpoint/${checkpointId}/validate`);
+    expect(validated.status, validated.text).toBe(202);
+    const job = await waitForJob(validated.json.jobId, 180_000);
+    expect(job.status, JSON.stringify(job.error)).toBe("completed");
+    const detail = await call("GET", `/migration/checkpoint/${checkpointId}`);
+    expect(detail.status, detail.text).toBe(200);
+    return parsed(s.checkpointDetailSchema, detail.json);
+  };
+  return { call, waitForJob, createCheckpoint, validate };
 }

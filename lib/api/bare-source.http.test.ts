@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
-import { createScratchDatabase } from "../../test/pg";
+import { scratchDatabaseWith } from "../../test/pg";
 import { PHASES } from "../domain/phases";
 import { createApiToken } from "../auth/tokens";
 import { buildTestApp, startTestServer, type TestServer } from "./test-server";
@@ -23,18 +22,6 @@ const api = apiTestClient(() => server, () => token);
 const APP_SQL = `CREATE TABLE public.notes (id int PRIMARY KEY, body text NOT NULL);
   INSERT INTO public.notes SELECT g, 'note ' || g FROM generate_series(1, 25) g;`;
 
-async function databaseWith(prefix: string, sql: string): Promise<string> {
-  const url = await createScratchDatabase(prefix);
-  const c = new pg.Client(url);
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-  return url;
-}
-
 beforeAll(async () => {
   const [demo, dir] = await Promise.all([startTestDemo({ rows: 50, users: 2, files: 0 }), buildTestApp()]);
   t = demo;
@@ -43,8 +30,8 @@ beforeAll(async () => {
   const { MAPPING_FILE: _mapping, TARGET_API_URL: _api, SIGN_IN_PROBE_ACCOUNTS: _probe, ...env } = t.demo.env;
   server = await startTestServer(dir, {
     ...env,
-    SUPABASE_DB_URL: await databaseWith("apibaresrc", APP_SQL),
-    TARGET_DATABASE_URL: await databaseWith("apibaretgt", APP_SQL),
+    SUPABASE_DB_URL: await scratchDatabaseWith("apibaresrc", APP_SQL),
+    TARGET_DATABASE_URL: await scratchDatabaseWith("apibaretgt", APP_SQL),
     TARGET_STORAGE_DIR: await mkdtemp(path.join(os.tmpdir(), "api-bare-storage-")),
     SUPABASE_URL: "http://127.0.0.1:9",
     WORKER_CONCURRENCY: "2",

@@ -1,5 +1,5 @@
 import { describe, expect, it, beforeAll, afterAll } from "vitest";
-import pg from "pg";
+import { runSql } from "../../test/pg";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { demoContextFor } from "../../demo/demo-context";
 import { runDemoStep } from "../../demo/steps";
@@ -18,15 +18,7 @@ const tokens = { viewer: "", operator: "" };
 const operator = apiTestClient(() => server, () => tokens.operator);
 const viewer = apiTestClient(() => server, () => tokens.viewer);
 
-async function sql(url: string, text: string) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
+const sql = (url: string, text: string) => runSql(url, text);
 
 const ORDER_ITEMS = `
   CREATE SCHEMA "Sales Team";
@@ -34,14 +26,9 @@ const ORDER_ITEMS = `
 const ORDER_ROWS = `INSERT INTO "Sales Team"."order items.v2" SELECT i, 'note ' || i FROM generate_series(1, 50) AS i;`;
 
 async function createAndValidate(name: string, phase: string) {
-  const created = await operator.call("POST", "/migration/checkpoint", { name, phase });
-  expect(created.status, created.text).toBe(202);
-  const { checkpoint, jobId } = parsed(s.createAcceptedSchema, created.json);
-  expect((await operator.waitForJob(jobId, 120_000)).status).toBe("completed");
-  const validated = await operator.call("POST", `/migration/checkpoint/${checkpoint.id}/validate`);
-  expect(validated.status, validated.text).toBe(202);
-  expect((await operator.waitForJob(validated.json.jobId, 180_000)).status).toBe("completed");
-  return checkpoint.id;
+  const id = await operator.createCheckpoint(name, phase);
+  await operator.validate(id);
+  return id;
 }
 
 beforeAll(async () => {

@@ -25,13 +25,7 @@ async function target(sql: string) {
   }
 }
 
-async function createCheckpoint(name: string, phase: string): Promise<string> {
-  const created = await api.call("POST", "/migration/checkpoint", { name, phase });
-  expect(created.status, created.text).toBe(202);
-  const { checkpoint, jobId } = parsed(s.createAcceptedSchema, created.json);
-  expect((await api.waitForJob(jobId, 120_000)).status).toBe("completed");
-  return checkpoint.id;
-}
+const createCheckpoint = (name: string, phase: string) => api.createCheckpoint(name, phase);
 
 beforeAll(async () => {
   const [demo, dir] = await Promise.all([startTestDemo({ rows: 50, users: 4, files: 2 }), buildTestApp()]);
@@ -49,10 +43,7 @@ describe("schema drift through the REST API", () => {
     // A target with one app table and an index, validated in phase initial: the baseline.
     await target("CREATE TABLE public.notes (id int PRIMARY KEY, body text NOT NULL); CREATE INDEX notes_body_idx ON public.notes (body);");
     const before = await createCheckpoint("drift-before", "initial");
-    const validated = await api.call("POST", `/migration/checkpoint/${before}/validate`);
-    expect(validated.status, validated.text).toBe(202);
-    expect((await api.waitForJob(validated.json.jobId, 180_000)).status).toBe("completed");
-    const first = parsed(s.checkpointDetailSchema, (await api.call("GET", `/migration/checkpoint/${before}`)).json);
+    const first = await api.validate(before);
     expect(first.validatedAt).not.toBeNull();
     expect(first.metadata?.sourceSchemaFingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(first.metadata?.targetSchemaFingerprint).toMatch(/^[0-9a-f]{64}$/);

@@ -1,11 +1,10 @@
 import { describe, expect, it, beforeAll, afterAll } from "vitest";
-import pg from "pg";
+import { runSql } from "../../test/pg";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { demoContextFor } from "../../demo/demo-context";
 import { runDemoStep } from "../../demo/steps";
 import { buildTestApp, startTestServer, type TestServer } from "./test-server";
-import { apiTestClient, parsed } from "./api-test-client";
-import * as s from "./schemas";
+import { apiTestClient } from "./api-test-client";
 import { createApiToken } from "../auth/tokens";
 
 // A migration of less tidy shape than the demo's, validated through the REST API as a script would:
@@ -19,15 +18,7 @@ let server: TestServer;
 const tokens = { viewer: "", operator: "", admin: "" };
 const api = apiTestClient(() => server, () => tokens.admin);
 
-async function sql(url: string, text: string) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const sql = (url: string, text: string) => runSql(url, text);
 
 const UNTIDY_SCHEMA = `
   CREATE SCHEMA "Sales Team";
@@ -48,19 +39,7 @@ const UNTIDY_ROWS = `
     SELECT 'user ' || (i % 7), 'sign-in', date '2026-01-01' + (i % 5), (i % 7) / 3.0
       FROM generate_series(1, 120) AS i;`;
 
-async function createAndValidate(name: string, phase: string) {
-  const created = await api.call("POST", "/migration/checkpoint", { name, phase });
-  expect(created.status, created.text).toBe(202);
-  const { checkpoint, jobId } = parsed(s.createAcceptedSchema, created.json);
-  expect((await api.waitForJob(jobId)).status).toBe("completed");
-  const validated = await api.call("POST", `/migration/checkpoint/${checkpoint.id}/validate`);
-  expect(validated.status, validated.text).toBe(202);
-  const validation = await api.waitForJob(validated.json.jobId, 180_000);
-  expect(validation.status, JSON.stringify(validation.error)).toBe("completed");
-  const detail = await api.call("GET", `/migration/checkpoint/${checkpoint.id}`);
-  expect(detail.status, detail.text).toBe(200);
-  return parsed(s.checkpointDetailSchema, detail.json);
-}
+const createAndValidate = async (name: string, phase: string) => api.validate(await api.createCheckpoint(name, phase));
 
 beforeAll(async () => {
   const [demo, dir] = await Promise.all([startTestDemo({ rows: 200, users: 10, files: 4 }), buildTestApp()]);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import pg from "pg";
+import { runSql } from "../../test/pg";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { demoContextFor } from "../../demo/demo-context";
 import { runDemoStep } from "../../demo/steps";
@@ -12,15 +12,7 @@ import { diffDatabaseAgainstMetadata, databaseDiffIsEmpty } from "../rollback/co
 const actor: Actor = { name: "test-engineer", role: "operator", origin: "test" };
 let t: TestDemo;
 
-async function run(url: string, sql: string) {
-  const c = new pg.Client(url);
-  await c.connect();
-  try {
-    return await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const run = (url: string, sql: string) => runSql(url, sql);
 
 /** Output settings a target database (and its role there) may carry that change how every value prints. */
 const TARGET_SETTINGS: Array<[string, string]> = [

@@ -2,9 +2,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
-import { createScratchDatabase } from "../../test/pg";
+import { scratchDatabaseWith } from "../../test/pg";
 import { createAppContext, type AppContext } from "../context";
 import { envSchema } from "../env";
 import { PHASES } from "../domain/phases";
@@ -25,23 +24,11 @@ let ctx: AppContext;
 const APP_SQL = `CREATE TABLE public.notes (id int PRIMARY KEY, body text NOT NULL, created_at timestamptz NOT NULL DEFAULT '2024-01-01T00:00:00Z');
   INSERT INTO public.notes (id, body) SELECT g, 'note ' || g FROM generate_series(1, 40) g;`;
 
-async function databaseWith(prefix: string, sql: string): Promise<string> {
-  const url = await createScratchDatabase(prefix);
-  const c = new pg.Client(url);
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-  return url;
-}
-
 beforeAll(async () => {
   // The demo supplies the metadata store, backups and config files; source and target are replaced.
   t = await startTestDemo({ rows: 50, users: 2, files: 0 });
-  const sourceUrl = await databaseWith("baresrc", APP_SQL);
-  const targetUrl = await databaseWith("baretgt", APP_SQL);
+  const sourceUrl = await scratchDatabaseWith("baresrc", APP_SQL);
+  const targetUrl = await scratchDatabaseWith("baretgt", APP_SQL);
   const storageDir = await mkdtemp(path.join(os.tmpdir(), "bare-target-storage-"));
   // The demo's mapping, sign-in API and probe account belong to its own source and target.
   const { MAPPING_FILE: _mapping, TARGET_API_URL: _api, SIGN_IN_PROBE_ACCOUNTS: _probe, ...env } = t.demo.env;

@@ -1,20 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
-import { createScratchDatabase, withDatabase } from "../../test/pg";
+import { createScratchDatabase, runSql, withDatabase } from "../../test/pg";
 import { connectPinnedClient, pinSessionSettings, PINNED_SESSION_SETTINGS, withPgClients } from "./pg-clients";
 
 let url: string;
 let db: string;
 
-async function run(sql: string) {
-  const c = new pg.Client(url);
-  await c.connect();
-  try {
-    return await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const run = (sql: string) => runSql(url, sql);
 
 beforeAll(async () => {
   url = await createScratchDatabase("pins");
@@ -74,7 +66,7 @@ describe("pinned connections", () => {
   });
 
   it("closes the connections it opened when another one fails, and reports that failure", async () => {
-    const sessions = async () => Number((await run("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")).rows[0].n);
+    const sessions = async () => Number((await run("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")).rows[0]!.n);
     const before = await sessions();
     await expect(withPgClients([url, withDatabase(url, "no_such_database_here")], async () => "ran")).rejects.toThrow(/no_such_database_here/);
     let after = await sessions();
