@@ -8,6 +8,7 @@ import { quoteIdent, quoteTable, type SqlClient } from "./canonical-sql";
 import { formatQualifiedName, parseQualifiedName } from "../domain/qualified-name";
 import { COULD_NOT_RUN, summariseChecks, type ValidationCheck, type ValidatorReport } from "./report";
 import { probeSignIn, type SignInCredentials } from "./sign-in-probe";
+import { Tally } from "./tally";
 import { activeUsersCondition, NO_AUTH_USERS_REASON, readSourceAuth } from "../sources/source-auth";
 
 /** `$2a$` / `$2b$` / `$2y$`, two-digit cost, 22 characters of salt and 31 of hash. */
@@ -46,16 +47,6 @@ interface UserRow {
   providers: string[] | null;
 }
 
-type Sample = Record<string, unknown>;
-class Tally {
-  count = 0;
-  samples: Sample[] = [];
-  constructor(private readonly limit: number) {}
-  add(sample: Sample) {
-    this.count++;
-    if (this.samples.length < this.limit) this.samples.push(sample);
-  }
-}
 
 const hashPrefix = (h: string | null) => (h ? h.slice(0, 7) : null); // algorithm and cost only, never the hash
 

@@ -7,6 +7,7 @@ import path from "node:path";
 import { sharedFileHashThread } from "../../store/file-hash-thread";
 import type { ListedBuckets } from "./listing-coverage";
 import { targetPath, walkFiles } from "./target-walk";
+import { Tally } from "../tally";
 
 /** What the files validator needs of lib/sources/supabase-storage.ts (structurally; the real adapter fits). */
 export interface FilesSourceStorage {
@@ -15,18 +16,7 @@ export interface FilesSourceStorage {
   hashSourceObject(bucket: string, name: string): Promise<{ sha256: string; size: number }>;
 }
 
-type Sample = Record<string, unknown>;
 
-/** How many objects had one kind of problem, with the first few as samples. */
-export class Tally {
-  count = 0;
-  samples: Sample[] = [];
-  constructor(private readonly limit: number) {}
-  add(sample: Sample) {
-    this.count++;
-    if (this.samples.length < this.limit) this.samples.push(sample);
-  }
-}
 
 export interface ObjectComparison {
   totals: { sourceCount: number; sourceBytes: number; targetCount: number; targetBytes: number; hashed: number; hashedBytes: number };
