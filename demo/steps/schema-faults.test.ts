@@ -1,6 +1,6 @@
-import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
+import { runSql } from "../../test/pg";
 import { demoContextFor } from "../demo-context";
 import { buildDemoTarget } from "../target/build-target";
 import { validatorsForPhase } from "../../lib/domain/validators-for-phase";
@@ -91,7 +91,7 @@ describe("each schema fault of the demo migration", () => {
       // What an operator does next: run the suggested fix on the target and validate again.
       const fix = (check.details as { fix?: string } | undefined)?.fix;
       expect(fix, describeCheck(check)).toBeTruthy();
-      await sql(t.demo.databases.targetUrl, fix!);
+      await runSql(t.demo.databases.targetUrl, fix!);
       const again = (await validate("validation_complete")).find((r) => r.validator === "schema")!;
       // Mended: the schema validator says of it what it says of a clean migration.
       expect(notPassingChecks(again), `${fault} after ${fix}`).toEqual(await cleanSchemaVerdict());
@@ -110,16 +110,6 @@ function cleanSchemaVerdict(): Promise<string[]> {
     return notPassingChecks((await validate("validation_complete")).find((r) => r.validator === "schema")!);
   })();
   return cleanVerdict;
-}
-
-async function sql(url: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
 }
 
 function describeCheck(c: ValidationCheck): string {
