@@ -26,12 +26,22 @@ interface Translation {
   column(sourceTable: string, column: string): string;
   excludedTable(t: string): boolean;
   excludedColumn(sourceTable: string, column: string): boolean;
+  /** A target column the mapping leaves out of the comparison (its `exclude`, under either name). */
+  excludedTargetColumn(targetTable: string, column: string): boolean;
   usersTable?: string;
   /** Renames of names a query spells (tables as printed relative to the search path, their columns). */
   queryRenames: Renames;
 }
 
-const IDENTITY: Translation = { table: (t) => t, columns: () => [], column: (_t, c) => c, excludedTable: () => false, excludedColumn: () => false, queryRenames: [] };
+const IDENTITY: Translation = {
+  table: (t) => t,
+  columns: () => [],
+  column: (_t, c) => c,
+  excludedTable: () => false,
+  excludedColumn: () => false,
+  excludedTargetColumn: () => false,
+  queryRenames: [],
+};
 
 function translationOf(options: CompareInventoriesOptions): Translation {
   const mapping = options.mapping;
@@ -53,6 +63,10 @@ function translationOf(options: CompareInventoriesOptions): Translation {
     });
   }
   const excludedTables = new Set((mapping?.excludeTables ?? []).map((ref) => formatQualifiedName(readTableRef(ref))));
+  // As data validation does: an excluded column is left out on both sides, under its source and its target name.
+  const excludedTargetColumns = new Set(
+    [...tables.values()].flatMap((t) => [...t.exclude].flatMap((c) => [columnId(t.target, c), columnId(t.target, t.columns[c] ?? c)])),
+  );
   // A query prints a table of the search path (public) bare, another qualified.
   const printed = (name: string) => {
     const q = parseQualifiedName(name);
@@ -69,6 +83,7 @@ function translationOf(options: CompareInventoriesOptions): Translation {
     column: (t, c) => tables.get(t)?.columns[c] ?? c,
     excludedTable: (t) => excludedTables.has(t),
     excludedColumn: (t, c) => tables.get(t)?.exclude.has(c) ?? false,
+    excludedTargetColumn: (t, c) => excludedTargetColumns.has(columnId(t, c)),
     usersTable,
   };
 }
@@ -145,6 +160,8 @@ type SequenceDetails = {
   sequence: string;
   ownedColumn: string | null;
   lastValue: string | null;
+  /** The value the next nextval gives, read from the sequence's own row (with the column maxima). */
+  nextValue?: string | null;
   lastValueReadable?: boolean;
   start: string;
   increment: string;
@@ -307,7 +324,11 @@ function compareColumns(s: ColumnDetails, t: ColumnDetails, table: string, renam
     parts.push(
       failure(
         `no longer generates values (source: ${s.identity ? `identity` : `DEFAULT ${s.default}`}): inserts without a value fail`,
-        s.identity ? `ALTER TABLE ${table} ALTER COLUMN ${col} ADD GENERATED ${s.identity === "a" ? "ALWAYS" : "BY DEFAULT"} AS IDENTITY;` : undefined,
+        // A new identity starts at 1: moved past the column's values, or the next insert collides.
+        s.identity
+          ? `ALTER TABLE ${table} ALTER COLUMN ${col} ADD GENERATED ${s.identity === "a" ? "ALWAYS" : "BY DEFAULT"} AS IDENTITY; ` +
+              `SELECT setval(pg_get_serial_sequence(${quoteLiteral(table)}, ${quoteLiteral(t.name)}), coalesce(max(${col}), 0) + 1, false) FROM ${table};`
+          : undefined,
       ),
     );
   } else if (generates(s) && generates(t)) {
@@ -587,9 +608,10 @@ function sequenceFindings(target: SchemaInventory): ObjectDifference[] {
     for (const f of d.feeds) {
       if (f.max === undefined || f.max === null || !/^-?\d+$/.test(f.max)) continue;
       const max = BigInt(f.max);
-      // Never called: its next value is its start.
-      const last = d.lastValue !== null ? BigInt(d.lastValue) : BigInt(d.start) - increment;
-      if (last >= max) continue;
+      // The value the next insert gets: read from the sequence itself where it was; else from its last
+      // value, or its start when it was never called.
+      const next = d.nextValue != null ? BigInt(d.nextValue) : d.lastValue !== null ? BigInt(d.lastValue) + increment : BigInt(d.start);
+      if (next > max) continue;
       out.push({
         kind: "sequence",
         identity: o.identity,
@@ -611,7 +633,10 @@ export function compareInventories(source: SchemaInventory, target: SchemaInvent
   const declared: ReadonlySet<MovedToApp> = options.drift ? new Set() : movedToAppOf(options.mapping);
   const sourceKeyed = source.objects.map((o) => keyed(o, tr, typeUsage(source, tr))).filter((k): k is Keyed => !!k);
   const targetUse = typeUsage(target, IDENTITY);
-  const targetKeyed = target.objects.map((o) => keyed(o, IDENTITY, targetUse)).filter((k): k is Keyed => !!k);
+  const targetKeyed = target.objects
+    .filter((o) => !(o.kind === "column" && o.table !== undefined && tr.excludedTargetColumn(o.table, o.name)))
+    .map((o) => keyed(o, IDENTITY, targetUse))
+    .filter((k): k is Keyed => !!k);
   const targetColumns = new Map(targetKeyed.filter((k) => k.object.kind === "column").map((k) => [k.identity, det<ColumnDetails>(k.object)]));
 
   const differences: ObjectDifference[] = [];

@@ -295,6 +295,15 @@ export async function readSchemaInventory(client: SqlClient, options: ReadInvent
     const feeds = [...(s.owned_by ? [s.owned_by] : []), ...s.fed_by_default]
       .map((f) => ({ table: tableName(f.schema, f.table), column: f.column, ref: f }))
       .filter((f, i, all) => all.findIndex((g) => g.table === f.table && g.column === f.column) === i);
+    // pg_sequences shows no last value after setval(…, false) (a load's usual reset): the next value
+    // then comes from the sequence's own row, read where the column's values are read too.
+    let nextValue: string | null = null;
+    if (options.sequenceColumnMax && s.readable) {
+      const quote = (x: string) => `"${x.replace(/"/g, '""')}"`;
+      const { rows } = await client.query<{ last: string; called: boolean }>(`SELECT last_value::text AS last, is_called AS called FROM ${quote(s.schema)}.${quote(s.name)}`);
+      const row = rows[0];
+      if (row) nextValue = row.called ? (BigInt(row.last) + BigInt(s.increment)).toString() : row.last;
+    }
     if (options.sequenceColumnMax) {
       for (const f of feeds) {
         const id = columnName(f.table, f.column);
@@ -316,6 +325,7 @@ export async function readSchemaInventory(client: SqlClient, options: ReadInvent
         sequence: seq,
         ownedColumn: s.owned_by?.column ?? null,
         lastValue: s.last_value,
+        ...(nextValue !== null ? { nextValue } : {}),
         // Without SELECT on it, pg_sequences shows no last value, as for one never used.
         lastValueReadable: s.readable,
         start: s.start,
