@@ -85,9 +85,9 @@ function ObjectDifference({ r }: { r: ObjectDiffRow }) {
   const verdict = VERDICT_LABELS[r.verdict];
   const ring = r.verdict === "failure" ? "ring-red-200" : "ring-slate-200";
   return (
-    <article className={`rounded-md ring-1 ${ring}`} data-identity={r.identity} aria-label={`${r.kind} ${r.identity}`}>
+    <article className={`rounded-md ring-1 ${ring}`} data-identity={r.identity} aria-label={r.title === r.identity ? `${r.kind} ${r.identity}` : r.title}>
       <header className={`flex flex-wrap items-center justify-between gap-2 border-b px-3 py-2 ${r.verdict === "failure" ? "border-red-100 bg-red-50/60" : "border-slate-100 bg-slate-50"}`}>
-        <code className="min-w-0 font-mono text-xs font-semibold text-slate-900 [overflow-wrap:anywhere]">{r.identity}</code>
+        <code className="min-w-0 font-mono text-xs font-semibold text-slate-900 [overflow-wrap:anywhere]">{r.title}</code>
         <span className="flex flex-wrap gap-1.5">
           <ToneBadge tone="neutral">{r.changeLabel}</ToneBadge>
           <ToneBadge tone={verdict.tone}>{verdict.label}</ToneBadge>

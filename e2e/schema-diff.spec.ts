@@ -38,7 +38,8 @@ test("a trigger lost by the schema extraction fails validation, with both defini
   await expect(failures.getByRole("heading", { name: /^Triggers \(1\)$/ })).toBeVisible();
   const trigger = failures.getByRole("article");
   await expect(trigger).toHaveCount(1);
-  await expect(trigger).toHaveAttribute("aria-label", /^trigger .* ON public\.projects .*EXECUTE FUNCTION set_updated_at\(\)$/);
+  await expect(trigger).toHaveAttribute("aria-label", "trigger projects_set_updated_at on public.projects");
+  await expect(trigger).toHaveAttribute("data-identity", /ON public\.projects .*EXECUTE FUNCTION set_updated_at\(\)$/);
   await expect(trigger.getByText("Missing in the target", { exact: true })).toBeVisible();
   await expect(trigger.getByText("Failure", { exact: true })).toBeVisible();
   await expect(trigger.getByText("trigger projects_set_updated_at is missing in the target", { exact: true })).toBeVisible();

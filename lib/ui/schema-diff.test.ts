@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ObjectDifference } from "../validation/schema/inventory-types";
-import { readSchemaDiff, schemaDiffHeadline } from "./schema-diff";
+import { objectTitle, readSchemaDiff, schemaDiffHeadline } from "./schema-diff";
 
 const seq: ObjectDifference = {
   kind: "sequence",
@@ -69,5 +69,16 @@ describe("readSchemaDiff", () => {
     // What the comparison covered, from the validator's counts.
     const covered = readSchemaDiff({ objects: [seq], counts: { compared: { source: { table: 3, column: 9 }, target: { table: 4, column: 9 } } } })!;
     expect(schemaDiffHeadline(covered)).toBe("1 failure (12 source objects compared with 13 target objects).");
+  });
+});
+
+describe("objectTitle", () => {
+  it("names an object known by its definition by its name and table, the others by their identity", () => {
+    expect(objectTitle({ kind: "trigger", identity: "CREATE TRIGGER BEFORE UPDATE ON public.projects …", name: "projects_set_updated_at", table: "public.projects" })).toBe(
+      "trigger projects_set_updated_at on public.projects",
+    );
+    expect(objectTitle({ kind: "cron_job", identity: "0 3 * * * …", name: "nightly" })).toBe("cron job nightly");
+    expect(objectTitle({ kind: "column", identity: "public.tasks.title", name: "title", table: "public.tasks" })).toBe("public.tasks.title");
+    expect(objectTitle({ kind: "constraint", identity: "public.tasks CHECK (priority > 0)" })).toBe("public.tasks CHECK (priority > 0)");
   });
 });

@@ -20,7 +20,18 @@ const differenceSchema = z.object({
   reason: z.string().catch(""),
   fix: optionalText,
   notable: z.boolean().optional().catch(undefined),
+  name: optionalText,
+  table: optionalText,
 });
+
+/** Kinds identified by their definition with the name left out: a person knows them by name and table. */
+const NAMED_BY_DEFINITION = new Set(["constraint", "index", "trigger", "policy", "cron_job"]);
+
+/** What a person calls the object: `trigger projects_set_updated_at on public.projects`, else its identity. */
+export function objectTitle(o: { kind: string; identity: string; name?: string; table?: string }): string {
+  if (!NAMED_BY_DEFINITION.has(o.kind) || !o.name) return o.identity;
+  return `${o.kind.replace(/_/g, " ")} ${o.name}${o.table ? ` on ${o.table}` : ""}`;
+}
 
 const schemaDiffSchema = z.object({
   objects: z.array(z.unknown()),
@@ -34,6 +45,8 @@ export type Verdict = ObjectDifferenceView["verdict"];
 
 export interface ObjectDiffRow extends ObjectDifferenceView {
   key: string;
+  /** What a person calls it (see objectTitle). */
+  title: string;
   /** "Missing in the target", "Only in the target", "Differs". */
   changeLabel: string;
 }
@@ -101,7 +114,7 @@ export function readSchemaDiff(value: unknown): SchemaDiffView | null {
   const rows: ObjectDiffRow[] = parsed.data.objects
     .map((o) => differenceSchema.safeParse(o))
     .filter((r) => r.success)
-    .map((r) => ({ ...r.data, key: `${r.data.verdict}:${r.data.kind}:${r.data.identity}:${r.data.change}`, changeLabel: CHANGE_LABELS[r.data.change] }));
+    .map((r) => ({ ...r.data, title: objectTitle(r.data), key: `${r.data.verdict}:${r.data.kind}:${r.data.identity}:${r.data.change}`, changeLabel: CHANGE_LABELS[r.data.change] }));
   const groups: VerdictGroup[] = [];
   for (const verdict of VERDICT_ORDER) {
     const of = rows.filter((r) => r.verdict === verdict);
