@@ -13,7 +13,7 @@ import { compareColumnTypes } from "../column-type-compat";
 import { readTableRef, usersTargetTable } from "../mapping";
 import { formatNamePart, formatQualifiedName, parseQualifiedName } from "../../domain/qualified-name";
 import { normaliseExpression, normaliseWhitespace, renameIdentifiers, renameInQuery } from "./expressions";
-import type { CompareInventoriesOptions, ObjectDifference, SchemaInventory, SchemaObject, SchemaObjectKind } from "./inventory-types";
+import type { ColumnDetails, CompareInventoriesOptions, ObjectDifference, SchemaInventory, SchemaObject, SchemaObjectKind } from "./inventory-types";
 import { SCHEMA_OBJECT_KINDS } from "./inventory-types";
 import { PLATFORM_EXTENSIONS, REALTIME_PUBLICATION, SUPABASE_API_ROLES, movedToAppOf, type MovedToApp } from "./moved-to-app";
 
@@ -123,19 +123,6 @@ const columnId = (table: string, column: string) => `${table}.${formatNamePart(c
 const det = <T>(o: SchemaObject) => (o.details ?? {}) as T;
 const sortedCopy = (xs: readonly string[]) => [...xs].sort();
 
-type ColumnDetails = {
-  name: string;
-  type: string;
-  kind: string;
-  typeSchema: string;
-  typeOwnName: string;
-  notNull: boolean;
-  identity: string;
-  generated: string;
-  default: string | null;
-  expression: string | null;
-  collation: string | null;
-};
 type IndexDetails = {
   unique: boolean;
   method: string;

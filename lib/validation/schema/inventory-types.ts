@@ -52,6 +52,25 @@ export interface SchemaObject {
   details?: Record<string, unknown>;
 }
 
+/** The `details` of a column object, as the catalogs give them (`type` is format_type's). */
+export interface ColumnDetails {
+  name: string;
+  position: number;
+  type: string;
+  kind: string;
+  typeName: string;
+  typeSchema: string;
+  typeOwnName: string;
+  notNull: boolean;
+  /** "a" (always), "d" (by default) or "" */
+  identity: string;
+  /** "s" (stored) or "" */
+  generated: string;
+  default: string | null;
+  expression: string | null;
+  collation: string | null;
+}
+
 export interface SchemaInventory {
   /** Sorted by kind, then identity. */
   objects: SchemaObject[];

@@ -13,7 +13,7 @@ import type { SqlClient } from "../canonical-sql";
 import { readTableRef } from "../mapping";
 import { supabaseSchemaRule } from "../supabase-schemas";
 import { formatNamePart, formatQualifiedName } from "../../domain/qualified-name";
-import type { ReadInventoryOptions, SchemaInventory, SchemaObject } from "./inventory-types";
+import type { ColumnDetails, ReadInventoryOptions, SchemaInventory, SchemaObject } from "./inventory-types";
 import { SCHEMA_OBJECT_KINDS } from "./inventory-types";
 
 const tableName = (schema: string, table: string) => formatQualifiedName({ schema, table });
@@ -193,21 +193,7 @@ export async function readSchemaInventory(client: SqlClient, options: ReadInvent
   const add = (o: SchemaObject) => objects.push(o);
   const q = async <R extends Record<string, unknown>>(sql: string) => (await client.query<R>(sql, [schemas])).rows;
 
-  type Column = {
-    name: string;
-    position: number;
-    type: string;
-    kind: string;
-    typeName: string;
-    typeSchema: string;
-    typeOwnName: string;
-    notNull: boolean;
-    identity: string;
-    generated: string;
-    default: string | null;
-    expression: string | null;
-    collation: string | null;
-  };
+  type Column = ColumnDetails;
   const relations = await q<{
     schema: string; name: string; relkind: string; rls: boolean; rls_forced: boolean; owner: string; viewdef: string | null; acl: AclEntry[]; columns: Column[];
   }>(RELATIONS_SQL);
