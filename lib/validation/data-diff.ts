@@ -22,6 +22,7 @@ import {
   type ColumnDifference,
   type Copies,
   type DifferenceKind,
+  type FindingsSummary,
   type InconclusiveRow,
   type RowKey,
 } from "./diff-findings";
@@ -53,7 +54,12 @@ export interface DiffOptions {
   betweenSnapshots?: (sourceTable: QualifiedTable) => Promise<void>;
 }
 
-export interface TableDiff {
+/**
+ * A table's comparison: counts and checksums of both sides, and what the findings summarise
+ * (`FindingsSummary`: exact counts per kind and per column over every differing row, capped samples
+ * with their copies) — the inconclusive part with its reason.
+ */
+export interface TableDiff extends Omit<FindingsSummary, "inconclusive"> {
   match: boolean;
   sourceRowCount: number;
   targetRowCount: number;
@@ -67,19 +73,6 @@ export interface TableDiff {
   key: string[];
   /** Set when a key was given but repeats (or holds NULLs) on a side: the table was compared as a multiset. */
   keyNotUnique: KeyNotUnique[];
-  /** Failing differences counted over every differing row (copies for a multiset); excludes inconclusive ones. */
-  counts: Record<DifferenceKind, number>;
-  /** The columns that differ and in how many rows, most first (keyed tables). */
-  columns: ColumnDifference[];
-  /** Samples: in source, not in target (keys, or whole rows for a multiset). */
-  missing: RowKey[];
-  /** Samples: in target, not in source. */
-  extra: RowKey[];
-  /** How many copies each side holds of each sample in `missing` / `extra` (same order). */
-  copies: { missing: Copies[]; extra: Copies[] };
-  changed: ChangedRow[];
-  /** More failing differences exist than are listed. */
-  truncated: boolean;
   /** The source changed during the comparison where these differences are: no verdict on them. */
   inconclusive?: { counts: Record<DifferenceKind, number>; rows: InconclusiveRow[]; reason: string };
   /** The source was found written, during the comparison, in ranges that differ. */
@@ -122,15 +115,9 @@ export async function diffTable(
   }
   const { result, comparedRows } = compared;
   if (!result.match && findings.any) result.sourceWritten = await markSourceWrites(search);
-  const summary = findings.summary(comparedRows);
-  result.counts = summary.counts;
-  result.columns = summary.columns;
-  result.missing = summary.missing;
-  result.extra = summary.extra;
-  result.copies = summary.copies;
-  result.changed = summary.changed;
-  result.truncated = summary.truncated;
-  if (summary.inconclusive) result.inconclusive = { ...summary.inconclusive, reason: SOURCE_CHANGED_REASON };
+  const { inconclusive, ...found } = findings.summary(comparedRows);
+  Object.assign(result, found);
+  if (inconclusive) result.inconclusive = { ...inconclusive, reason: SOURCE_CHANGED_REASON };
   result.roundTrips = search.roundTrips;
   return result;
 }
