@@ -4,6 +4,9 @@ import { expect } from "vitest";
 import type { z } from "zod";
 import * as s from "./schemas";
 import type { TestServer } from "./test-server";
+import type { Db } from "../db/client";
+import { createApiToken } from "../auth/tokens";
+import type { Role } from "../auth/permissions";
 
 export interface ApiCallResult {
   status: number;
@@ -20,6 +23,14 @@ export interface ApiTestClient {
   createCheckpoint(name: string, phase: string): Promise<string>;
   /** POST a validation of the checkpoint and wait for its job to complete; returns the checkpoint as GET gives it. */
   validate(checkpointId: string): Promise<z.infer<typeof s.checkpointDetailSchema>>;
+}
+
+/** Settings every HTTP test's server runs with: two job slots, quick job polling, no mutation limit in the way. */
+export const TEST_SERVER_SETTINGS = { WORKER_CONCURRENCY: "2", JOB_POLL_INTERVAL_MS: "200", API_MUTATIONS_PER_MINUTE: "10000" } as const;
+
+/** A new API token of `role`, named `name`, as a test admin creates it. */
+export async function testApiToken(db: Db, name: string, role: Role): Promise<string> {
+  return (await createApiToken(db, { name, role, createdBy: { name: "test", role: "admin", origin: "test" } })).token;
 }
 
 export function parsed<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {

@@ -1,9 +1,8 @@
 import { describe, expect, it, beforeAll, afterAll } from "vitest";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { buildTestApp, startTestServer, type TestServer } from "./test-server";
-import { apiTestClient, expectError, parsed } from "./api-test-client";
+import { apiTestClient, expectError, parsed, testApiToken, TEST_SERVER_SETTINGS } from "./api-test-client";
 import * as s from "./schemas";
-import { createApiToken } from "../auth/tokens";
 
 // The REST API over HTTP: `next start` on a production build, against a test demo migration in real
 // PostgreSQL, jobs run by the server's in-process pg-boss worker. Every success body is parsed with
@@ -29,9 +28,9 @@ beforeAll(async () => {
   const [demo, dir] = await Promise.all([startTestDemo(), buildTestApp()]);
   t = demo;
   for (const role of ["viewer", "operator", "admin"] as const) {
-    tokens[role] = (await createApiToken(t.ctx.db, { name: `api-test-${role}`, role, createdBy: { name: "test", role: "admin", origin: "test" } })).token;
+    tokens[role] = await testApiToken(t.ctx.db, `api-test-${role}`, role);
   }
-  server = await startTestServer(dir, { ...t.demo.env, WORKER_CONCURRENCY: "2", JOB_POLL_INTERVAL_MS: "200", API_MUTATIONS_PER_MINUTE: "10000" });
+  server = await startTestServer(dir, { ...t.demo.env, ...TEST_SERVER_SETTINGS });
 }, 300_000);
 
 afterAll(async () => {

@@ -5,9 +5,8 @@ import path from "node:path";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { scratchDatabaseWith } from "../../test/pg";
 import { PHASES } from "../domain/phases";
-import { createApiToken } from "../auth/tokens";
 import { buildTestApp, startTestServer, type TestServer } from "./test-server";
-import { apiTestClient, parsed } from "./api-test-client";
+import { apiTestClient, parsed, testApiToken, TEST_SERVER_SETTINGS } from "./api-test-client";
 import * as s from "./schemas";
 
 // A plain PostgreSQL source (no auth schema, no storage schema, nothing listening at SUPABASE_URL)
@@ -25,7 +24,7 @@ const APP_SQL = `CREATE TABLE public.notes (id int PRIMARY KEY, body text NOT NU
 beforeAll(async () => {
   const [demo, dir] = await Promise.all([startTestDemo({ rows: 50, users: 2, files: 0 }), buildTestApp()]);
   t = demo;
-  token = (await createApiToken(t.ctx.db, { name: "bare-source-operator", role: "operator", createdBy: { name: "test", role: "admin", origin: "test" } })).token;
+  token = await testApiToken(t.ctx.db, "bare-source-operator", "operator");
   // The demo's mapping, sign-in API and probe account belong to its own source and target.
   const { MAPPING_FILE: _mapping, TARGET_API_URL: _api, SIGN_IN_PROBE_ACCOUNTS: _probe, ...env } = t.demo.env;
   server = await startTestServer(dir, {
@@ -34,9 +33,7 @@ beforeAll(async () => {
     TARGET_DATABASE_URL: await scratchDatabaseWith("apibaretgt", APP_SQL),
     TARGET_STORAGE_DIR: await mkdtemp(path.join(os.tmpdir(), "api-bare-storage-")),
     SUPABASE_URL: "http://127.0.0.1:9",
-    WORKER_CONCURRENCY: "2",
-    JOB_POLL_INTERVAL_MS: "200",
-    API_MUTATIONS_PER_MINUTE: "10000",
+    ...TEST_SERVER_SETTINGS,
   });
 }, 600_000);
 

@@ -4,9 +4,8 @@ import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { demoContextFor } from "../../demo/demo-context";
 import { runDemoStep } from "../../demo/steps";
 import { buildTestApp, startTestServer, type TestServer } from "./test-server";
-import { apiTestClient, parsed } from "./api-test-client";
+import { apiTestClient, parsed, testApiToken, TEST_SERVER_SETTINGS } from "./api-test-client";
 import * as s from "./schemas";
-import { createApiToken } from "../auth/tokens";
 
 // The integrity diff through the REST API, as a script reads it: opened, with row values for an
 // operator, without them for a viewer; coverage of every table, a table of a spaced, dotted schema and
@@ -35,9 +34,9 @@ beforeAll(async () => {
   const [demo, dir] = await Promise.all([startTestDemo({ rows: 200, users: 10, files: 4 }), buildTestApp()]);
   t = demo;
   for (const role of ["viewer", "operator"] as const) {
-    tokens[role] = (await createApiToken(t.ctx.db, { name: `diff-${role}`, role, createdBy: { name: "test", role: "admin", origin: "test" } })).token;
+    tokens[role] = await testApiToken(t.ctx.db, `diff-${role}`, role);
   }
-  server = await startTestServer(dir, { ...t.demo.env, WORKER_CONCURRENCY: "2", JOB_POLL_INTERVAL_MS: "200", API_MUTATIONS_PER_MINUTE: "10000" });
+  server = await startTestServer(dir, { ...t.demo.env, ...TEST_SERVER_SETTINGS });
 }, 300_000);
 
 afterAll(async () => {

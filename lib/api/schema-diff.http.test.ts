@@ -3,8 +3,7 @@ import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { demoContextFor } from "../../demo/demo-context";
 import { runDemoStep } from "../../demo/steps";
 import { buildTestApp, startTestServer, type TestServer } from "./test-server";
-import { apiTestClient } from "./api-test-client";
-import { createApiToken } from "../auth/tokens";
+import { apiTestClient, testApiToken, TEST_SERVER_SETTINGS } from "./api-test-client";
 
 // The schema validator's object diff through the REST API, as a script reads it: a trigger the
 // migration lost fails the schema validator, names the object with the source's definition and the
@@ -31,9 +30,9 @@ beforeAll(async () => {
   const [demo, dir] = await Promise.all([startTestDemo({ rows: 100, users: 6, files: 2 }), buildTestApp()]);
   t = demo;
   for (const role of ["viewer", "operator"] as const) {
-    tokens[role] = (await createApiToken(t.ctx.db, { name: `schema-${role}`, role, createdBy: { name: "test", role: "admin", origin: "test" } })).token;
+    tokens[role] = await testApiToken(t.ctx.db, `schema-${role}`, role);
   }
-  server = await startTestServer(dir, { ...t.demo.env, WORKER_CONCURRENCY: "2", JOB_POLL_INTERVAL_MS: "200", API_MUTATIONS_PER_MINUTE: "10000" });
+  server = await startTestServer(dir, { ...t.demo.env, ...TEST_SERVER_SETTINGS });
 }, 300_000);
 
 afterAll(async () => {

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import pg from "pg";
+import { runSql } from "../../test/pg";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
-import { createApiToken } from "../auth/tokens";
 import { buildTestApp, startTestServer, type TestServer } from "./test-server";
-import { apiTestClient, parsed } from "./api-test-client";
+import { apiTestClient, parsed, testApiToken, TEST_SERVER_SETTINGS } from "./api-test-client";
 import * as s from "./schemas";
 
 // Schema drift through the REST API, as a script reads it: the fingerprints recorded with each
@@ -15,23 +14,15 @@ let server: TestServer;
 let token = "";
 const api = apiTestClient(() => server, () => token);
 
-async function target(sql: string) {
-  const c = new pg.Client(t.ctx.target.databaseUrl);
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const target = (sql: string) => runSql(t.ctx.target.databaseUrl, sql);
 
 const createCheckpoint = (name: string, phase: string) => api.createCheckpoint(name, phase);
 
 beforeAll(async () => {
   const [demo, dir] = await Promise.all([startTestDemo({ rows: 50, users: 4, files: 2 }), buildTestApp()]);
   t = demo;
-  token = (await createApiToken(t.ctx.db, { name: "drift-admin", role: "admin", createdBy: { name: "test", role: "admin", origin: "test" } })).token;
-  server = await startTestServer(dir, { ...t.demo.env, WORKER_CONCURRENCY: "2", JOB_POLL_INTERVAL_MS: "200", API_MUTATIONS_PER_MINUTE: "10000" });
+  token = await testApiToken(t.ctx.db, "drift-admin", "admin");
+  server = await startTestServer(dir, { ...t.demo.env, ...TEST_SERVER_SETTINGS });
 }, 600_000);
 
 afterAll(async () => {

@@ -4,8 +4,7 @@ import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { demoContextFor } from "../../demo/demo-context";
 import { runDemoStep } from "../../demo/steps";
 import { buildTestApp, startTestServer, type TestServer } from "./test-server";
-import { apiTestClient } from "./api-test-client";
-import { createApiToken } from "../auth/tokens";
+import { apiTestClient, testApiToken, TEST_SERVER_SETTINGS } from "./api-test-client";
 
 // A migration of less tidy shape than the demo's, validated through the REST API as a script would:
 // a user schema other than public with spaced, dotted and mixed-case names, a keyless table holding
@@ -45,9 +44,9 @@ beforeAll(async () => {
   const [demo, dir] = await Promise.all([startTestDemo({ rows: 200, users: 10, files: 4 }), buildTestApp()]);
   t = demo;
   for (const role of ["viewer", "operator", "admin"] as const) {
-    tokens[role] = (await createApiToken(t.ctx.db, { name: `untidy-${role}`, role, createdBy: { name: "test", role: "admin", origin: "test" } })).token;
+    tokens[role] = await testApiToken(t.ctx.db, `untidy-${role}`, role);
   }
-  server = await startTestServer(dir, { ...t.demo.env, WORKER_CONCURRENCY: "2", JOB_POLL_INTERVAL_MS: "200", API_MUTATIONS_PER_MINUTE: "10000" });
+  server = await startTestServer(dir, { ...t.demo.env, ...TEST_SERVER_SETTINGS });
 }, 300_000);
 
 afterAll(async () => {

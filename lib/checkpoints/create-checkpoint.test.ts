@@ -12,6 +12,7 @@ import { getActiveCheckpoint, getCheckpoint, listCheckpoints } from "./list-chec
 import { checkpointDir } from "./backup-paths";
 import { deleteCheckpoint } from "./delete-checkpoint";
 import pg from "pg";
+import { runSql } from "../../test/pg";
 import { acquireTargetLock } from "../locks/target-lock";
 import { verifyAuditChain } from "../audit/verify-audit-chain";
 import type { Actor } from "../domain/actor";
@@ -164,15 +165,7 @@ describe("createCheckpoint", () => {
 
   it("stores a changed table as its changed rows, and the checkpoint stays restorable once the one it builds on is deleted", async () => {
     // A target-only table big enough for a delta to pay (the demo's own tables are small here).
-    const target = async (sql: string) => {
-      const c = new pg.Client(t.ctx.target.databaseUrl);
-      await c.connect();
-      try {
-        await c.query(sql);
-      } finally {
-        await c.end();
-      }
-    };
+    const target = (sql: string) => runSql(t.ctx.target.databaseUrl, sql);
     await target(`CREATE TABLE public.bulk_events (id int PRIMARY KEY, payload text NOT NULL);
       INSERT INTO public.bulk_events SELECT g, md5(g::text) || md5((g * 3)::text) FROM generate_series(1, 40000) g`);
     const first = await createCheckpoint(t.ctx, { name: "db-delta-a", phase: "initial" }, actor);
