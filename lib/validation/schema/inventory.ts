@@ -9,7 +9,7 @@
  * Definitions print relative to the session's search_path: connections pinned by
  * lib/sources/pg-clients print the same text on both sides.
  */
-import type { SqlClient } from "../canonical-sql";
+import { quoteIdent, quoteTable, type SqlClient } from "../canonical-sql";
 import { readTableRef } from "../mapping";
 import { supabaseSchemaRule } from "../supabase-schemas";
 import { formatNamePart, formatQualifiedName } from "../../domain/qualified-name";
@@ -285,8 +285,9 @@ export async function readSchemaInventory(client: SqlClient, options: ReadInvent
     // then comes from the sequence's own row, read where the column's values are read too.
     let nextValue: string | null = null;
     if (options.sequenceColumnMax && s.readable) {
-      const quote = (x: string) => `"${x.replace(/"/g, '""')}"`;
-      const { rows } = await client.query<{ last: string; called: boolean }>(`SELECT last_value::text AS last, is_called AS called FROM ${quote(s.schema)}.${quote(s.name)}`);
+      const { rows } = await client.query<{ last: string; called: boolean }>(
+        `SELECT last_value::text AS last, is_called AS called FROM ${quoteTable({ schema: s.schema, table: s.name })}`,
+      );
       const row = rows[0];
       if (row) nextValue = row.called ? (BigInt(row.last) + BigInt(s.increment)).toString() : row.last;
     }
@@ -294,9 +295,8 @@ export async function readSchemaInventory(client: SqlClient, options: ReadInvent
       for (const f of feeds) {
         const id = columnName(f.table, f.column);
         if (columnMax.has(id)) continue;
-        const quote = (x: string) => `"${x.replace(/"/g, '""')}"`;
         const { rows } = await client.query<{ max: string | null }>(
-          `SELECT max(${quote(f.ref.column)})::text AS max FROM ${quote(f.ref.schema)}.${quote(f.ref.table)}`,
+          `SELECT max(${quoteIdent(f.ref.column)})::text AS max FROM ${quoteTable(f.ref)}`,
         );
         columnMax.set(id, rows[0]?.max ?? null);
       }
