@@ -78,7 +78,7 @@ export default async function OverviewPage() {
             {sizeData.length ? (
               <BackupSizeChart data={sizeData} />
             ) : (
-              <EmptyState title="No complete backups yet">The size of each checkpoint's database, files and config backups is charted here.</EmptyState>
+              <EmptyState title="No complete backups yet">The size of each checkpoint’s database, files and config backups is charted here.</EmptyState>
             )}
           </Card>
           <Card id="jobs" title={`Running jobs${overview.jobs.length ? ` (${overview.jobs.length})` : ""}`}>

@@ -9,7 +9,7 @@ import { resolveTableMappings, sourceSide, targetSide, type ResolvedTableMapping
 import { computeChecksumsForMappings } from "../lib/validation/table-checksum";
 import { loadMappingOrDefault } from "../lib/checkpoints/load-mapping";
 import { backendPid, fmtMs, median, timed, withBackendMemory } from "./measure";
-import { x, type BenchResult } from "./report";
+import { type BenchResult } from "./report";
 import type { BenchEnv } from "./setup";
 
 export interface ChecksumComparison {

@@ -133,7 +133,7 @@ function AppDuties({ view }: { view: SchemaDiffView }) {
     <section aria-label="What the application must now enforce" className="space-y-3 rounded-md bg-sky-50/60 p-3 ring-1 ring-sky-200" data-testid="app-duties">
       <h3 className="text-sm font-semibold text-slate-900">What the application must now enforce</h3>
       <p className="text-xs text-slate-600">
-        The mapping declares these moved out of the database on purpose: they are not failures, and each is now the application's job.
+        The mapping declares these moved out of the database on purpose: they are not failures, and each is now the application’s job.
       </p>
       {view.duties.map((d) => (
         <details key={d.kind} open={d.open} className="space-y-1" data-kind={d.kind}>

@@ -1,8 +1,9 @@
-// `npm test`: the whole suite. Unit and integration tests (Vitest, real PostgreSQL, real pg_dump,
-// real files), the fault-injection suite, then the browser tests (Playwright in Debian's Chromium).
+// `npm test`: the whole suite. Static checks (Next's route types, tsc, ESLint, the layer rule), unit
+// and integration tests (Vitest, real PostgreSQL, real pg_dump, real files), the fault-injection
+// suite, then the browser tests (Playwright in Debian's Chromium).
 // Every part runs even when an earlier one failed, so one run names every failure. Stops at once,
 // naming the package to install, when a tool they need is missing: nothing is skipped silently.
-// `npm test -- unit|faults|e2e` runs some parts only.
+// `npm test -- static|unit|faults|e2e` runs some parts only.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
@@ -21,6 +22,7 @@ if (missing.length) {
 }
 
 const only = process.argv.slice(2);
+const runStatic = only.length === 0 || only.includes("static");
 const runUnit = only.length === 0 || only.includes("unit");
 const runE2e = only.length === 0 || only.includes("e2e");
 const runFaults = only.length === 0 || only.includes("faults");
@@ -30,6 +32,7 @@ let ok = true;
 const failures: string[] = [];
 let faultSummary = "";
 
+if (runStatic) runStaticChecks();
 if (runUnit) runVitest("vitest.json", []);
 
 // Fault injection (faults/*.faults.test.ts): kill -9, full disk, dropped connections, damaged backups.
@@ -83,6 +86,33 @@ function runVitest(reportName: string, args: string[]) {
   failed += (report.numFailedTests ?? 0) + (r.status !== 0 && !report.numFailedTests ? 1 : 0);
   failures.push(...vitestFailures(report));
   return report;
+}
+
+/**
+ * Types (after Next writes the route types tsc needs), lint (typescript-eslint and Next's rules) and
+ * the layer rule of ARCHITECTURE.md (dependency-cruiser). Each counts as one test.
+ */
+function runStaticChecks() {
+  const checks: [string, string, string[]][] = [
+    ["route types (next typegen)", bin("next", "dist/bin/next"), ["typegen"]],
+    ["typecheck (tsc --noEmit)", bin("typescript", "bin/tsc"), ["--noEmit", "-p", "."]],
+    ["lint (eslint)", bin("eslint", "bin/eslint.js"), [".", "--max-warnings=0"]],
+    ["layers (dependency-cruiser)", bin("dependency-cruiser", "bin/dependency-cruise.mjs"), ["lib", "app", "components", "scripts", "demo", "packages", "--config", ".dependency-cruiser.cjs", "--output-type", "err"]],
+  ];
+  for (const [name, script, args] of checks) {
+    console.log(`\n▶ ${name}`);
+    const r = spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: "utf8" });
+    const output = `${r.stdout ?? ""}${r.stderr ?? ""}`.trim();
+    if (r.status === 0) {
+      passed += 1;
+      console.log(`  ✓ ${name}`);
+    } else {
+      failed += 1;
+      ok = false;
+      console.log(output);
+      failures.push(`${name}: ${firstLine(output.split("\n").find((l) => /error/i.test(l)) ?? output)}`);
+    }
+  }
 }
 
 function bin(pkg: string, file: string): string {
@@ -149,6 +179,5 @@ function playwrightFailures(report: { suites?: PlaywrightSuite[] }): string[] {
 }
 
 function firstLine(text: string | undefined): string {
-  // eslint-disable-next-line no-control-regex
   return (text ?? "no message").replace(/\u001b\[[0-9;]*m/g, "").split("\n").find((l) => l.trim())?.trim().slice(0, 300) ?? "no message";
 }

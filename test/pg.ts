@@ -42,6 +42,7 @@ export async function createScratchDatabase(prefix = "t"): Promise<string> {
  * Runs `sql` on a connection of its own to `url` (several statements are allowed without `params`)
  * and returns the result of the last one.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows of ad-hoc test queries are read field by field
 export async function runSql<R extends pg.QueryResultRow = Record<string, any>>(url: string, sql: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
   const client = new pg.Client(url);
   await client.connect();
