@@ -2,7 +2,7 @@
  * Whether the source uses Supabase Auth, and which of its tables and columns are there: a plain
  * PostgreSQL source has no `auth` schema, and an older Auth has no `deleted_at` on auth.users.
  */
-import type { SqlClient } from "../validation/canonical-sql";
+import type { SqlClient } from "../sql/quote";
 
 export interface SourceAuth {
   usersTable: boolean;

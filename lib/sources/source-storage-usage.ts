@@ -4,7 +4,7 @@
  * checked against (a key that may not see everything gets empty lists from Storage, never an error),
  * and what tells a source that does not use Storage from one whose Storage lists nothing.
  */
-import type { SqlClient } from "../validation/canonical-sql";
+import type { SqlClient } from "../sql/quote";
 import { withPgClients } from "./pg-clients";
 
 export interface SourceBucketUsage {

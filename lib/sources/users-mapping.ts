@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseQualifiedName } from "../domain/qualified-name";
+import { quoteIdent } from "../sql/quote";
 
 /** How source auth.users map to the target's users table (the mapping file's `users` section). */
 export const usersMappingSchema = z
@@ -22,10 +23,6 @@ export const usersMappingSchema = z
   });
 
 export type UsersMapping = z.infer<typeof usersMappingSchema>;
-
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
 
 /** `schema.table` (a part may be double-quoted, lib/domain/qualified-name) as SQL; a bare name is in public. */
 export function quoteQualified(name: string): string {

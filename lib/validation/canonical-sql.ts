@@ -4,29 +4,10 @@
  * timestamptz under different session time zones, json vs jsonb…). No I/O here.
  */
 import { createHash } from "node:crypto";
-import type { QueryResult, QueryResultRow } from "pg";
-import { NATIVE_HASH_TYPES } from "./checksum-format";
+import { quoteIdent, quoteLiteral, quoteTable, type QualifiedTable, type SqlClient } from "../sql/quote";
+import { NATIVE_HASH_TYPES, type TypedColumn } from "./checksum-format";
 
-/** Anything that runs a parameterised query: pg.Client, pg.Pool, pg.PoolClient. */
-export interface SqlClient {
-  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
-}
-
-export interface QualifiedTable {
-  schema: string;
-  table: string;
-}
-
-/** A column as the SQL builders need it: its name and its (base) type as `regtype` text, e.g. `bigint`, `text[]`. */
-export interface TypedColumn {
-  name: string;
-  type: string;
-  /**
-   * Hash the value itself rather than its canonical text (cheaper): only when the other side's column
-   * has the same type, since the two forms hash equal values differently. See `NATIVE_HASH_TYPES`.
-   */
-  nativeHash?: boolean;
-}
+export { quoteIdent, quoteLiteral, quoteTable, type QualifiedTable, type SqlClient, type TypedColumn };
 
 /** Key values as text, one per key column, in key order (what `col::text` prints). */
 export type KeyTuple = readonly string[];
@@ -45,21 +26,6 @@ const SIGN_SHIFT = "9223372036854775808";
 const TS_FORMAT = `'YYYY-MM-DD"T"HH24:MI:SS.US'`;
 const TSTZ_FORMAT = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 const TABLE_ALIAS = "t";
-
-/** Quotes an identifier the way PostgreSQL's quote_ident does for any name: always double-quoted. */
-export function quoteIdent(name: string): string {
-  if (name.includes("\u0000")) throw new Error("identifier contains a NUL character");
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-export function quoteTable(t: QualifiedTable): string {
-  return `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
-}
-
-/** A string literal safe whatever standard_conforming_strings is (E'' syntax). */
-export function quoteLiteral(value: string): string {
-  return `E'${value.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
-}
 
 function columnRef(name: string): string {
   return `${TABLE_ALIAS}.${quoteIdent(name)}`;

@@ -6,7 +6,18 @@
  * "1": every column hashed as canonical text (also what checksums recorded without a format used).
  * "2:<position>=<type>;…": those columns (1-based, in the compared column order) hashed as their value.
  */
-import type { TypedColumn } from "./canonical-sql";
+
+/** A column as the SQL builders need it: its name and its (base) type as `regtype` text, e.g. `bigint`, `text[]`. */
+export interface TypedColumn {
+  name: string;
+  type: string;
+  /**
+   * Hash the value itself rather than its canonical text (cheaper): only when the other side's column
+   * has the same type, since the two forms hash equal values differently. See `NATIVE_HASH_TYPES`.
+   */
+  nativeHash?: boolean;
+}
+
 
 /**
  * Types whose values are hashed as themselves when both sides have the type: each value maps to one

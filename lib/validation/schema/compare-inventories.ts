@@ -12,6 +12,7 @@
 import { compareColumnTypes } from "../column-type-compat";
 import { readTableRef, usersTargetTable } from "../mapping";
 import { formatNamePart, formatQualifiedName, parseQualifiedName } from "../../domain/qualified-name";
+import { quoteStandardLiteral as quoteLiteral } from "../../sql/quote";
 import { normaliseExpression, normaliseWhitespace, renameIdentifiers, renameInQuery } from "./expressions";
 import type { ColumnDetails, CompareInventoriesOptions, ObjectDifference, SchemaInventory, SchemaObject, SchemaObjectKind } from "./inventory-types";
 import { SCHEMA_OBJECT_KINDS } from "./inventory-types";
@@ -295,7 +296,6 @@ function combine(parts: Judgement[]): Judgement | undefined {
   };
 }
 
-const quoteLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const generates = (d: ColumnDetails) => d.identity !== "" || (d.default ?? "").startsWith("nextval(");
 
 function compareColumns(s: ColumnDetails, t: ColumnDetails, table: string, renames: Renames): Judgement | undefined {
