@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { AutoRollbackPolicy, FailureKind } from "./validation/policy";
+import type { AutoRollbackPolicy, FailureKind } from "./domain/auto-rollback-settings";
 import type { PrismaClient } from "./db/generated/client";
 import { getDb } from "./db/client";
 import { loadEnv, type AppEnv } from "./env";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AUTO_ROLLBACK_POLICIES, FAILURE_KINDS, failureKindSchema } from "./validation/policy";
+import { AUTO_ROLLBACK_POLICIES, FAILURE_KINDS, failureKindSchema } from "./domain/auto-rollback-settings";
 
 const booleanFromString = z
   .enum(["true", "false", "1", "0"])

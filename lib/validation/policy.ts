@@ -1,14 +1,8 @@
-import { z } from "zod";
+import { FAILURE_KINDS, type AutoRollbackPolicy, type FailureKind } from "../domain/auto-rollback-settings";
 import { phaseIndex, type Phase } from "../domain/phases";
 import type { ValidatorReport } from "./report";
 
-/** Kinds of validation failure an automatic rollback can be configured to react to. */
-export const FAILURE_KINDS = ["checksum_mismatch", "orphaned_references", "missing_users", "file_corruption"] as const;
-export type FailureKind = (typeof FAILURE_KINDS)[number];
-export const failureKindSchema = z.enum(FAILURE_KINDS);
-
-export const AUTO_ROLLBACK_POLICIES = ["off", "critical"] as const;
-export type AutoRollbackPolicy = (typeof AUTO_ROLLBACK_POLICIES)[number];
+export { AUTO_ROLLBACK_POLICIES, FAILURE_KINDS, failureKindSchema, type AutoRollbackPolicy, type FailureKind } from "../domain/auto-rollback-settings";
 
 /**
  * Which failure kinds a set of reports shows (each at most once, in FAILURE_KINDS order). Only `failed`
