@@ -1,6 +1,6 @@
 import Link from "next/link";
 import type { CheckpointSchemaDrift } from "../lib/checkpoints/get-schema-drift";
-import type { SideDrift } from "../lib/checkpoints/schema-drift";
+import type { SideDrift } from "../lib/validation/schema/drift";
 import { driftHeadline, driftKindRows, driftObjectRows, type DriftObjectRow } from "../lib/ui/schema-drift";
 import { ToneBadge } from "./status-badge";
 import { TimeAgo } from "./time-ago";

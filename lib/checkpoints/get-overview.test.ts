@@ -6,7 +6,7 @@ import { appendAuditEvent } from "../audit/append-audit-event";
 import { buildPhaseTimeline } from "../ui/phase-timeline";
 import { getOverview, listAuditEventsView } from "./get-overview";
 import { schemaFingerprint, type SchemaInventory } from "../validation/schema/inventory-types";
-import { column, index, inventory, table } from "./schema-test-objects";
+import { column, index, inventory, table } from "../validation/schema/test-objects";
 
 let db: Db;
 

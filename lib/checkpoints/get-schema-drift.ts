@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Db } from "../db/client";
 import type { Phase } from "../domain/phases";
 import type { SchemaInventory } from "../validation/schema/inventory-types";
-import { diffSchemaSide, type SideDrift } from "./schema-drift";
+import { diffSchemaSide, type SideDrift } from "../validation/schema/drift";
 
 export interface DriftCheckpointRef {
   id: string;

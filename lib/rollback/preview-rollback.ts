@@ -10,7 +10,7 @@ import { withPgClients } from "../sources/pg-clients";
 import { loadMappingOrDefault } from "../checkpoints/load-mapping";
 import { readRecordedSchema, type RecordedSchema } from "../checkpoints/read-schema-inventories";
 import { recordedInventory } from "../checkpoints/get-schema-drift";
-import { diffSchemaSide, type SideDrift } from "../checkpoints/schema-drift";
+import { diffSchemaSide, type SideDrift } from "../validation/schema/drift";
 import { describeRollbackSchema } from "../ui/schema-drift";
 
 export interface RollbackPreview {

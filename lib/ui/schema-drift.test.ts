@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { diffSchemaSide } from "../checkpoints/schema-drift";
-import { column, index, recorded, table } from "../checkpoints/schema-test-objects";
+import { diffSchemaSide } from "../validation/schema/drift";
+import { column, index, recorded, table } from "../validation/schema/test-objects";
 import { describeRollbackSchema, driftByKindText, driftHeadline, driftKindRows, driftObjectRows, rollbackSchemaEffects } from "./schema-drift";
 import { objectLabel } from "./schema-objects";
 

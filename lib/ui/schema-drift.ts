@@ -2,7 +2,7 @@
  * Schema drift as the overview and the rollback preview show it: a headline per side, counts per
  * kind, and for a rollback what it will remove, bring back and change back. Pure.
  */
-import type { DriftObject, SideDrift } from "../checkpoints/schema-drift";
+import type { DriftObject, SideDrift } from "../validation/schema/drift";
 import { countOf, kindHeading, objectLabel } from "./schema-objects";
 import type { Tone } from "./status-style";
 

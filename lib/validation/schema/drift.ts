@@ -8,8 +8,8 @@
  * difference (a renamed index or policy) is no drift. Equal fingerprints need no comparison at all:
  * a fingerprint leaves sequence values out, so rows inserted are never drift.
  */
-import { SCHEMA_OBJECT_KINDS, schemaFingerprint, type ObjectDifference, type SchemaInventory, type SchemaObject, type SchemaObjectKind } from "../validation/schema/inventory-types";
-import { compareInventories } from "../validation/schema/compare-inventories";
+import { SCHEMA_OBJECT_KINDS, schemaFingerprint, type ObjectDifference, type SchemaInventory, type SchemaObject, type SchemaObjectKind } from "./inventory-types";
+import { compareInventories } from "./compare-inventories";
 
 export type DriftChange = "added" | "removed" | "changed";
 
