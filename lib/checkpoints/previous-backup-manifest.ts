@@ -1,6 +1,6 @@
 import type { AppContext } from "../context";
 import type { BackupComponentName } from "../domain/checkpoint-input";
-import { readCheckpointManifest } from "../rollback/read-checkpoint-manifest";
+import { readCheckpointManifest } from "./read-checkpoint-manifest";
 import type { Manifest } from "../store/manifest";
 
 /**

@@ -3,7 +3,7 @@ import type { BackupComponentName } from "../domain/checkpoint-input";
 import { diffDatabaseAgainstMetadata, databaseDiffIsEmpty, type DatabaseDiff, type RecordedTable } from "./compare-database";
 import { diffStorageAgainstManifest, storageDiffIsEmpty, type StorageDiff } from "./compare-storage";
 import { configEntriesSchema, diffConfigAgainstManifest, type ConfigChange } from "./compare-config";
-import { readCheckpointManifest } from "./read-checkpoint-manifest";
+import { readCheckpointManifest } from "../checkpoints/read-checkpoint-manifest";
 
 export type ComponentComparison =
   | { component: "database"; ok: true; equal: boolean; diff: DatabaseDiff }

@@ -1,6 +1,6 @@
 import type { AppContext } from "../context";
 import type { BackupComponentName } from "../domain/checkpoint-input";
-import { componentDir } from "../checkpoints/backup-paths";
+import { componentDir } from "./backup-paths";
 import { tryReadManifest, type Manifest } from "../store/manifest";
 
 export type CheckpointManifest = { ok: true; manifest: Manifest } | { ok: false; problem: string };
