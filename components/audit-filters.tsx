@@ -6,15 +6,15 @@ import { FIELD } from "./modal";
 
 /** Audit trail filters as a plain GET form: the filtered view is its URL. Times are UTC. */
 export function AuditFiltersForm({ filters, actions, checkpoints }: { filters: AuditFilters; actions: string[]; checkpoints: { id: string; name: string }[] }) {
-  const active = Boolean(filters.checkpoint || filters.action || filters.actor || filters.from || filters.to);
-  const knownCheckpoint = filters.checkpoint === null || checkpoints.some((c) => c.id === filters.checkpoint);
+  const active = Boolean(filters.checkpointId || filters.action || filters.actor || filters.from || filters.to);
+  const knownCheckpoint = filters.checkpointId === null || checkpoints.some((c) => c.id === filters.checkpointId);
   return (
     <CleanGetForm action="/audit" role="search" aria-label="Filter audit events" className="grid gap-3 rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200 sm:grid-cols-2 lg:grid-cols-[1.4fr_1fr_1fr_1fr_1fr_auto] lg:items-end">
       <div>
         <label htmlFor="audit-checkpoint" className="block text-xs font-medium text-slate-600">Checkpoint</label>
-        <select id="audit-checkpoint" name="checkpoint" defaultValue={filters.checkpoint ?? ""} className={FIELD}>
+        <select id="audit-checkpoint" name="checkpointId" defaultValue={filters.checkpointId ?? ""} className={FIELD}>
           <option value="">All checkpoints</option>
-          {!knownCheckpoint && filters.checkpoint ? <option value={filters.checkpoint}>{filters.checkpoint.slice(0, 8)}… (deleted)</option> : null}
+          {!knownCheckpoint && filters.checkpointId ? <option value={filters.checkpointId}>{filters.checkpointId.slice(0, 8)}… (deleted)</option> : null}
           {checkpoints.map((c) => (
             <option key={c.id} value={c.id}>{c.name}</option>
           ))}

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { getDb } from "../../lib/db/client";
-import { listAuditActions, listAuditEvents } from "../../lib/audit/list-audit-events";
+import { getAppContext } from "../../lib/context";
+import { listAuditActions, listAuditEventsPage } from "../../lib/audit/list-audit-events";
+import { listCheckpoints } from "../../lib/checkpoints/list-checkpoints";
 import { auditExportHref, auditListHref, hasAuditFilters, parseAuditParams } from "../../lib/ui/audit-params";
 import { AuditEventTable } from "../../components/audit-event-table";
 import { AuditFiltersForm } from "../../components/audit-filters";
@@ -20,13 +21,14 @@ export default async function AuditPage(props: PageProps<"/audit">) {
   // Every page checks the session itself (a proxy is not an auth boundary).
   await requireRole("viewer", { callbackUrl: pageUrl("/audit", await props.searchParams) });
   const params = parseAuditParams(await props.searchParams);
-  const db = getDb();
+  const ctx = getAppContext();
   const [list, actions, checkpoints, chain] = await Promise.all([
-    listAuditEvents(db, params),
-    listAuditActions(db),
-    db.checkpoint.findMany({ orderBy: { createdAt: "desc" }, take: 300, select: { id: true, name: true } }),
+    // The same read, with the same filter, as GET /migration/audit.
+    listAuditEventsPage(ctx, params),
+    listAuditActions(ctx.db),
+    listCheckpoints(ctx, {}, { limit: 300 }),
     // The whole chain is re-computed on each visit (same check as `npm run audit:verify`).
-    verifyAuditChain(db),
+    verifyAuditChain(ctx.db),
   ]);
   const now = new Date();
   const filtered = hasAuditFilters(params);
@@ -51,7 +53,7 @@ export default async function AuditPage(props: PageProps<"/audit">) {
       <div className="mb-4">
         <AuditChainBadge report={chain} />
       </div>
-      <AuditFiltersForm filters={params} actions={actions} checkpoints={checkpoints} />
+      <AuditFiltersForm filters={params} actions={actions} checkpoints={checkpoints.items} />
       <div className="mt-4 rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
         {list.events.length ? (
           <AuditEventTable events={list.events} now={now} showSeq />

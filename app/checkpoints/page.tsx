@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { getDb } from "../../lib/db/client";
+import { getAppContext } from "../../lib/context";
 import { listCheckpointsView } from "../../lib/checkpoints/list-checkpoints-view";
 import { PHASE_LABELS } from "../../lib/domain/phases";
 import { checkpointListHref, parseCheckpointListParams } from "../../lib/ui/checkpoint-list-params";
@@ -20,7 +20,7 @@ export default async function CheckpointsPage(props: PageProps<"/checkpoints">) 
   // Every page checks the session itself (a proxy is not an auth boundary).
   await requireRole("viewer", { callbackUrl: pageUrl("/checkpoints", await props.searchParams) });
   const params = parseCheckpointListParams(await props.searchParams);
-  const list = await listCheckpointsView(getDb(), params);
+  const list = await listCheckpointsView(getAppContext(), params);
   const now = new Date();
   const filtered = params.phase !== null || params.status !== null || params.q !== "";
   const first = (list.page - 1) * list.pageSize + 1;

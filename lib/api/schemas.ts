@@ -4,6 +4,8 @@ import { BACKUP_COMPONENTS, checkpointIdSchema, componentsSchema, createCheckpoi
 import { rollbackOptionsSchema } from "../domain/rollback-input";
 import { ERROR_STATUS } from "../domain/errors";
 import { jobIdSchema } from "../jobs/get-job";
+import { auditFilterFields, auditRangeIsValid } from "../domain/audit-filter";
+import { checkpointListFilterFields } from "../domain/checkpoint-list-filter";
 
 /**
  * Request and response schemas of the REST API. The route handlers parse with the request schemas;
@@ -28,12 +30,8 @@ export const checkpointParams = z.object({ checkpointId: checkpointIdSchema });
 export const phaseParams = z.object({ phase: phaseSchema });
 export const jobParams = z.object({ jobId: jobIdSchema });
 
-export const listCheckpointsQuery = z.object({
-  phase: phaseSchema.optional(),
-  status: z.enum(CHECKPOINT_STATUSES, { error: (i) => `Unknown status ${JSON.stringify(i.input)}. Statuses: ${CHECKPOINT_STATUSES.join(", ")}.` }).optional(),
-  limit: limit(200, 50),
-  offset,
-});
+/** The checkpoint list's filter shared with the dashboard (lib/domain/checkpoint-list-filter.ts), plus the API's paging. */
+export const listCheckpointsQuery = checkpointListFilterFields.extend({ limit: limit(200, 50), offset });
 
 /** `?components=database,config`: a comma-separated list; all components when absent. */
 export const rollbackPreviewQuery = z.object({
@@ -44,22 +42,10 @@ export const rollbackPreviewQuery = z.object({
     .pipe(componentsSchema.optional()),
 });
 
-const isoInstant = z
-  .string()
-  .refine((s) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)), "must be an ISO 8601 date or date-time")
-  .meta({ format: "date-time" });
-
-export const auditQuery = z
-  .object({
-    action: z.string().trim().min(1).max(100).optional(),
-    actor: z.string().trim().min(1).max(200).optional(),
-    checkpointId: checkpointIdSchema.optional(),
-    from: isoInstant.optional(),
-    to: isoInstant.optional(),
-    limit: limit(500, 100),
-    offset,
-  })
-  .refine((q) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to), { message: "from must not be after to", path: ["from"] });
+/** The audit filter shared with the dashboard (lib/domain/audit-filter.ts), plus the API's paging. */
+export const auditQuery = auditFilterFields
+  .extend({ limit: limit(500, 100), offset })
+  .refine(auditRangeIsValid, { message: "from must not be after to", path: ["from"] });
 
 // ---------- responses ----------
 
@@ -283,6 +269,9 @@ export const checkpointDetailSchema = checkpointSummarySchema
     validationRuns: z.array(validationRunSchema),
     rollbacks: z.array(rollbackSchema),
     schema: checkpointSchemaDriftSchema,
+    activeJobs: z
+      .array(z.object({ id: z.string().uuid(), kind: z.string(), status: z.enum(["queued", "running"]) }))
+      .meta({ description: "Jobs of this checkpoint still queued or running, oldest first (follow one at /migration/jobs/{jobId})" }),
   });
 
 export const checkpointPageSchema = z

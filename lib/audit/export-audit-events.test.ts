@@ -4,7 +4,7 @@ import { migrateDatabase } from "../db/migrate";
 import { disconnectAll, getDb, type Db } from "../db/client";
 import { appendAuditEvent } from "./append-audit-event";
 import { csvHeader, eventToCsv, exportAuditEvents, toCsvLine } from "./export-audit-events";
-import { getAuditEvent, listAuditActions, listAuditEvents } from "./list-audit-events";
+import { getAuditEvent, listAuditActions, listAuditEventsPage } from "./list-audit-events";
 import { DEFAULT_AUDIT_PARAMS } from "../ui/audit-params";
 
 let db: Db;
@@ -31,29 +31,29 @@ afterAll(() => disconnectAll());
 
 describe("listAuditEvents", () => {
   it("filters by action, actor (case-insensitive) and checkpoint, newest first, paged", async () => {
-    const all = await listAuditEvents(db, DEFAULT_AUDIT_PARAMS, 3);
+    const all = await listAuditEventsPage({ db }, DEFAULT_AUDIT_PARAMS, 3);
     expect(all).toMatchObject({ total: 7, page: 1, pageCount: 3 });
     expect(all.events.map((e) => e.seq)).toEqual(["7", "6", "5"]);
-    const last = await listAuditEvents(db, { ...DEFAULT_AUDIT_PARAMS, page: 99 }, 3);
+    const last = await listAuditEventsPage({ db }, { ...DEFAULT_AUDIT_PARAMS, page: 99 }, 3);
     expect(last.page).toBe(3);
     expect(last.events.map((e) => e.seq)).toEqual(["1"]);
-    const rollbacksByAlice = await listAuditEvents(db, { ...DEFAULT_AUDIT_PARAMS, action: "checkpoint.rollback", actor: "alice" });
+    const rollbacksByAlice = await listAuditEventsPage({ db }, { ...DEFAULT_AUDIT_PARAMS, action: "checkpoint.rollback", actor: "alice" });
     expect(rollbacksByAlice.events.map((e) => e.seq)).toEqual(["6", "4"]);
-    const ofCheckpoint = await listAuditEvents(db, { ...DEFAULT_AUDIT_PARAMS, checkpoint: CP });
+    const ofCheckpoint = await listAuditEventsPage({ db }, { ...DEFAULT_AUDIT_PARAMS, checkpointId: CP });
     expect(ofCheckpoint.events.map((e) => e.seq)).toEqual(["6"]);
     expect(await listAuditActions(db)).toEqual(["checkpoint.create", "checkpoint.rollback"]);
   });
   it("filters by time range", async () => {
-    const future = await listAuditEvents(db, { ...DEFAULT_AUDIT_PARAMS, from: new Date(Date.now() + 60_000).toISOString() });
+    const future = await listAuditEventsPage({ db }, { ...DEFAULT_AUDIT_PARAMS, from: new Date(Date.now() + 60_000).toISOString() });
     expect(future.total).toBe(0);
-    const past = await listAuditEvents(db, { ...DEFAULT_AUDIT_PARAMS, to: new Date(Date.now() + 60_000).toISOString() });
+    const past = await listAuditEventsPage({ db }, { ...DEFAULT_AUDIT_PARAMS, to: new Date(Date.now() + 60_000).toISOString() });
     expect(past.total).toBe(7);
   });
 });
 
 describe("getAuditEvent", () => {
   it("returns every field, its neighbours and whether its hash and link check out", async () => {
-    const { events } = await listAuditEvents(db, DEFAULT_AUDIT_PARAMS);
+    const { events } = await listAuditEventsPage({ db }, DEFAULT_AUDIT_PARAMS);
     const middle = events.find((e) => e.seq === "4")!;
     const e = await getAuditEvent(db, middle.id);
     expect(e).toMatchObject({ seq: "4", hashValid: true, linkValid: true, previous: { seq: "3" }, next: { seq: "5" }, after: { n: 3 } });

@@ -1,13 +1,18 @@
 import type { Db } from "../db/client";
-import type { Prisma } from "../db/generated/client";
+import type { AuditEvent, Prisma } from "../db/generated/client";
+import type { AppContext } from "../context";
 import type { AuditEventView } from "../checkpoints/get-overview";
-import { AUDIT_PAGE_SIZE, type AuditFilters } from "../ui/audit-params";
+import type { AuditFilter } from "../domain/audit-filter";
+import { AUDIT_PAGE_SIZE } from "../ui/audit-params";
 import { computeAuditHash, GENESIS_HASH } from "./audit-hash";
 
-/** Prisma `where` of the audit filters; shared by the list, its export and the permalink neighbours. */
-export function auditWhere(f: AuditFilters): Prisma.AuditEventWhereInput {
+/**
+ * Prisma `where` of the audit filter (lib/domain/audit-filter.ts: action exact, actor a
+ * case-insensitive part, [from, to)); shared by the list, its export and the permalink neighbours.
+ */
+export function auditWhere(f: AuditFilter): Prisma.AuditEventWhereInput {
   return {
-    ...(f.checkpoint ? { checkpointId: f.checkpoint } : {}),
+    ...(f.checkpointId ? { checkpointId: f.checkpointId } : {}),
     ...(f.action ? { action: f.action } : {}),
     ...(f.actor ? { actor: { contains: f.actor, mode: "insensitive" } } : {}),
     ...(f.from || f.to ? { at: { ...(f.from ? { gte: new Date(f.from) } : {}), ...(f.to ? { lt: new Date(f.to) } : {}) } } : {}),
@@ -15,21 +20,62 @@ export function auditWhere(f: AuditFilters): Prisma.AuditEventWhereInput {
 }
 
 export interface AuditListView {
-  events: AuditEventView[];
+/** An audit event with every stored field, JSON-safe (what the API returns and the page lists). */
+export interface AuditEventRecord extends AuditEventView {
+  actorRole: string | null;
+  origin: string | null;
+  before: unknown;
+  after: unknown;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditEventList {
+  items: AuditEventRecord[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+/**
+ * The audit trail, newest first, filtered: the one read behind `GET /migration/audit` and the
+ * `/audit` page. An offset past the end gives no items (the page asks for its last page instead).
+ */
+export async function listAuditEvents(ctx: Pick<AppContext, "db">, filter: AuditFilter, window: { limit: number; offset: number }): Promise<AuditEventList> {
+  const where = auditWhere(filter);
+  const [rows, total] = await Promise.all([
+    ctx.db.auditEvent.findMany({ where, orderBy: { seq: "desc" }, skip: window.offset, take: window.limit }),
+    ctx.db.auditEvent.count({ where }),
+  ]);
+  return { items: rows.map(toAuditEventRecord), total, limit: window.limit, offset: window.offset };
+}
+
+  events: AuditEventRecord[];
   total: number;
   page: number;
   pageCount: number;
   pageSize: number;
 }
 
-/** One page of the audit trail, newest first, filtered. A page past the end shows the last page. */
-export async function listAuditEvents(db: Db, params: AuditFilters & { page: number }, pageSize = AUDIT_PAGE_SIZE): Promise<AuditListView> {
-  const where = auditWhere(params);
-  const total = await db.auditEvent.count({ where });
-  const pageCount = Math.max(1, Math.ceil(total / pageSize));
+/** The dashboard's paging of listAuditEvents: page N of `pageSize`; a page past the end shows the last page. */
+export async function listAuditEventsPage(ctx: Pick<AppContext, "db">, params: AuditFilter & { page: number }, pageSize = AUDIT_PAGE_SIZE): Promise<AuditListView> {
+  let list = await listAuditEvents(ctx, params, { limit: pageSize, offset: (params.page - 1) * pageSize });
+  const pageCount = Math.max(1, Math.ceil(list.total / pageSize));
   const page = Math.min(params.page, pageCount);
-  const rows = await db.auditEvent.findMany({ where, orderBy: { seq: "desc" }, skip: (page - 1) * pageSize, take: pageSize });
-  return { events: rows.map(toAuditEventView), total, page, pageCount, pageSize };
+  if (page !== params.page) list = await listAuditEvents(ctx, params, { limit: pageSize, offset: (page - 1) * pageSize });
+  return { events: list.items, total: list.total, page, pageCount, pageSize };
+}
+
+function toAuditEventRecord(e: AuditEvent): AuditEventRecord {
+  return {
+    ...toAuditEventView(e),
+    actorRole: e.actorRole,
+    origin: e.origin,
+    before: e.before,
+    after: e.after,
+    prevHash: e.prevHash,
+    hash: e.hash,
+  };
 }
 
 /** The actions recorded so far, for the filter's drop-down. */

@@ -247,7 +247,7 @@ describe("createCheckpoint", () => {
 
 describe("refusals", () => {
   it("refuses a gated phase, a duplicate name and an unknown phase, writing nothing", async () => {
-    const before = (await listCheckpoints(t.ctx)).length;
+    const before = (await listCheckpoints(t.ctx)).total;
     await expect(submitCreateCheckpoint(t.ctx, { name: "gated", phase: "data_migrated" }, actor)).rejects.toMatchObject({
       code: "gate_closed",
       message: expect.stringMatching(/Schema extracted/),
@@ -257,7 +257,7 @@ describe("refusals", () => {
       code: "validation_error",
       message: expect.stringMatching(/Unknown phase "halfway"/),
     });
-    expect((await listCheckpoints(t.ctx)).length).toBe(before);
+    expect((await listCheckpoints(t.ctx)).total).toBe(before);
   });
 
   it("refuses a second operation while one is queued, and the backup job waits for no one: a held lock fails it", async () => {

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchDatabase } from "../../test/pg";
 import { migrateDatabase } from "../db/migrate";
 import { getDb, disconnectAll, type Db } from "../db/client";
+import type { AppContext } from "../context";
 import { DEFAULT_LIST_PARAMS, PAGE_SIZE } from "../ui/checkpoint-list-params";
 import { getCheckpointView, listCheckpointsView } from "./list-checkpoints-view";
-import { resultReaderFor } from "./read-validation-diff";
 import { sealJson } from "../store/sealed-json";
 import { parseEncryptionKey } from "../store/encryption";
 import { randomBytes } from "node:crypto";
@@ -30,12 +30,16 @@ const STORED_DIFF = {
 };
 
 let db: Db;
+let ctx: Pick<AppContext, "db" | "target">;
 let detailId: string;
 
 beforeAll(async () => {
   const url = await createScratchDatabase("cplist");
   await migrateDatabase(url);
   db = getDb(url);
+  ctx = { db, target: { key: "t" } as AppContext["target"] };
+  // Same metadata store, another target: never on this target's list.
+  await db.checkpoint.create({ data: { name: "cp-other-target-Nightly", phase: "initial", status: "validated", targetKey: "other", createdBy: "ana" } });
   const phases = ["initial", "schema_extracted", "data_migrated"] as const;
   for (let i = 0; i < 25; i += 1) {
     await db.checkpoint.create({
@@ -80,41 +84,44 @@ beforeAll(async () => {
 });
 afterAll(() => disconnectAll());
 
+/** The context of a server holding `keys`, for this store's target. */
+const ctxWith = (keys: { encryptionKey: string; oldEncryptionKeys: string[] }) => ({ ...ctx, ...keys }) as AppContext;
+
 describe("listCheckpointsView", () => {
   it("pages newest first", async () => {
-    const p1 = await listCheckpointsView(db, DEFAULT_LIST_PARAMS);
+    const p1 = await listCheckpointsView(ctx, DEFAULT_LIST_PARAMS);
     expect(p1.total).toBe(26);
     expect(p1.pageCount).toBe(2);
     expect(p1.rows).toHaveLength(PAGE_SIZE);
     expect(p1.rows[0]?.name).toBe("cp-24");
-    const p2 = await listCheckpointsView(db, { ...DEFAULT_LIST_PARAMS, page: 2 });
+    const p2 = await listCheckpointsView(ctx, { ...DEFAULT_LIST_PARAMS, page: 2 });
     expect(p2.rows.map((r) => r.name).at(-1)).toBe("detail");
   });
 
   it("filters by phase, status and name (case-insensitive)", async () => {
-    const r = await listCheckpointsView(db, { ...DEFAULT_LIST_PARAMS, phase: "initial", status: "failed" });
+    const r = await listCheckpointsView(ctx, { ...DEFAULT_LIST_PARAMS, phase: "initial", status: "failed" });
     expect(r.rows.map((x) => x.name).sort()).toEqual(["cp-00-Nightly", "cp-12", "cp-24"]);
-    const q = await listCheckpointsView(db, { ...DEFAULT_LIST_PARAMS, q: "nightly", sort: "name" });
+    const q = await listCheckpointsView(ctx, { ...DEFAULT_LIST_PARAMS, q: "nightly", sort: "name" });
     expect(q.rows.map((x) => x.name)).toEqual(["cp-00-Nightly", "cp-05-Nightly", "cp-10-Nightly", "cp-15-Nightly", "cp-20-Nightly"]);
   });
 
   it("sorts by phase order, not alphabetically, and clamps a page past the end", async () => {
-    const r = await listCheckpointsView(db, { ...DEFAULT_LIST_PARAMS, sort: "phase", page: 99 });
+    const r = await listCheckpointsView(ctx, { ...DEFAULT_LIST_PARAMS, sort: "phase", page: 99 });
     expect(r.page).toBe(2);
-    const all = [...(await listCheckpointsView(db, { ...DEFAULT_LIST_PARAMS, sort: "phase" })).rows, ...r.rows];
+    const all = [...(await listCheckpointsView(ctx, { ...DEFAULT_LIST_PARAMS, sort: "phase" })).rows, ...r.rows];
     const order = all.map((x) => x.phase);
     expect(order.indexOf("data_migrated")).toBeGreaterThan(order.lastIndexOf("schema_extracted"));
   });
 
   it("sums backup sizes beyond 32 bits", async () => {
-    const r = await listCheckpointsView(db, { ...DEFAULT_LIST_PARAMS, q: "detail" });
+    const r = await listCheckpointsView(ctx, { ...DEFAULT_LIST_PARAMS, q: "detail" });
     expect(r.rows[0]?.sizeBytes).toBe(5_000_002_048);
   });
 });
 
 describe("getCheckpointView", () => {
   it("returns JSON-safe detail with backups in component order", async () => {
-    const v = await getCheckpointView(db, detailId, { readResult: resultReaderFor(keyed, "operator") });
+    const v = await getCheckpointView(ctxWith(keyed), detailId, "operator");
     expect(v).not.toBeNull();
     expect(v?.backups.map((b) => b.component)).toEqual(["database", "storage"]);
     expect(v?.tables.map((t) => [t.targetTable, t.sourceRowCount, t.targetRowCount])).toEqual([
@@ -127,9 +134,9 @@ describe("getCheckpointView", () => {
   });
 
   it("opens the sealed diff with its row values for an operator, without them for a viewer, and says when it cannot", async () => {
-    const operator = await getCheckpointView(db, detailId, { readResult: resultReaderFor(keyed, "operator") });
+    const operator = await getCheckpointView(ctxWith(keyed), detailId, "operator");
     expect(operator?.validationRuns[0]?.results[0]?.diff).toEqual(STORED_DIFF);
-    const viewer = await getCheckpointView(db, detailId, { readResult: resultReaderFor(keyed, "viewer") });
+    const viewer = await getCheckpointView(ctxWith(keyed), detailId, "viewer");
     const withheld = viewer?.validationRuns[0]?.results[0]?.diff as { withheld: string; tables: { changed: unknown[]; changedColumns: string[]; withheldRows: object }[] };
     expect(withheld.withheld).toMatch(/operators and admins/);
     expect(withheld.tables[0]).toMatchObject({ sourceRowCount: 3, changed: [], changedColumns: ["Note"], withheldRows: { changed: 1 } });
@@ -138,13 +145,15 @@ describe("getCheckpointView", () => {
     expect(operator?.validationRuns[0]?.results[0]?.checks).toEqual([{ name: "rows", status: "failed", message: "1 changed", details: { count: 1, samples: [{ email: "ana@example.com" }] } }]);
     expect(viewer?.validationRuns[0]?.results[0]?.checks).toEqual([{ name: "rows", status: "failed", message: "1 changed", details: { count: 1, samples: [], withheldSamples: { samples: 1 } } }]);
     const otherKey = { encryptionKey: randomBytes(32).toString("base64"), oldEncryptionKeys: [] };
-    const unreadable = await getCheckpointView(db, detailId, { readResult: resultReaderFor(otherKey, "admin") });
+    const unreadable = await getCheckpointView(ctxWith(otherKey), detailId, "admin");
     expect(unreadable?.validationRuns[0]?.results[0]?.diff).toEqual({ unreadable: expect.stringMatching(/key this server does not have/) });
   });
 
-  it("returns null for unknown and malformed ids", async () => {
-    expect(await getCheckpointView(db, "00000000-0000-4000-8000-000000000000", { readResult: resultReaderFor(keyed, "admin") })).toBeNull();
-    expect(await getCheckpointView(db, "not-a-uuid", { readResult: resultReaderFor(keyed, "admin") })).toBeNull();
-    expect(await getCheckpointView(db, "'; drop table checkpoints; --", { readResult: resultReaderFor(keyed, "admin") })).toBeNull();
+  it("returns null for unknown and malformed ids, and for a checkpoint of another target", async () => {
+    const other = await db.checkpoint.findUniqueOrThrow({ where: { name: "cp-other-target-Nightly" } });
+    expect(await getCheckpointView(ctxWith(keyed), other.id, "admin")).toBeNull();
+    expect(await getCheckpointView(ctxWith(keyed), "00000000-0000-4000-8000-000000000000", "admin")).toBeNull();
+    expect(await getCheckpointView(ctxWith(keyed), "not-a-uuid", "admin")).toBeNull();
+    expect(await getCheckpointView(ctxWith(keyed), "'; drop table checkpoints; --", "admin")).toBeNull();
   });
 });

@@ -1,11 +1,12 @@
-import type { Db } from "../db/client";
-import type { Prisma } from "../db/generated/client";
+import type { AppContext } from "../context";
+import { listCheckpoints } from "./list-checkpoints";
 import type { Phase } from "../domain/phases";
 import type { CheckpointStatus } from "../domain/checkpoint-status";
-import { PAGE_SIZE, pageCount, type CheckpointListParams, type CheckpointSort } from "../ui/checkpoint-list-params";
+import { PAGE_SIZE, pageCount, type CheckpointListParams } from "../ui/checkpoint-list-params";
 import type { TableFigures } from "../ui/table-comparison";
-import { normalizeQualifiedName } from "../domain/qualified-name";
-import type { ResultReader } from "./read-validation-diff";
+import { isAppError } from "../domain/errors";
+import { getCheckpointDetail, type CheckpointDetail } from "./get-checkpoint-detail";
+import type { CheckpointSchemaDrift } from "./get-schema-drift";
 
 /** A checkpoint as a row of the list page (JSON-safe). */
 export interface CheckpointRow {
@@ -30,34 +31,19 @@ export interface CheckpointListView {
   pageSize: number;
 }
 
-const ORDER: Record<CheckpointSort, Prisma.CheckpointOrderByWithRelationInput[]> = {
-  newest: [{ createdAt: "desc" }, { name: "asc" }],
-  oldest: [{ createdAt: "asc" }, { name: "asc" }],
-  name: [{ name: "asc" }],
-  // Enum order in Postgres is declaration order, i.e. phase order.
-  phase: [{ phase: "asc" }, { createdAt: "desc" }],
-};
-
-/** One page of checkpoints for the list page, filtered and sorted as the URL says. */
-export async function listCheckpointsView(db: Db, params: CheckpointListParams): Promise<CheckpointListView> {
-  const where: Prisma.CheckpointWhereInput = {
-    ...(params.phase ? { phase: params.phase } : {}),
-    ...(params.status ? { status: params.status } : {}),
-    ...(params.q ? { name: { contains: params.q, mode: "insensitive" } } : {}),
-  };
-  const total = await db.checkpoint.count({ where });
-  const pages = pageCount(total);
-  // A page past the end (stale link after deletions) shows the last page rather than nothing.
+/**
+ * One page of checkpoints for the list page, filtered and sorted as the URL says: listCheckpoints
+ * (the API's read, so of the configured target only) with page numbers. A page past the end (a stale
+ * link after deletions) shows the last page rather than nothing.
+ */
+export async function listCheckpointsView(ctx: Pick<AppContext, "db" | "target">, params: CheckpointListParams): Promise<CheckpointListView> {
+  const filter = { phase: params.phase ?? undefined, status: params.status ?? undefined, q: params.q || undefined, sort: params.sort };
+  let list = await listCheckpoints(ctx, filter, { limit: PAGE_SIZE, offset: (params.page - 1) * PAGE_SIZE });
+  const pages = pageCount(list.total);
   const page = Math.min(params.page, pages);
-  const rows = await db.checkpoint.findMany({
-    where,
-    orderBy: ORDER[params.sort],
-    skip: (page - 1) * PAGE_SIZE,
-    take: PAGE_SIZE,
-    include: { backups: { select: { sizeBytes: true } } },
-  });
+  if (page !== params.page) list = await listCheckpoints(ctx, filter, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
   return {
-    rows: rows.map((c) => ({
+    rows: list.items.map((c) => ({
       id: c.id,
       name: c.name,
       description: c.description,
@@ -69,7 +55,7 @@ export async function listCheckpointsView(db: Db, params: CheckpointListParams):
       isSafety: c.isSafety,
       sizeBytes: c.backups.length ? c.backups.reduce((n, b) => n + Number(b.sizeBytes), 0) : null,
     })),
-    total,
+    total: list.total,
     page,
     pageCount: pages,
     pageSize: PAGE_SIZE,
@@ -138,37 +124,30 @@ export interface CheckpointDetailView extends Omit<CheckpointRow, "sizeBytes"> {
     collectedAt: string;
   } | null;
   validationRuns: ValidationRunView[];
+  /** The recorded schema fingerprints and each side's drift since the last validated checkpoint before it. */
+  schema: CheckpointSchemaDrift;
   /** Jobs of this checkpoint still queued or running (so the page can follow them after a reload). */
   activeJobs: { id: string; kind: string; status: string }[];
 }
 
-export interface CheckpointViewOptions {
-  /** How this caller reads stored diffs: `resultReaderFor(ctx, role)`, the one read path the API shares. */
-  readResult: ResultReader;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const COMPONENT_ORDER = ["database", "storage", "config"];
 const MAX_RUNS = 20;
 
-/** Everything the checkpoint page shows; null for an unknown or malformed id (the page shows 404). */
-export async function getCheckpointView(db: Db, id: string, options: CheckpointViewOptions): Promise<CheckpointDetailView | null> {
-  if (!UUID.test(id)) return null;
-  const c = await db.checkpoint.findUnique({
-    where: { id },
-    include: {
-      backups: true,
-      tables: { orderBy: { targetTable: "asc" } },
-      metadata: true,
-      validationRuns: { orderBy: { startedAt: "desc" }, take: MAX_RUNS, include: { results: { orderBy: { validator: "asc" } } } },
-    },
+/**
+ * Everything the checkpoint page shows: getCheckpointDetail (the API's read: the configured target
+ * only, diffs opened for `role`) in the page's shape; null for an unknown, malformed or other target's
+ * id (the page shows 404).
+ */
+export async function getCheckpointView(ctx: AppContext, id: string, role: string | null | undefined): Promise<CheckpointDetailView | null> {
+  const c = await getCheckpointDetail(ctx, id, role).catch((e: unknown) => {
+    if (isAppError(e) && (e.code === "not_found" || e.code === "validation_error")) return null;
+    throw e;
   });
-  if (!c) return null;
-  const jobs = await db.job.findMany({
-    where: { checkpointId: id, status: { in: ["queued", "running"] } },
-    orderBy: { createdAt: "asc" },
-    select: { id: true, kind: true, status: true },
-  });
+  return c ? toCheckpointDetailView(c) : null;
+}
+
+/** The page's shape of a checkpoint detail: JSON-safe numbers, components in backup order, the latest runs. */
+export function toCheckpointDetailView(c: CheckpointDetail): CheckpointDetailView {
   return {
     id: c.id,
     name: c.name,
@@ -205,9 +184,8 @@ export async function getCheckpointView(db: Db, id: string, options: CheckpointV
       }))
       .sort((a, b) => COMPONENT_ORDER.indexOf(a.component) - COMPONENT_ORDER.indexOf(b.component)),
     tables: c.tables.map((t) => ({
-      // Names recorded before quoting existed are shown in today's notation, as the diffs name them.
-      sourceTable: normalizeQualifiedName(t.sourceTable),
-      targetTable: normalizeQualifiedName(t.targetTable),
+      sourceTable: t.sourceTable,
+      targetTable: t.targetTable,
       sourceRowCount: toNumber(t.sourceRowCount),
       targetRowCount: toNumber(t.targetRowCount),
       sourceChecksum: t.sourceChecksum,
@@ -225,7 +203,7 @@ export async function getCheckpointView(db: Db, id: string, options: CheckpointV
           collectedAt: c.metadata.collectedAt.toISOString(),
         }
       : null,
-    validationRuns: c.validationRuns.map((r) => ({
+    validationRuns: c.validationRuns.slice(0, MAX_RUNS).map((r) => ({
       id: r.id,
       phase: r.phase,
       status: r.status,
@@ -238,13 +216,14 @@ export async function getCheckpointView(db: Db, id: string, options: CheckpointV
         validator: v.validator,
         status: v.status,
         critical: v.critical,
-        checks: options.readResult.checks(v.checks) as typeof v.checks,
+        checks: v.checks,
         hasDiff: v.diff !== null,
-        diff: options.readResult.diff(v.diff, v.validator),
+        diff: v.diff,
         durationMs: v.durationMs,
       })),
     })),
-    activeJobs: jobs,
+    schema: c.schema,
+    activeJobs: c.activeJobs,
   };
 }
 

@@ -6,13 +6,17 @@ const ID = "0b6f1c9e-8a4c-4c1e-9a51-3d9f2b7c1a22";
 describe("parseAuditParams", () => {
   it("reads every filter, times as UTC", () => {
     expect(parseAuditParams({ checkpoint: ID, action: "checkpoint.rollback", actor: " alice ", from: "2025-03-04T13:05", to: "2025-03-05", page: "2" })).toEqual({
-      checkpoint: ID,
+      checkpointId: ID,
       action: "checkpoint.rollback",
       actor: "alice",
       from: "2025-03-04T13:05:00.000Z",
       to: "2025-03-05T00:00:00.000Z",
       page: 2,
     });
+  });
+  it("takes checkpointId (canonical) or checkpoint, and writes checkpointId", () => {
+    expect(parseAuditParams({ checkpointId: ID.toUpperCase() }).checkpointId).toBe(ID);
+    expect(auditListHref(parseAuditParams({ checkpoint: ID }))).toBe(`/audit?checkpointId=${ID}`);
   });
   it("ignores malformed values instead of failing", () => {
     expect(parseAuditParams({ checkpoint: "x'; drop", action: "a b", from: "yesterday", to: "2025-13-45T99:99", page: "-1" })).toEqual(DEFAULT_AUDIT_PARAMS);

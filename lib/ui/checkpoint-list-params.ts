@@ -1,16 +1,10 @@
-import { isPhase, type Phase } from "../domain/phases";
-import { CHECKPOINT_STATUSES, type CheckpointStatus } from "../domain/checkpoint-status";
+import type { Phase } from "../domain/phases";
+import type { CheckpointStatus } from "../domain/checkpoint-status";
+import { parseCheckpointListFilterLeniently, type CheckpointSort } from "../domain/checkpoint-list-filter";
 
-export const CHECKPOINT_SORTS = {
-  newest: "Newest first",
-  oldest: "Oldest first",
-  name: "Name (A–Z)",
-  phase: "Phase order",
-} as const;
-export type CheckpointSort = keyof typeof CHECKPOINT_SORTS;
+export { CHECKPOINT_SORTS, type CheckpointSort } from "../domain/checkpoint-list-filter";
 
 export const PAGE_SIZE = 20;
-const MAX_QUERY_LENGTH = 100;
 
 /** The list page's state; it lives entirely in the URL so that a view can be shared by link. */
 export interface CheckpointListParams {
@@ -30,15 +24,14 @@ export const DEFAULT_LIST_PARAMS: CheckpointListParams = { phase: null, status: 
  * unknown values fall back to the default instead of failing.
  */
 export function parseCheckpointListParams(raw: RawSearchParams): CheckpointListParams {
-  const phase = first(raw.phase);
-  const status = first(raw.status);
-  const sort = first(raw.sort);
+  // The API's filter schema, read leniently.
+  const filter = parseCheckpointListFilterLeniently(raw);
   const page = Number.parseInt(first(raw.page) ?? "", 10);
   return {
-    phase: isPhase(phase) ? phase : null,
-    status: isStatus(status) ? status : null,
-    q: (first(raw.q) ?? "").trim().slice(0, MAX_QUERY_LENGTH),
-    sort: isSort(sort) ? sort : DEFAULT_LIST_PARAMS.sort,
+    phase: filter.phase ?? null,
+    status: filter.status ?? null,
+    q: filter.q ?? "",
+    sort: filter.sort,
     page: Number.isFinite(page) && page >= 1 ? Math.min(page, 100_000) : 1,
   };
 }
@@ -64,12 +57,4 @@ export function pageCount(total: number, pageSize = PAGE_SIZE): number {
 
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-function isSort(value: string | undefined): value is CheckpointSort {
-  return value !== undefined && Object.hasOwn(CHECKPOINT_SORTS, value);
-}
-
-function isStatus(value: unknown): value is CheckpointStatus {
-  return typeof value === "string" && (CHECKPOINT_STATUSES as readonly string[]).includes(value);
 }

@@ -3,7 +3,6 @@ import { AlertsBanner } from "../../../components/alerts-banner";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { cache } from "react";
-import { getDb } from "../../../lib/db/client";
 import { getCheckpointView, type CheckpointDetailView } from "../../../lib/checkpoints/list-checkpoints-view";
 import { PHASES, PHASE_LABELS } from "../../../lib/domain/phases";
 import { formatBytes, formatCount, formatDuration, humanize, shortenChecksum, shortenHash } from "../../../lib/ui/format";
@@ -15,21 +14,19 @@ import { ValidationRunList } from "../../../components/validation-run-list";
 import { IntegrityDiff } from "../../../components/integrity-diff";
 import { SchemaDiff } from "../../../components/schema-diff";
 import { SchemaDriftPanel } from "../../../components/schema-drift";
-import { getCheckpointSchemaDrift } from "../../../lib/checkpoints/get-schema-drift";
 import { ValidateAction, VerifyAction } from "../../../components/checkpoint-actions";
 import { RollbackButton } from "../../../components/rollback-dialog";
 import { getAppContext } from "../../../lib/context";
 import { AutoRefresh } from "../../../components/auto-refresh";
-import { resultReaderFor } from "../../../lib/checkpoints/read-validation-diff";
 import { mayReadRowValues } from "../../../lib/domain/diff-visibility";
 import { getActorFromSession, requireRole } from "../../../lib/auth/session";
 import type { Role } from "../../../lib/auth/permissions";
 
 export const dynamic = "force-dynamic";
 
-// One query per request even though both metadata and the page need the checkpoint. Diffs are read
-// through the same function as the API's, for the signed-in user's role (row values: operator and up).
-const loadCheckpoint = cache((id: string, role: Role) => getCheckpointView(getDb(), id, { readResult: resultReaderFor(getAppContext(), role) }));
+// One read per request even though both metadata and the page need the checkpoint: the API's own
+// (GET /migration/checkpoint/{id}), diffs opened for the signed-in user's role (row values: operator and up).
+const loadCheckpoint = cache((id: string, role: Role) => getCheckpointView(getAppContext(), id, role));
 
 export async function generateMetadata(props: PageProps<"/checkpoints/[id]">): Promise<Metadata> {
   const actor = await getActorFromSession();
@@ -54,7 +51,7 @@ export default async function CheckpointPage(props: PageProps<"/checkpoints/[id]
         ? "The backup is still being taken."
         : null;
   const validateJob = c.activeJobs.find((j) => j.kind === "validate")?.id ?? null;
-  const schemaDrift = c.completedAt ? await getCheckpointSchemaDrift(getDb(), c.id) : null;
+  const schemaDrift = c.completedAt ? c.schema : null;
 
   return (
     <>

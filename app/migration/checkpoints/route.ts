@@ -1,8 +1,11 @@
 import { apiRoute, json, parseQuery } from "../../../lib/api/http";
 import { listCheckpointsQuery } from "../../../lib/api/schemas";
-import { listCheckpointPage } from "../../../lib/api/list-checkpoint-page";
+import { listCheckpoints } from "../../../lib/checkpoints/list-checkpoints";
 
 export const dynamic = "force-dynamic";
 
-/** GET /migration/checkpoints?phase=&status=&limit=&offset= → {items, total, limit, offset}. */
-export const GET = apiRoute(async (request, ctx) => json(await listCheckpointPage(ctx, parseQuery(listCheckpointsQuery, request))));
+/** GET /migration/checkpoints?phase=&status=&q=&sort=&limit=&offset= → {items, total, limit, offset}: the `/checkpoints` page's read, of the configured target. */
+export const GET = apiRoute(async (request, ctx) => {
+  const { limit, offset, ...filter } = parseQuery(listCheckpointsQuery, request);
+  return json(await listCheckpoints(ctx, filter, { limit, offset }));
+});

@@ -1,4 +1,4 @@
-import { getCheckpointDetail } from "../../../../lib/api/get-checkpoint-detail";
+import { getCheckpointDetail } from "../../../../lib/checkpoints/get-checkpoint-detail";
 import { deleteCheckpoint } from "../../../../lib/checkpoints/delete-checkpoint";
 import { apiRoute, json, parseParams } from "../../../../lib/api/http";
 import { actorFromRequest } from "../../../../lib/api/actor";

@@ -2,7 +2,7 @@ import { getActiveCheckpoint } from "../../../../../lib/checkpoints/list-checkpo
 import { apiRoute, json, parseParams } from "../../../../../lib/api/http";
 import { phaseParams } from "../../../../../lib/api/schemas";
 import { AppError } from "../../../../../lib/domain/errors";
-import { withTodaysNames } from "../../../../../lib/api/get-checkpoint-detail";
+import { withTodaysNames } from "../../../../../lib/checkpoints/get-checkpoint-detail";
 
 export const dynamic = "force-dynamic";
 
