@@ -1,49 +1,73 @@
+import Link from "next/link";
 import { revalidatePath } from "next/cache";
 import { getDb } from "../lib/db/client";
-import { acknowledgeAlert, listOpenAlerts } from "../lib/alerts/list-alerts";
+import { countUndeliveredAlerts, listOpenAlerts } from "../lib/alerts/list-alerts";
+import { acknowledgeAlert } from "../lib/checkpoints/acknowledge-alert";
 import { requireRole } from "../lib/auth/session";
 
-/** Acknowledges one alert (operators and admins); a server action checks the role itself. */
+/** Acknowledges one alert (operators and admins), recording who did; a server action checks the role itself. */
 async function acknowledgeAlertAction(form: FormData) {
   "use server";
-  await requireRole("operator", { callbackUrl: "/" });
-  await acknowledgeAlert(getDb(), String(form.get("alertId") ?? ""));
+  const actor = await requireRole("operator", { callbackUrl: "/" });
+  await acknowledgeAlert(getDb(), String(form.get("alertId") ?? ""), actor);
   revalidatePath("/", "layout");
 }
 
+/** The webhook's state of one alert, in words. */
+function deliveryText(a: { webhookStatus: string; webhookAttempts: number; webhookLastError: string | null }): string | null {
+  if (a.webhookStatus === "disabled") return null;
+  if (a.webhookStatus === "sent") return "webhook sent";
+  if (a.webhookStatus === "failed") return `webhook NOT delivered after ${a.webhookAttempts} attempts (${a.webhookLastError ?? "no error recorded"})`;
+  return a.webhookAttempts > 0 ? `webhook retrying (${a.webhookAttempts} failed: ${a.webhookLastError ?? "?"})` : "webhook pending";
+}
+
 /**
- * Open (unacknowledged) alerts, newest first: failed validations and automatic rollbacks. Rendered
- * on the server; `checkpointId` limits the list to one checkpoint's alerts.
+ * Open (unacknowledged) alerts that ask for attention, newest first: failed or inconclusive
+ * validations, damaged backups, rollbacks (automatic, finished, failed), jobs that could not start.
+ * Also says when notifications could not be delivered to the webhook. Rendered on the server;
+ * `checkpointId` limits the list to one checkpoint's alerts.
  */
 export async function AlertsBanner({ checkpointId }: { checkpointId?: string }) {
-  const alerts = await listOpenAlerts(getDb(), { checkpointId });
-  if (alerts.length === 0) return null;
+  const [alerts, undelivered] = await Promise.all([listOpenAlerts(getDb(), { checkpointId }), countUndeliveredAlerts(getDb())]);
+  if (alerts.length === 0 && undelivered === 0) return null;
   return (
     <section aria-label="Open alerts" className="mb-6 space-y-2">
-      {alerts.map((a) => (
-        <div
-          key={a.id}
-          role="alert"
-          className={`flex flex-wrap items-start justify-between gap-3 rounded-lg p-4 text-sm ring-1 ${
-            a.severity === "critical" ? "bg-red-50 text-red-900 ring-red-200" : "bg-amber-50 text-amber-900 ring-amber-200"
-          }`}
-        >
-          <div className="min-w-0">
-            <p className="font-semibold">{a.title}</p>
-            <p className="break-words">{a.message}</p>
-            <p className="mt-1 text-xs opacity-75">
-              <time dateTime={a.createdAt.toISOString()}>{a.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC</time>
-              {a.webhookStatus !== "disabled" ? ` · webhook ${a.webhookStatus}` : null}
-            </p>
+      {undelivered > 0 ? (
+        <p role="alert" data-testid="undelivered-alerts" className="rounded-lg bg-red-50 p-3 text-sm text-red-900 ring-1 ring-red-200">
+          {undelivered === 1 ? "1 notification" : `${undelivered} notifications`} could not be delivered to the alert webhook.{" "}
+          <Link href="/alerts" className="font-medium underline">
+            See the alerts page
+          </Link>
+        </p>
+      ) : null}
+      {alerts.map((a) => {
+        const delivery = deliveryText(a);
+        return (
+          <div
+            key={a.id}
+            role="alert"
+            data-alert-kind={a.kind}
+            className={`flex flex-wrap items-start justify-between gap-3 rounded-lg p-4 text-sm ring-1 ${
+              a.severity === "critical" ? "bg-red-50 text-red-900 ring-red-200" : "bg-amber-50 text-amber-900 ring-amber-200"
+            }`}
+          >
+            <div className="min-w-0">
+              <p className="font-semibold">{a.title}</p>
+              <p className="break-words">{a.message}</p>
+              <p className="mt-1 text-xs opacity-75">
+                <time dateTime={a.createdAt.toISOString()}>{a.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC</time>
+                {delivery ? ` · ${delivery}` : null}
+              </p>
+            </div>
+            <form action={acknowledgeAlertAction}>
+              <input type="hidden" name="alertId" value={a.id} />
+              <button type="submit" className="rounded-md bg-white px-3 py-1.5 text-xs font-medium ring-1 ring-current hover:bg-slate-50">
+                Acknowledge
+              </button>
+            </form>
           </div>
-          <form action={acknowledgeAlertAction}>
-            <input type="hidden" name="alertId" value={a.id} />
-            <button type="submit" className="rounded-md bg-white px-3 py-1.5 text-xs font-medium ring-1 ring-current hover:bg-slate-50">
-              Acknowledge
-            </button>
-          </form>
-        </div>
-      ))}
+        );
+      })}
     </section>
   );
 }

@@ -27,6 +27,12 @@ export interface AppContext {
   autoRollbackPolicy: AutoRollbackPolicy;
   criticalFailures: FailureKind[];
   alertWebhookUrl?: string;
+  /** Body of a webhook POST: the alert as JSON, or a Slack incoming-webhook message. */
+  alertWebhookFormat: "json" | "slack";
+  /** Signs every webhook POST (HMAC-SHA256 of timestamp and body) when set. */
+  alertWebhookSecret?: string;
+  /** "two-person": a rollback to a checkpoint of the last two phases waits for a second admin. */
+  rollbackApproval: "off" | "two-person";
 }
 
 export function createAppContext(env: AppEnv = loadEnv()): AppContext {
@@ -58,6 +64,9 @@ export function createAppContext(env: AppEnv = loadEnv()): AppContext {
     autoRollbackPolicy: env.AUTO_ROLLBACK_POLICY,
     criticalFailures: env.CRITICAL_FAILURES,
     alertWebhookUrl: env.ALERT_WEBHOOK_URL,
+    alertWebhookFormat: env.ALERT_WEBHOOK_FORMAT,
+    alertWebhookSecret: env.ALERT_WEBHOOK_SECRET,
+    rollbackApproval: env.ROLLBACK_APPROVAL,
   };
 }
 

@@ -48,6 +48,9 @@ export const envSchema = z.object({
     .default(FAILURE_KINDS.join(","))
     .pipe(z.string().transform((v) => v.split(",").map((k) => k.trim()).filter(Boolean)).pipe(z.array(failureKindSchema))),
   ALERT_WEBHOOK_URL: z.string().url().optional(),
+  ALERT_WEBHOOK_FORMAT: z.enum(["json", "slack"]).default("json"),
+  ALERT_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+  ROLLBACK_APPROVAL: z.enum(["off", "two-person"]).default("off"),
 });
 
 export type AppEnv = z.infer<typeof envSchema>;

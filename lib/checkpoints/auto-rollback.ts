@@ -3,7 +3,7 @@ import type { Actor } from "../domain/actor";
 import type { Phase } from "../domain/phases";
 import { appendAuditEvent } from "../audit/append-audit-event";
 import { createAlert } from "../alerts/create-alert";
-import { deliverAlertInBackground } from "../alerts/deliver-webhook";
+import { deliverAlertInBackground, webhookSettingsOf } from "../alerts/deliver-webhook";
 import { dispatchSubmitted } from "../api/dispatch-submitted";
 import { runRollbackJob, submitRollback } from "../rollback/rollback-to-checkpoint";
 import { chooseRollbackCheckpoint, decideAutoRollback, type FailureKind } from "../validation/policy";
@@ -105,6 +105,6 @@ export async function autoRollbackAfterFailure(
       outcome = { action: "refused", kinds, checkpointId: target.id, reason };
     }
   }
-  for (const id of alertIds) deliverAlertInBackground(ctx.db, id, ctx.alertWebhookUrl);
+  deliverAlertInBackground(ctx.db, alertIds, webhookSettingsOf(ctx));
   return outcome;
 }

@@ -5,7 +5,7 @@ import { parseInput } from "../domain/parse-input";
 import { checkpointIdSchema, phaseSchema } from "../domain/checkpoint-input";
 import { validatorsForPhase } from "../domain/validators-for-phase";
 import type { Actor } from "../domain/actor";
-import type { Phase } from "../domain/phases";
+import { nextPhase, type Phase } from "../domain/phases";
 import { appendAuditEvent } from "../audit/append-audit-event";
 import { runJob } from "../jobs/run-job";
 import type { ReportProgress } from "../jobs/progress";
@@ -17,7 +17,7 @@ import { runValidators, type DataDiffHooks } from "./run-validators";
 import { decideRunOutcome } from "../validation/run-outcome";
 import { sealIfKeyed } from "./encryption-keys";
 import { createAlert } from "../alerts/create-alert";
-import { deliverAlertInBackground } from "../alerts/deliver-webhook";
+import { deliverAlertInBackground, webhookSettingsOf } from "../alerts/deliver-webhook";
 import { autoRollbackAfterFailure, type AutoRollbackRunner } from "./auto-rollback";
 
 export interface ValidationOptions {
@@ -147,7 +147,7 @@ export async function executeValidation(
       return createAlert(
         tx,
         {
-          kind: "validation_failed",
+          kind: noVerdict ? "validation_inconclusive" : "validation_failed",
           severity: judged.some((r) => r.critical) ? "critical" : "warning",
           title:
             runStatus === "error"
@@ -170,10 +170,24 @@ export async function executeValidation(
       });
       for (const p of previous) await applyCheckpointEvent(tx, p.id, "supersede", { ...eventOptions, extra: { supersededBy: checkpoint.id } });
       await applyCheckpointEvent(tx, checkpoint.id, "activate", eventOptions);
+      // The phase now has an active checkpoint: the progression gate to the next phase is open.
+      const next = nextPhase(checkpoint.phase);
+      return createAlert(
+        tx,
+        {
+          kind: "gate_opened",
+          severity: "info",
+          title: next ? `Gate open: phase ${next} may start` : `Phase ${checkpoint.phase} validated: the migration's last phase passed`,
+          message: `"${checkpoint.name}" passed validation and is the active checkpoint of phase ${checkpoint.phase}. ${summary}`,
+          checkpointId: checkpoint.id,
+          validationRunId: runId,
+        },
+        { webhookUrl: ctx.alertWebhookUrl },
+      );
     }
     return undefined;
   });
-  if (alert) deliverAlertInBackground(ctx.db, alert.id, ctx.alertWebhookUrl);
+  if (alert) deliverAlertInBackground(ctx.db, alert.id, webhookSettingsOf(ctx));
   let autoRollback: Record<string, unknown> | undefined;
   if (!passed && !noVerdict) {
     // The outcome above is committed; an automatic rollback is a separate operation (its own job).

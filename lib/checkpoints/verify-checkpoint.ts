@@ -6,6 +6,8 @@ import { checkpointIdSchema, BACKUP_COMPONENTS, type BackupComponentName } from 
 import type { Actor } from "../domain/actor";
 import type { VerifyProblem } from "../engines/types";
 import { appendAuditEvent } from "../audit/append-audit-event";
+import { createAlert } from "../alerts/create-alert";
+import { deliverAlertInBackground, webhookSettingsOf } from "../alerts/deliver-webhook";
 import { tryReadManifest } from "../store/manifest";
 import { checkpointDir } from "./backup-paths";
 import { engineForBackup } from "./engines-for-context";
@@ -62,8 +64,8 @@ export async function verifyCheckpoint(
   }
   const ok = components.every((c) => c.ok);
   if (options.audit !== false) {
-    await ctx.db.$transaction((tx) =>
-      appendAuditEvent(tx, {
+    const alert = await ctx.db.$transaction(async (tx) => {
+      await appendAuditEvent(tx, {
         actor: actor.name,
         actorRole: actor.role,
         origin: actor.origin,
@@ -73,8 +75,25 @@ export async function verifyCheckpoint(
         checkpointId,
         after: { ok, problems: components.flatMap((c) => c.problems).slice(0, 20) },
         result: ok ? "success" : "failure",
-      }),
-    );
+      });
+      if (ok) return null;
+      const problems = components.flatMap((c) => c.problems);
+      return createAlert(
+        tx,
+        {
+          kind: "backup_verification_failed",
+          severity: "critical",
+          title: `The backup of "${checkpoint.name}" is damaged`,
+          message: `${problems.length} problem(s) in ${components.filter((c) => !c.ok).map((c) => c.component).join(", ")}: ${problems
+            .slice(0, 5)
+            .map((p) => `${p.path} ${p.kind}`)
+            .join("; ")}${problems.length > 5 ? "; …" : ""}. A rollback to this checkpoint would be refused.`,
+          checkpointId,
+        },
+        { webhookUrl: ctx.alertWebhookUrl },
+      );
+    });
+    if (alert) deliverAlertInBackground(ctx.db, alert.id, webhookSettingsOf(ctx));
   }
   return { checkpointId, ok, components };
 }

@@ -8,6 +8,8 @@ import { executeValidation } from "../checkpoints/validate-checkpoint";
 import { verifyCheckpoint } from "../checkpoints/verify-checkpoint";
 import { executeRollback } from "../rollback/rollback-to-checkpoint";
 import { runJob, WORKER_ID } from "./run-job";
+import { anchorAuditHeadQuietly } from "../audit/audit-anchors";
+import { alertIfJobCouldNotStart } from "../alerts/alert-could-not-start";
 import { z } from "zod";
 
 /** Thrown when a job must wait (its target is locked by a worker that may still be alive): pg-boss retries later. */
@@ -30,32 +32,46 @@ export function jobActor(job: Pick<Job, "requestedBy">): Actor {
  * deliver this message again: a job that would wait then ends clearly instead.
  */
 export async function runDispatchedJob(ctx: AppContext, jobId: string, options: { lastTry?: boolean } = {}): Promise<DispatchOutcome> {
+  const outcome = await dispatch(ctx, jobId, options);
+  // Every checkpoint, validation, verification and rollback that ran anchors the audit chain's head
+  // outside the database (lib/audit/audit-anchors.ts), once its own events are committed.
+  if (outcome.ran) await anchorAuditHeadQuietly(ctx.db, ctx.backupDir);
+  return outcome;
+}
+
+async function dispatch(ctx: AppContext, jobId: string, options: { lastTry?: boolean }): Promise<DispatchOutcome> {
   const job = await ctx.db.job.findUnique({ where: { id: jobId } });
   if (!job) return { ran: false, reason: "no such job" };
   if (job.status !== "queued") return { ran: false, reason: `job is ${job.status}` };
   try {
-    switch (job.kind) {
-      case "create_checkpoint":
-        return await runCreateCheckpoint(ctx, job, options.lastTry ?? false);
-      case "validate":
-        return await runValidate(ctx, job);
-      case "verify": {
-        const { checkpointId } = parsePayload(checkpointPayload, job);
-        return ran(await runJob(ctx.db, job.id, () => verifyCheckpoint(ctx, checkpointId, jobActor(job))));
-      }
-      case "rollback": {
-        // Pending runs from the start; interrupted resumes from its journal (executeRollback decides).
-        const { rollbackId } = parsePayload(rollbackPayload, job);
-        return ran(await runJob(ctx.db, job.id, ({ progress }) => executeRollback(ctx, rollbackId, jobActor(job), progress)));
-      }
-      default:
-        await finishQueued(ctx, job.id, "failed", { error: `Jobs of kind ${job.kind} are not run by the workers.` });
-        return { ran: false, reason: `kind ${job.kind} is not dispatched` };
-    }
+    const outcome = await runByKind(ctx, job, options);
+    if (outcome.ran && outcome.status === "failed") await alertIfJobCouldNotStart(ctx, job.id);
+    return outcome;
   } catch (e) {
     // runJob refuses a job another worker claimed a moment earlier: not an error.
     if (e instanceof Error && /is not queued/.test(e.message)) return { ran: false, reason: "claimed by another worker" };
     throw e;
+  }
+}
+
+async function runByKind(ctx: AppContext, job: Job, options: { lastTry?: boolean }): Promise<DispatchOutcome> {
+  switch (job.kind) {
+    case "create_checkpoint":
+      return await runCreateCheckpoint(ctx, job, options.lastTry ?? false);
+    case "validate":
+      return await runValidate(ctx, job);
+    case "verify": {
+      const { checkpointId } = parsePayload(checkpointPayload, job);
+      return ran(await runJob(ctx.db, job.id, () => verifyCheckpoint(ctx, checkpointId, jobActor(job))));
+    }
+    case "rollback": {
+      // Pending runs from the start; interrupted resumes from its journal (executeRollback decides).
+      const { rollbackId } = parsePayload(rollbackPayload, job);
+      return ran(await runJob(ctx.db, job.id, ({ progress }) => executeRollback(ctx, rollbackId, jobActor(job), progress)));
+    }
+    default:
+      await finishQueued(ctx, job.id, "failed", { error: `Jobs of kind ${job.kind} are not run by the workers.` });
+      return { ran: false, reason: `kind ${job.kind} is not dispatched` };
   }
 }
 

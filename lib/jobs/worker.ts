@@ -7,6 +7,7 @@ import { getBoss, jobMessageSchema, onLocalDispatch, QUEUES, QUEUE_NAMES, resume
 import { RetryLater, runDispatchedJob } from "./run-dispatched-job";
 import { reapStaleJobs, type ReapReport } from "./reap-stale-jobs";
 import { WORKER_ID } from "./run-job";
+import { startAlertDeliveryLoop, webhookSettingsOf } from "../alerts/deliver-webhook";
 
 export interface WorkerOptions {
   /** Jobs this worker runs at once, across all queues. */
@@ -15,6 +16,8 @@ export interface WorkerOptions {
   /** A running job without a heartbeat for this long is taken as abandoned by a stopped worker. */
   staleAfterMs?: number;
   reapIntervalMs?: number;
+  /** How often pending alert webhooks are retried (lib/alerts/deliver-webhook.ts). */
+  alertDeliveryIntervalMs?: number;
   log?: (line: string) => void;
 }
 
@@ -124,6 +127,9 @@ export async function startWorker(ctx: AppContext, options: WorkerOptions = {}):
   const pollTimer = setInterval(() => void pump(), pollIntervalMs);
   const reapTimer = setInterval(() => void reap(), options.reapIntervalMs ?? Math.max(1_000, Math.floor(staleAfterMs / 3)));
   const offLocal = onLocalDispatch(() => void pump());
+  // Alert webhooks left pending (receiver down, a process restarted) are retried by every worker.
+  const alertDelivery = startAlertDeliveryLoop(ctx.db, webhookSettingsOf(ctx), { intervalMs: options.alertDeliveryIntervalMs });
+  void alertDelivery.runOnce();
   void pump();
   log(`started: concurrency ${concurrency}, queues ${QUEUE_NAMES.join(", ")}`);
 
@@ -138,6 +144,7 @@ export async function startWorker(ctx: AppContext, options: WorkerOptions = {}):
       clearInterval(pollTimer);
       clearInterval(reapTimer);
       offLocal();
+      await alertDelivery.stop();
       await Promise.race([Promise.allSettled([...running, reaping]), new Promise((r) => setTimeout(r, timeoutMs))]);
     },
   };

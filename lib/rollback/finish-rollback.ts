@@ -7,6 +7,8 @@ import { summarizeRollback, type ComponentReport, type RollbackSummary } from ".
 import { planRollbackStatusChanges, type StatusChanges } from "../domain/rollback-status-plan";
 import { appendAuditEvent } from "../audit/append-audit-event";
 import { applyCheckpointEvent } from "../checkpoints/apply-checkpoint-event";
+import { createAlert } from "../alerts/create-alert";
+import { deliverAlertInBackground, webhookSettingsOf } from "../alerts/deliver-webhook";
 
 export interface RollbackReport extends RollbackSummary {
   rollbackId: string;
@@ -76,6 +78,21 @@ export async function completeRollback(ctx: AppContext, actor: Actor, input: Fin
       after: { components: input.chosen, safetyCheckpointId: report.safetyCheckpointId, statusChanges, message: summary.message },
       result: "success",
     });
+    const alert = await createAlert(
+      tx,
+      {
+        kind: "rollback_completed",
+        severity: "warning",
+        title: `Rollback to "${input.checkpoint.name}" finished`,
+        message: summary.message,
+        checkpointId: input.checkpoint.id,
+        rollbackId: input.rollbackId,
+      },
+      { webhookUrl: ctx.alertWebhookUrl },
+    );
+    return { report, alertId: alert.id };
+  }).then(({ report, alertId }) => {
+    deliverAlertInBackground(ctx.db, alertId, webhookSettingsOf(ctx));
     return report;
   });
 }
@@ -120,7 +137,19 @@ export async function failRollback(
       after: { failedComponent: input.failedComponent ?? null, atCheckpoint: summary.atCheckpoint, notAtCheckpoint: summary.notAtCheckpoint, message: summary.message },
       result: "failure",
     });
-  });
+    return createAlert(
+      tx,
+      {
+        kind: "rollback_failed",
+        severity: "critical",
+        title: `Rollback to "${input.checkpoint.name}" failed`,
+        message: summary.message,
+        checkpointId: input.checkpoint.id,
+        rollbackId: input.rollbackId,
+      },
+      { webhookUrl: ctx.alertWebhookUrl },
+    );
+  }).then((alert) => deliverAlertInBackground(ctx.db, alert.id, webhookSettingsOf(ctx)));
   return new AppError(input.code, summary.message, { rollbackId: input.rollbackId, report });
 }
 
