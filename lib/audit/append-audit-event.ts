@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Prisma } from "../db/generated/client";
-import { computeAuditHash, GENESIS_HASH } from "./audit-hash";
+import { AppError } from "../domain/errors";
+import { computeAuditHash, computeAuditMac, GENESIS_HASH, KEYED_CHAIN_VERSION, LEGACY_CHAIN_VERSION } from "./audit-hash";
+import { auditKeyRing, NO_AUDIT_KEY } from "./audit-keys";
 
 export interface AuditEventInput {
   actor: string;
@@ -21,15 +23,21 @@ const AUDIT_CHAIN_LOCK = 7_265_730_001;
 type Tx = Prisma.TransactionClient;
 
 /**
- * Appends one event to the hash chain. Call it inside the transaction that makes the state change
- * it records, so that the change and its audit event land together or not at all.
+ * Appends one event to the chain. Call it inside the transaction that makes the state change it
+ * records, so that the change and its audit event land together or not at all. The link is computed
+ * here, in the application, because it is keyed and the database must not hold the key; the advisory
+ * lock (held to the end of the transaction) keeps the chain linear across processes.
  */
 export async function appendAuditEvent(tx: Tx, input: AuditEventInput) {
+  const key = auditKeyRing().current;
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK}::bigint)`;
-  const last = await tx.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { seq: true, hash: true } });
+  const last = await tx.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { seq: true, hash: true, chainVersion: true } });
+  // Without a key only an unkeyed chain may grow: an unkeyed event after keyed ones would read as a forgery.
+  if (!key && last?.chainVersion === KEYED_CHAIN_VERSION) throw new AppError("configuration_error", NO_AUDIT_KEY);
+  if (!key) warnUnkeyedOnce();
   const seq = (last?.seq ?? 0n) + 1n;
   const prevHash = last?.hash ?? GENESIS_HASH;
-  // Millisecond precision: the column is timestamptz(3), so the hash is computed on what is stored.
+  // Millisecond precision: the column is timestamptz(3), so the link is computed on what is stored.
   const at = new Date(Math.floor(Date.now()));
   const event = {
     seq,
@@ -46,8 +54,10 @@ export async function appendAuditEvent(tx: Tx, input: AuditEventInput) {
     result: input.result,
     origin: input.origin ?? null,
     prevHash,
+    chainVersion: key ? KEYED_CHAIN_VERSION : LEGACY_CHAIN_VERSION,
+    macKeyId: key?.id ?? null,
   };
-  const hash = computeAuditHash(event);
+  const hash = key ? computeAuditMac({ ...event, macKeyId: key.id }, key.key) : computeAuditHash(event);
   return tx.auditEvent.create({
     data: {
       ...event,
@@ -56,6 +66,13 @@ export async function appendAuditEvent(tx: Tx, input: AuditEventInput) {
       hash,
     },
   });
+}
+
+let warned = false;
+function warnUnkeyedOnce() {
+  if (warned) return;
+  warned = true;
+  console.warn(`audit: ${NO_AUDIT_KEY}`);
 }
 
 /** JSON-safe copy (BigInt → string, Date → ISO), so what is hashed is what JSONB stores. */

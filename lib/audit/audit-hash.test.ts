@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { canonicalJson, computeAuditHash, findChainBreak, GENESIS_HASH, type AuditHashInput } from "./audit-hash";
+import { randomBytes } from "node:crypto";
+import { canonicalJson, computeAuditHash, computeAuditMac, GENESIS_HASH, GENESIS_POSITION, walkChain, type AuditHashInput, type ChainEvent } from "./audit-hash";
+import { auditKeyIdOf, auditKeyRing, deriveAuditKey } from "./audit-keys";
+
+const NO_KEYS = auditKeyRing({});
+const findChainBreak = (events: readonly ChainEvent[]) => walkChain(events, GENESIS_POSITION, NO_KEYS).break;
 
 function chain(n: number) {
   const events: (AuditHashInput & { hash: string })[] = [];
@@ -48,6 +53,37 @@ describe("audit hash chain", () => {
     const edited = { ...events[2]!, actor: "mallory" };
     events[2] = { ...edited, hash: computeAuditHash(edited) };
     expect(findChainBreak(events)).toMatchObject({ seq: "4", kind: "broken_link" });
+  });
+
+  it("a keyed link cannot be recomputed without the key, and an unkeyed event after keyed ones is a break", () => {
+    const key = randomBytes(32);
+    const ring = auditKeyRing({ AUDIT_HMAC_KEY: key.toString("base64") });
+    const macKeyId = auditKeyIdOf(key);
+    let prevHash = GENESIS_HASH;
+    const events: ChainEvent[] = chain(4).map((e) => {
+      const keyed = { ...e, prevHash, chainVersion: 2, macKeyId };
+      const hash = computeAuditMac(keyed, key);
+      prevHash = hash;
+      return { ...keyed, hash };
+    });
+    expect(walkChain(events, GENESIS_POSITION, ring).break).toBeNull();
+    // Another key (e.g. the one an attacker chose) does not verify.
+    expect(walkChain(events, GENESIS_POSITION, auditKeyRing({ AUDIT_HMAC_KEY: randomBytes(32).toString("base64") })).break).toMatchObject({ seq: "1", kind: "unknown_key" });
+    const forged = { ...events[2]!, actor: "mallory", chainVersion: 1, macKeyId: null };
+    events[2] = { ...forged, hash: computeAuditHash(forged) };
+    expect(walkChain(events, GENESIS_POSITION, ring).break).toMatchObject({ seq: "3", kind: "unkeyed_after_keyed" });
+  });
+
+  it("the key derived from BACKUP_ENCRYPTION_KEY is distinct from it and stable", () => {
+    const enc = randomBytes(32);
+    expect(deriveAuditKey(enc).equals(enc)).toBe(false);
+    expect(deriveAuditKey(enc).equals(deriveAuditKey(Buffer.from(enc)))).toBe(true);
+    const ring = auditKeyRing({ BACKUP_ENCRYPTION_KEY: enc.toString("base64") });
+    expect(ring.current).toMatchObject({ source: "BACKUP_ENCRYPTION_KEY", id: auditKeyIdOf(deriveAuditKey(enc)) });
+    // An explicit AUDIT_HMAC_KEY comes first; the derived key stays accepted for older events.
+    const both = auditKeyRing({ AUDIT_HMAC_KEY: randomBytes(32).toString("hex"), BACKUP_ENCRYPTION_KEY: enc.toString("base64") });
+    expect(both.current?.source).toBe("AUDIT_HMAC_KEY");
+    expect(both.byId.size).toBe(2);
   });
 
   it("a deleted event is pointed at", () => {

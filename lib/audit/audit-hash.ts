@@ -1,4 +1,5 @@
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
+import type { AuditKeyRing } from "./audit-keys";
 
 /** The fields of an audit event that its hash covers (everything but the hash itself). */
 export interface AuditHashInput {
@@ -16,7 +17,13 @@ export interface AuditHashInput {
   result: string;
   origin: string | null;
   prevHash: string;
+  /** 1 (or absent): unkeyed legacy event; 2: keyed (HMAC-SHA256 under macKeyId). */
+  chainVersion?: number;
+  macKeyId?: string | null;
 }
+
+export const LEGACY_CHAIN_VERSION = 1;
+export const KEYED_CHAIN_VERSION = 2;
 
 export const GENESIS_HASH = "0".repeat(64);
 
@@ -35,10 +42,9 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** sha256 over the previous hash and the event's canonical form: the link of the hash chain. */
-export function computeAuditHash(event: AuditHashInput): string {
+function canonicalBody(event: AuditHashInput): string {
   const at = typeof event.at === "string" ? new Date(event.at) : event.at;
-  const body = canonicalJson({
+  return canonicalJson({
     seq: String(event.seq),
     id: event.id,
     at: at.toISOString(),
@@ -53,54 +59,110 @@ export function computeAuditHash(event: AuditHashInput): string {
     result: event.result,
     origin: event.origin,
   });
-  return createHash("sha256").update(event.prevHash).update("\n").update(body).digest("hex");
 }
+
+/**
+ * The legacy, unkeyed link: sha256 over the previous hash and the event's canonical form. Anyone can
+ * recompute it, so it only shows accidental damage; events written before the chain was keyed keep it.
+ */
+export function computeAuditHash(event: AuditHashInput): string {
+  return createHash("sha256").update(event.prevHash).update("\n").update(canonicalBody(event)).digest("hex");
+}
+
+/**
+ * The keyed link: HMAC-SHA256 under a key the database does not hold, over the chain version, the key's
+ * id, the previous link and the event's canonical form. Who can only write rows cannot recompute it.
+ */
+export function computeAuditMac(event: AuditHashInput & { macKeyId: string }, key: Buffer): string {
+  return createHmac("sha256", key)
+    .update(`v${KEYED_CHAIN_VERSION}\n${event.macKeyId}\n${event.prevHash}\n`)
+    .update(canonicalBody(event))
+    .digest("hex");
+}
+
+/**
+ * Whether an event's stored link matches its content: the MAC for a keyed event, the public hash for a
+ * legacy one. Null when the event is signed with a key this server is not given (or names none).
+ */
+export function eventLinkMatches(e: ChainEvent, keys: AuditKeyRing): boolean | null {
+  const version = e.chainVersion ?? LEGACY_CHAIN_VERSION;
+  if (version === LEGACY_CHAIN_VERSION) return computeAuditHash(e) === e.hash;
+  if (version !== KEYED_CHAIN_VERSION) return false;
+  const key = e.macKeyId ? keys.byId.get(e.macKeyId) : undefined;
+  if (!key) return null;
+  return computeAuditMac({ ...e, macKeyId: key.id }, key.key) === e.hash;
+}
+
+export type ChainBreakKind =
+  | "hash_mismatch"
+  | "broken_link"
+  | "missing_event"
+  | "unkeyed_after_keyed"
+  | "unknown_key"
+  | "anchor_mismatch"
+  | "truncated"
+  | "verified_event_changed";
 
 export type ChainBreak = {
   seq: string;
-  id: string;
-  kind: "hash_mismatch" | "broken_link" | "missing_event";
+  /** The event's id, when the event is there to open. */
+  id: string | null;
+  kind: ChainBreakKind;
   message: string;
 };
 
+/** Where a walk of the chain stands: the last link, and whether keyed events have begun. */
+export interface ChainPosition {
+  prevHash: string;
+  prevSeq: bigint | null;
+  /** Seq of the first keyed event seen (or known from an anchor); an unkeyed event after it is a break. */
+  keyedFrom: bigint | null;
+}
+
+export const GENESIS_POSITION: ChainPosition = { prevHash: GENESIS_HASH, prevSeq: null, keyedFrom: null };
+
+export type ChainEvent = AuditHashInput & { hash: string };
+
 /**
- * Walks events in seq order and reports the first place where the chain does not hold:
- * an edited row (its hash no longer matches), a deleted row (a gap in seq or a link to a
- * hash that is not the previous event's).
+ * Walks events in seq order from `start` and reports the first place where the chain does not hold:
+ * an edited row (its link no longer matches), a deleted row (a gap in seq or a link to a hash that is
+ * not the previous event's), an unkeyed event after keyed ones began (rewritten with the public
+ * function), or an event signed with a key this process does not have. Returns the position reached.
  */
-export function findChainBreak(
-  events: readonly (AuditHashInput & { hash: string })[],
-  start: { prevHash: string; prevSeq: bigint | null } = { prevHash: GENESIS_HASH, prevSeq: null },
-): ChainBreak | null {
-  let { prevHash, prevSeq } = start;
+export function walkChain(
+  events: readonly ChainEvent[],
+  start: ChainPosition,
+  keys: AuditKeyRing,
+): { break: ChainBreak | null; position: ChainPosition; legacy: number } {
+  let { prevHash, prevSeq, keyedFrom } = start;
+  let legacy = 0;
+  const fail = (e: ChainEvent, kind: ChainBreakKind, message: string) => ({
+    break: { seq: String(e.seq), id: e.id, kind, message },
+    position: { prevHash, prevSeq, keyedFrom },
+    legacy,
+  });
   for (const e of events) {
     const seq = BigInt(e.seq);
     if (prevSeq !== null && seq !== prevSeq + 1n) {
-      return {
-        seq: String(seq),
-        id: e.id,
-        kind: "missing_event",
-        message: `audit event(s) ${prevSeq + 1n}…${seq - 1n} are missing (deleted?)`,
-      };
+      return fail(e, "missing_event", `audit event(s) ${prevSeq + 1n}…${seq - 1n} are missing (deleted?)`);
     }
-    if (e.prevHash !== prevHash) {
-      return {
-        seq: String(seq),
-        id: e.id,
-        kind: "broken_link",
-        message: `audit event ${seq} does not link to the event before it`,
-      };
+    if (prevSeq === null && start.prevHash === GENESIS_HASH && seq !== 1n) {
+      return fail(e, "missing_event", `audit event(s) 1…${seq - 1n} are missing (deleted?)`);
     }
-    if (computeAuditHash(e) !== e.hash) {
-      return {
-        seq: String(seq),
-        id: e.id,
-        kind: "hash_mismatch",
-        message: `audit event ${seq} was changed after it was written`,
-      };
+    if (e.prevHash !== prevHash) return fail(e, "broken_link", `audit event ${seq} does not link to the event before it`);
+    const keyed = (e.chainVersion ?? LEGACY_CHAIN_VERSION) === KEYED_CHAIN_VERSION;
+    if (!keyed && keyedFrom !== null && seq >= keyedFrom) {
+      return fail(e, "unkeyed_after_keyed", `audit event ${seq} is unkeyed although the chain is keyed from event ${keyedFrom} on (rewritten without the key?)`);
     }
+    const matches = eventLinkMatches(e, keys);
+    if (matches === null) {
+      return fail(e, "unknown_key", `audit event ${seq} is signed with key ${e.macKeyId ?? "(none)"}, which this server is not given (AUDIT_HMAC_KEY, BACKUP_ENCRYPTION_KEY or their old keys)`);
+    }
+    if (!matches) return fail(e, "hash_mismatch", `audit event ${seq} was changed after it was written${keyed ? " (its MAC does not match)" : ""}`);
+    if (keyed && (keyedFrom === null || seq < keyedFrom)) keyedFrom = seq;
+    if (!keyed) legacy++;
     prevHash = e.hash;
     prevSeq = seq;
   }
-  return null;
+  return { break: null, position: { prevHash, prevSeq, keyedFrom }, legacy };
 }

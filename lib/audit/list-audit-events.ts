@@ -4,7 +4,8 @@ import type { AppContext } from "../context";
 import type { AuditEventView } from "../checkpoints/get-overview";
 import type { AuditFilter } from "../domain/audit-filter";
 import { AUDIT_PAGE_SIZE } from "../ui/audit-params";
-import { computeAuditHash, GENESIS_HASH } from "./audit-hash";
+import { eventLinkMatches, GENESIS_HASH } from "./audit-hash";
+import { auditKeyRing } from "./audit-keys";
 
 /**
  * Prisma `where` of the audit filter (lib/domain/audit-filter.ts: action exact, actor a
@@ -120,7 +121,8 @@ export async function getAuditEvent(db: Db, id: string): Promise<AuditEventDetai
     after: e.after,
     prevHash: e.prevHash,
     hash: e.hash,
-    hashValid: computeAuditHash(e) === e.hash,
+    // Keyed events by their MAC, legacy ones by the public hash; a key this server lacks is not "valid".
+    hashValid: eventLinkMatches(e, auditKeyRing()) === true,
     linkValid: e.prevHash === (previous?.hash ?? GENESIS_HASH),
     previous: previous ? { id: previous.id, seq: previous.seq.toString() } : null,
     next: next ? { id: next.id, seq: next.seq.toString() } : null,
