@@ -5,8 +5,9 @@ import { createPgDumpEngine, type PgDumpEngine } from "../engines/database-pgdum
 import { createTemplateEngine, TEMPLATE_ENGINE, type TemplateEngine } from "../engines/database-template";
 import { createStorageEngine } from "../engines/storage-files";
 import { createConfigEngine, CONFIG_ENGINE } from "../engines/config-files";
-import { createBlobStore } from "../store/blob-store";
+import { createBlobStore, type BlobStore } from "../store/blob-store";
 import { parseEncryptionKey } from "../store/encryption";
+import { currentKey, readableKeys } from "./encryption-keys";
 
 export type ComponentEngine = BackupEngine<RestoreResult> & {
   /** Removes what a snapshot keeps outside its folder (the template engine's clone database). */
@@ -20,14 +21,23 @@ export function databaseEngineFor(ctx: AppContext, engineName: string = ctx.data
     const engine = createTemplateEngine({ databaseUrl: ctx.target.databaseUrl, terminateConnections: true });
     return { ...engine, discard: async (dir: string) => void (await engine.dropSnapshot(dir)) };
   }
-  return createPgDumpEngine({ databaseUrl: ctx.target.databaseUrl, jobs: ctx.pgDumpJobs, binDir: ctx.pgBinDir, blobStore: createBlobStore(ctx.backupDir) });
+  return createPgDumpEngine({ databaseUrl: ctx.target.databaseUrl, jobs: ctx.pgDumpJobs, binDir: ctx.pgBinDir, blobStore: blobStoreFor(ctx) });
+}
+
+/**
+ * The encrypted blob store of this backup folder, with the keys of BACKUP_ENCRYPTION_KEY (writes and
+ * reads) and BACKUP_ENCRYPTION_OLD_KEYS (reads). A malformed key fails here; a missing one fails the
+ * first write or encrypted read, naming the setting.
+ */
+export function blobStoreFor(ctx: Pick<AppContext, "backupDir" | "encryptionKey" | "oldEncryptionKeys">): BlobStore {
+  return createBlobStore(ctx.backupDir, { current: ctx.encryptionKey ? currentKey(ctx) : undefined, readable: readableKeys(ctx) });
 }
 
 /** The engines configured for this target, one per component. */
 export function enginesForContext(ctx: AppContext): Record<BackupComponentName, ComponentEngine> {
   return {
     database: databaseEngineFor(ctx),
-    storage: createStorageEngine({ storageDir: ctx.target.storageDir, blobStore: createBlobStore(ctx.backupDir) }) as ComponentEngine,
+    storage: createStorageEngine({ storageDir: ctx.target.storageDir, blobStore: blobStoreFor(ctx) }) as ComponentEngine,
     // The key is parsed when the config engine runs, so a missing key fails that checkpoint clearly.
     config: lazyConfigEngine(ctx),
   };
@@ -41,7 +51,12 @@ export function engineForBackup(ctx: AppContext, component: BackupComponentName,
 
 function lazyConfigEngine(ctx: AppContext): ComponentEngine {
   const make = () =>
-    createConfigEngine({ paths: ctx.target.configPaths, key: parseEncryptionKey(ctx.encryptionKey), oldKeys: ctx.oldEncryptionKeys });
+    createConfigEngine({
+      paths: ctx.target.configPaths,
+      key: parseEncryptionKey(ctx.encryptionKey),
+      oldKeys: ctx.oldEncryptionKeys,
+      digest: (plaintext) => blobStoreFor(ctx).digestBuffer(plaintext),
+    });
   return {
     component: "config",
     name: CONFIG_ENGINE,

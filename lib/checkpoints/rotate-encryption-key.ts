@@ -13,6 +13,7 @@ import { tryReadManifest, writeManifest, type ManifestFile } from "../store/mani
 import { resealJson } from "../store/sealed-json";
 import { checkpointDir } from "./backup-paths";
 import { currentKey, readableKeys } from "./encryption-keys";
+import { blobStoreFor } from "./engines-for-context";
 
 const ROTATING = "config.rotating";
 const RETIRED = "config.retired";
@@ -22,9 +23,13 @@ export interface RotationReport {
   configBackupsRotated: number;
   configBackupsCurrent: number;
   diffsRotated: number;
+  /** The blob store's data and address keys were re-wrapped under the new key (false: already were, or no store yet). */
+  blobStoreKeysRewrapped: boolean;
 }
 
 /**
+ * Re-wraps the blob store's keys (database and storage backups) with BACKUP_ENCRYPTION_KEY: one
+ * atomic replace of a small record, so the blobs themselves stay as they are (names included).
  * Re-encrypts every config backup and every sealed integrity diff under BACKUP_ENCRYPTION_KEY,
  * reading with the old keys (BACKUP_ENCRYPTION_OLD_KEYS). Each config backup is rewritten into a
  * sibling folder with its own manifest, then swapped in by renames, so that an interruption leaves
@@ -35,7 +40,10 @@ export async function rotateEncryptionKey(ctx: AppContext, actor: Actor): Promis
   const keys = readableKeys(ctx);
   const lock = await acquireTargetLock(ctx.metadataUrl, ctx.target.key);
   try {
-    const report: RotationReport = { keyId: keyIdOf(newKey), configBackupsRotated: 0, configBackupsCurrent: 0, diffsRotated: 0 };
+    const report: RotationReport = {
+      keyId: keyIdOf(newKey), configBackupsRotated: 0, configBackupsCurrent: 0, diffsRotated: 0,
+      blobStoreKeysRewrapped: await blobStoreFor(ctx).rewrapKeys(),
+    };
     const backups = await ctx.db.checkpointBackup.findMany({ where: { component: "config", status: "complete" } });
     for (const backup of backups) {
       const base = checkpointDir(ctx.backupDir, backup.checkpointId);

@@ -1,10 +1,11 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { AppError } from "../domain/errors";
 import { readManifest, writeManifest } from "../store/manifest";
-import { sha256File } from "../store/hashing";
+import { sha256Buffer, sha256File } from "../store/hashing";
+import { notPrivate } from "./test-fixtures";
 import { createConfigEngine } from "./config-files";
 import { tempDirMaker } from "../../test/temp-dirs";
 
@@ -98,5 +99,76 @@ describe("config engine", () => {
     await fs.writeFile(envPath, "current");
     await expect(engine.restore(backupDir)).rejects.toMatchObject({ message: expect.stringMatching(/corrupted or was tampered/) });
     expect(await fs.readFile(envPath, "utf8")).toBe("current");
+  });
+
+  it("records a keyed digest of each file (not its sha256) when given the store's digest, and restores by it", async () => {
+    const digestKey = randomBytes(32);
+    const digest = async (data: Buffer) => createHmac("sha256", digestKey).update(data).digest("hex");
+    const engine = createConfigEngine({ paths: [envPath], key, digest });
+    const backupDir = await tempDir();
+    await engine.snapshot({ backupDir });
+    const manifest = await readManifest(backupDir);
+    expect(manifest.version).toBe(2);
+    const text = await fs.readFile(path.join(backupDir, "manifest.json"), "utf8");
+    expect(text).not.toContain(sha256Buffer(SECRET));
+    expect(text).toContain(await digest(Buffer.from(SECRET)));
+    expect(await notPrivate(backupDir)).toEqual([]);
+    await fs.writeFile(envPath, "changed");
+    expect((await engine.restore(backupDir)).counts.restored).toBe(1);
+    expect(await fs.readFile(envPath, "utf8")).toBe(SECRET);
+  });
+
+  it("refuses a config file that is a link (to /proc/self/environ or a secrets file): nothing of its target is backed up", async () => {
+    const secretFile = path.join(await tempDir(), "service-role.key");
+    await fs.writeFile(secretFile, "SERVICE_ROLE_KEY=top-secret");
+    for (const target of ["/proc/self/environ", secretFile]) {
+      await fs.rm(envPath);
+      await fs.symlink(target, envPath);
+      const backupDir = await tempDir();
+      const err = await createConfigEngine({ paths: [envPath], key }).snapshot({ backupDir }).catch((e) => e);
+      expect(err, target).toMatchObject({ code: "backup_failed", message: expect.stringContaining(`${envPath} is a symbolic link where a file was expected`) });
+      expect(await fs.readdir(backupDir), target).toEqual([]);
+    }
+  });
+
+  it("refuses a config folder that is a link, on any part of the path, for backup and for restore (nothing written where it points)", async () => {
+    const { engine, backupDir } = await snapshotOnce();
+    const elsewhere = await tempDir();
+    await fs.writeFile(path.join(elsewhere, "config.json"), "other folder's file");
+    // The folder holding config.json becomes a link to another folder.
+    await fs.rm(path.dirname(jsonPath), { recursive: true });
+    await fs.symlink(elsewhere, path.dirname(jsonPath));
+    await expect(snapshotOnce()).rejects.toThrow(`${path.dirname(jsonPath)} is a symbolic link where a folder was expected`);
+    await fs.writeFile(envPath, "changed before the rollback");
+    await expect(engine.restore(backupDir)).rejects.toThrow(`${path.dirname(jsonPath)} is a symbolic link where a folder was expected`);
+    expect(await fs.readFile(path.join(elsewhere, "config.json"), "utf8")).toBe("other folder's file");
+    // Refused before anything was written: the other file is untouched too.
+    expect(await fs.readFile(envPath, "utf8")).toBe("changed before the rollback");
+
+    // An intermediate part: the whole config folder is a link.
+    await fs.rm(path.dirname(jsonPath));
+    await fs.mkdir(path.dirname(jsonPath));
+    const moved = `${configDir}.real`;
+    await fs.rename(configDir, moved);
+    await fs.symlink(elsewhere, configDir);
+    try {
+      await expect(engine.restore(backupDir)).rejects.toThrow(`${configDir} is a symbolic link where a folder was expected`);
+      expect((await fs.readdir(elsewhere)).sort()).toEqual(["config.json"]);
+    } finally {
+      await fs.rm(configDir);
+      await fs.rename(moved, configDir);
+    }
+  });
+
+  it("restore replaces a link in a config file's place by the file, never writing through it", async () => {
+    const { engine, backupDir } = await snapshotOnce();
+    const victim = path.join(await tempDir(), "victim");
+    await fs.writeFile(victim, "must stay");
+    await fs.rm(envPath);
+    await fs.symlink(victim, envPath);
+    await engine.restore(backupDir);
+    expect((await fs.lstat(envPath)).isFile()).toBe(true);
+    expect(await fs.readFile(envPath, "utf8")).toBe(SECRET);
+    expect(await fs.readFile(victim, "utf8")).toBe("must stay");
   });
 });

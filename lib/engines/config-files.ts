@@ -5,7 +5,9 @@ import { AppError } from "../domain/errors";
 import { writeFileAtomic } from "../store/atomic-write";
 import { sha256Buffer, SHA256_PATTERN } from "../store/hashing";
 import { decrypt, encrypt, keyIdOf, parseEncryptionKey, readKeyId } from "../store/encryption";
-import { writeManifest, type ManifestFile } from "../store/manifest";
+import { CURRENT_MANIFEST_VERSION, writeManifest, type ManifestFile } from "../store/manifest";
+import { lstatNoFollow, mkdirNoFollow, readFileNoFollow, removeFileNoFollow, writeFileAtomicNoFollow } from "../store/no-follow";
+import { ensurePrivateDir } from "../store/private-files";
 import type { BackupEngine, RestoreContext, RestoreResult, SnapshotContext, SnapshotResult, VerifyReport } from "./types";
 import { describeProblems, throwIfAborted } from "./types";
 import { loadManifestForVerify, verifyFilesAgainstManifest } from "./verify-files";
@@ -19,6 +21,11 @@ export interface ConfigEngineOptions {
   key: Buffer | string | undefined;
   /** Keys used before a rotation, so that older backups stay restorable. */
   oldKeys?: Array<Buffer | string>;
+  /**
+   * The keyed digest (the blob store's) recorded for each file's plaintext in a version 2 manifest,
+   * so the manifest does not reveal the hash of a secrets file. Without it, plain sha256 (version 1).
+   */
+  digest?: (plaintext: Buffer) => Promise<string>;
 }
 
 export interface ConfigRestoreResult extends RestoreResult {
@@ -30,6 +37,7 @@ const entrySchema = z.object({
   index: z.number().int().nonnegative(),
   originalPath: z.string().refine((p) => path.isAbsolute(p), "must be absolute"),
   exists: z.boolean(),
+  /** sha256 of the plaintext (version 1), or its keyed digest (version 2, see ConfigEngineOptions.digest). */
   plaintextSha256: z.string().regex(SHA256_PATTERN).optional(),
   plaintextSize: z.number().int().nonnegative().optional(),
   mode: z.number().int().optional(),
@@ -43,6 +51,8 @@ function toKey(k: Buffer | string | undefined, name: string): Buffer {
 
 export function createConfigEngine(opts: ConfigEngineOptions): BackupEngine<ConfigRestoreResult> {
   const paths = opts.paths.map((p) => path.resolve(p));
+  const version = opts.digest ? CURRENT_MANIFEST_VERSION : 1;
+  const digestOf = (data: Buffer, manifestVersion: number) => (manifestVersion >= 2 ? opts.digest!(data) : Promise.resolve(sha256Buffer(data)));
 
   async function snapshot(ctx: SnapshotContext): Promise<SnapshotResult> {
     // Why before reading anything: without a key there is no backup, never a plaintext one.
@@ -50,34 +60,36 @@ export function createConfigEngine(opts: ConfigEngineOptions): BackupEngine<Conf
     const files: ManifestFile[] = [];
     const entries: Entry[] = [];
     let sizeBytes = 0;
+    await ensurePrivateDir(ctx.backupDir, path.dirname(ctx.backupDir));
     for (const [index, originalPath] of paths.entries()) {
       throwIfAborted(ctx.signal);
-      let plaintext: Buffer;
-      let mode: number;
+      let read: Awaited<ReturnType<typeof readFileNoFollow>>;
       try {
-        plaintext = await fs.readFile(originalPath);
-        mode = (await fs.stat(originalPath)).mode & 0o7777;
+        // Never through a link, on any part of the path: a config file turned into a link to
+        // /proc/self/environ or a secrets file must not end up in the backup.
+        read = await readFileNoFollow(originalPath);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "ENOENT") {
-          throw new AppError("backup_failed", `cannot read config file ${originalPath}: ${(e as Error).message}`);
-        }
+        throw new AppError("backup_failed", `cannot read config file ${originalPath}: ${(e as Error).message}`);
+      }
+      if (!read) {
         // Recorded as absent: restoring this checkpoint removes a file created later.
         entries.push({ index, originalPath, exists: false });
         continue;
       }
+      const { data: plaintext, mode } = read;
       const sealed = encrypt(plaintext, key);
       const name = `${index}.enc`;
       await writeFileAtomic(path.join(ctx.backupDir, name), sealed, { mode: 0o600 });
       files.push({ path: name, sha256: sha256Buffer(sealed), size: sealed.length, mode });
       entries.push({
-        index, originalPath, exists: true, plaintextSha256: sha256Buffer(plaintext), plaintextSize: plaintext.length, mode, keyId: keyIdOf(key),
+        index, originalPath, exists: true, plaintextSha256: await digestOf(plaintext, version), plaintextSize: plaintext.length, mode, keyId: keyIdOf(key),
       });
       sizeBytes += sealed.length;
       ctx.onProgress?.({ step: "config", filesDone: files.length, bytesDone: sizeBytes });
     }
     const extra = { entries, keyId: keyIdOf(key) };
     const manifestSha256 = await writeManifest(ctx.backupDir, {
-      version: 1, component: "config", engine: CONFIG_ENGINE, createdAt: new Date().toISOString(), files, extra,
+      version, component: "config", engine: CONFIG_ENGINE, createdAt: new Date().toISOString(), files, extra,
     });
     return { engine: CONFIG_ENGINE, files, sizeBytes, newBytes: sizeBytes, fileCount: files.length, manifestSha256, extra };
   }
@@ -134,33 +146,37 @@ export function createConfigEngine(opts: ConfigEngineOptions): BackupEngine<Conf
     for (const e of entries) {
       if (!e.exists) continue;
       const data = decrypt(await fs.readFile(path.join(backupDir, `${e.index}.enc`)), keys);
-      if (sha256Buffer(data) !== e.plaintextSha256) {
+      if ((await digestOf(data, loaded.manifest.version)) !== e.plaintextSha256) {
         throw new AppError("verification_failed", `config backup of ${e.originalPath} does not match its recorded hash`);
       }
       plain.set(e.index, data);
     }
+
+    // A folder on the way that is a link is refused before anything is written (LinkRefusedError).
+    for (const e of entries) await lstatNoFollow(e.originalPath);
 
     let restored = 0;
     let removed = 0;
     let unchanged = 0;
     for (const e of entries) {
       throwIfAborted(ctx.signal);
-      const current = await fs.readFile(e.originalPath).catch(() => undefined);
+      const st = await lstatNoFollow(e.originalPath);
+      // A link in the file's place is replaced by the file (never written through), so not read here.
+      const current = st?.isFile() ? await readFileNoFollow(e.originalPath) : undefined;
       const data = plain.get(e.index);
       if (!data) {
-        if (current !== undefined) {
-          await fs.rm(e.originalPath, { force: true });
+        if (st) {
+          await removeFileNoFollow(e.originalPath);
           removed += 1;
         } else unchanged += 1;
         continue;
       }
-      const st = current ? await fs.stat(e.originalPath) : undefined;
-      if (current && current.equals(data) && (e.mode === undefined || (st!.mode & 0o7777) === e.mode)) {
+      if (current && current.data.equals(data) && (e.mode === undefined || current.mode === e.mode)) {
         unchanged += 1;
         continue;
       }
-      await fs.mkdir(path.dirname(e.originalPath), { recursive: true });
-      await writeFileAtomic(e.originalPath, data, { mode: e.mode ?? 0o600 });
+      await mkdirNoFollow(path.dirname(e.originalPath));
+      await writeFileAtomicNoFollow(e.originalPath, data, e.mode ?? 0o600);
       restored += 1;
     }
     return { component: "config", engine: CONFIG_ENGINE, counts: { restored, removed, unchanged }, details: { files: entries.length } };

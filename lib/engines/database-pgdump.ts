@@ -3,7 +3,8 @@ import path from "node:path";
 import { AppError } from "../domain/errors";
 import type { BlobStore } from "../store/blob-store";
 import { sha256File } from "../store/hashing";
-import { writeManifest, type Manifest, type ManifestFile } from "../store/manifest";
+import { CURRENT_MANIFEST_VERSION, writeManifest, type Manifest, type ManifestFile } from "../store/manifest";
+import { ensurePrivateDir } from "../store/private-files";
 import { dumpTables, makeRestoreScratch, materializeDump, storeDumpDataFiles, verifyStoredFiles } from "./dump-data-files";
 import type { BackupEngine, RestoreContext, RestoreResult, SnapshotContext, SnapshotResult, VerifyReport } from "./types";
 import { describeProblems, throwIfAborted } from "./types";
@@ -78,6 +79,8 @@ export function createPgDumpEngine(opts: PgDumpEngineOptions): PgDumpEngine {
     }
     const dumpDir = path.join(ctx.backupDir, DUMP_DIR);
     await fs.rm(dumpDir, { recursive: true, force: true });
+    // pg_dump writes plaintext here until the files are stored: readable by the owner only.
+    await ensurePrivateDir(ctx.backupDir, path.dirname(ctx.backupDir));
     const conn = toolConnection(opts.databaseUrl);
     progress({ step: "dump", message: `pg_dump --jobs=${jobs} of ${target}` });
     let tables = 0;
@@ -102,7 +105,8 @@ export function createPgDumpEngine(opts: PgDumpEngineOptions): PgDumpEngine {
       for await (const e of walkTree(dumpDir)) {
         if (e.kind !== "file") continue;
         throwIfAborted(ctx.signal);
-        const h = await sha256File(e.abs);
+        // With a blob store every file is kept encrypted there, named by its keyed digest.
+        const h = opts.blobStore ? await opts.blobStore.digestFile(e.abs) : await sha256File(e.abs);
         files.push({ path: `${DUMP_DIR}/${e.rel}`, sha256: h.sha256, size: h.size });
         bytes += h.size;
         progress({ step: "hash", filesDone: files.length, bytesDone: bytes });
@@ -118,9 +122,11 @@ export function createPgDumpEngine(opts: PgDumpEngineOptions): PgDumpEngine {
         files = stored.files;
         newBytes = stored.newBytes;
         Object.assign(extra, { tables, stored: stored.counts });
+        // Every file went to the store; the folder holds no plaintext of the dump any more.
+        await fs.rm(dumpDir, { recursive: true, force: true });
       }
       const manifestSha256 = await writeManifest(ctx.backupDir, {
-        version: 1, component: "database", engine: PG_DUMP_ENGINE, createdAt: new Date().toISOString(), files, extra,
+        version: opts.blobStore ? CURRENT_MANIFEST_VERSION : 1, component: "database", engine: PG_DUMP_ENGINE, createdAt: new Date().toISOString(), files, extra,
       });
       return { engine: PG_DUMP_ENGINE, files, sizeBytes: bytes, newBytes, fileCount: files.length, manifestSha256, extra };
     } catch (e) {

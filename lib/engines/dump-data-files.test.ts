@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { randomBytes } from "node:crypto";
 import { adminUrl, createScratchDatabase } from "../../test/pg";
 import { createBlobStore, type BlobStore } from "../store/blob-store";
 import { blobsReferencedBy, readManifest, type Manifest } from "../store/manifest";
 import { createPgDumpEngine } from "./database-pgdump";
 import { tablesOfTocListing } from "./dump-data-files";
-import { FIXTURE_SQL, fingerprintDatabase, sql } from "./test-fixtures";
+import { filesRevealing, FIXTURE_SQL, fingerprintDatabase, notPrivate, sql } from "./test-fixtures";
 import { tempDirMaker } from "../../test/temp-dirs";
 
 const extraDbs: string[] = [];
@@ -28,7 +29,8 @@ beforeAll(async () => {
   targetUrl = await createScratchDatabase("dumpdata_target");
   await sql(targetUrl, FIXTURE_SQL + EVENTS_SQL);
   storeRoot = await tempDir();
-  store = createBlobStore(storeRoot);
+  const key = randomBytes(32);
+  store = createBlobStore(storeRoot, { current: key, readable: [key] });
 });
 
 const engine = () => createPgDumpEngine({ databaseUrl: targetUrl, jobs: 2, blobStore: store });
@@ -50,13 +52,19 @@ describe("pg_dump engine with a blob store (incremental table data)", () => {
   let first: { dir: string; manifest: Manifest; size: number; fingerprint: unknown };
   let second: { dir: string; manifest: Manifest; newBytes: number; fingerprint: unknown };
 
-  it("keeps the table data in the blob store and only the TOC in the checkpoint folder", async () => {
+  it("keeps every dump file, the TOC included, encrypted in the blob store: no row value, no content hash on disk", async () => {
     const dir = await tempDir();
     const snap = await engine().snapshot({ backupDir: dir });
     const manifest = await readManifest(dir);
-    expect((await fs.readdir(path.join(dir, "dump"))).sort()).toEqual(["toc.dat"]);
+    expect(manifest.version).toBe(2);
+    expect(await fs.readdir(dir)).toEqual(["manifest.json"]);
     expect(snap.newBytes).toBe(snap.sizeBytes);
-    for (const f of manifest.files.filter((x) => x.path !== "dump/toc.dat")) expect(f.stored).toEqual({ kind: "blob" });
+    for (const f of manifest.files) expect(f.stored).toEqual({ kind: "blob" });
+    // Row values (u123@example.com is in app.users) and a table name in the TOC are nowhere to be read.
+    expect(await filesRevealing(storeRoot, ["u123@example.com", "Ünïcode 12", "posts_user_idx"])).toEqual([]);
+    expect(await filesRevealing(dir, ["u123@example.com", "posts_user_idx"])).toEqual([]);
+    expect(await notPrivate(path.join(storeRoot, "blobs"))).toEqual([]);
+    expect((await fs.stat(path.join(dir, "manifest.json"))).mode & 0o777).toBe(0o600);
     expect(storedOf(manifest, "app events")).toBeDefined();
     expect(await engine().verify(dir)).toEqual({ ok: true, problems: [] });
     const fingerprint = await fingerprintDatabase(targetUrl);

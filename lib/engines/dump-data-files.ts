@@ -2,22 +2,24 @@
  * Where a directory-format dump's data files are kept: in the content-addressed blob store, so a
  * table that did not change since the previous checkpoint costs nothing new, and a table that did
  * change is stored as a line delta against its last full version when that is much smaller.
- * The checkpoint folder keeps the TOC; `materializeDump` rebuilds the dump folder pg_restore reads.
+ * Every file of the dump, the TOC included, is kept encrypted there; `materializeDump` rebuilds the
+ * dump folder pg_restore reads, in a private scratch folder removed after the restore.
  */
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { createReadStream, createWriteStream, promises as fs } from "node:fs";
+import { createWriteStream, promises as fs } from "node:fs";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import { createGunzip, createGzip } from "node:zlib";
 import { AppError } from "../domain/errors";
-import type { BlobStatus, BlobStore } from "../store/blob-store";
-import { sha256File } from "../store/hashing";
+import type { BlobReader, BlobStatus, BlobStore } from "../store/blob-store";
 import { decodeLineDelta, encodeLineDelta, LineDeltaError, type Sink } from "../store/line-delta";
-import type { Manifest, ManifestFile, StoredForm } from "../store/manifest";
+import { CURRENT_MANIFEST_VERSION, type Manifest, type ManifestFile, type StoredForm } from "../store/manifest";
+import { readStreamNoFollow } from "../store/no-follow";
+import { ensurePrivateDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "../store/private-files";
 import type { VerifyProblem } from "./types";
 import { throwIfAborted } from "./types";
 import { resolveInside } from "./walk";
@@ -58,22 +60,32 @@ export async function dumpTables(pgRestore: string, dumpDir: string, prefix: str
   return out;
 }
 
-/** A gzip file's content as a stream; destroy it when stopping early. */
-function gunzipped(file: string): Readable {
+/** The content of a gzip stream; destroy it when stopping early. */
+function gunzipped(source: Readable): Readable {
   const gunzip = createGunzip();
-  pipeline(createReadStream(file, { highWaterMark: 256 * 1024 }), gunzip).catch(() => undefined);
+  pipeline(source, gunzip).catch((e) => gunzip.destroy(e));
   return gunzip;
 }
 
-/** Rebuilds a file from its gzip base and gzip delta into `out`; resolves with what was written and what must be. */
-async function rebuildDelta(basePath: string, deltaPath: string, out: Sink) {
-  const base = gunzipped(basePath);
-  const delta = gunzipped(deltaPath);
+/** A digest being computed over bytes as they pass: sha256 (format 1) or the store's keyed one. */
+type Digest = { update(b: Buffer): unknown; digest(enc: "hex"): string };
+
+/**
+ * Rebuilds a file from its gzip base and gzip delta blobs into `out`; resolves with the digest of
+ * what was written (in the reader's format), its size, and what they must be per the delta itself.
+ */
+async function rebuildDelta(reader: BlobReader, base: string, delta: string, digest: Digest, out: Sink) {
+  const baseStream = gunzipped(reader.openRead(base));
+  const deltaStream = gunzipped(reader.openRead(delta));
   try {
-    return await decodeLineDelta(base, delta, out);
+    const r = await decodeLineDelta(baseStream, deltaStream, async (b) => {
+      digest.update(b);
+      await out(b);
+    });
+    return { ...r, digest: digest.digest("hex") };
   } finally {
-    base.destroy();
-    delta.destroy();
+    baseStream.destroy();
+    deltaStream.destroy();
   }
 }
 
@@ -84,9 +96,10 @@ export interface StoredDataFiles {
 }
 
 /**
- * Moves the data files of a fresh dump (`files`, hashed, paths relative to the backup folder) into
- * the blob store and returns the manifest entries saying where each is kept. Files that are not
- * table data (the TOC) stay in the folder.
+ * Moves every file of a fresh dump (`files`, digested by `store.digestFile`, paths relative to the
+ * backup folder) into the encrypted blob store, removing it from the folder, and returns the
+ * manifest entries saying where each is kept. Table data that changed little since `previous` is
+ * stored as a line delta against that checkpoint's full version.
  */
 export async function storeDumpDataFiles(opts: {
   backupDir: string;
@@ -99,7 +112,9 @@ export async function storeDumpDataFiles(opts: {
   const { store } = opts;
   const previousByTable = new Map<string, ManifestFile>();
   const previousTables = (opts.previous?.extra?.tables ?? {}) as Record<string, string>;
-  for (const f of opts.previous?.files ?? []) {
+  // A previous checkpoint of another blob format names its blobs otherwise: nothing to build on.
+  const previousFiles = opts.previous && opts.previous.version === CURRENT_MANIFEST_VERSION ? opts.previous.files : [];
+  for (const f of previousFiles) {
     const table = previousTables[f.path];
     if (table && f.stored) previousByTable.set(table, f);
   }
@@ -108,42 +123,41 @@ export async function storeDumpDataFiles(opts: {
   let newBytes = 0;
   for (const f of opts.files) {
     throwIfAborted(opts.signal);
-    if (!DATA_FILE.test(f.path)) {
-      out.push(f);
-      newBytes += f.size;
-      continue;
-    }
     const abs = resolveInside(opts.backupDir, f.path);
-    const table = opts.tables[f.path];
+    const isData = DATA_FILE.test(f.path);
+    // The counts are of table data; the TOC is stored the same way but not counted.
+    const count = (what: keyof typeof counts) => void (isData && (counts[what] += 1));
+    const table = isData ? opts.tables[f.path] : undefined;
     const previous = table ? previousByTable.get(table) : undefined;
-    // Same bytes as the previous checkpoint's file of this table: keep it the way that one is kept.
+    // Same content as the previous checkpoint's file of this table: keep it the way that one is kept.
     if (previous?.stored && previous.sha256 === f.sha256 && previous.size === f.size && (await isPresent(store, f.sha256, previous.stored))) {
       await fs.rm(abs);
       out.push({ ...f, stored: previous.stored });
-      counts.unchanged += 1;
+      count("unchanged");
       continue;
     }
     if (await store.hasBlob(f.sha256)) {
       await fs.rm(abs);
       out.push({ ...f, stored: { kind: "blob" } });
-      counts.unchanged += 1;
+      count("unchanged");
       continue;
     }
     const base = previous?.stored ? fullBaseOf(previous) : undefined;
     if (base && f.path.endsWith(".gz") && f.size >= MIN_DELTA_FILE && (await store.hasBlob(base))) {
-      const delta = await storeDelta(store, base, abs, f.size);
+      const delta = await storeDelta(store, base, abs, f);
       if (delta) {
         await fs.rm(abs);
         out.push({ ...f, stored: delta.stored });
         newBytes += delta.newBytes;
-        counts.deltas += 1;
+        count("deltas");
         continue;
       }
     }
-    const put = await store.adoptFile(abs, f.sha256);
+    const put = await store.putFile(abs, f);
+    await fs.rm(abs);
     out.push({ ...f, stored: { kind: "blob" } });
     if (put.isNew) newBytes += f.size;
-    counts.whole += 1;
+    count("whole");
   }
   return { files: out, newBytes, counts };
 }
@@ -164,46 +178,65 @@ async function isPresent(store: BlobStore, sha256: string, stored: StoredForm): 
 /**
  * Writes the line delta from blob `base` to the gzip file `file` as a new blob, when it is small
  * enough; rebuilds it once before keeping it, so a delta that would not give back these exact rows
- * is never stored (the file is then stored whole).
+ * is never used (the file is then stored whole). Nothing of it touches the disk unencrypted.
  */
-async function storeDelta(store: BlobStore, base: string, file: string, fileSize: number) {
-  const temp = await store.tempPath();
-  const baseStream = gunzipped(store.blobPath(base));
-  const nextStream = gunzipped(file);
+async function storeDelta(store: BlobStore, base: string, file: string, f: ManifestFile) {
+  const upload = await store.createUpload();
+  const baseStream = gunzipped(store.openRead(base));
+  const nextStream = gunzipped(readStreamNoFollow(file));
+  const content = await store.createDigest();
   const gzip = createGzip();
+  let kept = false;
   try {
-    const written = pipeline(gzip, createWriteStream(temp, { flags: "wx", mode: 0o600 }));
+    const written = (async () => {
+      for await (const chunk of gzip) await upload.write(chunk as Buffer);
+    })();
     written.catch(() => undefined);
-    const encoded = await encodeLineDelta(baseStream, nextStream, async (b) => {
+    const nextContent = (async function* () {
+      for await (const chunk of nextStream) {
+        content.update(chunk as Buffer);
+        yield chunk as Buffer;
+      }
+    })();
+    const encoded = await encodeLineDelta(baseStream, nextContent, async (b) => {
       if (!gzip.write(b)) await once(gzip, "drain");
     });
     gzip.end();
     await written;
-    const delta = await sha256File(temp);
-    if (delta.size > fileSize * MAX_DELTA_SHARE) return undefined;
-    const stored = { kind: "delta" as const, blob: delta.sha256, base, contentSha256: encoded.sha256, contentSize: encoded.size };
-    const check = await rebuildDelta(store.blobPath(base), temp, () => undefined);
-    if (check.sha256 !== encoded.sha256 || check.size !== encoded.size) return undefined;
-    const put = await store.adoptFile(temp, delta.sha256);
-    return { stored, newBytes: put.isNew ? delta.size : 0 };
+    if (upload.size > f.size * MAX_DELTA_SHARE) return undefined;
+    const put = await upload.finish();
+    kept = true;
+    const stored = { kind: "delta" as const, blob: put.sha256, base, contentSha256: content.digest("hex"), contentSize: encoded.size };
+    const check = await rebuildDelta(store, base, put.sha256, await store.createDigest(), () => undefined);
+    if (check.digest !== stored.contentSha256 || check.size !== stored.contentSize) {
+      if (put.isNew) await store.removeBlob(put.sha256);
+      return undefined;
+    }
+    return { stored, newBytes: put.isNew ? put.size : 0 };
   } finally {
     baseStream.destroy();
     nextStream.destroy();
     gzip.destroy();
-    await fs.rm(temp, { force: true });
+    if (!kept) await upload.abort();
   }
 }
 
+/** The digest a manifest of the reader's format records: sha256, or the store's keyed one. */
+async function digestFor(store: BlobStore, reader: BlobReader): Promise<Digest> {
+  return reader.format >= 2 ? store.createDigest() : createHash("sha256");
+}
+
 /**
- * Checks the blobs of every stored file of a manifest: each blob's sha256, and for a delta that its
- * rebuilt content is the one recorded (skipped with `rebuildDeltas: false` when the caller rebuilds
- * it anyway, as a restore does). Problems name the dump file, as the folder check does.
+ * Checks the blobs of every stored file of a manifest: each blob's content against its address, and
+ * for a delta that its rebuilt content is the one recorded (skipped with `rebuildDeltas: false` when
+ * the caller rebuilds it anyway, as a restore does). Problems name the dump file, as the folder check does.
  */
 export async function verifyStoredFiles(manifest: Manifest, store: BlobStore, options: { rebuildDeltas?: boolean } = {}): Promise<VerifyProblem[]> {
+  const reader = store.readerFor(manifest.version);
   const statuses = new Map<string, Promise<BlobStatus>>();
   const status = (sha: string) => {
     let s = statuses.get(sha);
-    if (!s) statuses.set(sha, (s = store.verifyBlob(sha)));
+    if (!s) statuses.set(sha, (s = reader.verifyBlob(sha)));
     return s;
   };
   const problems: VerifyProblem[] = [];
@@ -225,7 +258,7 @@ export async function verifyStoredFiles(manifest: Manifest, store: BlobStore, op
     if (baseStatus !== "ok") problems.push(blobProblem(f, f.stored.base, "base", baseStatus));
     if (deltaStatus !== "ok" || baseStatus !== "ok" || options.rebuildDeltas === false) continue;
     const { base, blob } = f.stored;
-    const problem = await rebuiltProblem(f, f.stored, () => rebuildDelta(store.blobPath(base), store.blobPath(blob), () => undefined));
+    const problem = await rebuiltProblem(f, f.stored, async () => rebuildDelta(reader, base, blob, await digestFor(store, reader), () => undefined));
     if (problem) problems.push(problem);
   }
   return problems;
@@ -234,51 +267,59 @@ export async function verifyStoredFiles(manifest: Manifest, store: BlobStore, op
 async function rebuiltProblem(
   f: ManifestFile,
   stored: Extract<StoredForm, { kind: "delta" }>,
-  rebuild: () => Promise<{ sha256: string; size: number }>,
+  rebuild: () => Promise<{ digest: string; size: number }>,
 ): Promise<VerifyProblem | undefined> {
   try {
     const r = await rebuild();
-    if (r.sha256 === stored.contentSha256 && r.size === stored.contentSize) return undefined;
-    return { path: f.path, kind: "altered", expected: stored.contentSha256, actual: r.sha256, message: "its content rebuilt from the delta differs" };
+    if (r.digest === stored.contentSha256 && r.size === stored.contentSize) return undefined;
+    return { path: f.path, kind: "altered", expected: stored.contentSha256, actual: r.digest, message: "its content rebuilt from the delta differs" };
   } catch (e) {
-    // A malformed delta or a blob that is not gzip is a broken backup, not a crash.
-    if (!(e instanceof LineDeltaError) && !String((e as NodeJS.ErrnoException).code ?? "").startsWith("Z_")) throw e;
+    // A malformed delta, a blob that is not gzip or fails authentication is a broken backup, not a crash.
+    const integrity = e instanceof AppError ? e.code === "verification_failed" : e instanceof LineDeltaError || String((e as NodeJS.ErrnoException).code ?? "").startsWith("Z_");
+    if (!integrity) throw e;
     return { path: f.path, kind: "altered", expected: stored.contentSha256, message: `its delta cannot be rebuilt: ${(e as Error).message}` };
   }
 }
 
 /**
- * Rebuilds the dump folder pg_restore reads into `destDir`: files kept in the backup folder and
- * whole blobs are hard-linked (copied where links are not possible), delta-stored files are rebuilt
- * uncompressed (`<id>.dat`, which pg_restore reads before `<id>.dat.gz`) and checked against the
- * recorded content hash. Throws `verification_failed` naming the file when one does not match.
+ * Rebuilds the dump folder pg_restore reads into `destDir` (a private scratch folder): files kept in
+ * the backup folder (format 1) and plaintext blobs of format 1 are hard-linked (copied where links
+ * are not possible); encrypted blobs are decrypted into it, checked chunk by chunk and against their
+ * address; delta-stored files are rebuilt uncompressed (`<id>.dat`, which pg_restore reads before
+ * `<id>.dat.gz`) and checked against the recorded content digest. Throws `verification_failed`
+ * naming the file when one does not match.
  */
 export async function materializeDump(backupDir: string, manifest: Manifest, store: BlobStore, destDir: string, signal?: AbortSignal) {
+  const reader = store.readerFor(manifest.version);
+  const refuse = (f: ManifestFile, problem: VerifyProblem) =>
+    new AppError("verification_failed", `backup ${backupDir} failed verification, nothing was restored: ${f.path}: ${problem.message}`, { problems: [problem] });
   for (const f of manifest.files) {
     throwIfAborted(signal);
     const dest = resolveInside(destDir, f.path);
-    await fs.mkdir(path.dirname(dest), { recursive: true });
+    await ensurePrivateDir(path.dirname(dest), destDir);
     if (!f.stored) {
       await linkOrCopy(resolveInside(backupDir, f.path), dest);
     } else if (f.stored.kind === "blob") {
-      await linkOrCopy(store.blobPath(f.sha256), dest);
+      if (reader.format === 1) await linkOrCopy(store.blobPath(f.sha256), dest);
+      else {
+        await reader.writeTo(f.sha256, dest).catch((e) => {
+          if (e instanceof AppError && e.code === "verification_failed") throw refuse(f, { path: f.path, kind: "altered", expected: f.sha256, message: e.message });
+          throw e;
+        });
+      }
     } else {
       const stored = f.stored;
       const plain = dest.replace(/\.gz$/, "");
-      const out = createWriteStream(plain, { flags: "wx", mode: 0o600 });
+      const out = createWriteStream(plain, { flags: "wx", mode: PRIVATE_FILE_MODE });
       const problem = await rebuiltProblem(f, stored, async () => {
-        const r = await rebuildDelta(store.blobPath(stored.base), store.blobPath(stored.blob), async (b) => {
+        const r = await rebuildDelta(reader, stored.base, stored.blob, await digestFor(store, reader), async (b) => {
           if (!out.write(b)) await once(out, "drain");
         });
         out.end();
         await once(out, "finish");
         return r;
       }).finally(() => out.destroy());
-      if (problem) {
-        throw new AppError("verification_failed", `backup ${backupDir} failed verification, nothing was restored: ${f.path}: ${problem.message}`, {
-          problems: [problem],
-        });
-      }
+      if (problem) throw refuse(f, problem);
     }
   }
 }
@@ -299,7 +340,7 @@ async function linkOrCopy(src: string, dest: string) {
  */
 export async function makeRestoreScratch(store: BlobStore): Promise<string> {
   const root = path.join(store.root, "restore-scratch");
-  await fs.mkdir(root, { recursive: true });
+  await ensurePrivateDir(root, store.root);
   for (const name of await fs.readdir(root)) {
     const pid = Number(name.split("-")[0]);
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isRunning(pid)) {
@@ -307,7 +348,8 @@ export async function makeRestoreScratch(store: BlobStore): Promise<string> {
     }
   }
   const dir = path.join(root, `${process.pid}-${randomBytes(6).toString("hex")}`);
-  await fs.mkdir(dir);
+  await fs.mkdir(dir, { mode: PRIVATE_DIR_MODE });
+  await fs.chmod(dir, PRIVATE_DIR_MODE);
   return dir;
 }
 

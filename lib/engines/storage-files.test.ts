@@ -6,14 +6,20 @@ import { createBlobStore } from "../store/blob-store";
 import { createStorageEngine } from "./storage-files";
 import { walkTree } from "./walk";
 import { tempDirMaker } from "../../test/temp-dirs";
+import { sha256Buffer } from "../store/hashing";
+import { filesRevealing, notPrivate } from "./test-fixtures";
 
 const tempDir = tempDirMaker("mc-storage-");
 
 async function countBlobs(root: string) {
   let n = 0;
-  for await (const e of walkTree(path.join(root, "blobs"))) if (e.kind === "file") n++;
+  for await (const e of walkTree(path.join(root, "blobs"))) if (e.kind === "file" && !e.rel.startsWith(".keys/")) n++;
   return n;
 }
+
+const key = randomBytes(32);
+/** A blob store of `root` with this file's key (what BACKUP_ENCRYPTION_KEY gives in production). */
+const storeAt = (root: string) => createBlobStore(root, { current: key, readable: [key] });
 
 /** path → [content hex, mode] of every entry of a tree, symlinks included. */
 async function describeTree(root: string) {
@@ -41,7 +47,7 @@ beforeAll(async () => {
 
 describe("storage engine", () => {
   it("is incremental: an unchanged tree adds no blob, one changed file adds exactly one", async () => {
-    const store = createBlobStore(backupRoot);
+    const store = storeAt(backupRoot);
     const engine = createStorageEngine({ storageDir, blobStore: store });
     const first = await engine.snapshot({ backupDir: await tempDir() });
     expect(first.fileCount).toBe(4);
@@ -62,7 +68,7 @@ describe("storage engine", () => {
   });
 
   it("restore makes the folder equal to the backup: extra files removed, deleted and changed ones back byte-identical", async () => {
-    const engine = createStorageEngine({ storageDir, blobStore: createBlobStore(backupRoot) });
+    const engine = createStorageEngine({ storageDir, blobStore: storeAt(backupRoot) });
     const backupDir = await tempDir();
     await engine.snapshot({ backupDir });
     const original = await describeTree(storageDir);
@@ -86,7 +92,7 @@ describe("storage engine", () => {
 
   it("verify names a file whose blob is missing or altered, and restore then refuses touching nothing", async () => {
     const root = await tempDir();
-    const store = createBlobStore(root);
+    const store = storeAt(root);
     const engine = createStorageEngine({ storageDir, blobStore: store });
     const backupDir = await tempDir();
     const snap = await engine.snapshot({ backupDir });
@@ -111,13 +117,73 @@ describe("storage engine", () => {
 
   it("garbage collection frees blobs no manifest references any more", async () => {
     const root = await tempDir();
-    const store = createBlobStore(root);
+    const store = storeAt(root);
     const engine = createStorageEngine({ storageDir, blobStore: store });
     const keep = await engine.snapshot({ backupDir: await tempDir() });
     await fs.writeFile(path.join(storageDir, "temp.bin"), randomBytes(5000));
     await engine.snapshot({ backupDir: await tempDir() });
     await fs.rm(path.join(storageDir, "temp.bin"));
     const gc = await store.deleteUnreferencedBlobs(new Set(keep.files.map((f) => f.sha256)));
-    expect(gc).toEqual({ deleted: 1, bytesFreed: 5000 });
+    expect(gc).toMatchObject({ deleted: 1 });
+    expect(gc.bytesFreed).toBeGreaterThan(5000); // the encrypted blob: content, header and one tag per chunk
+  });
+
+  it("keeps no file content readable on disk, in 0600 blobs under 0700 folders, and a manifest without content hashes", async () => {
+    const src = await tempDir();
+    const root = await tempDir();
+    await fs.writeFile(path.join(src, "invoice.txt"), "IBAN DE89 3704 0044 0532 0130 00");
+    const engine = createStorageEngine({ storageDir: src, blobStore: storeAt(root) });
+    const backupDir = await tempDir();
+    const snap = await engine.snapshot({ backupDir });
+    expect(await filesRevealing(root, ["IBAN DE89"])).toEqual([]);
+    expect(await notPrivate(path.join(root, "blobs"))).toEqual([]);
+    const plainSha = sha256Buffer("IBAN DE89 3704 0044 0532 0130 00");
+    expect(snap.files[0]!.sha256).not.toBe(plainSha);
+    expect(await fs.readFile(path.join(backupDir, "manifest.json"), "utf8")).not.toContain(plainSha);
+  });
+
+  it("refuses a storage folder that is a link, and a sub-folder swapped for a link, naming it", async () => {
+    const outside = await tempDir();
+    await fs.writeFile(path.join(outside, "secret.txt"), "outside the storage folder");
+    const parent = await tempDir();
+    const linked = path.join(parent, "storage");
+    await fs.symlink(outside, linked);
+    const snapLinked = createStorageEngine({ storageDir: linked, blobStore: storeAt(await tempDir()) }).snapshot({ backupDir: await tempDir() });
+    await expect(snapLinked).rejects.toThrow(`${linked} is a symbolic link where a folder was expected`);
+
+    const real = await tempDir();
+    await fs.mkdir(path.join(real, "bucket"));
+    await fs.symlink(outside, path.join(real, "bucket", "sub"));
+    const root = await tempDir();
+    const engine = createStorageEngine({ storageDir: real, blobStore: storeAt(root) });
+    const backupDir = await tempDir();
+    const snap = await engine.snapshot({ backupDir });
+    // The link inside the tree is listed as skipped, its target never read.
+    expect(snap.files).toEqual([]);
+    expect(snap.extra.skipped).toEqual(["bucket/sub"]);
+    expect(await filesRevealing(root, ["outside the storage folder"])).toEqual([]);
+  });
+
+  it("restore refuses to write through a folder that is a link (also on an intermediate part), leaving its target untouched", async () => {
+    const src = await tempDir();
+    await fs.mkdir(path.join(src, "bucket", "deep"), { recursive: true });
+    await fs.writeFile(path.join(src, "bucket", "deep", "f.txt"), "restored content");
+    const engine = createStorageEngine({ storageDir: src, blobStore: storeAt(await tempDir()) });
+    const backupDir = await tempDir();
+    await engine.snapshot({ backupDir });
+
+    // The target folder is a link: nothing is written where it points.
+    const elsewhere = await tempDir();
+    const parent = await tempDir();
+    await fs.symlink(elsewhere, path.join(parent, "target"));
+    await expect(engine.restore(backupDir, { targetDir: path.join(parent, "target") })).rejects.toThrow(/is a symbolic link where a folder was expected/);
+    expect(await fs.readdir(elsewhere)).toEqual([]);
+
+    // A parent of the target folder is a link.
+    await fs.mkdir(path.join(elsewhere, "inner"));
+    await expect(engine.restore(backupDir, { targetDir: path.join(parent, "target", "inner") })).rejects.toThrow(
+      `${path.join(parent, "target")} is a symbolic link where a folder was expected`,
+    );
+    expect(await fs.readdir(path.join(elsewhere, "inner"))).toEqual([]);
   });
 });

@@ -1,10 +1,11 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { AppError } from "../domain/errors";
-import { copyAndHash, type BlobStore } from "../store/blob-store";
+import type { BlobStore } from "../store/blob-store";
 import { sha256File } from "../store/hashing";
 import { tempPathFor, renameDurably } from "../store/atomic-write";
-import { relativePathSchema, writeManifest, type Manifest, type ManifestFile } from "../store/manifest";
+import { CURRENT_MANIFEST_VERSION, relativePathSchema, writeManifest, type Manifest, type ManifestFile } from "../store/manifest";
+import { lstatNoFollow, mkdirNoFollow } from "../store/no-follow";
 import type { BackupEngine, RestoreContext, RestoreResult, SnapshotContext, SnapshotResult, VerifyProblem, VerifyReport } from "./types";
 import { describeProblems, throwIfAborted } from "./types";
 import { loadManifestForVerify } from "./verify-files";
@@ -56,7 +57,8 @@ export function createStorageEngine(opts: StorageEngineOptions): BackupEngine<St
         skipped.push(e.rel);
         continue;
       }
-      const st = await fs.stat(e.abs);
+      // lstat and an O_NOFOLLOW read: a file swapped for a link after the listing is refused, not followed.
+      const st = await fs.lstat(e.abs);
       const put = await blobStore.putFile(e.abs);
       files.push({ path: e.rel, sha256: put.sha256, size: put.size, mode: st.mode & 0o7777 });
       sizeBytes += put.size;
@@ -65,7 +67,7 @@ export function createStorageEngine(opts: StorageEngineOptions): BackupEngine<St
     }
     const extra = { storageDir: opts.storageDir, directories, skipped, blobStore: blobStore.root };
     const manifestSha256 = await writeManifest(ctx.backupDir, {
-      version: 1, component: "storage", engine: STORAGE_ENGINE, createdAt: new Date().toISOString(), files, extra,
+      version: CURRENT_MANIFEST_VERSION, component: "storage", engine: STORAGE_ENGINE, createdAt: new Date().toISOString(), files, extra,
     });
     return { engine: STORAGE_ENGINE, files, sizeBytes, newBytes, fileCount: files.length, manifestSha256, extra };
   }
@@ -74,11 +76,12 @@ export function createStorageEngine(opts: StorageEngineOptions): BackupEngine<St
     const loaded = await loadManifestForVerify(backupDir, "storage", STORAGE_ENGINE);
     if (!loaded.ok) return loaded.report;
     const problems: VerifyProblem[] = [];
+    const reader = blobStore.readerFor(loaded.manifest.version);
     const status = new Map<string, Awaited<ReturnType<BlobStore["verifyBlob"]>>>();
     for (const f of loaded.manifest.files) {
       let s = status.get(f.sha256);
       if (!s) {
-        s = await blobStore.verifyBlob(f.sha256);
+        s = await reader.verifyBlob(f.sha256);
         status.set(f.sha256, s);
       }
       if (s !== "ok") problems.push({ path: f.path, kind: s, expected: f.sha256, message: `blob ${s}` });
@@ -86,15 +89,17 @@ export function createStorageEngine(opts: StorageEngineOptions): BackupEngine<St
     return { ok: problems.length === 0, problems };
   }
 
-  /** Copies a blob into place via temp + rename, checking the written bytes hash to what is expected. */
-  async function writeFromBlob(f: ManifestFile, dest: string) {
-    await fs.mkdir(path.dirname(dest), { recursive: true });
+  /**
+   * Writes a blob's content into place via temp + rename (the reader checks it against its address);
+   * refuses to write through a folder that is a link.
+   */
+  async function writeFromBlob(f: ManifestFile, dest: string, version: number) {
+    await mkdirNoFollow(path.dirname(dest));
     const temp = tempPathFor(dest);
     try {
-      const written = await copyAndHash(blobStore.blobPath(f.sha256), temp, f.mode ?? 0o644);
-      if (written.sha256 !== f.sha256) {
-        throw new AppError("verification_failed", `blob for ${f.path} changed while restoring (expected ${f.sha256}, got ${written.sha256})`);
-      }
+      await blobStore.readerFor(version).writeTo(f.sha256, temp, f.mode ?? 0o644).catch((e) => {
+        throw e instanceof AppError && e.code === "verification_failed" ? new AppError("verification_failed", `blob for ${f.path} changed while restoring: ${e.message}`) : e;
+      });
       if (f.mode !== undefined) await fs.chmod(temp, f.mode);
       await renameDurably(temp, dest);
     } catch (e) {
@@ -116,7 +121,8 @@ export function createStorageEngine(opts: StorageEngineOptions): BackupEngine<St
     if (!loaded.ok) throw new AppError("verification_failed", "manifest changed during restore");
     const manifest = loaded.manifest;
     const root = ctx.targetDir ?? opts.storageDir;
-    await fs.mkdir(root, { recursive: true });
+    await mkdirNoFollow(path.resolve(root));
+    const digestOf = (file: string) => (manifest.version >= 2 ? blobStore.digestFile(file) : sha256File(file));
 
     const wanted = new Map(manifest.files.map((f) => [f.path, f]));
     const wantedDirs = new Set(directoriesOf(manifest));
@@ -148,17 +154,18 @@ export function createStorageEngine(opts: StorageEngineOptions): BackupEngine<St
     for (const f of manifest.files) {
       throwIfAborted(ctx.signal);
       const dest = resolveInside(root, f.path);
-      const st = await fs.stat(dest).catch(() => undefined);
-      if (st?.isFile() && st.size === f.size && (await sha256File(dest)).sha256 === f.sha256) {
+      // A link on the way (a folder swapped since step 1) is refused here, never written through.
+      const st = await lstatNoFollow(path.resolve(dest));
+      if (st?.isFile() && st.size === f.size && (await digestOf(dest)).sha256 === f.sha256) {
         if (f.mode !== undefined && (st.mode & 0o7777) !== f.mode) await fs.chmod(dest, f.mode);
         unchanged += 1;
       } else {
-        await writeFromBlob(f, dest);
+        await writeFromBlob(f, dest, manifest.version);
         restored += 1;
       }
       ctx.onProgress?.({ step: "files", filesDone: restored + unchanged });
     }
-    for (const d of wantedDirs) await fs.mkdir(resolveInside(root, d), { recursive: true });
+    for (const d of wantedDirs) await mkdirNoFollow(path.resolve(resolveInside(root, d)));
 
     return {
       component: "storage",

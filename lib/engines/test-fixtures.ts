@@ -1,4 +1,7 @@
 import pg from "pg";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { gunzipSync } from "node:zlib";
 
 /** Test helpers shared by the engine tests (not a test file itself). */
 export async function sql(url: string, text: string, params: unknown[] = []) {
@@ -65,4 +68,38 @@ export async function fingerprintDatabase(url: string) {
   } finally {
     await c.end();
   }
+}
+
+/**
+ * Every file under `dir` whose bytes, or whose content once gunzipped (pg_dump compresses table data),
+ * contain one of `needles`: what a local user able to read the backup folder would learn.
+ */
+export async function filesRevealing(dir: string, needles: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const file = path.join(e.parentPath, e.name);
+    const raw = await fs.readFile(file);
+    let inflated: Buffer | undefined;
+    try {
+      inflated = gunzipSync(raw);
+    } catch {
+      inflated = undefined;
+    }
+    if (needles.some((n) => raw.includes(n) || inflated?.includes(n))) out.push(path.relative(dir, file));
+  }
+  return out;
+}
+
+/** Modes of every folder and file under `dir` (itself included) that are not owner-only (0700 / 0600). */
+export async function notPrivate(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const st = await fs.stat(dir);
+  if ((st.mode & 0o777) !== 0o700) out.push(`. ${(st.mode & 0o777).toString(8)}`);
+  for (const e of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
+    const p = path.join(e.parentPath, e.name);
+    const mode = (await fs.lstat(p)).mode & 0o777;
+    if (e.isDirectory() ? mode !== 0o700 : e.isFile() ? mode !== 0o600 : true) out.push(`${path.relative(dir, p)} ${mode.toString(8)}`);
+  }
+  return out;
 }

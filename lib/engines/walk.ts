@@ -1,5 +1,7 @@
 import { promises as fs } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
+import { openDirNoFollow } from "../store/no-follow";
 
 export interface WalkEntry {
   /** Relative POSIX path from the walk root. */
@@ -8,19 +10,29 @@ export interface WalkEntry {
   kind: "file" | "dir" | "other";
 }
 
+const HAS_PROC_FD = process.platform === "linux";
+
 /**
- * Lists a tree depth-first in sorted order without following symlinks (a symlink is "other").
- * Async generator so a huge tree is never held in memory at once.
+ * Lists a tree depth-first in sorted order without following symlinks on any part of a path: the root
+ * and each folder are opened with O_NOFOLLOW and listed through that open folder, so a folder swapped
+ * for a link while the walk runs is refused (LinkRefusedError naming it), never entered. A symlink
+ * inside the tree is reported as "other". Async generator so a huge tree is never held in memory at once.
  */
 export async function* walkTree(root: string, rel = ""): AsyncGenerator<WalkEntry> {
   const dir = rel ? path.join(root, ...rel.split("/")) : root;
-  let entries;
+  let handle: FileHandle;
   try {
-    entries = await fs.readdir(dir, { withFileTypes: true });
+    handle = await openDirNoFollow(path.resolve(dir));
   } catch (e) {
     // A sub-folder the consumer removed after it was yielded: nothing left to list.
     if (rel && (e as NodeJS.ErrnoException).code === "ENOENT") return;
     throw e;
+  }
+  let entries;
+  try {
+    entries = await fs.readdir(HAS_PROC_FD ? `/proc/self/fd/${handle.fd}` : dir, { withFileTypes: true });
+  } finally {
+    await handle.close();
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {

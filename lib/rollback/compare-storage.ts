@@ -14,10 +14,15 @@ export interface StorageDiff {
 }
 
 /**
- * Compares the target's storage folder with a storage manifest: size first, then sha256. Reads only.
+ * Compares the target's storage folder with a storage manifest: size first, then the content digest. Reads only.
  * Symlinks and other non-files count as added (the storage restore removes them too).
  */
-export async function diffStorageAgainstManifest(storageDir: string, files: readonly ManifestFile[]): Promise<StorageDiff> {
+export async function diffStorageAgainstManifest(
+  storageDir: string,
+  files: readonly ManifestFile[],
+  /** The manifest's content digest of a file: sha256 (version 1) or the store's keyed one. */
+  digest: (file: string) => Promise<string> = (file) => sha256File(file).then((d) => d.sha256),
+): Promise<StorageDiff> {
   const wanted = new Map(files.map((f) => [f.path, f]));
   const seen = new Set<string>();
   const diff: StorageDiff = { added: [], removed: [], changed: [], unchanged: 0 };
@@ -32,7 +37,7 @@ export async function diffStorageAgainstManifest(storageDir: string, files: read
       }
       seen.add(e.rel);
       const st = await fs.stat(e.abs);
-      if (st.size !== f.size || (await sha256File(e.abs)).sha256 !== f.sha256) diff.changed.push(e.rel);
+      if (st.size !== f.size || (await digest(e.abs)) !== f.sha256) diff.changed.push(e.rel);
       else diff.unchanged += 1;
     }
   }

@@ -4,6 +4,8 @@ import { diffDatabaseAgainstMetadata, databaseDiffIsEmpty, type DatabaseDiff, ty
 import { diffStorageAgainstManifest, storageDiffIsEmpty, type StorageDiff } from "./compare-storage";
 import { configEntriesSchema, diffConfigAgainstManifest, type ConfigChange } from "./compare-config";
 import { readCheckpointManifest } from "../checkpoints/read-checkpoint-manifest";
+import { blobStoreFor } from "../checkpoints/engines-for-context";
+import { sha256Buffer, sha256File } from "../store/hashing";
 
 export type ComponentComparison =
   | { component: "database"; ok: true; equal: boolean; diff: DatabaseDiff }
@@ -40,8 +42,11 @@ export async function compareTargetWithCheckpoint(
       out.push({ component, ok: false, problem: m.problem });
       continue;
     }
+    // From manifest version 2 on, content digests are keyed (the blob store's address key).
+    const keyed = m.manifest.version >= 2 ? blobStoreFor(ctx) : undefined;
     if (component === "storage") {
-      const diff = await diffStorageAgainstManifest(ctx.target.storageDir, m.manifest.files);
+      const digest = keyed ? (file: string) => keyed.digestFile(file).then((d) => d.sha256) : (file: string) => sha256File(file).then((d) => d.sha256);
+      const diff = await diffStorageAgainstManifest(ctx.target.storageDir, m.manifest.files, digest);
       out.push({ component, ok: true, equal: storageDiffIsEmpty(diff), diff });
     } else {
       const entries = configEntriesSchema.safeParse(m.manifest.extra?.entries);
@@ -49,7 +54,7 @@ export async function compareTargetWithCheckpoint(
         out.push({ component, ok: false, problem: "config/manifest.json has no valid file entries" });
         continue;
       }
-      const diff = await diffConfigAgainstManifest(entries.data);
+      const diff = await diffConfigAgainstManifest(entries.data, keyed ? (data) => keyed.digestBuffer(data) : async (data) => sha256Buffer(data));
       out.push({ component, ok: true, equal: diff.changed.length === 0, diff });
     }
   }

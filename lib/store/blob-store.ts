@@ -1,201 +1,305 @@
-import { createReadStream, createWriteStream, promises as fs } from "node:fs";
-import path from "node:path";
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
+import { createWriteStream, promises as fs } from "node:fs";
+import { Transform, Writable, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { Transform } from "node:stream";
 import { AppError } from "../domain/errors";
-import { fsyncDir } from "./atomic-write";
-import { sha256File, SHA256_PATTERN } from "./hashing";
+import { keyIdOf } from "./encryption";
+import { createDecryptStream, createEncryptStream } from "./chunked-cipher";
+import { createFsBlobMedium, type BlobMedium } from "./fs-blob-medium";
+import { SHA256_PATTERN } from "./hashing";
+import { readStreamNoFollow } from "./no-follow";
+import { PRIVATE_FILE_MODE } from "./private-files";
+import {
+  createAddressHmac, NO_KEY_HELP, newStoreSecrets, unwrapStoreSecrets, wrapStoreSecrets, wrappingKeyIdOf, type MasterKeys, type StoreSecrets,
+} from "./store-keys";
 
 export type BlobStatus = "ok" | "missing" | "altered";
 
+/**
+ * How the blobs a manifest names are kept, by manifest version:
+ * 1: plaintext, named by the content's sha256 (backups taken before encryption; read, never written);
+ * 2: encrypted (lib/store/chunked-cipher), named by HMAC-SHA256 of the content under the store's
+ *    address key, so the name does not reveal the content's hash.
+ */
+export type BlobFormat = 1 | 2;
+export const CURRENT_BLOB_FORMAT: BlobFormat = 2;
+
 export interface PutResult {
+  /** The blob's address (its content digest for this format). */
   sha256: string;
   size: number;
   /** false when a blob with this content already existed: nothing new was stored (incremental). */
   isNew: boolean;
 }
 
-export interface BlobStore {
-  readonly root: string;
-  putFile(srcPath: string): Promise<PutResult>;
+/** Reads blobs of one format. Every read is checked: bytes that are not the named content are an error. */
+export interface BlobReader {
+  readonly format: BlobFormat;
+  hasBlob(address: string): Promise<boolean>;
   /**
-   * Moves `srcPath` (same filesystem, content hashed by the caller as `sha256`) into the store; when
-   * the blob exists already, `srcPath` is removed instead. No copy: for files written just for the store.
+   * The blob's content. The stream fails when the blob was altered or cut short (an encrypted blob at
+   * the first bad chunk, before releasing it), or at its end when the content is not the one named.
    */
-  adoptFile(srcPath: string, sha256: string): Promise<PutResult>;
-  /** A fresh path in the store's temp folder, for a file about to be adopted. */
-  tempPath(): Promise<string>;
-  hasBlob(sha256: string): Promise<boolean>;
-  blobPath(sha256: string): string;
-  verifyBlob(sha256: string): Promise<BlobStatus>;
+  openRead(address: string): Readable;
+  verifyBlob(address: string): Promise<BlobStatus>;
+  /** Writes the content into the new file `dest` (mode 0600 unless given), checked; removes it on failure. */
+  writeTo(address: string, dest: string, mode?: number): Promise<{ size: number }>;
+}
+
+/** A blob being written piece by piece; named by its content when finished. */
+export interface BlobUpload {
+  write(bytes: Buffer): Promise<void>;
+  /** Content bytes written so far. */
+  readonly size: number;
+  finish(): Promise<PutResult>;
+  abort(): Promise<void>;
+}
+
+export interface BlobStore extends BlobReader {
+  /** The backup folder the store lies in. */
+  readonly root: string;
+  /** The address (keyed digest) and size of a file's content, as `putFile` would name it. */
+  digestFile(srcPath: string): Promise<{ sha256: string; size: number }>;
+  digestBuffer(data: Uint8Array): Promise<string>;
+  /** A keyed digest to feed piece by piece (content that never sits whole in a file or in memory). */
+  createDigest(): Promise<{ update(data: Uint8Array): unknown; digest(enc: "hex"): string }>;
+  /**
+   * Stores a file's content, encrypted; `known` is its digest when the caller computed it already.
+   * A file whose content is stored already costs one read and nothing new (incremental).
+   */
+  putFile(srcPath: string, known?: { sha256: string; size: number }): Promise<PutResult>;
+  createUpload(): Promise<BlobUpload>;
+  removeBlob(address: string): Promise<void>;
+  /** The reader for blobs a manifest of `version` names. */
+  readerFor(version: number): BlobReader;
+  /** Where a blob lies on disk (tests and diagnostics). */
+  blobPath(address: string): string;
   deleteUnreferencedBlobs(referenced: Set<string>): Promise<{ deleted: number; bytesFreed: number }>;
+  /** Re-wraps the store's keys with the current BACKUP_ENCRYPTION_KEY; false when they already were. */
+  rewrapKeys(): Promise<boolean>;
 }
 
-const TEMP_DIR = ".tmp";
-/** Temp files older than this are leftovers of a crashed put and may be collected. */
-const STALE_TEMP_MS = 60 * 60 * 1000;
+const KEY_RECORD = "store-key.json";
 
-/**
- * Temp files are named `<pid>-<random>`. One whose process no longer exists is a leftover of a killed
- * put and goes at once; one of a live process (or an unreadable name) only once stale, since a put may
- * be writing it. A reused pid only delays the collection.
- */
-function isAbandonedTemp(name: string, mtimeMs: number, now = Date.now()): boolean {
-  if (now - mtimeMs >= STALE_TEMP_MS) return true;
-  const pid = Number(/^(\d+)-/.exec(name)?.[1]);
-  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return false;
-  return !isProcessAlive(pid);
+function checkAddress(address: string) {
+  if (!SHA256_PATTERN.test(address)) throw new AppError("bad_request", `not a blob address: ${address}`);
 }
 
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code !== "ESRCH";
-  }
-}
-
-/** Streams `src` into `dest` while hashing it; the hash is of exactly the bytes written. */
-export async function copyAndHash(src: string, dest: string, mode = 0o600): Promise<{ sha256: string; size: number }> {
-  const hash = createHash("sha256");
-  let size = 0;
-  const tap = new Transform({
+/** Passes bytes through and fails at the end when their digest is not `expected`. */
+function checkedAgainst(expected: string, digest: () => { update(b: Buffer): unknown; digest(enc: "hex"): string }) {
+  const h = digest();
+  return new Transform({
     transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
+      h.update(chunk);
+      done(null, chunk);
+    },
+    flush(done) {
+      const actual = Buffer.from(h.digest("hex"), "hex");
+      done(timingSafeEqual(actual, Buffer.from(expected, "hex")) ? null : new AppError("verification_failed", `blob ${expected.slice(0, 16)}… does not hold the content it is named by`));
+    },
+  });
+}
+
+/** Reads a file, with O_NOFOLLOW: a link where a file was expected is refused. */
+const readSource = (srcPath: string) => readStreamNoFollow(srcPath);
+
+async function drain(stream: Readable): Promise<void> {
+  await pipeline(stream, new Writable({ write: (_c, _e, done) => done() }));
+}
+
+function isIntegrityError(e: unknown): boolean {
+  return e instanceof AppError ? e.code === "verification_failed" : ["Z_DATA_ERROR", "ELOOP"].includes(String((e as NodeJS.ErrnoException)?.code));
+}
+
+async function writeStreamTo(source: Readable, dest: string, mode: number): Promise<{ size: number }> {
+  let size = 0;
+  const count = new Transform({
+    transform(chunk: Buffer, _enc, done) {
       size += chunk.length;
       done(null, chunk);
     },
   });
-  const out = createWriteStream(dest, { flags: "wx", mode });
-  await pipeline(createReadStream(src), tap, out);
-  // Why: the bytes must be on disk before the rename publishes them under their final name.
-  const handle = await fs.open(dest, "r+");
   try {
-    await handle.sync();
-  } finally {
-    await handle.close();
+    await pipeline(source, count, createWriteStream(dest, { flags: "wx", mode }));
+    await fs.chmod(dest, mode);
+    return { size };
+  } catch (e) {
+    await fs.rm(dest, { force: true });
+    throw e;
   }
-  return { sha256: hash.digest("hex"), size };
+}
+
+function readerOver(medium: BlobMedium, format: BlobFormat, open: (address: string) => Readable): BlobReader {
+  const reader: BlobReader = {
+    format,
+    hasBlob: (address) => (checkAddress(address), medium.has(address)),
+    openRead: (address) => (checkAddress(address), open(address)),
+    async verifyBlob(address) {
+      if (!(await reader.hasBlob(address))) return "missing";
+      try {
+        await drain(reader.openRead(address));
+        return "ok";
+      } catch (e) {
+        if (isIntegrityError(e)) return "altered";
+        throw e;
+      }
+    },
+    writeTo: (address, dest, mode = PRIVATE_FILE_MODE) => writeStreamTo(reader.openRead(address), dest, mode),
+  };
+  return reader;
 }
 
 /**
- * Content-addressed store: `<root>/blobs/<first two hex>/<sha256>`. A file with content already
- * stored costs nothing new, which makes storage snapshots incremental across checkpoints.
+ * Content-addressed, encrypted blob store over a storage medium (a folder here: `<root>/blobs`). A
+ * file with content already stored costs nothing new, which makes snapshots incremental. Encryption
+ * and addressing live here, above the medium, so the medium can be swapped (an object store).
+ * `keys` come from BACKUP_ENCRYPTION_KEY / BACKUP_ENCRYPTION_OLD_KEYS; without them nothing can be
+ * written, and only plaintext blobs of before encryption (format 1) can be read.
  */
-export function createBlobStore(root: string): BlobStore {
-  const blobsDir = path.join(root, "blobs");
+export function createBlobStore(root: string, keys: MasterKeys = { readable: [] }, medium: BlobMedium = createFsBlobMedium(root)): BlobStore {
+  let secretsPromise: Promise<StoreSecrets> | undefined;
 
-  function blobPath(sha256: string): string {
-    if (!SHA256_PATTERN.test(sha256)) throw new AppError("bad_request", `not a sha256: ${sha256}`);
-    return path.join(blobsDir, sha256.slice(0, 2), sha256);
+  /** The store's keys: read and unwrapped once; created (with the current key) when there are none yet. */
+  function secrets(): Promise<StoreSecrets> {
+    secretsPromise ??= (async () => {
+      const record = await medium.readRecord(KEY_RECORD);
+      if (record) return unwrapStoreSecrets(record, keys);
+      if (!keys.current) throw new AppError("configuration_error", NO_KEY_HELP);
+      const fresh = newStoreSecrets();
+      if (await medium.createRecord(KEY_RECORD, wrapStoreSecrets(fresh, keys.current))) return fresh;
+      // Another process created the record first: use its keys.
+      return unwrapStoreSecrets((await medium.readRecord(KEY_RECORD))!, keys);
+    })();
+    secretsPromise.catch(() => (secretsPromise = undefined));
+    return secretsPromise;
   }
 
-  async function exists(p: string): Promise<boolean> {
-    try {
-      await fs.access(p);
-      return true;
-    } catch {
-      return false;
+  function requireWriteKey() {
+    if (!keys.current) throw new AppError("configuration_error", NO_KEY_HELP);
+  }
+
+  /** A readable that opens lazily: the keys are needed before the first byte. */
+  function openEncrypted(address: string): Readable {
+    const out = new Transform({ transform: (chunk, _enc, done) => done(null, chunk) });
+    secrets().then(
+      (s) => {
+        const decrypt = createDecryptStream((id) => (id === s.dataKeyId ? s.dataKey : undefined));
+        pipeline(medium.openRead(address), decrypt, checkedAgainst(address, () => createAddressHmac(s)), out).catch((e) => out.destroy(e));
+      },
+      (e) => out.destroy(e),
+    );
+    return out;
+  }
+
+  function openPlain(address: string): Readable {
+    const checked = checkedAgainst(address, () => createHash("sha256"));
+    pipeline(medium.openRead(address), checked).catch((e) => checked.destroy(e));
+    return checked;
+  }
+
+  const legacyReader = readerOver(medium, 1, openPlain);
+  const current = readerOver(medium, 2, openEncrypted);
+
+  async function digestFile(srcPath: string) {
+    const s = await secrets();
+    const h = createAddressHmac(s);
+    let size = 0;
+    for await (const chunk of readSource(srcPath)) {
+      h.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
     }
+    return { sha256: h.digest("hex"), size };
   }
 
-  async function putFile(srcPath: string): Promise<PutResult> {
-    const tempDir = path.join(blobsDir, TEMP_DIR);
-    await fs.mkdir(tempDir, { recursive: true });
-    const temp = path.join(tempDir, `${process.pid}-${randomBytes(8).toString("hex")}`);
+  async function createUpload(): Promise<BlobUpload> {
+    requireWriteKey();
+    const s = await secrets();
+    const upload = await medium.createUpload();
+    const encrypt = createEncryptStream({ id: s.dataKeyId, key: s.dataKey });
+    const written = pipeline(encrypt, upload.stream);
+    written.catch(() => undefined);
+    const h = createAddressHmac(s);
+    let size = 0;
+    let done = false;
+    return {
+      get size() {
+        return size;
+      },
+      async write(bytes) {
+        h.update(bytes);
+        size += bytes.length;
+        if (!encrypt.write(bytes)) await new Promise<void>((res, rej) => {
+          const fail = (e: Error) => rej(e);
+          encrypt.once("drain", () => (encrypt.off("error", fail), res()));
+          encrypt.once("error", fail);
+        });
+      },
+      async finish() {
+        encrypt.end();
+        await written;
+        done = true;
+        const address = h.digest("hex");
+        const isNew = await upload.commit(address);
+        return { sha256: address, size, isNew };
+      },
+      async abort() {
+        if (done) return;
+        encrypt.destroy();
+        await upload.abort();
+      },
+    };
+  }
+
+  async function putFile(srcPath: string, known?: { sha256: string; size: number }): Promise<PutResult> {
+    requireWriteKey();
+    const digest = known ?? (await digestFile(srcPath));
+    if (await medium.has(digest.sha256)) return { ...digest, isNew: false };
+    const upload = await createUpload();
     try {
-      const { sha256, size } = await copyAndHash(srcPath, temp, 0o444);
-      const final = blobPath(sha256);
-      if (await exists(final)) {
-        await fs.rm(temp, { force: true });
-        return { sha256, size, isNew: false };
-      }
-      await fs.mkdir(path.dirname(final), { recursive: true });
-      await fs.rename(temp, final);
-      await fsyncDir(path.dirname(final));
-      return { sha256, size, isNew: true };
+      for await (const chunk of readSource(srcPath)) await upload.write(chunk as Buffer);
+      return await upload.finish();
     } catch (e) {
-      await fs.rm(temp, { force: true });
+      await upload.abort();
       throw e;
     }
-  }
-
-  async function tempPath(): Promise<string> {
-    const tempDir = path.join(blobsDir, TEMP_DIR);
-    await fs.mkdir(tempDir, { recursive: true });
-    return path.join(tempDir, `${process.pid}-${randomBytes(8).toString("hex")}`);
-  }
-
-  async function adoptFile(srcPath: string, sha256: string): Promise<PutResult> {
-    const final = blobPath(sha256);
-    const { size } = await fs.stat(srcPath);
-    if (await exists(final)) {
-      await fs.rm(srcPath, { force: true });
-      return { sha256, size, isNew: false };
-    }
-    // Why: the bytes must be on disk before the rename publishes them under their final name.
-    const handle = await fs.open(srcPath, "r+");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.chmod(srcPath, 0o444);
-    await fs.mkdir(path.dirname(final), { recursive: true });
-    await fs.rename(srcPath, final);
-    await fsyncDir(path.dirname(final));
-    return { sha256, size, isNew: true };
-  }
-
-  async function verifyBlob(sha256: string): Promise<BlobStatus> {
-    const p = blobPath(sha256);
-    if (!(await exists(p))) return "missing";
-    const actual = await sha256File(p);
-    return actual.sha256 === sha256 ? "ok" : "altered";
   }
 
   async function deleteUnreferencedBlobs(referenced: Set<string>) {
     let deleted = 0;
     let bytesFreed = 0;
-    let prefixes: string[];
-    try {
-      prefixes = await fs.readdir(blobsDir);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return { deleted, bytesFreed };
-      throw e;
-    }
-    for (const prefix of prefixes) {
-      const dir = path.join(blobsDir, prefix);
-      const isTemp = prefix === TEMP_DIR;
-      for (const name of await fs.readdir(dir)) {
-        const p = path.join(dir, name);
-        const st = await fs.lstat(p);
-        if (isTemp) {
-          if (!isAbandonedTemp(name, st.mtimeMs)) continue;
-        } else if (referenced.has(name)) {
-          continue;
-        }
-        await fs.rm(p, { force: true });
-        if (!isTemp) {
-          deleted += 1;
-          bytesFreed += st.size;
-        }
-      }
+    for await (const { name, size } of medium.list()) {
+      if (referenced.has(name)) continue;
+      await medium.remove(name);
+      deleted += 1;
+      bytesFreed += size;
     }
     return { deleted, bytesFreed };
   }
 
+  async function rewrapKeys(): Promise<boolean> {
+    requireWriteKey();
+    const record = await medium.readRecord(KEY_RECORD);
+    if (!record) return false;
+    if (wrappingKeyIdOf(record) === keyIdOf(keys.current!)) return false;
+    const s = unwrapStoreSecrets(record, keys);
+    // One atomic replace: an interrupted rotation leaves the old record, still opened by the old key.
+    await medium.replaceRecord(KEY_RECORD, wrapStoreSecrets(s, keys.current!));
+    secretsPromise = Promise.resolve(s);
+    return true;
+  }
+
   return {
+    ...current,
     root,
+    digestFile,
+    digestBuffer: async (data) => createAddressHmac(await secrets()).update(data).digest("hex"),
+    createDigest: async () => createAddressHmac(await secrets()),
+    removeBlob: (address) => (checkAddress(address), medium.remove(address)),
     putFile,
-    adoptFile,
-    tempPath,
-    hasBlob: (sha256) => exists(blobPath(sha256)),
-    blobPath,
-    verifyBlob,
+    createUpload,
+    readerFor: (version) => (version >= 2 ? current : legacyReader),
+    blobPath: (address) => (checkAddress(address), medium.localPath(address)),
     deleteUnreferencedBlobs,
+    rewrapKeys,
   };
 }

@@ -27,11 +27,57 @@ const flags = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_N
 const errorOf = (e) => ({ message: String(e && e.message), code: e && e.code });
 const closeQuietly = (fd) => { try { fs.closeSync(fd); } catch {} };
 
+// Every folder on a path is opened with O_NOFOLLOW | O_DIRECTORY and the next part relative to it
+// (through /proc/self/fd, Linux's openat): a link on any part of the path is refused, never followed.
+// Open folders are kept for the files asked for in one message (objects share their bucket's folders);
+// a kept descriptor still names the folder it was opened as, so a later swap for a link changes nothing.
+const DIR_FLAGS = fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW;
+const HAS_PROC_FD = process.platform === "linux" && fs.existsSync("/proc/self/fd");
+const dirs = new Map();
+function linkError(walked, expected) {
+  return { kind: "error", error: { message: walked + " is a symbolic link where a " + expected + " was expected; links are never followed", code: "ELOOP" } };
+}
+function isLink(p) {
+  try { return fs.lstatSync(p).isSymbolicLink(); } catch { return false; }
+}
+function openDir(dir) {
+  const known = dirs.get(dir);
+  if (known !== undefined) return known;
+  const parent = require("node:path").dirname(dir);
+  let fd;
+  if (parent === dir) fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  else {
+    const parentFd = openDir(parent);
+    const name = require("node:path").basename(dir);
+    fd = fs.openSync(HAS_PROC_FD ? "/proc/self/fd/" + parentFd + "/" + name : dir, DIR_FLAGS);
+  }
+  dirs.set(dir, fd);
+  return fd;
+}
+function forgetDirs() {
+  for (const fd of dirs.values()) closeQuietly(fd);
+  dirs.clear();
+}
+
 function openRegular(path) {
+  const pathModule = require("node:path");
+  const dir = pathModule.dirname(path);
   let fd;
   try {
-    fd = fs.openSync(path, flags);
+    let dirFd;
+    try {
+      dirFd = openDir(dir);
+    } catch (e) {
+      if (e.code === "ENOENT") return { kind: "none" };
+      if (e.code === "ELOOP" || e.code === "ENOTDIR") {
+        for (let d = dir; pathModule.dirname(d) !== d; d = pathModule.dirname(d)) if (isLink(d)) return linkError(d, "folder");
+        if (e.code === "ENOTDIR") return { kind: "none" };
+      }
+      return { kind: "error", error: errorOf(e) };
+    }
+    fd = fs.openSync(HAS_PROC_FD ? "/proc/self/fd/" + dirFd + "/" + pathModule.basename(path) : path, flags);
   } catch (e) {
+    // A link in the file's place is no file of the object's (it counts as missing, as a folder does).
     if (e.code === "ENOENT" || e.code === "ENOTDIR" || e.code === "ELOOP") return { kind: "none" };
     return { kind: "error", error: errorOf(e) };
   }
@@ -89,6 +135,7 @@ parentPort.on("message", ({ files }) => {
     opened.push({ id, kind: o.kind, error: o.error });
     if (o.kind === "opened") queue.push({ id, fd: o.fd, hash: createHash("sha256"), size: 0 });
   }
+  forgetDirs();
   parentPort.postMessage({ opened });
   if (!pumping) {
     pumping = true;

@@ -45,6 +45,10 @@ export const storedFormSchema = z.discriminatedUnion("kind", [
 
 export const manifestFileSchema = z.object({
   path: relativePathSchema,
+  /**
+   * The content's digest: its sha256 in a version 1 manifest; from version 2 on HMAC-SHA256 under the
+   * blob store's address key (also the blob's address), so the manifest does not reveal content hashes.
+   */
   sha256: sha256Schema,
   size: z.number().int().nonnegative(),
   mode: z.number().int().min(0).max(0o7777).optional(),
@@ -53,8 +57,15 @@ export const manifestFileSchema = z.object({
 
 export const componentSchema = z.enum(["database", "storage", "config"]);
 
+/**
+ * 1: blobs plaintext, digests plain sha256 (backups of before encryption: still verified and restored);
+ * 2: every byte of target data encrypted (blobs lib/store/chunked-cipher, config files MCE1), digests keyed.
+ */
+export const MANIFEST_VERSIONS = [1, 2] as const;
+export const CURRENT_MANIFEST_VERSION = 2;
+
 export const manifestSchema = z.object({
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(2)]),
   component: componentSchema,
   engine: z.string().min(1),
   createdAt: z.string().datetime(),
@@ -89,7 +100,7 @@ export function sortManifestFiles(files: ManifestFile[]): ManifestFile[] {
 export async function writeManifest(dir: string, manifest: Manifest): Promise<string> {
   const valid = manifestSchema.parse({ ...manifest, files: sortManifestFiles(manifest.files) });
   const text = JSON.stringify(valid, null, 2) + "\n";
-  await writeFileAtomic(path.join(dir, MANIFEST_FILE), text, { mode: 0o644 });
+  await writeFileAtomic(path.join(dir, MANIFEST_FILE), text, { mode: 0o600 });
   return sha256Buffer(text);
 }
 

@@ -2,8 +2,9 @@
  * The target storage folder as the files validator reads it: where an object's file lies
  * (`<root>/<bucket>/<name>`), and a walk of every regular file under a folder.
  */
-import { lstatSync, readdirSync } from "node:fs";
+import { lstatSync } from "node:fs";
 import { setImmediate } from "node:timers/promises";
+import { readDirSyncNoFollow } from "../../store/no-follow";
 import path from "node:path";
 
 /** `<root>/<bucket>/<name>`, or null when the name would escape the bucket's folder. */
@@ -36,7 +37,9 @@ export async function* walkFiles(
 ): AsyncGenerator<{ rel: string; size: number }> {
   let entries;
   try {
-    entries = readdirSync(dir, { withFileTypes: true });
+    // Each folder is listed through an O_NOFOLLOW open: a bucket or sub-folder that is a link is
+    // refused (LinkRefusedError naming it), never listed, so no file outside the folder is read.
+    entries = readDirSyncNoFollow(dir);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
     throw e;
