@@ -12,9 +12,10 @@ import { validateUsers } from "../validation/validate-users";
 import { validateFiles } from "../validation/validate-files";
 import { createSupabaseStorageSource } from "../sources/supabase-storage";
 import { withPgClients } from "../sources/pg-clients";
-import { redactSecrets } from "../http/route-handler";
+import { redactSecrets } from "../domain/redact-secrets";
 import type { Phase } from "../domain/phases";
 import type pg from "pg";
+import { errorMessage } from "../domain/error-message";
 
 const MAX_PARALLEL = 3;
 
@@ -41,7 +42,7 @@ export async function runValidators(
     try {
       reports.push(await run());
     } catch (e) {
-      const message = redactSecrets(e instanceof Error ? e.message : String(e)).split(ctx.source.serviceRoleKey).join("***");
+      const message = redactSecrets(errorMessage(e), [ctx.source.serviceRoleKey]);
       reports.push({
         validator: name,
         status: "failed",

@@ -3,30 +3,8 @@ import { promises as fs, constants as fsConstants } from "node:fs";
 import path from "node:path";
 import { AppError } from "../domain/errors";
 
-/** Hides passwords in a text: `scheme://user:pw@` forms and the given literal secrets. */
-export function redactSecrets(text: string, secrets: Array<string | undefined> = []): string {
-  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, "$1***@");
-  out = out.replace(/(password=)[^&\s]*/gi, "$1***");
-  for (const s of secrets) {
-    if (!s || s.length < 3) continue;
-    for (const form of new Set([s, encodeURIComponent(s)])) out = out.split(form).join("***");
-  }
-  return out;
-}
-
-export function passwordOf(databaseUrl: string): string | undefined {
-  try {
-    const u = new URL(databaseUrl);
-    const pw = u.password ? decodeURIComponent(u.password) : u.searchParams.get("password") ?? undefined;
-    return pw || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-export function redactUrl(databaseUrl: string): string {
-  return redactSecrets(databaseUrl, [passwordOf(databaseUrl)]);
-}
+export { passwordOfUrl as passwordOf, redactSecrets, redactUrl } from "../domain/redact-secrets";
+import { passwordOfUrl as passwordOf, redactUrl } from "../domain/redact-secrets";
 
 /** Name of the database a connection string points at. */
 export function databaseNameOf(databaseUrl: string): string {

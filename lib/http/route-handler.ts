@@ -1,4 +1,5 @@
 import { AppError, errorBody, isAppError } from "../domain/errors";
+import { redactSecrets } from "../domain/redact-secrets";
 
 const MAX_JSON_BYTES = 64 * 1024;
 
@@ -68,9 +69,3 @@ async function readLimited(request: Request): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** Removes credentials from connection strings and bearer tokens from a message. */
-export function redactSecrets(text: string): string {
-  return text
-    .replace(/(postgres(?:ql)?:\/\/[^:/@\s]+:)[^@\s]+@/gi, "$1***@")
-    .replace(/(Bearer\s+)[\w.\-~+/]+=*/gi, "$1***");
-}

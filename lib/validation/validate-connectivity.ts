@@ -3,6 +3,7 @@
  * the source's Storage lists its buckets. Messages never carry passwords or credentialed URLs.
  */
 import type pg from "pg";
+import { redactSecrets } from "../domain/redact-secrets";
 import { connectPinnedClient } from "../sources/pg-clients";
 import { COULD_NOT_RUN, summariseChecks, type ValidationCheck, type ValidatorReport } from "./report";
 import { readSourceStorageUsageAt, storageAbsence } from "../sources/source-storage-usage";
@@ -14,14 +15,6 @@ export interface ValidateConnectivityOptions {
   /** Other secrets to keep out of messages (e.g. the service-role key). */
   secrets?: string[];
   timeoutMs?: number;
-}
-
-/** Removes credentials from text: `user:password@` in any URL, and every given secret verbatim. */
-export function redactSecrets(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join("[redacted]");
-  // scheme://user:password@host → scheme://user:[redacted]@host (also when no user is given).
-  return out.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):[^\s/@]*@/gi, "$1:[redacted]@");
 }
 
 /** The secrets inside a connection URL: its password and its userinfo as written (percent-encoded). */
