@@ -12,6 +12,7 @@ import { demoContextFor } from "../demo/demo-context";
 import { DEMO_STEPS, demoFaultsSchema, runDemoStep, type DemoFaults } from "../demo/steps";
 import { buildDemoTarget } from "../demo/target/build-target";
 import type { DemoEnvironment } from "../demo/environment";
+import { errorMessage } from "../lib/domain/error-message";
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { fault: { type: "string", multiple: true } } });
 const root = path.resolve(import.meta.dirname, "..");
@@ -45,7 +46,7 @@ try {
     console.log(JSON.stringify(result));
   }
 } catch (e) {
-  console.error(e instanceof Error ? e.message : String(e));
+  console.error(errorMessage(e));
   process.exit(1);
 }
 

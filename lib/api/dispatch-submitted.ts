@@ -1,6 +1,7 @@
 import type { AppContext } from "../context";
 import type { JobKind } from "../db/generated/client";
 import { dispatchJob } from "../jobs/queue";
+import { errorMessage } from "../domain/error-message";
 
 /**
  * Sends the pg-boss message of a job its use case has just committed. The job row is the truth: if
@@ -9,6 +10,6 @@ import { dispatchJob } from "../jobs/queue";
  */
 export async function dispatchSubmitted(ctx: AppContext, job: { id: string; kind: JobKind }): Promise<void> {
   await dispatchJob(ctx.metadataUrl, job).catch((e) => {
-    console.error(`[api] job ${job.id} is queued but its dispatch failed (the watchdog will retry): ${e instanceof Error ? e.message : String(e)}`);
+    console.error(`[api] job ${job.id} is queued but its dispatch failed (the watchdog will retry): ${errorMessage(e)}`);
   });
 }

@@ -5,12 +5,13 @@ import { parseInput } from "../domain/parse-input";
 import { handleRoute, readJsonBody } from "../http/route-handler";
 import { ensureInProcessWorker } from "../jobs/in-process-worker";
 import { authorizeApiRequest } from "./actor";
+import { stringifyJson } from "../domain/json-value";
 
 export { readJsonBody };
 
 /** JSON body with every BigInt as a string and dates as ISO strings. */
 export function json(data: unknown, init: ResponseInit = {}): Response {
-  const body = JSON.stringify(data, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+  const body = stringifyJson(data);
   const headers = new Headers(init.headers);
   headers.set("content-type", "application/json; charset=utf-8");
   headers.set("cache-control", "no-store");

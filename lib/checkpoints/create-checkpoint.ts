@@ -19,6 +19,7 @@ import { applyRetention } from "./apply-retention";
 import { parseInput } from "../domain/parse-input";
 import type { Actor } from "../domain/actor";
 import type { Prisma } from "../db/generated/client";
+import { errorMessage } from "../domain/error-message";
 
 /**
  * Records a new checkpoint and queues the job that backs it up. Refuses at once (nothing written)
@@ -142,7 +143,7 @@ export async function executeCreateCheckpoint(
       });
     });
     // Retention runs under the same lock, after the new checkpoint is safely complete.
-    const retention = await applyRetention(ctx, actor).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }));
+    const retention = await applyRetention(ctx, actor).catch((e: unknown) => ({ error: errorMessage(e) }));
     progress({ step: "Done", stepsDone: stepsTotal, stepsTotal });
     return { checkpointId, timings, retention };
   } catch (e) {
@@ -283,6 +284,6 @@ function toJson(value: unknown): Prisma.InputJsonValue {
 
 function reasonOf(e: unknown): string {
   if (isAppError(e)) return e.message;
-  return e instanceof Error ? e.message : String(e);
+  return errorMessage(e);
 }
 

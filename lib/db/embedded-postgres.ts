@@ -3,6 +3,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { errorMessage } from "../domain/error-message";
 
 export interface EmbeddedServer {
   /** Connection string for a database on this server (default: `postgres`). */
@@ -66,7 +67,7 @@ export async function startEmbeddedPostgres(options: {
     initdbFlags: ["--encoding=UTF8", "--locale=C"],
     postgresFlags: ["-c", "max_connections=200", "-c", "listen_addresses=127.0.0.1", "-c", "fsync=on"],
     onLog: options.onLog ?? (() => {}),
-    onError: (e: unknown) => options.onLog?.(e instanceof Error ? e.message : String(e)),
+    onError: (e: unknown) => options.onLog?.(errorMessage(e)),
   });
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
     await pg.initialise();

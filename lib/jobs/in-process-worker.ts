@@ -1,6 +1,7 @@
 import type { AppContext } from "../context";
 import { startWorker, type Worker } from "./worker";
 import { workerOptionsFromEnv } from "./worker-env";
+import { errorMessage } from "../domain/error-message";
 
 const holder = globalThis as unknown as { __mcInProcessWorker?: Promise<Worker | null> };
 
@@ -15,7 +16,7 @@ export function ensureInProcessWorker(ctx: AppContext): Promise<Worker | null> {
     if (!inProcess) return null;
     return startWorker(ctx, options);
   })().catch((e) => {
-    console.error(`[jobs] the in-process worker did not start: ${e instanceof Error ? e.message : String(e)}`);
+    console.error(`[jobs] the in-process worker did not start: ${errorMessage(e)}`);
     holder.__mcInProcessWorker = undefined;
     return null;
   });

@@ -2,6 +2,8 @@ import { hostname } from "node:os";
 import type { PrismaClient, JobKind, Prisma } from "../db/generated/client";
 import { isAppError } from "../domain/errors";
 import type { JobProgress, ReportProgress } from "./progress";
+import { errorMessage } from "../domain/error-message";
+import { toJsonValue } from "../domain/json-value";
 
 export const WORKER_ID = `${hostname()}:${process.pid}`;
 
@@ -82,7 +84,7 @@ export async function runJob(db: PrismaClient, jobId: string, handler: JobHandle
     clearInterval(progressTimer);
     clearInterval(heartbeatTimer);
     await flush();
-    const message = isAppError(e) ? e.message : `Unexpected error: ${e instanceof Error ? e.message : String(e)}`;
+    const message = isAppError(e) ? e.message : `Unexpected error: ${errorMessage(e)}`;
     await db.job.update({
       where: { id: jobId },
       data: {
@@ -98,7 +100,7 @@ export async function runJob(db: PrismaClient, jobId: string, handler: JobHandle
 
 function toJson(value: unknown): Prisma.InputJsonValue | undefined {
   if (value === undefined) return undefined;
-  return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+  return toJsonValue(value);
 }
 
 /**

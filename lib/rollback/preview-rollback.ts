@@ -12,6 +12,7 @@ import { readRecordedSchema, type RecordedSchema } from "../checkpoints/read-sch
 import { recordedInventory } from "../checkpoints/get-schema-drift";
 import { diffSchemaSide, type SideDrift } from "../validation/schema/drift";
 import { describeRollbackSchema } from "../ui/schema-drift";
+import { errorMessage } from "../domain/error-message";
 
 export interface RollbackPreview {
   checkpoint: { id: string; name: string; phase: Phase; status: string };
@@ -81,7 +82,7 @@ async function previewSchema(ctx: AppContext, checkpointId: string): Promise<Sch
     const mapping = await loadMappingOrDefault(ctx.mappingFile);
     current = await withPgClients([ctx.target.databaseUrl], async ([target]) => readRecordedSchema(target!, mapping));
   } catch (e) {
-    return { ok: false, problem: `the target's schema could not be read: ${e instanceof Error ? e.message : String(e)}` };
+    return { ok: false, problem: `the target's schema could not be read: ${errorMessage(e)}` };
   }
   const sinceCheckpoint = diffSchemaSide({ fingerprint: metadata.targetSchemaFingerprint, inventory: recorded }, current);
   return { ok: true, checkpointFingerprint: metadata.targetSchemaFingerprint, currentFingerprint: current.fingerprint, sinceCheckpoint, text: describeRollbackSchema(sinceCheckpoint) };

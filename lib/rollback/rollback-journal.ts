@@ -1,5 +1,6 @@
 import type { PrismaClient, Prisma } from "../db/generated/client";
 import type { BackupComponentName } from "../domain/checkpoint-input";
+import { toJsonValue } from "../domain/json-value";
 
 /** Step names of a rollback, in the order they run. */
 export type RollbackStepName = "verify" | "safety_checkpoint" | "restore" | "revalidate";
@@ -48,5 +49,5 @@ export function describeStep(s: Pick<JournaledStep, "seq" | "step" | "component"
 }
 
 function toJson(value: unknown): Prisma.InputJsonValue {
-  return JSON.parse(JSON.stringify(value ?? {}, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+  return toJsonValue(value ?? {});
 }
