@@ -1,6 +1,6 @@
 import Link from "next/link";
-import { getDb } from "../lib/db/client";
 import { getOverview } from "../lib/checkpoints/get-overview";
+import { getAppContext } from "../lib/context";
 import { buildPhaseTimeline, type NextStep } from "../lib/ui/phase-timeline";
 import { PhaseTimeline } from "../components/phase-timeline";
 import { LiveJobs } from "../components/live-jobs";
@@ -21,7 +21,7 @@ export const dynamic = "force-dynamic";
 export default async function OverviewPage() {
   // Every page checks the session itself (a proxy is not an auth boundary).
   await requireRole("viewer", { callbackUrl: "/" });
-  const overview = await getOverview(getDb());
+  const overview = await getOverview(getAppContext());
   const timeline = buildPhaseTimeline(overview);
   const now = new Date(overview.generatedAt);
   const phaseChoices = timeline.phases.map((p) => ({ phase: p.phase, label: p.label, gateReason: p.gateReason }));

@@ -1,6 +1,5 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { getDb } from "../../lib/db/client";
 import { getAppContext } from "../../lib/context";
 import { compareCheckpoints, listCheckpointChoices, type CheckpointChoice, type CheckpointComparison } from "../../lib/checkpoints/compare-checkpoints";
 import { PHASE_LABELS } from "../../lib/domain/phases";
@@ -31,9 +30,9 @@ export default async function ComparePage(props: PageProps<"/compare">) {
   const sp = await props.searchParams;
   const a = single(sp.a);
   const b = single(sp.b);
-  const db = getDb();
-  const choices = await listCheckpointChoices(db);
-  const comparison = a && b && a !== b ? await compareCheckpoints(db, getAppContext().backupDir, a, b) : null;
+  const ctx = getAppContext();
+  const choices = await listCheckpointChoices(ctx);
+  const comparison = a && b && a !== b ? await compareCheckpoints(ctx, a, b) : null;
   const problem =
     a && b && a === b ? "Choose two different checkpoints." : a && b && !comparison ? "One of these checkpoints does not exist (any more)." : null;
 

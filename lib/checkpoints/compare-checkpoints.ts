@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Db } from "../db/client";
+import type { AppContext } from "../context";
 import type { Phase } from "../domain/phases";
 import type { CheckpointStatus } from "../domain/checkpoint-status";
 import { tryReadManifest } from "../store/manifest";
@@ -27,10 +27,12 @@ export interface CheckpointComparison {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const configEntriesSchema = z.array(z.object({ originalPath: z.string(), exists: z.boolean(), plaintextSha256: z.string().optional() }));
 
-/** Checkpoints to pick from, newest first: those whose backup completed (a failed validation keeps it). */
-export async function listCheckpointChoices(db: Db, limit = 200): Promise<CheckpointChoice[]> {
-  const rows = await db.checkpoint.findMany({
-    where: { completedAt: { not: null } },
+type CompareContext = Pick<AppContext, "db" | "target" | "backupDir">;
+
+/** The configured target's checkpoints to pick from, newest first: those whose backup completed (a failed validation keeps it). */
+export async function listCheckpointChoices(ctx: Pick<AppContext, "db" | "target">, limit = 200): Promise<CheckpointChoice[]> {
+  const rows = await ctx.db.checkpoint.findMany({
+    where: { targetKey: ctx.target.key, completedAt: { not: null } },
     orderBy: { createdAt: "desc" },
     take: limit,
     select: { id: true, name: true, phase: true, status: true, createdAt: true },
@@ -41,13 +43,14 @@ export async function listCheckpointChoices(db: Db, limit = 200): Promise<Checkp
 /**
  * Two checkpoints side by side: per-table target counts and checksums from their metadata, the
  * storage files that were added / removed / changed between their manifests, and the config files
- * whose sha256 differs. Reads only. Null when either id is unknown.
+ * whose sha256 differs. Reads only. Null when either id is unknown or of another target.
  */
-export async function compareCheckpoints(db: Db, backupDir: string, aId: string, bId: string): Promise<CheckpointComparison | null> {
+export async function compareCheckpoints(ctx: CompareContext, aId: string, bId: string): Promise<CheckpointComparison | null> {
   if (!UUID.test(aId) || !UUID.test(bId)) return null;
+  const backupDir = ctx.backupDir;
   const load = (id: string) =>
-    db.checkpoint.findUnique({
-      where: { id },
+    ctx.db.checkpoint.findFirst({
+      where: { id, targetKey: ctx.target.key },
       select: { id: true, name: true, phase: true, status: true, createdAt: true, tables: true },
     });
   const [a, b] = await Promise.all([load(aId), load(bId)]);

@@ -1,4 +1,5 @@
 import type { Db } from "../db/client";
+import type { AppContext } from "../context";
 import { PHASES, type Phase } from "../domain/phases";
 import type { CheckpointStatus } from "../domain/checkpoint-status";
 import type { TimelineCheckpoint } from "../ui/phase-timeline";
@@ -64,10 +65,16 @@ const timelineSelect = {
   failureReason: true,
 } as const;
 
-/** Reads the state of the migration for the overview page in one consistent snapshot. */
-export async function getOverview(db: Db): Promise<Overview> {
+/**
+ * Reads the state of the migration of the configured target for the overview page in one consistent
+ * snapshot: its checkpoints and jobs only (the audit trail is the store's, like the /audit page's).
+ */
+export async function getOverview(ctx: Pick<AppContext, "db" | "target">): Promise<Overview> {
+  const db = ctx.db;
+  const targetKey = ctx.target.key;
   // Declared apart so that Prisma infers groupBy's result type (it cannot inside the tuple).
   const groupedQuery = db.checkpoint.groupBy({
+    where: { targetKey },
     by: ["phase", "status"],
     _count: { _all: true },
     orderBy: [{ phase: "asc" }, { status: "asc" }],
@@ -75,17 +82,17 @@ export async function getOverview(db: Db): Promise<Overview> {
   const [grouped, active, latestPerPhase, jobs, audit, withTables, sized] = await db.$transaction(
     [
       groupedQuery,
-      db.checkpoint.findMany({ where: { status: "active" }, select: timelineSelect, orderBy: { activatedAt: "desc" } }),
-      db.checkpoint.findMany({ select: timelineSelect, orderBy: [{ phase: "asc" }, { createdAt: "desc" }], distinct: ["phase"] }),
-      db.job.findMany({ where: { status: { in: ["queued", "running"] } }, orderBy: { createdAt: "asc" }, take: MAX_JOBS }),
+      db.checkpoint.findMany({ where: { targetKey, status: "active" }, select: timelineSelect, orderBy: { activatedAt: "desc" } }),
+      db.checkpoint.findMany({ where: { targetKey }, select: timelineSelect, orderBy: [{ phase: "asc" }, { createdAt: "desc" }], distinct: ["phase"] }),
+      db.job.findMany({ where: { targetKey, status: { in: ["queued", "running"] } }, orderBy: { createdAt: "asc" }, take: MAX_JOBS }),
       db.auditEvent.findMany({ orderBy: { seq: "desc" }, take: RECENT_AUDIT }),
       db.checkpoint.findFirst({
-        where: { tables: { some: {} }, status: { not: "failed" } },
+        where: { targetKey, tables: { some: {} }, status: { not: "failed" } },
         orderBy: { createdAt: "desc" },
         select: { id: true, name: true, tables: { orderBy: { targetTable: "asc" } } },
       }),
       db.checkpoint.findMany({
-        where: { completedAt: { not: null }, status: { not: "failed" } },
+        where: { targetKey, completedAt: { not: null }, status: { not: "failed" } },
         orderBy: { createdAt: "desc" },
         take: SIZE_HISTORY,
         select: { id: true, name: true, createdAt: true, backups: { select: { component: true, sizeBytes: true, newBytes: true } } },
@@ -137,22 +144,6 @@ export async function getOverview(db: Db): Promise<Overview> {
     schemaDrift,
     generatedAt: new Date().toISOString(),
   };
-}
-
-/** Audit events newest first, for the overview and the audit trail page; `beforeSeq` pages back. */
-export async function listAuditEventsView(
-  db: Db,
-  options: { limit: number; beforeSeq?: bigint; checkpointId?: string },
-): Promise<{ events: AuditEventView[]; hasMore: boolean }> {
-  const rows = await db.auditEvent.findMany({
-    where: {
-      ...(options.beforeSeq !== undefined ? { seq: { lt: options.beforeSeq } } : {}),
-      ...(options.checkpointId ? { checkpointId: options.checkpointId } : {}),
-    },
-    orderBy: { seq: "desc" },
-    take: options.limit + 1,
-  });
-  return { events: rows.slice(0, options.limit).map(toAuditEventView), hasMore: rows.length > options.limit };
 }
 
 function toTimelineCheckpoint(c: {

@@ -137,11 +137,11 @@ describe("previewRollback", () => {
       expect((await previewRollback(ctx, at, { components: ["config"] })).schema).toBeNull();
 
       // The overview compares the newest checkpoint with the last validated one before it.
-      const overviewBefore = await getOverview(ctx.db);
+      const overviewBefore = await getOverview(ctx);
       expect(overviewBefore.schemaDrift?.checkpoint.id).toBe(at);
       expect(overviewBefore.schemaDrift?.baseline?.id).toBe(cp.users_migrated);
       const { checkpoint: later } = await createCheckpoint(ctx, { name: "p-after-drift", phase: "files_migrated" }, actor);
-      const drift = (await getOverview(ctx.db)).schemaDrift!;
+      const drift = (await getOverview(ctx)).schemaDrift!;
       expect(drift.checkpoint.id).toBe(later.id);
       expect(drift.baseline?.id).toBe(at);
       expect(drift.source).toMatchObject({ state: "unchanged" });
