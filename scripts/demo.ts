@@ -49,7 +49,9 @@ if (!values.dev && needsBuild()) {
     process.exit(1);
   }
 }
-const server = spawn(process.execPath, [nextBin, values.dev ? "dev" : "start", "-p", String(port), "-H", "127.0.0.1"], {
+// scripts/serve.ts, as `npm start`: Next behind a server that tells the app who is connected.
+const serveArgs = ["--import", "tsx", path.join(root, "scripts", "serve.ts"), "-p", String(port), "-H", "127.0.0.1", ...(values.dev ? ["--dev"] : [])];
+const server = spawn(process.execPath, serveArgs, {
   cwd: root,
   env: childEnv,
   stdio: ["ignore", "pipe", "inherit"],

@@ -25,6 +25,14 @@ export function ActionForm(props: {
       {result ? (
         <div role={result.ok ? "status" : "alert"} className={`mt-2 text-sm ${result.ok ? "text-emerald-800" : "text-rose-700"}`}>
           {result.message}
+          {result.reauth ? (
+            <>
+              {" "}
+              <a className="font-medium text-sky-700 hover:underline" href={`/signin?reauth=1&callbackUrl=${encodeURIComponent(window.location.pathname)}`}>
+                Sign in again
+              </a>
+            </>
+          ) : null}
           {result.secret ? (
             <code className="mt-1 block select-all break-all rounded bg-slate-100 px-2 py-1 font-mono text-slate-900">{result.secret}</code>
           ) : null}

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { loadAuthConfig } from "../../lib/auth/auth-config";
+import { safeCallbackPath } from "../../lib/auth/safe-callback-path";
 import { getActorFromSession } from "../../lib/auth/session";
 import { signInErrorMessage } from "../../lib/auth/sign-in-errors";
 import { SignInForm } from "./signin-form";
@@ -15,8 +16,8 @@ function first(v: string | string[] | undefined): string | undefined {
 export default async function SignInPage(props: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = await props.searchParams;
   const raw = first(params.callbackUrl);
-  // Only a local path: never send the user to another site after signing in.
-  const callbackUrl = raw && raw.startsWith("/") && !raw.startsWith("//") ? raw : "/";
+  // Only a path of this site: never send the user elsewhere after signing in.
+  const callbackUrl = safeCallbackPath(raw);
   const config = loadAuthConfig();
   const actor = config.secret ? await getActorFromSession() : null;
   const reauth = first(params.reauth) === "1";
@@ -25,7 +26,7 @@ export default async function SignInPage(props: { searchParams: Promise<Record<s
     <div className="mx-auto max-w-sm">
       <h1 className="text-2xl font-semibold tracking-tight text-slate-900">{reauth ? "Confirm it is you" : "Sign in"}</h1>
       {reauth ? (
-        <p className="mt-2 text-sm text-slate-600">Rollback and delete need a recent sign-in. Sign in again, then retry.</p>
+        <p className="mt-2 text-sm text-slate-600">Rollback, delete and creating tokens or users need a recent sign-in. Sign in again, then retry.</p>
       ) : null}
       {!config.secret ? (
         <p role="alert" className="mt-4 rounded-md bg-amber-50 p-3 text-sm text-amber-900 ring-1 ring-amber-200">

@@ -2,6 +2,7 @@
 
 import { signIn, signOut } from "next-auth/react";
 import { useState, type FormEvent } from "react";
+import { safeCallbackPath } from "../../lib/auth/safe-callback-path";
 import { signInErrorMessage } from "../../lib/auth/sign-in-errors";
 
 const input = "mt-1 block w-full rounded-md border-0 px-3 py-2 text-sm text-slate-900 ring-1 ring-slate-300 focus:ring-2 focus:ring-sky-600";
@@ -26,8 +27,9 @@ export function SignInForm(props: { callbackUrl: string; oidcName: string | null
         setError(signInErrorMessage(result?.error ?? "Default"));
         return;
       }
-      // A full navigation, so that server components read the new session cookie.
-      window.location.assign(props.callbackUrl);
+      // A full navigation, so that server components read the new session cookie; checked again here,
+      // whoever rendered the form.
+      window.location.assign(safeCallbackPath(props.callbackUrl));
     } catch {
       setError("The server could not be reached. Try again.");
     } finally {
@@ -66,7 +68,7 @@ export function SignInForm(props: { callbackUrl: string; oidcName: string | null
       {props.oidcName ? (
         <button
           type="button"
-          onClick={() => void signIn("oidc", { callbackUrl: props.callbackUrl })}
+          onClick={() => void signIn("oidc", { callbackUrl: safeCallbackPath(props.callbackUrl) })}
           className="w-full rounded-md bg-white px-3 py-2 text-sm font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50"
         >
           Sign in with {props.oidcName}

@@ -127,10 +127,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** `next start` on the built copy with `env` (e.g. a test demo's), ready when it answers. */
+/**
+ * The product's server (scripts/serve.ts, as `npm start` runs it: Next behind a server that tells
+ * the app the TCP peer's address) on the built copy with `env` (e.g. a test demo's), ready when it answers.
+ */
 export async function startTestServer(dir: string, env: Record<string, string>): Promise<TestServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, [nextBin, "start", "-p", String(port), "-H", "127.0.0.1"], {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(dir, "scripts", "serve.ts"), "-p", String(port), "-H", "127.0.0.1"], {
     cwd: dir,
     env: { ...process.env, ...env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,4 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { createScratchDatabase } from "../../test/pg";
+import { disconnectAll, getDb } from "../db/client";
+import { migrateDatabase } from "../db/migrate";
+import { createDashboardUser } from "./users";
 import { loadAuthConfig } from "./auth-config";
 import { buildAuthOptions } from "./auth-options";
 import { signInErrorMessage } from "./sign-in-errors";
@@ -31,15 +35,44 @@ describe("buildAuthOptions", () => {
     expect(withOidc.session).toMatchObject({ strategy: "jwt" });
   });
 
-  it("puts the user id, role and sign-in time in the JWT at sign-in only", async () => {
-    const jwt = buildAuthOptions(deps({ NEXTAUTH_SECRET: SECRET })).callbacks!.jwt!;
-    const before = Math.floor(Date.now() / 1000);
-    const token = await jwt({ token: {}, user: { id: "u1", role: "operator" } as never, account: null });
-    expect(token).toMatchObject({ uid: "u1", role: "operator" });
-    expect(token.authTime).toBeGreaterThanOrEqual(before);
-    // Later requests keep the original sign-in time.
-    const later = await jwt({ token: { ...token, authTime: 1 }, user: undefined as never, account: null });
-    expect(later.authTime).toBe(1);
+  it("opens a server-side session at sign-in only, names it in the JWT, and ends it at sign-out", async () => {
+    const url = await createScratchDatabase("auth-options");
+    await migrateDatabase(url);
+    const db = getDb(url);
+    try {
+      const user = await createDashboardUser(db, { email: "jwt@example.com", role: "operator" }, { name: "test", role: "admin", origin: "test" });
+      const options = buildAuthOptions({ db, limits: {} as never, config: loadAuthConfig({ NEXTAUTH_SECRET: SECRET }) });
+      const jwt = options.callbacks!.jwt!;
+      const before = Math.floor(Date.now() / 1000);
+      const token = await jwt({ token: {}, user: { id: user.id, role: "operator", signInMethod: "password", signInOrigin: "203.0.113.5" } as never, account: null });
+      expect(token).toMatchObject({ uid: user.id, role: "operator" });
+      expect(token.authTime).toBeGreaterThanOrEqual(before);
+      const row = await db.session.findUniqueOrThrow({ where: { id: token.sid as string } });
+      expect(row).toMatchObject({ userId: user.id, method: "password", origin: "203.0.113.5" });
+      // Later requests keep the session and its sign-in time.
+      const later = await jwt({ token: { ...token }, user: undefined as never, account: null });
+      expect([later.sid, later.authTime]).toEqual([token.sid, token.authTime]);
+      expect(await db.session.count({ where: { userId: user.id } })).toBe(1);
+      await options.events!.signOut!({ token: later, session: null as never });
+      expect(await db.session.count({ where: { userId: user.id } })).toBe(0);
+    } finally {
+      await disconnectAll();
+    }
+  });
+
+  it("sends the browser back only to a path of this site after sign-in", async () => {
+    const redirect = buildAuthOptions(deps({ NEXTAUTH_SECRET: SECRET })).callbacks!.redirect!;
+    const baseUrl = "http://127.0.0.1:3000";
+    expect(await redirect({ url: `${baseUrl}/checkpoints/x?y=1`, baseUrl })).toBe(`${baseUrl}/checkpoints/x?y=1`);
+    expect(await redirect({ url: "/audit/3", baseUrl })).toBe(`${baseUrl}/audit/3`);
+    for (const url of ["/\\evil.example/x", "/\t/evil.example", "https://evil.example/", "//evil.example"]) {
+      expect(await redirect({ url, baseUrl })).toBe(`${baseUrl}/`);
+    }
+  });
+
+  it("reads TRUSTED_PROXIES and names a bad entry", () => {
+    expect(loadAuthConfig({ TRUSTED_PROXIES: "10.0.0.0/8,::1" }).trustedProxies).toHaveLength(2);
+    expect(() => loadAuthConfig({ TRUSTED_PROXIES: "10.0.0.0/8,gateway" })).toThrow(/TRUSTED_PROXIES: "gateway"/);
   });
 });
 

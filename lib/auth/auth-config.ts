@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseTrustedProxies, type TrustedProxies } from "./client-address";
 import { ROLES, type Role } from "./permissions";
 
 /** Settings of sign-in, roles and tokens; `.env.example` documents each one. */
@@ -13,6 +14,11 @@ const authEnvSchema = z.object({
   REAUTH_MAX_AGE_SECONDS: z.coerce.number().int().min(30).default(900),
   SESSION_MAX_AGE_SECONDS: z.coerce.number().int().min(300).default(12 * 3600),
   SIGNIN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).default(5),
+  SIGNIN_ATTEMPTS_PER_EMAIL_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  SIGNIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  PASSWORD_HASH_THREADS: z.coerce.number().int().min(1).max(16).optional(),
+  PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(1000).default(16),
+  TRUSTED_PROXIES: z.string().optional(),
   API_MUTATIONS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
 });
 
@@ -32,8 +38,17 @@ export interface AuthConfig {
   oidc?: OidcConfig;
   reauthMaxAgeSeconds: number;
   sessionMaxAgeSeconds: number;
+  /** Per email and address; and, whatever the other half, per email and per address. */
   signInAttemptsPerMinute: number;
+  /** Defaults (20, 30) when absent, as loadAuthConfig fills them. */
+  signInAttemptsPerEmailPerMinute?: number;
+  signInAttemptsPerAddressPerMinute?: number;
   apiMutationsPerMinute: number;
+  /** Threads hashing passwords (default: one per core but one, at most two) and how many may wait. */
+  passwordHashThreads?: number;
+  passwordHashQueue?: number;
+  /** Whose X-Forwarded-For is believed (lib/auth/client-address.ts); absent or empty: nobody's. */
+  trustedProxies?: TrustedProxies;
 }
 
 /** Reads the auth settings; a malformed one fails naming the variable, never its value. */
@@ -45,6 +60,12 @@ export function loadAuthConfig(source: Record<string, string | undefined> = proc
     throw new Error(`Invalid sign-in settings (see .env.example):\n${problems}`);
   }
   const e = parsed.data;
+  let trustedProxies: TrustedProxies;
+  try {
+    trustedProxies = parseTrustedProxies(e.TRUSTED_PROXIES);
+  } catch (err) {
+    throw new Error(`Invalid sign-in settings (see .env.example):\n  ${(err as Error).message}`);
+  }
   const oidc =
     e.OIDC_ISSUER && e.OIDC_CLIENT_ID && e.OIDC_CLIENT_SECRET
       ? { issuer: e.OIDC_ISSUER, clientId: e.OIDC_CLIENT_ID, clientSecret: e.OIDC_CLIENT_SECRET, name: e.OIDC_NAME, defaultRole: e.OIDC_DEFAULT_ROLE }
@@ -56,6 +77,11 @@ export function loadAuthConfig(source: Record<string, string | undefined> = proc
     reauthMaxAgeSeconds: e.REAUTH_MAX_AGE_SECONDS,
     sessionMaxAgeSeconds: e.SESSION_MAX_AGE_SECONDS,
     signInAttemptsPerMinute: e.SIGNIN_ATTEMPTS_PER_MINUTE,
+    signInAttemptsPerEmailPerMinute: e.SIGNIN_ATTEMPTS_PER_EMAIL_PER_MINUTE,
+    signInAttemptsPerAddressPerMinute: e.SIGNIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE,
     apiMutationsPerMinute: e.API_MUTATIONS_PER_MINUTE,
+    passwordHashThreads: e.PASSWORD_HASH_THREADS,
+    passwordHashQueue: e.PASSWORD_HASH_QUEUE,
+    trustedProxies,
   };
 }

@@ -4,11 +4,15 @@ import { getDb } from "../db/client";
 import type { PrismaClient } from "../db/generated/client";
 import { loadAuthConfig, type AuthConfig } from "./auth-config";
 import { clientAddress } from "./client-address";
+import { endDashboardSession, openDashboardSession } from "./dashboard-sessions";
+import { safeCallbackPath } from "./safe-callback-path";
 import { getRateLimits, type RateLimits } from "./rate-limits";
 import { signInWithOidc, signInWithPassword } from "./sign-in";
 
 /** Error code the sign-in page shows as "too many attempts" (next-auth passes thrown messages on). */
 export const RATE_LIMITED_ERROR = "RateLimited";
+/** Error code the sign-in page shows as "the server is busy": every password-hashing thread taken. */
+export const BUSY_ERROR = "Busy";
 
 export interface AuthDeps {
   db: PrismaClient;
@@ -24,13 +28,19 @@ export function defaultAuthDeps(): AuthDeps {
   return {
     db: getDb(url),
     config,
-    limits: getRateLimits({ databaseUrl: url, signInAttemptsPerMinute: config.signInAttemptsPerMinute, apiMutationsPerMinute: config.apiMutationsPerMinute }),
+    limits: getRateLimits({
+      databaseUrl: url,
+      signInAttemptsPerMinute: config.signInAttemptsPerMinute,
+      signInAttemptsPerEmailPerMinute: config.signInAttemptsPerEmailPerMinute,
+      signInAttemptsPerAddressPerMinute: config.signInAttemptsPerAddressPerMinute,
+      apiMutationsPerMinute: config.apiMutationsPerMinute,
+    }),
   };
 }
 
 /**
- * Auth.js (next-auth v4) options: JWT sessions carrying the user id, role and sign-in time
- * (`authTime`), a Credentials provider (email + password) and, when configured, a generic OIDC one.
+ * Auth.js (next-auth v4) options: JWT sessions carrying the user id and the id of the server-side
+ * session (`sid`, checked on every request), a Credentials provider (email + password) and, when configured, a generic OIDC one.
  */
 export function buildAuthOptions(deps: AuthDeps): NextAuthOptions {
   const { db, config, limits } = deps;
@@ -40,13 +50,11 @@ export function buildAuthOptions(deps: AuthDeps): NextAuthOptions {
       name: "Email and password",
       credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
       async authorize(credentials, req) {
-        const result = await signInWithPassword(db, limits, {
-          email: String(credentials?.email ?? ""),
-          password: String(credentials?.password ?? ""),
-          ip: clientAddress((req?.headers ?? {}) as Record<string, string>),
-        });
-        if (result.ok) return { id: result.user.id, email: result.user.email, name: result.user.name, role: result.user.role };
+        const ip = clientAddress((req?.headers ?? {}) as Record<string, string>, config.trustedProxies);
+        const result = await signInWithPassword(db, limits, { email: String(credentials?.email ?? ""), password: String(credentials?.password ?? ""), ip });
+        if (result.ok) return { id: result.user.id, email: result.user.email, name: result.user.name, role: result.user.role, signInMethod: "password", signInOrigin: ip };
         if (result.reason === "rate_limited") throw new Error(RATE_LIMITED_ERROR);
+        if (result.reason === "busy") throw new Error(BUSY_ERROR);
         return null;
       },
     }),
@@ -78,24 +86,40 @@ export function buildAuthOptions(deps: AuthDeps): NextAuthOptions {
       async signIn({ user, account }) {
         if (account?.provider !== "oidc" || !oidc) return true;
         // The OIDC identity becomes a dashboard user (created with OIDC_DEFAULT_ROLE when new).
-        const signedIn = await signInWithOidc(db, { email: user.email, name: user.name, defaultRole: oidc.defaultRole, ip: await requestAddress() });
+        const ip = await requestAddress(config);
+        const signedIn = await signInWithOidc(db, { email: user.email, name: user.name, defaultRole: oidc.defaultRole, ip });
         if (!signedIn) return false;
-        Object.assign(user, { id: signedIn.id, role: signedIn.role, dashboardUserId: signedIn.id });
+        Object.assign(user, { id: signedIn.id, role: signedIn.role, dashboardUserId: signedIn.id, signInMethod: "oidc", signInOrigin: ip });
         return true;
       },
       async jwt({ token, user }) {
         if (user) {
-          // Only at sign-in: the user id (ours, not the IdP's subject), role and the sign-in time.
-          const u = user as { id: string; dashboardUserId?: string; role?: string };
-          token.uid = u.dashboardUserId ?? u.id;
+          // Only at sign-in: the user id (ours, not the IdP's subject), role, and the server-side
+          // session this cookie names from now on (lib/auth/dashboard-sessions.ts says why JWT + row).
+          const u = user as { id: string; dashboardUserId?: string; role?: string; signInMethod?: "password" | "oidc"; signInOrigin?: string };
+          const uid = u.dashboardUserId ?? u.id;
+          const opened = await openDashboardSession(db, { userId: uid, method: u.signInMethod ?? "password", origin: u.signInOrigin ?? null, maxAgeSeconds: config.sessionMaxAgeSeconds });
+          token.uid = uid;
+          token.sid = opened.id;
           token.role = u.role;
-          token.authTime = Math.floor(Date.now() / 1000);
+          token.authTime = opened.authTime;
         }
         return token;
       },
       async session({ session, token }) {
-        Object.assign(session, { uid: token.uid, role: token.role, authTime: token.authTime });
+        Object.assign(session, { uid: token.uid, sid: token.sid, role: token.role, authTime: token.authTime });
         return session;
+      },
+      // After sign-in only a path of this site, whatever callbackUrl said (lib/auth/safe-callback-path.ts).
+      async redirect({ url, baseUrl }) {
+        const local = url.startsWith(baseUrl) ? url.slice(baseUrl.length) || "/" : url;
+        return baseUrl + safeCallbackPath(local);
+      },
+    },
+    events: {
+      // Signing out ends the server-side session: the old cookie opens nothing from now on.
+      async signOut({ token }) {
+        if (typeof token?.sid === "string") await endDashboardSession(db, token.sid);
       },
     },
     logger: {
@@ -108,10 +132,10 @@ export function buildAuthOptions(deps: AuthDeps): NextAuthOptions {
 }
 
 /** The caller's address inside a route handler (callbacks get no request); "unknown" elsewhere. */
-async function requestAddress(): Promise<string> {
+async function requestAddress(config: AuthConfig): Promise<string> {
   try {
     const { headers } = await import("next/headers");
-    return clientAddress(await headers());
+    return clientAddress(await headers(), config.trustedProxies);
   } catch {
     return "unknown";
   }

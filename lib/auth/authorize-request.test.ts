@@ -9,8 +9,13 @@ import type { AuthDeps } from "./auth-options";
 import { authorizeRequest } from "./authorize-request";
 import { ROLES, roleAtLeast, type Role } from "./permissions";
 import { createRateLimits, type RateLimits } from "./rate-limits";
+import { PEER_ADDRESS_HEADER, parseTrustedProxies } from "./client-address";
+import { endDashboardSession } from "./dashboard-sessions";
+import { checkPrivilegeChange } from "./privilege-change";
+import type { SessionActor } from "./session-actor";
 import { createApiToken, revokeApiToken } from "./tokens";
-import { createDashboardUser, setDashboardUserDisabled } from "./users";
+import { createDashboardUser, setDashboardUserDisabled, setDashboardUserRole } from "./users";
+import { stringifyJson } from "../domain/json-value";
 
 const SECRET = "test-secret-" + "s".repeat(40);
 const ID = "3f0b8c1e-2a8f-4f5e-9b55-0c8a7e6d1a22";
@@ -54,9 +59,15 @@ async function refusal(promise: Promise<unknown>): Promise<AppError> {
   return e;
 }
 
+/** A session as sign-in opens it (a dashboard_sessions row, signed in at `authTime`) and its cookie. */
+async function openSession(userId: string, authTime: number): Promise<{ cookie: string; sessionId: string }> {
+  const row = await db.session.create({ data: { userId, method: "password", authTime: new Date(authTime * 1000), expiresAt: new Date(Date.now() + 3600_000) } });
+  const jwt = await encode({ token: { uid: userId, sid: row.id, authTime, sub: userId }, secret: SECRET });
+  return { cookie: `next-auth.session-token=${jwt}`, sessionId: row.id };
+}
+
 async function sessionCookie(userId: string, authTime: number): Promise<string> {
-  const jwt = await encode({ token: { uid: userId, authTime, sub: userId }, secret: SECRET });
-  return `next-auth.session-token=${jwt}`;
+  return (await openSession(userId, authTime)).cookie;
 }
 
 beforeAll(async () => {
@@ -175,6 +186,54 @@ describe("authorizeRequest with the dashboard's session cookie", () => {
     expect((await refusal(authorizeRequest(request("GET", "/migration/audit", { cookie: valid }), noSecret))).status).toBe(401);
   });
 
+  it("ends a session at sign-out, at a role change and when the user is disabled, though its cookie is still validly signed", async () => {
+    const user = await createDashboardUser(db, { email: "sessions@example.com", role: "admin", password: "correct horse battery" }, ADMIN);
+    const read = (cookie: string) => authorizeRequest(request("GET", "/migration/audit", { cookie }), deps);
+
+    const signedOut = await openSession(user.id, now());
+    await expect(read(signedOut.cookie)).resolves.toMatchObject({ kind: "session", sessionId: signedOut.sessionId });
+    await endDashboardSession(db, signedOut.sessionId); // what Auth.js's signOut event does
+    expect((await refusal(read(signedOut.cookie))).status).toBe(401);
+
+    const demoted = await sessionCookie(user.id, now());
+    const untouched = await sessionCookie(adminId, now());
+    await setDashboardUserRole(db, user.id, "operator", ADMIN);
+    expect((await refusal(read(demoted))).status).toBe(401);
+    await expect(read(untouched)).resolves.toMatchObject({ name: "admin@example.com" }); // only that user's sessions end
+
+    const disabledThenEnabled = await sessionCookie(user.id, now());
+    await setDashboardUserDisabled(db, user.id, true, ADMIN);
+    await setDashboardUserDisabled(db, user.id, false, ADMIN);
+    expect((await refusal(read(disabledThenEnabled))).status).toBe(401);
+  });
+
+  it("refuses a validly signed cookie that names no open session (issued before, expired, or another user's)", async () => {
+    const noSession = `next-auth.session-token=${await encode({ token: { uid: adminId, authTime: now(), sub: adminId }, secret: SECRET })}`;
+    expect((await refusal(authorizeRequest(request("GET", "/migration/audit", { cookie: noSession }), deps))).status).toBe(401);
+    const viewers = await openSession(viewerId, now());
+    const swapped = `next-auth.session-token=${await encode({ token: { uid: adminId, sid: viewers.sessionId, sub: adminId }, secret: SECRET })}`;
+    expect((await refusal(authorizeRequest(request("GET", "/migration/audit", { cookie: swapped }), deps))).status).toBe(401);
+    const expired = await db.session.create({ data: { userId: adminId, method: "password", authTime: new Date(), expiresAt: new Date(Date.now() - 1000) } });
+    const expiredCookie = `next-auth.session-token=${await encode({ token: { uid: adminId, sid: expired.id, sub: adminId }, secret: SECRET })}`;
+    expect((await refusal(authorizeRequest(request("GET", "/migration/audit", { cookie: expiredCookie }), deps))).status).toBe(401);
+  });
+
+  it("reads the sign-in time from the session row, not from the cookie", async () => {
+    const stale = await db.session.create({ data: { userId: adminId, method: "password", authTime: new Date((now() - 3600) * 1000), expiresAt: new Date(Date.now() + 3600_000) } });
+    const claimsFresh = `next-auth.session-token=${await encode({ token: { uid: adminId, sid: stale.id, authTime: now(), sub: adminId }, secret: SECRET })}`;
+    const e = await refusal(authorizeRequest(request("DELETE", `/migration/checkpoint/${ID}`, { cookie: claimsFresh }), deps));
+    expect(e.code).toBe("reauth_required");
+  });
+
+  it("records the socket peer as the origin, not what X-Forwarded-For claims", async () => {
+    const cookie = await sessionCookie(adminId, now());
+    const actor = await authorizeRequest(request("GET", "/migration/audit", { cookie, [PEER_ADDRESS_HEADER]: "203.0.113.7", "x-forwarded-for": "1.2.3.4" }), deps);
+    expect(actor.origin).toBe("203.0.113.7");
+    const behindProxy = { ...deps, config: config({ trustedProxies: parseTrustedProxies("203.0.113.0/24") }) };
+    const proxied = await authorizeRequest(request("GET", "/migration/audit", { cookie, [PEER_ADDRESS_HEADER]: "203.0.113.7", "x-forwarded-for": "6.6.6.6, 198.51.100.4" }), behindProxy);
+    expect(proxied.origin).toBe("198.51.100.4");
+  });
+
   it("refuses a cookie-authenticated change sent from another site", async () => {
     const cookie = await sessionCookie(adminId, now());
     const path = `/migration/checkpoint/${ID}/verify`;
@@ -183,6 +242,51 @@ describe("authorizeRequest with the dashboard's session cookie", () => {
     const fetchSite = await refusal(authorizeRequest(request("POST", path, { cookie, "sec-fetch-site": "cross-site" }), deps));
     expect(fetchSite.status).toBe(403);
     await expect(authorizeRequest(request("POST", path, { cookie, origin: BASE }), deps)).resolves.toMatchObject({ role: "admin" });
+  });
+});
+
+describe("an API token never outranks its creator", () => {
+  it("acts with the lesser of its role and its creator's current role, and dies with a disabled creator", async () => {
+    const creator = await createDashboardUser(db, { email: "token-maker@example.com", role: "admin", password: "correct horse battery" }, ADMIN);
+    const creatorActor = { name: creator.email, role: "admin" as const, origin: "test", userId: creator.id };
+    const { token } = await createApiToken(db, { name: "made-by-admin", role: "admin", createdBy: creatorActor });
+    const { token: operatorToken } = await createApiToken(db, { name: "operator-by-admin", role: "operator", createdBy: creatorActor });
+    secretsSeen.push(token, operatorToken);
+    const rollback = () => authorizeRequest(request("POST", `/migration/checkpoint/${ID}/rollback`, { authorization: `Bearer ${token}` }), deps);
+    await expect(rollback()).resolves.toMatchObject({ role: "admin" });
+
+    await setDashboardUserRole(db, creator.id, "viewer", ADMIN);
+    const e = await refusal(rollback());
+    expect([e.code, e.status]).toEqual(["forbidden", 403]);
+    await expect(authorizeRequest(request("GET", "/migration/audit", { authorization: `Bearer ${token}` }), deps)).resolves.toMatchObject({ role: "viewer" });
+
+    await setDashboardUserRole(db, creator.id, "admin", ADMIN);
+    await expect(authorizeRequest(request("GET", "/migration/audit", { authorization: `Bearer ${operatorToken}` }), deps)).resolves.toMatchObject({ role: "operator" });
+    await setDashboardUserDisabled(db, creator.id, true, ADMIN);
+    for (const t of [token, operatorToken]) {
+      const dead = await refusal(authorizeRequest(request("GET", "/migration/audit", { authorization: `Bearer ${t}` }), deps));
+      expect([dead.code, dead.status]).toEqual(["unauthenticated", 401]);
+    }
+  });
+});
+
+describe("privilege-raising actions need a recent sign-in", () => {
+  it("refuses an admin session too old to roll back; accepts a fresh one; refuses a non-admin", async () => {
+    const admin = await createDashboardUser(db, { email: "raiser@example.com", role: "admin", password: "correct horse battery" }, ADMIN);
+    const viewer = await createDashboardUser(db, { email: "raiser-viewer@example.com", role: "viewer", password: "correct horse battery" }, ADMIN);
+    const now = Math.floor(Date.now() / 1000);
+    const actorOf = async (userId: string, authTime: number) => {
+      const cookie = await sessionCookie(userId, authTime);
+      return authorizeRequest(request("GET", "/migration/audit", { cookie }), deps) as Promise<SessionActor>;
+    };
+    const stale = await actorOf(admin.id, now - 901);
+    const e = (() => { try { checkPrivilegeChange(stale, 900); } catch (x) { return x as AppError; } })();
+    expect([e?.code, e?.status]).toEqual(["reauth_required", 401]);
+    expect(e?.message).toMatch(/^Creating tokens and users, changing roles and enabling users need a sign-in/);
+    expect(checkPrivilegeChange(await actorOf(admin.id, now - 60), 900)).toMatchObject({ name: "raiser@example.com" });
+    const v = await actorOf(viewer.id, now);
+    expect(() => checkPrivilegeChange(v, 900)).toThrow(/needs the admin role/);
+    expect(() => checkPrivilegeChange(null, 900)).toThrow(/Sign in/);
   });
 });
 
@@ -212,7 +316,7 @@ describe("no secret leaks", () => {
   it("no token plaintext or NEXTAUTH_SECRET in the audit trail or in refusals", async () => {
     const events = await db.auditEvent.findMany();
     expect(events.length).toBeGreaterThan(3);
-    const dump = JSON.stringify(events, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+    const dump = stringifyJson(events);
     const e = await refusal(authorizeRequest(request("GET", "/migration/audit", { authorization: `Bearer ${tokens.admin}x` }), deps));
     const f = await refusal(authorizeRequest(request("DELETE", `/migration/checkpoint/${ID}`, { authorization: `Bearer ${tokens.viewer}` }), deps));
     for (const secret of secretsSeen) {

@@ -25,7 +25,7 @@ export async function authorizeRequest(request: Request, deps: AuthDeps = defaul
   const method = request.method.toUpperCase();
   const url = new URL(request.url);
   const permission = permissionFor(method, url.pathname);
-  const origin = clientAddress(request.headers);
+  const origin = clientAddress(request.headers, deps.config.trustedProxies);
 
   const authorization = request.headers.get("authorization");
   let actor: RequestActor | null;

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import bcrypt from "bcryptjs";
 import { AppError } from "../domain/errors";
+import { loadAuthConfig } from "./auth-config";
+import { createPasswordHashingPool, type PasswordHashingPool } from "./password-hashing-pool";
 
 /** bcrypt cost: ~250 ms per hash on a server, slow enough to make guessing costly. */
 const BCRYPT_ROUNDS = 12;
@@ -8,8 +9,15 @@ export const MIN_PASSWORD_LENGTH = 12;
 /** bcrypt reads only the first 72 bytes; longer passwords would silently share a hash. */
 const MAX_PASSWORD_BYTES = 72;
 
-// Compared against when the email is unknown, so that an unknown email takes as long as a wrong password.
-const DUMMY_HASH = bcrypt.hashSync("not-a-real-password-just-timing", BCRYPT_ROUNDS);
+let pool: PasswordHashingPool | undefined;
+/** The process's bcrypt threads (PASSWORD_HASH_THREADS, PASSWORD_HASH_QUEUE), started on first use. */
+function hashingPool(): PasswordHashingPool {
+  if (!pool) {
+    const config = loadAuthConfig();
+    pool = createPasswordHashingPool({ threads: config.passwordHashThreads, queue: config.passwordHashQueue ?? 16 });
+  }
+  return pool;
+}
 
 /** Refuses a password too short or too long for bcrypt; the message never echoes the password. */
 export function checkPasswordStrength(password: string): void {
@@ -21,22 +29,18 @@ export function checkPasswordStrength(password: string): void {
   }
 }
 
+/** bcrypt hash on the hashing threads; AppError rate_limited when too many hashes are under way. */
 export async function hashPassword(password: string): Promise<string> {
   checkPasswordStrength(password);
-  return bcrypt.hash(password, BCRYPT_ROUNDS);
+  return hashingPool().hash(password, BCRYPT_ROUNDS);
 }
 
-/** True when `password` matches `hash`; a missing hash (OIDC-only account) takes the same time and fails. */
+/**
+ * True when `password` matches `hash`; a missing hash (unknown email, OIDC-only account) takes the
+ * same time and fails. AppError rate_limited when too many checks are under way.
+ */
 export async function verifyPassword(password: string, hash: string | null | undefined): Promise<boolean> {
-  if (!hash) {
-    await bcrypt.compare(password, DUMMY_HASH);
-    return false;
-  }
-  try {
-    return await bcrypt.compare(password, hash);
-  } catch {
-    return false;
-  }
+  return hashingPool().compare(password, hash ?? null, BCRYPT_ROUNDS);
 }
 
 /** A random password for `user:create` without --password: 18 bytes, base64url (24 characters). */

@@ -7,9 +7,13 @@ import { AppError } from "../domain/errors";
  * `rate_limits` created by our migration), so every app instance counts against the same budget.
  */
 export interface RateLimits {
-  /** One sign-in attempt for email+IP; throws AppError rate_limited (429) past the budget. */
+  /**
+   * One sign-in attempt: counted per address, per email and per email+address; throws AppError
+   * rate_limited (429) past any of the three budgets (an address guessing many emails, many
+   * addresses guessing one email, one pair guessing).
+   */
   consumeSignIn(email: string, ip: string): Promise<void>;
-  /** A successful sign-in clears the counter of its email+IP. */
+  /** A successful sign-in clears the counter of its email+IP (the per-email and per-address ones run on). */
   resetSignIn(email: string, ip: string): Promise<void>;
   /** One mutating API request of an actor; throws AppError rate_limited (429) past the budget. */
   consumeMutation(actorName: string): Promise<void>;
@@ -19,6 +23,10 @@ export interface RateLimits {
 export interface RateLimitOptions {
   databaseUrl: string;
   signInAttemptsPerMinute: number;
+  /** Default 20. */
+  signInAttemptsPerEmailPerMinute?: number;
+  /** Default 30. */
+  signInAttemptsPerAddressPerMinute?: number;
   apiMutationsPerMinute: number;
 }
 
@@ -29,11 +37,15 @@ export function createRateLimits(options: RateLimitOptions): RateLimits {
   pool.on("error", () => {});
   const common = { storeClient: pool, storeType: "pool", tableName: TABLE, tableCreated: true, duration: 60 };
   const signIn = new RateLimiterPostgres({ ...common, keyPrefix: "signin", points: options.signInAttemptsPerMinute });
+  const signInPerEmail = new RateLimiterPostgres({ ...common, keyPrefix: "signin-email", points: options.signInAttemptsPerEmailPerMinute ?? 20 });
+  const signInPerAddress = new RateLimiterPostgres({ ...common, keyPrefix: "signin-address", points: options.signInAttemptsPerAddressPerMinute ?? 30 });
   const mutation = new RateLimiterPostgres({ ...common, keyPrefix: "api", points: options.apiMutationsPerMinute });
   const signInKey = (email: string, ip: string) => `${email.trim().toLowerCase()}|${ip}`;
 
   return {
     async consumeSignIn(email, ip) {
+      await consume(signInPerAddress, ip, (s) => `Too many sign-in attempts from your address. Try again in ${s} seconds.`);
+      await consume(signInPerEmail, email.trim().toLowerCase(), (s) => `Too many sign-in attempts for this email. Try again in ${s} seconds.`);
       await consume(signIn, signInKey(email, ip), (s) => `Too many sign-in attempts for this email from your address. Try again in ${s} seconds.`);
     },
     async resetSignIn(email, ip) {
@@ -64,7 +76,7 @@ async function consume(limiter: RateLimiterPostgres, key: string, message: (seco
 const shared = new Map<string, RateLimits>();
 /** One set of limiters (and one small pool) per metadata-store URL for the life of the process. */
 export function getRateLimits(options: RateLimitOptions): RateLimits {
-  const key = `${options.databaseUrl}|${options.signInAttemptsPerMinute}|${options.apiMutationsPerMinute}`;
+  const key = [options.databaseUrl, options.signInAttemptsPerMinute, options.signInAttemptsPerEmailPerMinute, options.signInAttemptsPerAddressPerMinute, options.apiMutationsPerMinute].join("|");
   let limits = shared.get(key);
   if (!limits) {
     limits = createRateLimits(options);

@@ -16,4 +16,10 @@ describe("checkRecentSignIn", () => {
     expect(isAppError(e) && [e.code, e.status]).toEqual(["reauth_required", 401]);
     expect(isAppError(e) && e.message).toBe("Rollback and delete need a sign-in from the last 15 minutes; yours is older. Sign in again, then retry.");
   });
+
+  it("names privilege-raising actions when they are what was refused", () => {
+    expect(() => checkRecentSignIn({ authTime: now - 901 }, 900, now, "privilege")).toThrow(
+      "Creating tokens and users, changing roles and enabling users need a sign-in from the last 15 minutes; yours is older. Sign in again, then retry.",
+    );
+  });
 });

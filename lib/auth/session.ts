@@ -5,7 +5,9 @@ import { AppError } from "../domain/errors";
 import { defaultAuthDeps, getAuthOptions } from "./auth-options";
 import { clientAddress } from "./client-address";
 import { roleAtLeast, type Role } from "./permissions";
+import { checkPrivilegeChange } from "./privilege-change";
 import { checkRecentSignIn } from "./recent-sign-in";
+import { safeCallbackPath } from "./safe-callback-path";
 import { actorFromSessionClaims, type SessionActor } from "./session-actor";
 
 /**
@@ -17,7 +19,7 @@ export async function getActorFromSession(): Promise<SessionActor | null> {
   const deps = defaultAuthDeps();
   if (!deps.config.secret) return null;
   const session = await getServerSession(getAuthOptions()).catch(() => null);
-  const origin = clientAddress(await headers());
+  const origin = clientAddress(await headers(), deps.config.trustedProxies);
   return actorFromSessionClaims(deps.db, session as Record<string, unknown> | null, origin);
 }
 
@@ -33,6 +35,16 @@ export async function requireRole(needed: Role, options: { callbackUrl?: string 
     throw new AppError("forbidden", `This needs the ${needed} role; you are signed in as ${actor.name} (${actor.role}).`);
   }
   return actor;
+}
+
+/**
+ * The actor when signed in with at least `needed`, else null; never redirects. For what a page
+ * computes before its own role check (generateMetadata's title): nothing is read for a caller the
+ * page would refuse.
+ */
+export async function actorWithRole(needed: Role): Promise<SessionActor | null> {
+  const actor = await getActorFromSession();
+  return actor && roleAtLeast(actor.role, needed) ? actor : null;
 }
 
 export type RoleCheck = { ok: true; actor: SessionActor } | { ok: false; actor: SessionActor; message: string };
@@ -60,10 +72,18 @@ export async function requireRecentSignIn(maxAgeSeconds?: number): Promise<Sessi
   return actor;
 }
 
+/**
+ * Server actions that raise someone's power (tokens, users, roles): an admin with a recent sign-in
+ * (lib/auth/privilege-change.ts). AppError otherwise, for the form to show.
+ */
+export async function requirePrivilegeChange(): Promise<SessionActor> {
+  return checkPrivilegeChange(await getActorFromSession(), defaultAuthDeps().config.reauthMaxAgeSeconds);
+}
+
 /** `/signin`, with where to come back to (a local path only, never another site). */
 export function signInPath(callbackUrl?: string, reauth = false): string {
   const params = new URLSearchParams();
-  if (callbackUrl && callbackUrl.startsWith("/") && !callbackUrl.startsWith("//")) params.set("callbackUrl", callbackUrl);
+  if (callbackUrl && safeCallbackPath(callbackUrl) !== "/") params.set("callbackUrl", safeCallbackPath(callbackUrl));
   if (reauth) params.set("reauth", "1");
   const q = params.toString();
   return q ? `/signin?${q}` : "/signin";

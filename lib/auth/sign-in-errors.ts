@@ -9,6 +9,8 @@ export function signInErrorMessage(code: string | null | undefined): string | nu
       return "Wrong email or password, or the account is disabled.";
     case "RateLimited":
       return "Too many sign-in attempts. Wait a minute, then try again.";
+    case "Busy":
+      return "The server is busy checking other sign-ins. Try again in a few seconds.";
     case "AccessDenied":
       return "This account may not sign in: it is disabled, or the identity provider gave no email address.";
     case "OAuthSignin":

@@ -12,9 +12,11 @@ const ADMIN = { name: "setup", role: "admin", origin: "cli" };
 const PASSWORD = "correct horse battery staple";
 let db: Db;
 let limits: RateLimits;
+let dbUrl: string;
 
 beforeAll(async () => {
   const url = await createScratchDatabase("signin");
+  dbUrl = url;
   await migrateDatabase(url);
   db = getDb(url);
   limits = createRateLimits({ databaseUrl: url, signInAttemptsPerMinute: 5, apiMutationsPerMinute: 30 });
@@ -123,6 +125,29 @@ describe("signInWithPassword", () => {
     expect(await signInWithPassword(db, limits, { email: "bob@example.com", password: PASSWORD, ip: "10.1.1.1" })).toMatchObject({ ok: true });
     for (let i = 0; i < 4; i++) await signInWithPassword(db, limits, { email: "bob@example.com", password: "wrong-" + i, ip: "10.1.1.1" });
     expect(await signInWithPassword(db, limits, { email: "bob@example.com", password: PASSWORD, ip: "10.1.1.1" })).toMatchObject({ ok: true });
+  });
+});
+
+describe("signInWithPassword: budgets a client cannot step around by changing email or address", () => {
+  it("refuses an address past its budget whatever emails it tries, and an email past its budget from whatever addresses", async () => {
+    const tight = createRateLimits({ databaseUrl: dbUrl, signInAttemptsPerMinute: 5, signInAttemptsPerEmailPerMinute: 3, signInAttemptsPerAddressPerMinute: 4, apiMutationsPerMinute: 30 });
+    try {
+      const reason = async (email: string, ip: string, password = "guess-guess") => {
+        const r = await signInWithPassword(db, tight, { email, password, ip });
+        return r.ok ? "ok" : r.reason;
+      };
+      const fromOneAddress = [];
+      for (let i = 0; i < 6; i++) fromOneAddress.push(await reason(`spray${i}@example.com`, "192.0.2.50"));
+      expect(fromOneAddress).toEqual([...Array(4).fill("invalid_credentials"), "rate_limited", "rate_limited"]);
+      await createDashboardUser(db, { email: "frank@example.com", role: "admin", password: PASSWORD }, ADMIN);
+      const oneEmail = [];
+      for (let i = 0; i < 5; i++) oneEmail.push(await reason("frank@example.com", `198.51.100.${i}`));
+      expect(oneEmail).toEqual(["invalid_credentials", "invalid_credentials", "invalid_credentials", "rate_limited", "rate_limited"]);
+      // Even the right password, from a new address: the email's budget is spent.
+      expect(await reason("frank@example.com", "198.51.100.99", PASSWORD)).toBe("rate_limited");
+    } finally {
+      await tight.close();
+    }
   });
 });
 

@@ -15,12 +15,13 @@ export interface SignedInUser {
 
 export type SignInResult =
   | { ok: true; user: SignedInUser }
-  | { ok: false; reason: "invalid_credentials" | "rate_limited"; message: string };
+  | { ok: false; reason: "invalid_credentials" | "rate_limited" | "busy"; message: string };
 
 const INVALID = "Wrong email or password, or the account is disabled.";
 
 /**
- * Email + password sign-in: counts the attempt against the email+IP budget, checks the bcrypt hash
+ * Email + password sign-in: counts the attempt against the address, email and email+address budgets
+ * (lib/auth/rate-limits.ts), checks the bcrypt hash on the hashing threads
  * (unknown emails take as long as wrong passwords) and records success or failure in the audit trail.
  * The caller learns only "wrong email or password"; the audit trail says which, never the password.
  */
@@ -41,7 +42,15 @@ export async function signInWithPassword(
     return { ok: false, reason: "rate_limited", message: e.message };
   }
   const user = email ? await db.dashboardUser.findUnique({ where: { email } }) : null;
-  const passwordOk = await verifyPassword(input.password, user?.passwordHash);
+  let passwordOk: boolean;
+  try {
+    passwordOk = await verifyPassword(input.password, user?.passwordHash);
+  } catch (e) {
+    // Every hashing thread busy and the queue full: refused at once, not queued behind a flood.
+    if (!isAppError(e) || e.code !== "rate_limited") throw e;
+    await audit(db, { actor, ip: input.ip, result: "refused", after: { method: "password", reason: "busy" } });
+    return { ok: false, reason: "busy", message: e.message };
+  }
   if (!user || user.disabled || !passwordOk) {
     const reason = !user ? "unknown_email" : user.disabled ? "disabled" : user.passwordHash ? "wrong_password" : "no_password";
     await audit(db, { actor, role: user?.role, ip: input.ip, result: "failure", targetId: user?.id, after: { method: "password", reason } });

@@ -5,7 +5,7 @@ import { appendAuditEvent } from "../audit/append-audit-event";
 import type { Actor } from "../domain/actor";
 import { AppError } from "../domain/errors";
 import { parseInput } from "../domain/parse-input";
-import { ROLES, type Role } from "./permissions";
+import { ROLES, roleAtLeast, type Role } from "./permissions";
 
 export const TOKEN_PREFIX = "mct_";
 const TOKEN_PATTERN = /^mct_[A-Za-z0-9_-]{43}$/;
@@ -48,14 +48,15 @@ export function hashToken(plaintext: string): string {
  */
 export async function createApiToken(
   db: PrismaClient,
-  input: { name: string; role: Role; createdBy: Actor },
+  input: { name: string; role: Role; createdBy: Actor & { userId?: string } },
 ): Promise<{ token: string; apiToken: ApiTokenView }> {
   const { name, role } = parseInput(createTokenInput, { name: input.name, role: input.role });
   const by = input.createdBy;
   const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
   const apiToken = await db.$transaction(async (tx) => {
     const row = await tx.apiToken.create({
-      data: { name, role, tokenHash: hashToken(token), prefix: token.slice(0, 8), createdBy: by.name },
+      // A signed-in creator is recorded by id: the token never outranks them (authenticateBearer).
+      data: { name, role, tokenHash: hashToken(token), prefix: token.slice(0, 8), createdBy: by.name, createdByUserId: by.userId ?? null },
       select: VIEW_SELECT,
     });
     await appendAuditEvent(tx, {
@@ -92,17 +93,29 @@ export async function listApiTokens(db: PrismaClient): Promise<ApiTokenView[]> {
 
 /**
  * `Authorization: Bearer mct_…` → the token's actor, or null when the header is absent, malformed,
- * unknown or revoked. Looks the token up by its sha256, so the plaintext is never compared or stored.
+ * unknown or revoked, or its creator is disabled. It acts with the lesser of its own role and its
+ * creator's role now (a demoted admin's token is demoted with them); a token made on the command
+ * line has no dashboard creator and keeps its role. Looked up by its sha256, so the plaintext is
+ * never compared or stored.
  */
 export async function authenticateBearer(db: PrismaClient, authorizationHeader: string | null | undefined, origin?: string | null): Promise<TokenActor | null> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorizationHeader ?? "");
   const token = match?.[1];
   if (!token || !TOKEN_PATTERN.test(token)) return null;
-  const row = await db.apiToken.findUnique({ where: { tokenHash: hashToken(token) }, select: { id: true, name: true, role: true, revokedAt: true, lastUsedAt: true } });
+  const row = await db.apiToken.findUnique({
+    where: { tokenHash: hashToken(token) },
+    select: { id: true, name: true, role: true, revokedAt: true, lastUsedAt: true, createdByUserId: true, creator: { select: { role: true, disabled: true } } },
+  });
   if (!row || row.revokedAt) return null;
+  if (row.createdByUserId && (!row.creator || row.creator.disabled)) return null;
+  const role = row.creator ? lesserRole(row.role, row.creator.role) : row.role;
   const now = Date.now();
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } });
   }
-  return { name: `token:${row.name}`, role: row.role, origin: origin ?? null, kind: "token", tokenId: row.id };
+  return { name: `token:${row.name}`, role, origin: origin ?? null, kind: "token", tokenId: row.id };
+}
+
+function lesserRole(a: Role, b: Role): Role {
+  return roleAtLeast(a, b) ? b : a;
 }

@@ -4,6 +4,7 @@ import { appendAuditEvent } from "../audit/append-audit-event";
 import type { Actor } from "../domain/actor";
 import { AppError } from "../domain/errors";
 import { parseInput } from "../domain/parse-input";
+import { endUserSessions } from "./dashboard-sessions";
 import { hashPassword } from "./password";
 import { ROLES, type Role } from "./permissions";
 
@@ -62,13 +63,14 @@ export async function createDashboardUser(
   });
 }
 
-/** Disables (or re-enables) a user: a disabled user's sessions stop working at their next request. */
+/** Disables (or re-enables) a user: disabling ends their sessions at once; their API tokens stop working. */
 export async function setDashboardUserDisabled(db: PrismaClient, userId: string, disabled: boolean, by: Actor): Promise<DashboardUserView> {
   return db.$transaction(async (tx) => {
     const before = await tx.dashboardUser.findUnique({ where: { id: userId }, select: VIEW_SELECT });
     if (!before) throw new AppError("not_found", "No such user.");
     if (disabled && before.role === "admin" && !before.disabled) await refuseLastAdmin(tx, userId);
     const user = await tx.dashboardUser.update({ where: { id: userId }, data: { disabled }, select: VIEW_SELECT });
+    if (disabled) await endUserSessions(tx, userId);
     await appendAuditEvent(tx, {
       actor: by.name, actorRole: by.role ?? null, origin: by.origin ?? null,
       action: disabled ? "user.disabled" : "user.enabled", targetType: "dashboard_user", targetId: userId,
@@ -79,13 +81,15 @@ export async function setDashboardUserDisabled(db: PrismaClient, userId: string,
   });
 }
 
-/** Changes a user's role; takes effect at their next request (roles are read from here, not the cookie). */
+/** Changes a user's role and ends their sessions; their tokens act with at most the new role. */
 export async function setDashboardUserRole(db: PrismaClient, userId: string, role: Role, by: Actor): Promise<DashboardUserView> {
   return db.$transaction(async (tx) => {
     const before = await tx.dashboardUser.findUnique({ where: { id: userId }, select: VIEW_SELECT });
     if (!before) throw new AppError("not_found", "No such user.");
     if (before.role === "admin" && role !== "admin" && !before.disabled) await refuseLastAdmin(tx, userId);
     const user = await tx.dashboardUser.update({ where: { id: userId }, data: { role }, select: VIEW_SELECT });
+    // Whoever held the old role signs in again: no session goes on with powers it was not opened with.
+    if (before.role !== role) await endUserSessions(tx, userId);
     await appendAuditEvent(tx, {
       actor: by.name, actorRole: by.role ?? null, origin: by.origin ?? null,
       action: "user.role_changed", targetType: "dashboard_user", targetId: userId,

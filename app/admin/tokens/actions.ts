@@ -3,15 +3,17 @@
 import { revalidatePath } from "next/cache";
 import { getDb } from "../../../lib/db/client";
 import { isRole } from "../../../lib/auth/permissions";
-import { requireRole } from "../../../lib/auth/session";
+import { requirePrivilegeChange, requireRole } from "../../../lib/auth/session";
 import { createApiToken, revokeApiToken } from "../../../lib/auth/tokens";
 import { actionFailure, type ActionResult } from "../action-result";
 
 // Each action checks the role itself: a server action is an endpoint of its own, whatever page shows it.
 
 export async function createTokenAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
-  const actor = await requireRole("admin", { callbackUrl: "/admin/tokens" });
+  await requireRole("admin", { callbackUrl: "/admin/tokens" });
   try {
+    // A new token is new power: it needs a recent sign-in, as rollback does.
+    const actor = await requirePrivilegeChange();
     const role = String(form.get("role") ?? "");
     if (!isRole(role)) return { ok: false, message: "Choose a role." };
     const { token, apiToken } = await createApiToken(getDb(), { name: String(form.get("name") ?? ""), role, createdBy: actor });

@@ -7,13 +7,15 @@ import { getAuditEvent } from "../../../lib/audit/list-audit-events";
 import { formatDateTime, humanize } from "../../../lib/ui/format";
 import { PageTitle } from "../../../components/card";
 import { StatusBadge, ToneBadge } from "../../../components/status-badge";
-import { requireRole } from "../../../lib/auth/session";
+import { actorWithRole, requireRole } from "../../../lib/auth/session";
 
 export const dynamic = "force-dynamic";
 
 const load = cache((id: string) => getAuditEvent(getDb(), id));
 
 export async function generateMetadata(props: PageProps<"/audit/[id]">): Promise<Metadata> {
+  // Authorized before anything is read: the title of a refused request names no event.
+  if (!(await actorWithRole("viewer"))) return { title: "Audit event" };
   const e = await load((await props.params).id);
   return { title: e ? `Audit event #${e.seq}` : "Audit event not found" };
 }

@@ -19,7 +19,7 @@ import { RollbackButton } from "../../../components/rollback-dialog";
 import { getAppContext } from "../../../lib/context";
 import { AutoRefresh } from "../../../components/auto-refresh";
 import { mayReadRowValues } from "../../../lib/domain/diff-visibility";
-import { getActorFromSession, requireRole } from "../../../lib/auth/session";
+import { actorWithRole, requireRole } from "../../../lib/auth/session";
 import type { Role } from "../../../lib/auth/permissions";
 
 export const dynamic = "force-dynamic";
@@ -29,7 +29,8 @@ export const dynamic = "force-dynamic";
 const loadCheckpoint = cache((id: string, role: Role) => getCheckpointView(getAppContext(), id, role));
 
 export async function generateMetadata(props: PageProps<"/checkpoints/[id]">): Promise<Metadata> {
-  const actor = await getActorFromSession();
+  // Authorized before anything is read: the title of a refused request names nothing.
+  const actor = await actorWithRole("viewer");
   if (!actor) return { title: "Checkpoint" };
   const checkpoint = await loadCheckpoint((await props.params).id, actor.role);
   return { title: checkpoint ? checkpoint.name : "Checkpoint not found" };

@@ -1,0 +1,56 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { isAppError } from "../domain/errors";
+import { createPasswordHashingPool } from "./password-hashing-pool";
+import { verifyPassword } from "./password";
+
+const pool = createPasswordHashingPool({ threads: 1, queue: 2 });
+afterAll(() => pool.close());
+
+/** The longest the event loop went without running a 5 ms timer while `work` ran. */
+async function longestStall(work: Promise<unknown>): Promise<number> {
+  let last = performance.now();
+  let longest = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  }, 5);
+  await work;
+  clearInterval(timer);
+  return longest;
+}
+
+describe("password hashing off the event loop, a bounded number at once", () => {
+  it("hashes and verifies bcrypt on its thread", async () => {
+    const hash = await pool.hash("correct horse battery staple", 10);
+    expect(hash).toMatch(/^\$2b\$10\$/);
+    expect(await pool.compare("correct horse battery staple", hash, 10)).toBe(true);
+    expect(await pool.compare("wrong", hash, 10)).toBe(false);
+    expect(await pool.compare("anything", "not a hash", 10)).toBe(false);
+    expect(await pool.compare("anything", null, 10)).toBe(false);
+  });
+
+  it("refuses at once what neither a thread nor the queue can take, and answers the rest", async () => {
+    const started = performance.now();
+    const outcomes = Array.from({ length: 10 }, () => pool.compare("guess", null, 12).then(
+      (ok) => ({ ok, refusedAfterMs: null as number | null }),
+      (e: unknown) => {
+        if (!isAppError(e) || e.code !== "rate_limited") throw e;
+        return { ok: null, refusedAfterMs: performance.now() - started };
+      },
+    ));
+    const results = await Promise.all(outcomes);
+    const refused = results.filter((r) => r.refusedAfterMs !== null);
+    expect(refused).toHaveLength(7); // one running, two waiting
+    for (const r of refused) expect(r.refusedAfterMs!).toBeLessThan(100);
+    expect(results.filter((r) => r.ok === false)).toHaveLength(3);
+    expect(pool.load()).toEqual({ running: 0, waiting: 0 });
+  });
+
+  it("the product's verifyPassword at cost 12 leaves the event loop free for other requests", async () => {
+    const checks = Promise.all(Array.from({ length: 4 }, () => verifyPassword("guess", null)));
+    const stall = await longestStall(checks);
+    // bcryptjs on the event loop works in slices of up to 100 ms; on threads, timers keep their time.
+    expect(stall).toBeLessThan(60);
+  });
+});
