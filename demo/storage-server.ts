@@ -2,12 +2,13 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import fs from "node:fs/promises";
 import pg from "pg";
-import { resolveRole } from "./storage-server/auth";
+import { requireAuthorizationHeader, resolveRole } from "./storage-server/auth";
 import { ERRORS, StorageHttpError } from "./storage-server/errors";
-import { drainRequest, sendJson, type ServerContext } from "./storage-server/http";
+import { drainRequest, readJson, sendJson, type ServerContext } from "./storage-server/http";
 import { findBucket, listBuckets, renderBucket } from "./storage-server/metadata";
 import { listObjectsV2 } from "./storage-server/list-v2";
-import { decodePathPart } from "./storage-server/paths";
+import { checkBucketId, decodePathPart } from "./storage-server/paths";
+import { seedBucket } from "./storage-server/seed";
 import {
   downloadObject,
   listObjects,
@@ -23,8 +24,8 @@ export { createStorageSchema } from "./storage-server/schema";
  * A local stand-in for Supabase Storage (gateway + storage-api) for the demo and tests: the routes
  * under /storage/v1 that supabase-js's storage client calls, with storage-api's JSON and error shapes.
  * Metadata lives in the source database's `storage.buckets`/`storage.objects`, bytes in
- * `filesDir/<bucket>/<name>`. Not covered: signed URLs, TUS/S3 protocols, image transforms, ranges,
- * bucket creation (the demo builder writes buckets directly).
+ * `filesDir/<bucket>/<name>`. Not covered: signed URLs, TUS/S3 protocols, image transforms, bucket
+ * updates and deletion.
  */
 export interface StorageServerOptions {
   databaseUrl: string;
@@ -45,7 +46,12 @@ export interface StorageServer {
 }
 
 async function bucketRoutes(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, segs: string[], query: URLSearchParams) {
+  requireAuthorizationHeader(req.headers);
   const role = resolveRole(req.headers, ctx.keys);
+  if (req.method === "POST") {
+    if (role === "anon") throw ERRORS.accessDenied('new row violates row-level security policy for table "buckets"');
+    return createBucket(ctx, req, res);
+  }
   // storage-api reads storage.buckets under row-level security, which grants anon nothing by default:
   // the anon key lists no bucket (public ones neither) and no error, and finds none by id. A key
   // mistaken for the service role key must meet the same silence here as on a real project.
@@ -69,17 +75,32 @@ async function bucketRoutes(ctx: ServerContext, req: IncomingMessage, res: Serve
   sendJson(res, 200, renderBucket(bucket));
 }
 
-function objectTarget(segs: string[], from: number, publicRoute: boolean): ObjectTarget | undefined {
+/** POST /bucket {id, name?, public?, file_size_limit?, allowed_mime_types?}: storage-api's answer is {name}. */
+async function createBucket(ctx: ServerContext, req: IncomingMessage, res: ServerResponse) {
+  const body = (await readJson(req)) as { id?: unknown; name?: unknown; public?: unknown; file_size_limit?: unknown; allowed_mime_types?: unknown };
+  const id = checkBucketId(typeof body.id === "string" ? body.id : typeof body.name === "string" ? body.name : "");
+  if (await findBucket(ctx.db, id)) throw ERRORS.bucketAlreadyExists();
+  await seedBucket(ctx.db, {
+    id,
+    public: body.public === true,
+    fileSizeLimit: typeof body.file_size_limit === "number" ? body.file_size_limit : undefined,
+    allowedMimeTypes: Array.isArray(body.allowed_mime_types) ? body.allowed_mime_types.map(String) : undefined,
+  });
+  sendJson(res, 200, { name: id });
+}
+
+function objectTarget(segs: string[], from: number, publicRoute: boolean, authenticatedRoute = false): ObjectTarget | undefined {
   if (segs.length < from + 2) return undefined;
   const bucket = decodePathPart(segs[from]!, ERRORS.invalidBucketName);
   const raw = segs.slice(from + 1).join("/");
-  return { bucket, key: decodePathPart(raw, () => ERRORS.invalidKey(raw)), publicRoute };
+  return { bucket, key: decodePathPart(raw, () => ERRORS.invalidKey(raw)), publicRoute, authenticatedRoute };
 }
 
 /** Matches a request to a handler; undefined when no route fits (fastify's 404). */
 function route(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, segs: string[], query: URLSearchParams) {
   const m = req.method ?? "GET";
   const read = m === "GET" || m === "HEAD";
+  if (segs[0] === "bucket" && m === "POST" && segs.length === 1) return () => bucketRoutes(ctx, req, res, segs, query);
   if (segs[0] === "bucket" && m === "GET" && (segs.length === 1 || (segs.length === 2 && segs[1] !== ""))) {
     return () => bucketRoutes(ctx, req, res, segs, query);
   }
@@ -96,7 +117,7 @@ function route(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, se
     return t && (() => objectInfo(ctx, req, res, t));
   }
   if ((kind === "public" || kind === "authenticated") && read) {
-    const t = objectTarget(segs, 2, kind === "public");
+    const t = objectTarget(segs, 2, kind === "public", kind === "authenticated");
     return t && (() => downloadObject(ctx, req, res, t));
   }
   if (m === "DELETE" && segs.length === 2) {

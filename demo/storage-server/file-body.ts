@@ -72,19 +72,19 @@ function drained(res: ServerResponse): Promise<void> {
 }
 
 /**
- * Writes the file's `size` bytes (the Content-Length already sent) and ends the response, waiting
+ * Writes the file's bytes from `range.start` to before `range.end` (the Content-Length already sent) and ends the response, waiting
  * for the client to drain each chunk. A file that shrank meanwhile is an error: the response is
  * then cut short, so the client sees a broken body rather than a short one taken as whole.
  */
-export async function sendFileBody(res: ServerResponse, file: OpenFile): Promise<void> {
-  let position = 0;
+export async function sendFileBody(res: ServerResponse, file: OpenFile, range: { start: number; end: number } = { start: 0, end: file.size }): Promise<void> {
+  let position = range.start;
   for (;;) {
-    const chunk = Buffer.allocUnsafe(Math.min(CHUNK, file.size - position));
+    const chunk = Buffer.allocUnsafe(Math.min(CHUNK, range.end - position));
     const n = readFully(file.fd, chunk, position);
     if (n < chunk.length) throw new Error("the object's file shrank while it was being sent");
     position += n;
     // The last chunk (or an empty body) goes with end(): a small object is one write.
-    if (position === file.size) return void res.end(chunk);
+    if (position === range.end) return void res.end(chunk);
     if (!res.write(chunk)) await drained(res);
   }
 }

@@ -111,6 +111,8 @@ async function listLevel(db: pg.Pool, bucket: string, prefix: string, max: numbe
   const last = cursor?.startAfter;
   if (last) seek = last.endsWith(DELIMITER) ? (asc ? [afterFolder(last), true] : [last, false]) : [last, false];
   const batch = Math.min(Math.max(max * 2, 100), 1000);
+  // storage-api names each entry of a level by its `key` too: the name after the prefix's last "/".
+  const levelStart = prefix.lastIndexOf(DELIMITER) + 1;
   while (entries.length < max) {
     const cond = seek === null ? "" : `and name collate "C" ${asc ? ">" : "<"}${seek[1] ? "=" : ""} $4`;
     const { rows } = await db.query(
@@ -124,12 +126,12 @@ async function listLevel(db: pg.Pool, bucket: string, prefix: string, max: numbe
       const cut = row.name.indexOf(DELIMITER, prefix.length);
       if (cut >= 0) {
         const folder = row.name.slice(0, cut + 1);
-        entries.push({ id: null, name: folder, bucket_id: bucket });
+        entries.push({ key: folder.slice(levelStart, -1), name: folder, id: null, updated_at: null, created_at: null, last_accessed_at: null, metadata: null });
         seek = asc ? [afterFolder(folder), true] : [folder, false];
         folderHit = true;
         break;
       }
-      entries.push(row);
+      entries.push({ key: row.name.slice(levelStart), ...row });
       seek = [row.name, false];
       if (entries.length >= max) break;
     }

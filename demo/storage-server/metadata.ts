@@ -112,8 +112,9 @@ export interface SearchOptions {
 }
 
 /**
- * storage-api's `storage.search`: the folders one level below `prefix` first (name only, every other
- * field null), then the files at that level, with limit/offset over the whole list. Unlike the real
+ * storage-api's `storage.search`: the folders one level below `prefix` (name only, every other field
+ * null) and the files at that level, mixed in the order asked for (as storage-api v1.70.6 lists
+ * them), with limit/offset over the whole list. Unlike the real
  * function (case-insensitive `like`, `%`/`_` not escaped) the prefix here is matched literally, so a
  * folder "a_b" never lists files of "axb".
  */
@@ -138,7 +139,7 @@ export async function searchObjects(db: pg.Pool, bucket: string, opts: SearchOpt
           from storage.objects
          where bucket_id = $1 and starts_with(name, $2) and array_length(path_tokens, 1) = $3
       ) entries
-      order by kind, ${sort}
+      order by ${sort}, kind
       limit $4 offset $5`,
     [bucket, prefix + opts.search, level, opts.limit, opts.offset],
   );

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { resolveRole, RLS_REFUSED } from "./auth";
+import { requireAuthorizationHeader, resolveRole, roleOrPublic, RLS_REFUSED } from "./auth";
 import { ERRORS, MISSING_BYTES_BODY } from "./errors";
 import { readJson, sendJson, type ServerContext } from "./http";
 import { closeOpenFile, openRegularFile, sendFileBody } from "./file-body";
@@ -15,15 +15,20 @@ export interface ObjectTarget {
   key: string;
   /** /object/public/... and /object/info/public/...: no key needed, the bucket must be public. */
   publicRoute: boolean;
+  /** /object/authenticated/...: a key is required (the plain /object/<bucket>/... reads as public without one). */
+  authenticatedRoute?: boolean;
 }
 
 /** Finds the object a read route names, applying storage-api's rules for public/anon access. */
 async function findReadable(ctx: ServerContext, req: IncomingMessage, t: ObjectTarget): Promise<ObjectRow> {
-  const role = t.publicRoute ? "anon" : resolveRole(req.headers, ctx.keys);
+  if (t.authenticatedRoute) requireAuthorizationHeader(req.headers);
+  const asked = t.publicRoute ? "public" : t.authenticatedRoute ? resolveRole(req.headers, ctx.keys) : roleOrPublic(req.headers, ctx.keys);
+  const publicRead = asked === "public";
+  const role = publicRead ? "anon" : asked;
   checkBucketId(t.bucket);
   checkObjectKey(t.key);
   const { bucket, object } = await findBucketObject(ctx.db, t.bucket, t.key);
-  if (!bucket || (t.publicRoute && !bucket.public)) throw ERRORS.noSuchBucket();
+  if (!bucket || (publicRead && !bucket.public)) throw ERRORS.noSuchBucket();
   // anon reads public buckets only; in a private bucket row-level security hides the object.
   if (role === "anon" && !bucket.public) throw ERRORS.noSuchKey();
   if (!object) throw ERRORS.noSuchKey();
@@ -34,6 +39,24 @@ function contentTypeOf(obj: ObjectRow): string {
   const mime = obj.metadata?.mimetype || "application/octet-stream";
   // storage-api never serves HTML as HTML from a storage domain.
   return mime.includes("text/html") ? "text/plain" : mime;
+}
+
+/**
+ * One `Range: bytes=…` (first-last, first-, -suffix) as storage-api serves it: 206 with the bytes
+ * asked for, 416 InvalidRange where none of them exist; anything else (several ranges, other units)
+ * is ignored and the whole object sent. The end is exclusive here.
+ */
+function requestedRange(header: string | undefined, size: number): { start: number; end: number } | "unsatisfiable" | null {
+  const m = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
+  if (!m || (m[1] === "" && m[2] === "")) return null;
+  if (m[1] === "") {
+    const suffix = Number(m[2]);
+    return suffix === 0 ? "unsatisfiable" : { start: Math.max(0, size - suffix), end: size };
+  }
+  const start = Number(m[1]);
+  const last = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (start >= size || last < start) return "unsatisfiable";
+  return { start, end: last + 1 };
 }
 
 /** GET/HEAD of an object's bytes, read from disk. */
@@ -47,11 +70,18 @@ export async function downloadObject(ctx: ServerContext, req: IncomingMessage, r
       "content-length": file.size,
       "cache-control": obj.metadata?.cacheControl ?? "no-cache",
       "last-modified": new Date(obj.updated_at).toUTCString(),
+      "accept-ranges": "bytes",
     };
     if (obj.metadata?.eTag) headers.etag = obj.metadata.eTag;
-    res.writeHead(200, headers);
+    const range = requestedRange(req.headers.range, file.size);
+    if (range === "unsatisfiable") throw ERRORS.invalidRange();
+    if (range) {
+      headers["content-length"] = range.end - range.start;
+      headers["content-range"] = `bytes ${range.start}-${range.end - 1}/${file.size}`;
+    }
+    res.writeHead(range ? 206 : 200, headers);
     if (req.method === "HEAD") return void res.end();
-    await sendFileBody(res, file);
+    await sendFileBody(res, file, range ?? undefined);
   } finally {
     closeOpenFile(file);
   }

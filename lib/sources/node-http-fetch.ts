@@ -23,7 +23,7 @@ export function createNodeHttpFetch(options: { maxSockets?: number } = {}): type
     const signal = r.signal;
     signal?.throwIfAborted();
     return new Promise<Response>((resolve, reject) => {
-      const req = (url.protocol === "https:" ? https : http).request(url, { method: r.method, headers: wireHeaders, agent });
+      const req = (url.protocol === "https:" ? https : http).request(url, { method: r.method, path: r.path, headers: wireHeaders, agent });
       const onAbort = () => req.destroy(signal?.reason ?? new DOMException("This operation was aborted", "AbortError"));
       signal?.addEventListener("abort", onAbort, { once: true });
       const unlisten = () => signal?.removeEventListener("abort", onAbort);
@@ -56,6 +56,11 @@ export function createNodeHttpFetch(options: { maxSockets?: number } = {}): type
 
 interface PlainRequest {
   url: string;
+  /**
+   * The path and query as the caller wrote them. A URL parser resolves "." and ".." segments, "%2E"
+   * spelt ones too, so `a/%2E%2E/b` would ask for `b`: object keys are opaque and sent unresolved.
+   */
+  path: string;
   method: string;
   headers: Record<string, string>;
   body: Buffer | null;
@@ -76,8 +81,10 @@ async function normalize(input: Parameters<typeof fetch>[0], init: RequestInit |
     new Headers(init?.headers).forEach((value, key) => (headers[key] = value));
     const bytes = body === undefined || body === null ? null : typeof body === "string" ? Buffer.from(body) : Buffer.from(body instanceof ArrayBuffer ? new Uint8Array(body) : body);
     if (typeof body === "string" && !("content-type" in headers)) headers["content-type"] = "text/plain;charset=UTF-8";
+    const href = new URL(String(input)).href;
     return {
-      url: new URL(String(input)).href,
+      url: href,
+      path: rawPathOf(String(input)) ?? pathOf(href),
       method: normalizeMethod(init?.method ?? "GET"),
       headers,
       body: bytes,
@@ -90,12 +97,26 @@ async function normalize(input: Parameters<typeof fetch>[0], init: RequestInit |
   request.headers.forEach((value, key) => (headers[key] = value));
   return {
     url: request.url,
+    path: pathOf(request.url),
     method: request.method,
     headers,
     body: request.body ? Buffer.from(await request.arrayBuffer()) : null,
     signal: request.signal,
     redirect: request.redirect,
   };
+}
+
+/** Path and query of an absolute URL as written (fragment dropped), when it is one http(s) URL without spaces. */
+function rawPathOf(written: string): string | undefined {
+  const m = /^https?:\/\/[^/?#\s]+(\/[^#\s]*)?(?:#.*)?$/i.exec(written);
+  if (!m) return undefined;
+  const rest = m[1] ?? "/";
+  return rest.startsWith("/") ? rest : `/${rest}`;
+}
+
+function pathOf(href: string): string {
+  const u = new URL(href);
+  return `${u.pathname}${u.search}`;
 }
 
 /** As fetch does: the standard methods in upper case, any other as given. */

@@ -31,6 +31,8 @@ export interface SupabaseStorageSourceOptions {
   serviceRoleKey: string;
   /** Entries asked for per list call. Default 1000 with list-v2 (the most it answers), else 100 (storage-api's default). */
   pageSize?: number;
+  /** "per-level": always the older per-level listing, even where list-v2 exists. Default "auto". */
+  listing?: "auto" | "per-level";
   /** Per-level listing only: folders whose first page is asked for together (1: one after another). Default 4. */
   folderLookahead?: number;
   fetch?: typeof fetch;
@@ -115,10 +117,15 @@ export function toSourceStorageError(error: unknown, ctx: FailureContext): AppEr
 
 /**
  * supabase-js puts the key into the URL as given; encoding each segment keeps names with "?", "#" or
- * "%" intact (storage-api decodes the path).
+ * "%" intact (storage-api decodes the path). Keys are opaque: a "." or ".." segment is sent as
+ * "%2E"/"%2E%2E", and the request path is sent unresolved (node-http-fetch), so the server is asked
+ * for exactly that key and never for the one the segments would resolve to.
  */
-function encodeKey(name: string): string {
-  return name.split("/").map(encodeURIComponent).join("/");
+export function encodeKey(name: string): string {
+  return name
+    .split("/")
+    .map((segment) => (segment === "." || segment === ".." ? segment.replaceAll(".", "%2E") : encodeURIComponent(segment)))
+    .join("/");
 }
 
 interface PendingFolder {
@@ -209,7 +216,7 @@ export function createSupabaseStorageSource(opts: SupabaseStorageSourceOptions):
   const fail = (error: unknown, action: string, bucket?: string, name?: string) =>
     toSourceStorageError(error, { url: opts.url, key: opts.serviceRoleKey, action, bucket, name });
   /** Whether the server has list-v2: unknown until the first bucket is listed. */
-  let flatListing: boolean | undefined;
+  let flatListing: boolean | undefined = opts.listing === "per-level" ? false : undefined;
 
   // supabase-js returns { data, error } but can still throw (e.g. a malformed response body).
   async function call<T>(run: () => Promise<{ data: T | null; error: unknown }>, action: string, bucket?: string, name?: string) {

@@ -112,12 +112,14 @@ export async function validateFiles(options: ValidateFilesOptions): Promise<Vali
     }
   }
 
-  const tally = (name: string, x: Tally, ok: string, bad: string, status: "failed" | "warning", critical = false) =>
+  // Objects left unread only because Storage went away (or refused the key) mid-run are no verdict on the copy.
+  const noVerdict = compared.unreachable > 0 && compared.unreachable === compared.unreadable.count ? COULD_NOT_RUN : {};
+  const tally = (name: string, x: Tally, ok: string, bad: string, status: "failed" | "warning", critical = false, extra = {}) =>
     checks.push({
       name,
       status: x.count === 0 ? "passed" : status,
       message: x.count === 0 ? ok : `${x.count} ${bad}`,
-      details: { count: x.count, samples: x.samples, critical: x.count > 0 && critical },
+      details: { count: x.count, samples: x.samples, critical: x.count > 0 && critical, ...extra },
     });
   const cmp = (a: number, b: number) => (a === b ? "passed" : a > b ? "failed" : "warning");
   checks.push({ name: "file count", status: cmp(totals.sourceCount, totals.targetCount), message: `${totals.sourceCount} source objects, ${totals.targetCount} target files`, details: { source: totals.sourceCount, target: totals.targetCount } });
@@ -130,12 +132,20 @@ export async function validateFiles(options: ValidateFilesOptions): Promise<Vali
     // Where the source was written meanwhile, how many objects there are to compare is not known either.
     status: coverage === "inconclusive" ? "inconclusive" : covered && totals.hashed === of.objects && of.objects > 0 ? "passed" : "failed",
     message: `${totals.hashed} of ${of.objects} source object(s) compared by sha256 (${totals.hashedBytes} of ${of.bytes} bytes)`,
-    details: { compared: totals.hashed, objects: of.objects, comparedBytes: totals.hashedBytes, bytes: of.bytes, counted: usage.objectsTable ? "source database" : "listing only" },
+    details: {
+      compared: totals.hashed,
+      objects: of.objects,
+      comparedBytes: totals.hashedBytes,
+      bytes: of.bytes,
+      counted: usage.objectsTable ? "source database" : "listing only",
+      // Not all compared because listing could not finish, or Storage went away: no verdict either way.
+      ...(compared.listingFailure ? COULD_NOT_RUN : covered && totals.hashed + compared.unreachable === of.objects ? noVerdict : {}),
+    },
   });
   tally("every object present", compared.missing, "every source object has a target file", "source object(s) missing in the target", "failed");
   tally("sizes match", compared.size, "every file has its object's size", "file(s) whose size differs (truncated or corrupted)", "failed", true);
   tally("sha256 match", compared.hash, `sha256 of all ${totals.hashed} present files matches`, "file(s) whose content differs (corrupted)", "failed", true);
-  tally("objects readable", compared.unreadable, "every object could be read on both sides", "object(s) that could not be compared", "failed");
+  tally("objects readable", compared.unreadable, "every object could be read on both sides", "object(s) that could not be compared", "failed", false, noVerdict);
   tally("no extra files", compared.extra, "the target has no files the source lacks", "target file(s) not in the source", "warning");
 
   if (options.targetClient) {

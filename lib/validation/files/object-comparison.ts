@@ -25,9 +25,17 @@ export interface ObjectComparison {
   size: Tally;
   hash: Tally;
   unreadable: Tally;
+  /** Of the unreadable objects, those Storage could not be reached for (or refused the key for): no verdict on them. */
+  unreachable: number;
   listed: ListedBuckets;
   /** Set when listing the source failed part way: the figures above cover what was read before. */
   listingFailure?: { error: unknown };
+}
+
+/** A download that failed because Storage was unreachable or refused the key (the Storage source's AppError reasons), not because of the object. */
+function storageUnavailable(e: unknown): boolean {
+  const reason = (e as { details?: { reason?: unknown } } | null)?.details?.reason;
+  return reason === "unreachable" || reason === "auth_refused";
 }
 
 /** Objects whose target files are asked for at once, ahead of their downloads. */
@@ -63,13 +71,14 @@ export async function compareObjects(
   };
   const totals = { sourceCount: 0, sourceBytes: 0, targetCount: 0, targetBytes: 0, hashed: 0, hashedBytes: 0 };
   const limiter = createLimiter(options.concurrency);
+  let unreachable = 0;
 
   const hasher = sharedFileHashThread();
   type OpenedTarget = { ok: true; target: Awaited<ReturnType<typeof hasher.open>> } | { ok: false; reason: string };
   /** Starts opening (then hashing) an object's target file; never rejects: a failure is its reason. */
   const openTarget = (bucket: string, name: string): Promise<OpenedTarget> => {
     const file = targetPath(root, bucket, name);
-    if (file === null) return Promise.resolve({ ok: false, reason: "object name escapes the bucket folder" });
+    if (typeof file !== "string") return Promise.resolve({ ok: false, reason: file.reason });
     return hasher.open(file).then(
       (target) => ({ ok: true as const, target }),
       (e: Error) => ({ ok: false as const, reason: e.message }),
@@ -98,6 +107,7 @@ export async function compareObjects(
       return tgt.size;
     } catch (e) {
       t.unreadable.add({ bucket, name, reason: (e as Error).message });
+      if (storageUnavailable(e)) unreachable++;
       return undefined;
     }
   };
@@ -157,7 +167,7 @@ export async function compareObjects(
     }
   } catch (e) {
     await limiter.drain().catch(() => {});
-    return { totals, ...t, listed, listingFailure: { error: e } };
+    return { totals, ...t, unreachable, listed, listingFailure: { error: e } };
   }
-  return { totals, ...t, listed };
+  return { totals, ...t, unreachable, listed };
 }

@@ -7,11 +7,31 @@ import { setImmediate } from "node:timers/promises";
 import { readDirSyncNoFollow } from "../../store/no-follow";
 import path from "node:path";
 
-/** `<root>/<bucket>/<name>`, or null when the name would escape the bucket's folder. */
-export function targetPath(root: string, bucket: string, name: string): string | null {
-  const bucketDir = path.resolve(root, bucket);
-  const file = path.resolve(bucketDir, name);
-  return path.dirname(bucketDir) === path.resolve(root) && file.startsWith(bucketDir + path.sep) ? file : null;
+/** The longest file or folder name a Linux file system takes, in bytes. */
+const MAX_NAME_BYTES = 255;
+
+/**
+ * Why an object key cannot be one file under its bucket's folder, or undefined when it can. Storage
+ * keys are opaque: an empty, "." or ".." segment (which a path would drop or resolve to another
+ * file) or one over 255 bytes has no file of its own, so it is reported, never compared with
+ * whatever file the path would land on.
+ */
+export function keyWithoutFile(name: string): string | undefined {
+  for (const segment of name.split("/")) {
+    if (segment === "") return `object key "${name}" has an empty path segment, so no file in the target's folder can hold it`;
+    if (segment === "." || segment === "..") return `object key "${name}" has a "${segment}" path segment, so no file in the target's folder can hold it`;
+    const bytes = Buffer.byteLength(segment);
+    if (bytes > MAX_NAME_BYTES) return `object key "${name}" has a path segment of ${bytes} bytes, over the ${MAX_NAME_BYTES} a file name can have, so no file in the target's folder can hold it`;
+  }
+  return undefined;
+}
+
+/** `<root>/<bucket>/<name>`, or why no such file can exist (see keyWithoutFile; a bucket id is one segment too). */
+export function targetPath(root: string, bucket: string, name: string): string | { reason: string } {
+  if (bucket.includes("/") || bucket === "." || bucket === ".." || bucket === "") return { reason: `bucket id "${bucket}" is not one folder name` };
+  const reason = keyWithoutFile(name);
+  if (reason) return { reason };
+  return path.join(path.resolve(root), bucket, ...name.split("/"));
 }
 
 export interface WalkOptions {
