@@ -1,11 +1,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
-import { readFile, readdir, stat, truncate, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rename, rm, stat, symlink, truncate, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
+import { filesRevealing } from "../lib/engines/test-fixtures";
 import { createCheckpoint } from "../lib/checkpoints/create-checkpoint";
 import { componentDir } from "../lib/checkpoints/backup-paths";
 import { readManifest } from "../lib/store/manifest";
 import { createBlobStore } from "../lib/store/blob-store";
+import { DEFAULT_CHUNK_SIZE } from "../lib/store/chunked-cipher";
 import { rollbackToCheckpoint } from "../lib/rollback/rollback-to-checkpoint";
 import { fingerprintTarget, promoteCheckpoint } from "../lib/rollback/rollback-test-helpers";
 import type { AppContext } from "../lib/context";
@@ -93,13 +96,32 @@ describe("a damaged backup is refused before anything is touched", () => {
   });
 
   it("a truncated dump", async () => {
-    const rollback = await expectRefused("truncated dump (toc.dat cut in half)", async () => {
-      const file = path.join(dumpDir, "toc.dat");
+    const rollback = await expectRefused("truncated dump (the encrypted toc.dat cut in half)", async () => {
+      const manifest = await readManifest(path.dirname(dumpDir));
+      const toc = manifest.files.find((x) => x.path === "dump/toc.dat")!;
+      const file = createBlobStore(f.ctx.backupDir).blobPath(toc.sha256);
       const original = await readFile(file);
       await truncate(file, Math.floor(original.length / 2));
       return () => writeFile(file, original);
     });
-    expect(rollback.error).toMatch(/altered|toc\.dat/);
+    expect(rollback.error).toMatch(/altered/);
+    expect(rollback.error).toContain("dump/toc.dat");
+  });
+
+  it("an encrypted storage blob cut at a chunk boundary (every remaining chunk authentic)", async () => {
+    const manifest = await readManifest(componentDir(f.ctx.backupDir, checkpointId, "storage"));
+    const biggest = [...manifest.files].sort((a, b) => b.size - a.size)[0]!;
+    const victim = { file: createBlobStore(f.ctx.backupDir).blobPath(biggest.sha256), path: biggest.path };
+    const rollback = await expectRefused("truncated encrypted blob (cut at a chunk boundary)", async () => {
+      const original = await readFile(victim.file);
+      const header = 48;
+      const frame = DEFAULT_CHUNK_SIZE + 16;
+      expect(original.length).toBeGreaterThan(header + frame);
+      await truncate(victim.file, header + frame);
+      return () => writeFile(victim.file, original);
+    });
+    expect(rollback.error).toMatch(/altered/);
+    expect(rollback.error).toContain(victim.path);
   });
 
   it("one flipped byte in a storage blob", async () => {
@@ -129,5 +151,84 @@ describe("a damaged backup is refused before anything is touched", () => {
   it("with the backup repaired and the right key, the same rollback completes", async () => {
     const { rollback } = await rollbackToCheckpoint(f.ctx, checkpointId, {}, actor);
     expect(rollback.status).toBe("completed");
+  });
+});
+
+describe("a link on the target is never followed, on any part of a path", () => {
+  it("a config file replaced by a link to /proc/self/environ: the checkpoint fails naming it, and no secret reaches the backup", async () => {
+    const configFile = f.ctx.target.configPaths[0]!;
+    const saved = await readFile(configFile);
+    await rm(configFile);
+    await symlink("/proc/self/environ", configFile);
+    try {
+      const { checkpoint, job } = await createCheckpoint(f.ctx, { name: "config-linked", phase: "initial" }, actor);
+      expect(job.status).toBe("failed");
+      expect(job.error).toContain(`${configFile} is a symbolic link where a file was expected`);
+      // Whatever was written of this checkpoint holds nothing of the process environment.
+      const dir = path.join(f.ctx.backupDir, "checkpoints", checkpoint.id);
+      expect(await filesRevealing(dir, [f.ctx.encryptionKey!, f.ctx.source.serviceRoleKey]).catch(() => [])).toEqual([]);
+      figures.add({ scenario: "config file replaced by a link to /proc/self/environ", outcome: `checkpoint failed: "${job.error!.slice(0, 100)}"`, detectMs: 0 });
+    } finally {
+      await rm(configFile);
+      await writeFile(configFile, saved);
+    }
+  });
+
+  it("the config folder replaced by a link: the rollback refuses before touching the target and writes nothing where the link points", async () => {
+    const configDir = f.t.demo.configDir;
+    const elsewhere = await mkdtemp(path.join(os.tmpdir(), "mc-elsewhere-"));
+    const before = await fingerprintTarget(f.ctx);
+    await rename(configDir, `${configDir}.real`);
+    await symlink(elsewhere, configDir);
+    const started = Date.now();
+    try {
+      const { rollback, job } = await rollbackToCheckpoint(f.ctx, checkpointId, {}, actor);
+      expect(job.status).toBe("failed");
+      expect(rollback.error).toContain(`${configDir} is a symbolic link where a folder was expected`);
+      expect(await readdir(elsewhere)).toEqual([]);
+      figures.add({ scenario: "config folder replaced by a link (rollback)", outcome: `refused: "${rollback.error!.slice(0, 100)}"`, detectMs: Date.now() - started });
+    } finally {
+      await rm(configDir);
+      await rename(`${configDir}.real`, configDir);
+      await rm(elsewhere, { recursive: true, force: true });
+    }
+    expect(await fingerprintTarget(f.ctx)).toEqual(before);
+  });
+
+  it("a storage folder (a bucket) replaced by a link: the checkpoint fails naming it", async () => {
+    const bucket = path.join(f.t.demo.storageDir, "uploads");
+    const outside = await mkdtemp(path.join(os.tmpdir(), "mc-outside-"));
+    await writeFile(path.join(outside, "not-the-target.txt"), "a file outside the storage folder");
+    await rename(bucket, `${bucket}.real`);
+    await symlink(outside, bucket);
+    try {
+      const { job } = await createCheckpoint(f.ctx, { name: "storage-linked", phase: "initial" }, actor);
+      // A link inside the storage folder is skipped (listed as such), never followed into.
+      const backups = await f.ctx.db.checkpointBackup.findMany({ where: { checkpoint: { name: "storage-linked" }, component: "storage" } });
+      if (job.status === "completed") {
+        const manifest = await readManifest(componentDir(f.ctx.backupDir, backups[0]!.checkpointId, "storage"));
+        expect(manifest.files.some((x) => x.path.startsWith("uploads/"))).toBe(false);
+        expect(manifest.extra?.skipped).toContain("uploads");
+      }
+      expect(await filesRevealing(f.ctx.backupDir, ["a file outside the storage folder"])).toEqual([]);
+    } finally {
+      await rm(bucket);
+      await rename(`${bucket}.real`, bucket);
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it("the storage folder itself replaced by a link: the checkpoint fails naming it", async () => {
+    const storageDir = f.t.demo.storageDir;
+    await rename(storageDir, `${storageDir}.real`);
+    await symlink(`${storageDir}.real`, storageDir);
+    try {
+      const { job } = await createCheckpoint(f.ctx, { name: "storage-root-linked", phase: "initial" }, actor);
+      expect(job.status).toBe("failed");
+      expect(job.error).toContain(`${storageDir} is a symbolic link where a folder was expected`);
+    } finally {
+      await rm(storageDir);
+      await rename(`${storageDir}.real`, storageDir);
+    }
   });
 });

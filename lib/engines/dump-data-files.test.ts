@@ -4,7 +4,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { adminUrl, createScratchDatabase } from "../../test/pg";
 import { createBlobStore, type BlobStore } from "../store/blob-store";
-import { blobsReferencedBy, readManifest, type Manifest } from "../store/manifest";
+import { blobsReferencedBy, readManifest, writeManifest, type Manifest } from "../store/manifest";
 import { createPgDumpEngine } from "./database-pgdump";
 import { tablesOfTocListing } from "./dump-data-files";
 import { filesRevealing, FIXTURE_SQL, fingerprintDatabase, notPrivate, sql } from "./test-fixtures";
@@ -148,6 +148,54 @@ describe("pg_dump engine with a blob store (incremental table data)", () => {
   it("leaves no rebuilt dump behind after a restore", async () => {
     const scratch = path.join(storeRoot, "restore-scratch");
     expect(await fs.readdir(scratch)).toEqual([]);
+  });
+});
+
+describe("a dump of before encryption (manifest version 1: TOC in the folder, plaintext blobs named by sha256)", () => {
+  /** The layout checkpoints had before blobs were encrypted, built from a folder-only dump. */
+  async function legacyBackup(): Promise<string> {
+    const dir = await tempDir();
+    await createPgDumpEngine({ databaseUrl: targetUrl, jobs: 2 }).snapshot({ backupDir: dir });
+    const manifest = await readManifest(dir);
+    expect(manifest.version).toBe(1);
+    const files = [];
+    for (const f of manifest.files) {
+      if (f.path === "dump/toc.dat") {
+        files.push(f);
+        continue;
+      }
+      const blob = store.blobPath(f.sha256);
+      await fs.mkdir(path.dirname(blob), { recursive: true });
+      await fs.rename(path.join(dir, f.path), blob).catch(async (e) => {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      });
+      await fs.chmod(blob, 0o444);
+      files.push({ ...f, stored: { kind: "blob" as const } });
+    }
+    await writeManifest(dir, { ...manifest, files });
+    return dir;
+  }
+
+  it("still verifies and restores with the encrypted store's engine", async () => {
+    const dir = await legacyBackup();
+    expect(await engine().verify(dir)).toEqual({ ok: true, problems: [] });
+    expect(await restoredFingerprint(dir)).toEqual(await fingerprintDatabase(targetUrl));
+  });
+
+  it("refuses one altered plaintext blob, naming the dump file", async () => {
+    const dir = await legacyBackup();
+    const manifest = await readManifest(dir);
+    const victim = manifest.files.filter((f) => f.stored).sort((a, b) => b.size - a.size)[0]!;
+    const blob = store.blobPath(victim.sha256);
+    const saved = await fs.readFile(blob);
+    await fs.chmod(blob, 0o644);
+    await fs.writeFile(blob, Buffer.concat([saved, Buffer.from("!")]));
+    try {
+      expect((await engine().verify(dir)).problems).toContainEqual(expect.objectContaining({ path: victim.path, kind: "altered" }));
+      await expect(engine().restoreIntoScratch(dir, `dd_legacy_${Date.now()}`)).rejects.toMatchObject({ code: "verification_failed" });
+    } finally {
+      await fs.writeFile(blob, saved);
+    }
   });
 });
 

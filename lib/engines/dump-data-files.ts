@@ -233,6 +233,8 @@ async function digestFor(store: BlobStore, reader: BlobReader): Promise<Digest> 
  */
 export async function verifyStoredFiles(manifest: Manifest, store: BlobStore, options: { rebuildDeltas?: boolean } = {}): Promise<VerifyProblem[]> {
   const reader = store.readerFor(manifest.version);
+  const keyProblem = manifest.files.some((f) => f.stored) ? await reader.keyProblem() : undefined;
+  if (keyProblem) return [{ path: "blob store", kind: "wrong_key", message: keyProblem }];
   const statuses = new Map<string, Promise<BlobStatus>>();
   const status = (sha: string) => {
     let s = statuses.get(sha);

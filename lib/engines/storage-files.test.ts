@@ -7,6 +7,7 @@ import { createStorageEngine } from "./storage-files";
 import { walkTree } from "./walk";
 import { tempDirMaker } from "../../test/temp-dirs";
 import { sha256Buffer } from "../store/hashing";
+import { writeManifest } from "../store/manifest";
 import { filesRevealing, notPrivate } from "./test-fixtures";
 
 const tempDir = tempDirMaker("mc-storage-");
@@ -185,5 +186,45 @@ describe("storage engine", () => {
       `${path.join(parent, "target")} is a symbolic link where a folder was expected`,
     );
     expect(await fs.readdir(path.join(elsewhere, "inner"))).toEqual([]);
+  });
+
+  it("restores a backup of before encryption (manifest version 1, plaintext blobs by sha256) and refuses it altered", async () => {
+    const root = await tempDir();
+    const store = storeAt(root);
+    const content = Buffer.from("stored in plaintext before encryption");
+    const sha = sha256Buffer(content);
+    await fs.mkdir(path.dirname(store.blobPath(sha)), { recursive: true });
+    await fs.writeFile(store.blobPath(sha), content, { mode: 0o444 });
+    const backupDir = await tempDir();
+    await writeManifest(backupDir, {
+      version: 1, component: "storage", engine: "files", createdAt: new Date().toISOString(),
+      files: [{ path: "docs/old.txt", sha256: sha, size: content.length, mode: 0o644 }], extra: { directories: ["docs"] },
+    });
+    const engine = createStorageEngine({ storageDir: await tempDir(), blobStore: store });
+    expect(await engine.verify(backupDir)).toEqual({ ok: true, problems: [] });
+    const target = await tempDir();
+    expect((await engine.restore(backupDir, { targetDir: target })).counts).toEqual({ restored: 1, removed: 0, unchanged: 0 });
+    expect(await fs.readFile(path.join(target, "docs", "old.txt"))).toEqual(content);
+    expect((await engine.restore(backupDir, { targetDir: target })).counts.unchanged).toBe(1);
+
+    await fs.chmod(store.blobPath(sha), 0o644);
+    await fs.writeFile(store.blobPath(sha), "stored in plaintext before encryptioN");
+    expect((await engine.verify(backupDir)).problems).toEqual([expect.objectContaining({ path: "docs/old.txt", kind: "altered" })]);
+  });
+
+  it("verify says which key is wrong (before reading any blob) when BACKUP_ENCRYPTION_KEY is not the one the store was made with", async () => {
+    const root = await tempDir();
+    const engine = createStorageEngine({ storageDir, blobStore: storeAt(root) });
+    const backupDir = await tempDir();
+    await engine.snapshot({ backupDir });
+    const other = randomBytes(32);
+    const wrong = createStorageEngine({ storageDir, blobStore: createBlobStore(root, { current: other, readable: [other] }) });
+    expect(await wrong.verify(backupDir)).toEqual({
+      ok: false,
+      problems: [{ path: "blob store", kind: "wrong_key", message: expect.stringContaining("backup was encrypted with a different key") }],
+    });
+    const none = createStorageEngine({ storageDir, blobStore: createBlobStore(root) });
+    expect((await none.verify(backupDir)).problems).toEqual([expect.objectContaining({ kind: "wrong_key", message: expect.stringContaining("BACKUP_ENCRYPTION_KEY") })]);
+    await expect(wrong.restore(backupDir, { targetDir: await tempDir() })).rejects.toMatchObject({ code: "verification_failed" });
   });
 });

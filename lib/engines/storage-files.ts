@@ -77,6 +77,8 @@ export function createStorageEngine(opts: StorageEngineOptions): BackupEngine<St
     if (!loaded.ok) return loaded.report;
     const problems: VerifyProblem[] = [];
     const reader = blobStore.readerFor(loaded.manifest.version);
+    const keyProblem = loaded.manifest.files.length > 0 ? await reader.keyProblem() : undefined;
+    if (keyProblem) return { ok: false, problems: [{ path: "blob store", kind: "wrong_key", message: keyProblem }] };
     const status = new Map<string, Awaited<ReturnType<BlobStore["verifyBlob"]>>>();
     for (const f of loaded.manifest.files) {
       let s = status.get(f.sha256);

@@ -44,6 +44,11 @@ export interface BlobReader {
   verifyBlob(address: string): Promise<BlobStatus>;
   /** Writes the content into the new file `dest` (mode 0600 unless given), checked; removes it on failure. */
   writeTo(address: string, dest: string, mode?: number): Promise<{ size: number }>;
+  /**
+   * Why the configured keys cannot read these blobs (no BACKUP_ENCRYPTION_KEY, or not the one the store's
+   * keys are wrapped with), or undefined when they can: found before any blob is read.
+   */
+  keyProblem(): Promise<string | undefined>;
 }
 
 /** A blob being written piece by piece; named by its content when finished. */
@@ -129,9 +134,10 @@ async function writeStreamTo(source: Readable, dest: string, mode: number): Prom
   }
 }
 
-function readerOver(medium: BlobMedium, format: BlobFormat, open: (address: string) => Readable): BlobReader {
+function readerOver(medium: BlobMedium, format: BlobFormat, open: (address: string) => Readable, keyProblem: () => Promise<string | undefined>): BlobReader {
   const reader: BlobReader = {
     format,
+    keyProblem,
     hasBlob: (address) => (checkAddress(address), medium.has(address)),
     openRead: (address) => (checkAddress(address), open(address)),
     async verifyBlob(address) {
@@ -197,8 +203,17 @@ export function createBlobStore(root: string, keys: MasterKeys = { readable: [] 
     return checked;
   }
 
-  const legacyReader = readerOver(medium, 1, openPlain);
-  const current = readerOver(medium, 2, openEncrypted);
+  // Plaintext blobs of before encryption need no key.
+  const legacyReader = readerOver(medium, 1, openPlain, async () => undefined);
+  const current = readerOver(medium, 2, openEncrypted, () =>
+    secrets().then(
+      () => undefined,
+      (e) => {
+        if (e instanceof AppError && e.code === "configuration_error") return e.message;
+        throw e;
+      },
+    ),
+  );
 
   async function digestFile(srcPath: string) {
     const s = await secrets();

@@ -63,6 +63,31 @@ describe("file hashing thread", () => {
     }
   });
 
+  it("refuses a folder on the way that is a link (a bucket or sub-folder), naming it, and never hashes what it points to", async () => {
+    const outside = await tempDir();
+    await fs.writeFile(path.join(outside, "secret.txt"), "outside the storage folder");
+    const root = await tempDir();
+    await fs.mkdir(path.join(root, "bucket"));
+    await fs.symlink(outside, path.join(root, "bucket", "sub"));
+    await fs.symlink(outside, path.join(root, "linked-bucket"));
+    const thread = startFileHashThread();
+    try {
+      for (const link of [path.join(root, "bucket", "sub"), path.join(root, "linked-bucket")]) {
+        const file = path.join(link, "secret.txt");
+        await expect(thread.open(file), file).rejects.toThrow(`${link} is a symbolic link where a folder was expected`);
+      }
+      // Deeper below the link, too.
+      await fs.mkdir(path.join(outside, "deeper"));
+      await fs.writeFile(path.join(outside, "deeper", "f"), "x");
+      await expect(thread.open(path.join(root, "bucket", "sub", "deeper", "f"))).rejects.toThrow(`${path.join(root, "bucket", "sub")} is a symbolic link`);
+      // Real folders still work in the same batch of requests.
+      await fs.writeFile(path.join(root, "bucket", "ok.txt"), "ok");
+      expect(await (await thread.open(path.join(root, "bucket", "ok.txt")))!.sha256).toEqual({ sha256: sha256Buffer("ok"), size: 2 });
+    } finally {
+      await thread.close();
+    }
+  });
+
   it("rejects a path it cannot open for another reason with that reason", async () => {
     const dir = await tempDir();
     const thread = startFileHashThread();
