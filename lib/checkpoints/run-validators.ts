@@ -3,28 +3,22 @@ import type { ValidatorName } from "../domain/validators-for-phase";
 import { COULD_NOT_RUN, type ValidatorReport } from "../validation/report";
 import type { MappingFile } from "../validation/mapping";
 import { resolveTableMappings } from "../validation/mapping";
-import { validateConnectivity } from "../validation/validate-connectivity";
-import { validateSchema } from "../validation/validate-schema";
-import { validateData } from "../validation/validate-data";
-import type { DiffOptions } from "../validation/data-diff";
-import { validateReferentialIntegrity } from "../validation/validate-referential";
-import { validateUsers } from "../validation/validate-users";
-import { validateFiles } from "../validation/validate-files";
+import { VALIDATOR_REGISTRY, type DatabasePair, type ValidationInputs, type Validator } from "../validation/validator-registry";
 import { createSupabaseStorageSource } from "../sources/supabase-storage";
 import { withPgClients } from "../sources/pg-clients";
 import { redactSecrets } from "../domain/redact-secrets";
 import type { Phase } from "../domain/phases";
-import type pg from "pg";
 import { errorMessage } from "../domain/error-message";
 
 const MAX_PARALLEL = 3;
 
 /** Hooks into each table's diff (tests: a write between the source's snapshot and the target's). */
-export type DataDiffHooks = Pick<DiffOptions, "betweenSnapshots">;
+export type DataDiffHooks = NonNullable<ValidationInputs["dataDiff"]>;
 
 /**
- * Runs the named validators, source against target. A validator that crashes is reported as a
- * failed validator (with the reason, secrets removed) rather than aborting the others.
+ * Runs the named validators (lib/validation/validator-registry.ts), source against target. A validator
+ * that crashes is reported as a failed validator that could not run (with the reason, secrets removed)
+ * rather than aborting the others.
  */
 export async function runValidators(
   ctx: AppContext,
@@ -33,8 +27,21 @@ export async function runValidators(
   onProgress: (message: string) => void = () => {},
   options: { phase?: Phase; dataDiff?: DataDiffHooks } = {},
 ): Promise<ValidatorReport[]> {
-  const storage = createSupabaseStorageSource({ url: ctx.source.supabaseUrl, serviceRoleKey: ctx.source.serviceRoleKey });
-  const secrets = [ctx.source.serviceRoleKey, ...(ctx.encryptionKey ? [ctx.encryptionKey] : [])];
+  const inputs: ValidationInputs = {
+    sourceUrl: ctx.source.databaseUrl,
+    targetUrl: ctx.target.databaseUrl,
+    supabaseUrl: ctx.source.supabaseUrl,
+    serviceRoleKey: ctx.source.serviceRoleKey,
+    storage: createSupabaseStorageSource({ url: ctx.source.supabaseUrl, serviceRoleKey: ctx.source.serviceRoleKey }),
+    storageDir: ctx.target.storageDir,
+    targetApiUrl: ctx.target.apiUrl,
+    signInProbeAccounts: ctx.signInProbeAccounts,
+    secrets: [ctx.source.serviceRoleKey, ...(ctx.encryptionKey ? [ctx.encryptionKey] : [])],
+    mapping,
+    phase: options.phase,
+    onProgress,
+    dataDiff: options.dataDiff,
+  };
   const reports: ValidatorReport[] = [];
   const guarded = async (name: ValidatorName, run: () => Promise<ValidatorReport>) => {
     const started = Date.now();
@@ -42,7 +49,7 @@ export async function runValidators(
     try {
       reports.push(await run());
     } catch (e) {
-      const message = redactSecrets(errorMessage(e), [ctx.source.serviceRoleKey]);
+      const message = redactSecrets(errorMessage(e), inputs.secrets);
       reports.push({
         validator: name,
         status: "failed",
@@ -53,56 +60,33 @@ export async function runValidators(
     }
   };
 
-  if (names.includes("connectivity")) {
-    await guarded("connectivity", () => validateConnectivity({ sourceUrl: ctx.source.databaseUrl, targetUrl: ctx.target.databaseUrl, storage, secrets }));
-  }
-  // Each later validator opens its own pair of connections, so they can run side by side; at most
-  // MAX_PARALLEL at once keeps the load on source and target bounded.
-  const needsDatabases = names.some((n) => n !== "connectivity" && n !== "files");
-  const resolved = needsDatabases
-    ? // The target's users table is left out of the app tables by the resolution itself (the users validator compares it).
-      await withPgClients([ctx.source.databaseUrl, ctx.target.databaseUrl], ([source, target]) => resolveTableMappings(source!, target!, mapping))
-    : undefined;
-  const withPair = (fn: (source: pg.Client, target: pg.Client) => Promise<ValidatorReport>) => () =>
-    withPgClients([ctx.source.databaseUrl, ctx.target.databaseUrl], ([source, target]) => fn(source!, target!));
-  const tasks: Array<[ValidatorName, () => Promise<ValidatorReport>]> = [];
-  if (names.includes("schema")) tasks.push(["schema", withPair((s, t) => validateSchema(s, t, resolved!, { mapping, phase: options.phase }))]);
-  if (names.includes("data")) tasks.push(["data", withPair((s, t) => validateData(s, t, resolved!, { onProgress, diff: options.dataDiff }))]);
-  if (names.includes("referential")) tasks.push(["referential", withPair((_s, t) => validateReferentialIntegrity(t))]);
-  if (names.includes("users")) {
-    tasks.push([
-      "users",
-      withPair((s, t) =>
-        validateUsers({
-          sourceClient: s,
-          targetClient: t,
-          usersMapping: mapping.users as Parameters<typeof validateUsers>[0]["usersMapping"],
-          probe: ctx.target.apiUrl && ctx.signInProbeAccounts.length ? { apiUrl: ctx.target.apiUrl, accounts: ctx.signInProbeAccounts } : undefined,
-        }),
-      ),
-    ]);
-  }
-  if (names.includes("files")) {
-    tasks.push([
-      "files",
-      withPair((s, t) =>
-        validateFiles({
-          storage,
-          sourceClient: s,
-          serviceRoleKey: ctx.source.serviceRoleKey,
-          storageDir: ctx.target.storageDir,
-          targetClient: t,
-          sourceUrl: ctx.source.supabaseUrl,
-          urlReferences: options.phase === "files_migrated" ? "warn" : "fail",
-        }),
-      ),
-    ]);
-  }
-  await runBounded(tasks.map(([name, run]) => () => guarded(name, run)), MAX_PARALLEL);
-  // Reports in a stable order (the order validators are named), whatever order they finished in.
+  const chosen: Validator[] = names.map((n) => VALIDATOR_REGISTRY[n]);
+  // Validators that need only the inputs (connectivity) run first: they tell whether the sides can be reached at all.
+  for (const v of chosen) if (v.uses === "inputs") await guarded(v.name, () => v.run(inputs));
+  const comparing = chosen.filter((v) => v.uses === "databases");
+  if (comparing.length === 0) return inStableOrder(reports, names);
+  // The table mapping is resolved once, when a validator first needs it (a failure to resolve is that
+  // validator's "could not run"). Each validator opens its own pair of connections, so they can run
+  // side by side; at most MAX_PARALLEL at once keeps the load on source and target bounded.
+  let resolving: ReturnType<DatabasePair["tables"]> | undefined;
+  const tables = () =>
+    (resolving ??= withPgClients([inputs.sourceUrl, inputs.targetUrl], ([source, target]) => resolveTableMappings(source!, target!, mapping)));
+  const tasks = comparing.map((v) => () =>
+    guarded(v.name, () =>
+      withPgClients([inputs.sourceUrl, inputs.targetUrl], ([source, target]) => {
+        if (v.uses !== "databases") throw new Error(`validator ${v.name} does not compare databases`);
+        return v.run(inputs, { source: source!, target: target!, tables });
+      }),
+    ),
+  );
+  await runBounded(tasks, MAX_PARALLEL);
+  return inStableOrder(reports, names);
+}
+
+/** Reports in a stable order (the order validators are named), whatever order they finished in. */
+function inStableOrder(reports: ValidatorReport[], names: readonly ValidatorName[]): ValidatorReport[] {
   const order = (v: string) => (names as readonly string[]).indexOf(v);
-  reports.sort((a, b) => order(a.validator) - order(b.validator));
-  return reports;
+  return reports.sort((a, b) => order(a.validator) - order(b.validator));
 }
 
 /** Runs `tasks` with at most `limit` in flight. */
