@@ -1,6 +1,7 @@
 import { collectUnreferencedBlobs } from "./delete-checkpoint";
 import { previousBackupManifest } from "./previous-backup-manifest";
-import { rm, mkdir } from "node:fs/promises";
+import { rm } from "node:fs/promises";
+import { ensurePrivateDir } from "../store/private-files";
 import path from "node:path";
 import type { AppContext } from "../context";
 import { createCheckpointInputSchema, BACKUP_COMPONENTS, type BackupComponentName } from "../domain/checkpoint-input";
@@ -219,7 +220,8 @@ async function snapshotComponent(
   progress: ReportProgress,
 ) {
   const backupDir = path.join(dir, component);
-  await mkdir(backupDir, { recursive: true });
+  // Owner-only from BACKUP_DIR down (0700, whatever the umask): backups hold the target's data.
+  await ensurePrivateDir(backupDir, ctx.backupDir);
   const startedAt = new Date();
   await ctx.db.checkpointBackup.update({
     where: { checkpointId_component: { checkpointId, component } },

@@ -105,8 +105,9 @@ export function createPgDumpEngine(opts: PgDumpEngineOptions): PgDumpEngine {
       for await (const e of walkTree(dumpDir)) {
         if (e.kind !== "file") continue;
         throwIfAborted(ctx.signal);
-        // With a blob store every file is kept encrypted there, named by its keyed digest.
-        const h = opts.blobStore ? await opts.blobStore.digestFile(e.abs) : await sha256File(e.abs);
+        // With a blob store every file is kept encrypted there, named by its keyed digest, computed
+        // while it is stored (storeDumpDataFiles); without one it stays here, named by its sha256.
+        const h = opts.blobStore ? { sha256: "", size: (await fs.lstat(e.abs)).size } : await sha256File(e.abs);
         files.push({ path: `${DUMP_DIR}/${e.rel}`, sha256: h.sha256, size: h.size });
         bytes += h.size;
         progress({ step: "hash", filesDone: files.length, bytesDone: bytes });
@@ -137,7 +138,7 @@ export function createPgDumpEngine(opts: PgDumpEngineOptions): PgDumpEngine {
   }
 
   /** Every file of the dump: those in the folder, and the blobs (and rebuilt deltas) of the others. */
-  async function checkFiles(backupDir: string, manifest: Manifest, options: { rebuildDeltas?: boolean } = {}) {
+  async function checkFiles(backupDir: string, manifest: Manifest, options: { rebuildDeltas?: boolean; presenceOnly?: boolean } = {}) {
     const inFolder = { ...manifest, files: manifest.files.filter((f) => !f.stored) };
     const problems = await verifyFilesAgainstManifest(backupDir, inFolder);
     if (manifest.files.some((f) => f.stored)) {
@@ -169,9 +170,11 @@ export function createPgDumpEngine(opts: PgDumpEngineOptions): PgDumpEngine {
     const loaded = await loadManifestForVerify(backupDir, "database", PG_DUMP_ENGINE);
     if (!loaded.ok) throw refuse(backupDir, loaded.report.problems);
     const locale = loaded.manifest.extra?.locale as DatabaseLocale | undefined;
-    // Deltas are rebuilt (and their content checked) when the dump folder is rebuilt below.
+    // Deltas are rebuilt (and their content checked) when the dump folder is rebuilt below; encrypted
+    // blobs are authenticated there too, chunk by chunk, before pg_restore reads any of them, so here
+    // they are only looked up (plaintext blobs of before encryption are hashed here, as they always were).
     const [checked, created] = await Promise.allSettled([
-      checkFiles(backupDir, loaded.manifest, { rebuildDeltas: false }),
+      checkFiles(backupDir, loaded.manifest, { rebuildDeltas: false, presenceOnly: loaded.manifest.version >= 2 }),
       withMaintenanceClient(opts.databaseUrl, async (c) => {
         if (await databaseExists(c, database)) throw new AppError("conflict", `database "${database}" already exists`);
         await createEmptyDatabase(c, database, locale);

@@ -103,6 +103,7 @@ export interface StoredDataFiles {
  */
 export async function storeDumpDataFiles(opts: {
   backupDir: string;
+  /** The dump's files; `sha256` empty when not digested yet (then it is computed only where it pays). */
   files: ManifestFile[];
   tables: Record<string, string>;
   previous?: Manifest;
@@ -121,7 +122,7 @@ export async function storeDumpDataFiles(opts: {
   const out: ManifestFile[] = [];
   const counts = { unchanged: 0, deltas: 0, whole: 0 };
   let newBytes = 0;
-  for (const f of opts.files) {
+  for (let f of opts.files) {
     throwIfAborted(opts.signal);
     const abs = resolveInside(opts.backupDir, f.path);
     const isData = DATA_FILE.test(f.path);
@@ -129,14 +130,17 @@ export async function storeDumpDataFiles(opts: {
     const count = (what: keyof typeof counts) => void (isData && (counts[what] += 1));
     const table = isData ? opts.tables[f.path] : undefined;
     const previous = table ? previousByTable.get(table) : undefined;
+    // Only a file that may equal its previous version is digested first: for the others the digest
+    // comes out of storing them, in the same read (a first checkpoint reads each file once).
+    if (!f.sha256 && (!isData || (previous && previous.size === f.size))) f = { ...f, ...(await store.digestFile(abs)) };
     // Same content as the previous checkpoint's file of this table: keep it the way that one is kept.
-    if (previous?.stored && previous.sha256 === f.sha256 && previous.size === f.size && (await isPresent(store, f.sha256, previous.stored))) {
+    if (f.sha256 && previous?.stored && previous.sha256 === f.sha256 && previous.size === f.size && (await isPresent(store, f.sha256, previous.stored))) {
       await fs.rm(abs);
       out.push({ ...f, stored: previous.stored });
       count("unchanged");
       continue;
     }
-    if (await store.hasBlob(f.sha256)) {
+    if (f.sha256 && (await store.hasBlob(f.sha256))) {
       await fs.rm(abs);
       out.push({ ...f, stored: { kind: "blob" } });
       count("unchanged");
@@ -147,15 +151,15 @@ export async function storeDumpDataFiles(opts: {
       const delta = await storeDelta(store, base, abs, f);
       if (delta) {
         await fs.rm(abs);
-        out.push({ ...f, stored: delta.stored });
+        out.push({ ...f, sha256: delta.fileDigest, stored: delta.stored });
         newBytes += delta.newBytes;
         count("deltas");
         continue;
       }
     }
-    const put = await store.putFile(abs, f);
+    const put = await store.putFile(abs, f.sha256 ? f : undefined);
     await fs.rm(abs);
-    out.push({ ...f, stored: { kind: "blob" } });
+    out.push({ ...f, sha256: put.sha256, size: put.size, stored: { kind: "blob" } });
     if (put.isNew) newBytes += f.size;
     count("whole");
   }
@@ -183,7 +187,10 @@ async function isPresent(store: BlobStore, sha256: string, stored: StoredForm): 
 async function storeDelta(store: BlobStore, base: string, file: string, f: ManifestFile) {
   const upload = await store.createUpload();
   const baseStream = gunzipped(store.openRead(base));
-  const nextStream = gunzipped(readStreamNoFollow(file));
+  const fileDigest = await store.createDigest();
+  const raw = readStreamNoFollow(file);
+  raw.on("data", (chunk: Buffer) => fileDigest.update(chunk));
+  const nextStream = gunzipped(raw);
   const content = await store.createDigest();
   const gzip = createGzip();
   let kept = false;
@@ -212,7 +219,7 @@ async function storeDelta(store: BlobStore, base: string, file: string, f: Manif
       if (put.isNew) await store.removeBlob(put.sha256);
       return undefined;
     }
-    return { stored, newBytes: put.isNew ? put.size : 0 };
+    return { stored, fileDigest: fileDigest.digest("hex"), newBytes: put.isNew ? put.size : 0 };
   } finally {
     baseStream.destroy();
     nextStream.destroy();
@@ -229,16 +236,22 @@ async function digestFor(store: BlobStore, reader: BlobReader): Promise<Digest> 
 /**
  * Checks the blobs of every stored file of a manifest: each blob's content against its address, and
  * for a delta that its rebuilt content is the one recorded (skipped with `rebuildDeltas: false` when
- * the caller rebuilds it anyway, as a restore does). Problems name the dump file, as the folder check does.
+ * the caller rebuilds it anyway, as a restore does; `presenceOnly` checks only that the blobs are
+ * there, for a restore whose rebuild authenticates every encrypted chunk before pg_restore reads any).
+ * Problems name the dump file, as the folder check does.
  */
-export async function verifyStoredFiles(manifest: Manifest, store: BlobStore, options: { rebuildDeltas?: boolean } = {}): Promise<VerifyProblem[]> {
+export async function verifyStoredFiles(
+  manifest: Manifest,
+  store: BlobStore,
+  options: { rebuildDeltas?: boolean; presenceOnly?: boolean } = {},
+): Promise<VerifyProblem[]> {
   const reader = store.readerFor(manifest.version);
   const keyProblem = manifest.files.some((f) => f.stored) ? await reader.keyProblem() : undefined;
   if (keyProblem) return [{ path: "blob store", kind: "wrong_key", message: keyProblem }];
   const statuses = new Map<string, Promise<BlobStatus>>();
   const status = (sha: string) => {
     let s = statuses.get(sha);
-    if (!s) statuses.set(sha, (s = reader.verifyBlob(sha)));
+    if (!s) statuses.set(sha, (s = options.presenceOnly ? reader.hasBlob(sha).then((has) => (has ? "ok" : "missing")) : reader.verifyBlob(sha)));
     return s;
   };
   const problems: VerifyProblem[] = [];

@@ -59,7 +59,8 @@ export function createStorageEngine(opts: StorageEngineOptions): BackupEngine<St
       }
       // lstat and an O_NOFOLLOW read: a file swapped for a link after the listing is refused, not followed.
       const st = await fs.lstat(e.abs);
-      const put = await blobStore.putFile(e.abs);
+      // Digest first: most files did not change since the last checkpoint and are then not read again.
+      const put = await blobStore.putFile(e.abs, await blobStore.digestFile(e.abs));
       files.push({ path: e.rel, sha256: put.sha256, size: put.size, mode: st.mode & 0o7777 });
       sizeBytes += put.size;
       if (put.isNew) newBytes += put.size;

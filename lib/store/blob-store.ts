@@ -69,8 +69,10 @@ export interface BlobStore extends BlobReader {
   /** A keyed digest to feed piece by piece (content that never sits whole in a file or in memory). */
   createDigest(): Promise<{ update(data: Uint8Array): unknown; digest(enc: "hex"): string }>;
   /**
-   * Stores a file's content, encrypted; `known` is its digest when the caller computed it already.
-   * A file whose content is stored already costs one read and nothing new (incremental).
+   * Stores a file's content, encrypted, in one read: the digest is computed as it is encrypted, and
+   * content stored already is dropped at the end (nothing new). `known` is the digest when the caller
+   * computed it already (`digestFile`): then content stored already is not read again at all, the way
+   * to store files that mostly did not change (incremental).
    */
   putFile(srcPath: string, known?: { sha256: string; size: number }): Promise<PutResult>;
   createUpload(): Promise<BlobUpload>;
@@ -267,8 +269,7 @@ export function createBlobStore(root: string, keys: MasterKeys = { readable: [] 
 
   async function putFile(srcPath: string, known?: { sha256: string; size: number }): Promise<PutResult> {
     requireWriteKey();
-    const digest = known ?? (await digestFile(srcPath));
-    if (await medium.has(digest.sha256)) return { ...digest, isNew: false };
+    if (known && (await medium.has(known.sha256))) return { ...known, isNew: false };
     const upload = await createUpload();
     try {
       for await (const chunk of readSource(srcPath)) await upload.write(chunk as Buffer);

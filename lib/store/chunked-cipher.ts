@@ -19,8 +19,11 @@ const KEY_ID_LENGTH = 8;
 const SALT_LENGTH = 32;
 const TAG_LENGTH = 16;
 export const BLOB_HEADER_LENGTH = MAGIC.length + KEY_ID_LENGTH + SALT_LENGTH + 4;
-/** Plaintext bytes per chunk: small enough to hold a few in memory, large enough that tags cost nothing. */
-export const DEFAULT_CHUNK_SIZE = 64 * 1024;
+/**
+ * Plaintext bytes per chunk: small enough to hold a few in memory, large enough that the per-chunk
+ * cost (a cipher per chunk) is small: 1 MiB encrypts several times faster than 64 KiB here.
+ */
+export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
 const MAX_CHUNK_SIZE = 16 * 1024 * 1024;
 const HKDF_INFO = Buffer.from("migration-checkpoints blob chunk key v2", "utf8");
 
