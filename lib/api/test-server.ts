@@ -16,7 +16,7 @@ const buildsDir = path.join(root, ".data", "api-test-builds");
 /** Builds of other source versions unused for this long are removed (no test runs that long). */
 const STALE_BUILD_MS = 3 * 60 * 60 * 1000;
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
-const SKIP = new Set([".git", ".next", ".data", "node_modules", "test-results", "playwright-report", "e2e", "bench", "package-lock.json", "next.config.js", "tsconfig.tsbuildinfo"]);
+const SKIP = new Set([".git", ".next", ".data", "node_modules", "test-results", "playwright-report", "e2e", "bench", "packages", "package-lock.json", "next.config.js", "tsconfig.tsbuildinfo"]);
 
 async function sourceEntries(): Promise<string[]> {
   return (await readdir(root)).filter((name) => !SKIP.has(name) && !name.startsWith(".env"));
