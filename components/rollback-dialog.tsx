@@ -12,7 +12,7 @@ import { errorMessage } from "../lib/ui/api-client";
 import { formatCount, formatDuration, humanize } from "../lib/ui/format";
 import { isJobActive } from "../lib/ui/job-view";
 import { confirmationMatches, orderComponents, readRollbackResult } from "../lib/ui/rollback-view";
-import { useRollback } from "./hooks/use-checkpoint-mutations";
+import { useRollback, type AwaitingApproval } from "./hooks/use-checkpoint-mutations";
 import { useJob } from "./hooks/use-job";
 import { useRollbackPreview } from "./hooks/use-rollback-preview";
 import { JobProgress } from "./job-progress";
@@ -55,11 +55,28 @@ function RollbackFlow({ checkpointId, checkpointName, onStarted, onCancel }: { c
   const [chosen, setChosen] = useState<BackupComponentName[]>([...BACKUP_COMPONENTS]);
   const [typed, setTyped] = useState("");
   const [jobId, setJobId] = useState<string | null>(null);
-  const preview = useRollbackPreview(checkpointId, chosen, jobId === null);
+  const [awaiting, setAwaiting] = useState<AwaitingApproval["approval"] | null>(null);
+  const preview = useRollbackPreview(checkpointId, chosen, jobId === null && awaiting === null);
   const rollback = useRollback(checkpointId);
   const job = useJob(jobId);
   const confirmId = useId();
   const matches = confirmationMatches(typed, checkpointName);
+
+  if (awaiting) {
+    return (
+      <div className="space-y-4" role="status" data-rollback-result="awaiting-approval">
+        <p className="rounded-md bg-amber-50 p-3 text-sm text-amber-900 ring-1 ring-amber-200">
+          <span className="font-semibold">Waiting for a second admin.</span> A rollback to this checkpoint needs another admin&apos;s approval
+          (two-person rule). Nothing changes until they approve it on this page; you cannot approve your own request.
+        </p>
+        <div className="flex justify-end">
+          <button type="button" className={BUTTON_SECONDARY} onClick={onCancel} autoFocus>
+            Close
+          </button>
+        </div>
+      </div>
+    );
+  }
 
   if (jobId) {
     const j = job.data;
@@ -80,9 +97,10 @@ function RollbackFlow({ checkpointId, checkpointName, onStarted, onCancel }: { c
     event.preventDefault();
     if (!matches || chosen.length === 0) return;
     try {
-      const res = await rollback.mutateAsync(chosen);
+      const res = await rollback.mutateAsync({ components: chosen, confirmName: typed });
       onStarted();
-      setJobId(res.jobId);
+      if ("jobId" in res) setJobId(res.jobId);
+      else setAwaiting(res.approval);
     } catch {
       // shown from rollback.error
     }

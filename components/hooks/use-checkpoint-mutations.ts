@@ -38,10 +38,18 @@ export function useVerifyCheckpoint(checkpointId: string) {
   });
 }
 
-/** POST /migration/checkpoint/{id}/rollback {components} → 202 {jobId}. */
+/** A rollback the two-person rule holds back: nothing runs until a second admin approves. */
+export interface AwaitingApproval {
+  approval: { id: string; requestedBy: string; components: BackupComponentName[] };
+}
+
+/**
+ * POST /migration/checkpoint/{id}/rollback {components, confirmName} → 202 {jobId}, or 202 {approval}
+ * with ROLLBACK_APPROVAL=two-person. The server checks the typed name too.
+ */
 export function useRollback(checkpointId: string) {
   return useMutation({
-    mutationFn: (components: BackupComponentName[]) =>
-      apiFetch<Accepted>(`/migration/checkpoint/${checkpointId}/rollback`, { method: "POST", body: { components } }),
+    mutationFn: ({ components, confirmName }: { components: BackupComponentName[]; confirmName: string }) =>
+      apiFetch<Accepted | AwaitingApproval>(`/migration/checkpoint/${checkpointId}/rollback`, { method: "POST", body: { components, confirmName } }),
   });
 }

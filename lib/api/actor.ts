@@ -19,5 +19,5 @@ export async function authorizeApiRequest(request: Request, deps?: AuthDeps): Pr
 export function actorFromRequest(request: Request): Actor {
   const actor = authorized.get(request);
   if (!actor) throw new Error("actorFromRequest called on a request that was not authorized first");
-  return { name: actor.name, role: actor.role, origin: actor.origin };
+  return { name: actor.name, role: actor.role, origin: actor.origin, kind: actor.kind, ...(actor.kind === "token" && { tokenId: actor.tokenId }) };
 }

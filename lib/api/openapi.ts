@@ -1,5 +1,7 @@
 import { z } from "zod";
 import * as s from "./schemas";
+import * as approvals from "./approval-schemas";
+import { deleteCheckpointOptionsSchema } from "../domain/typed-confirmation";
 
 /**
  * The OpenAPI 3.1 document of the REST API, generated from the zod schemas the handlers parse with
@@ -23,7 +25,9 @@ const RESPONSE_COMPONENTS = {
   CheckpointAccepted: s.createAcceptedSchema,
   ValidationAccepted: s.validationAcceptedSchema,
   VerificationAccepted: s.verifyAcceptedSchema,
-  RollbackAccepted: s.rollbackAcceptedSchema,
+  RollbackAccepted: approvals.rollbackRequestAcceptedSchema,
+  RollbackApproval: approvals.rollbackApprovalSchema,
+  RollbackApproved: approvals.rollbackApprovedSchema,
   RollbackPreview: s.rollbackPreviewSchema,
   CheckpointSchemaDrift: s.checkpointSchemaDriftSchema,
   SchemaSideDrift: s.sideDriftSchema,
@@ -37,6 +41,7 @@ const REQUEST_COMPONENTS = {
   CreateCheckpointRequest: s.createCheckpointBody,
   ValidatePhaseRequest: s.validatePhaseBody,
   RollbackRequest: s.rollbackBody,
+  DeleteCheckpointRequest: deleteCheckpointOptionsSchema,
 } satisfies Record<string, z.ZodType>;
 
 type ResponseName = keyof typeof RESPONSE_COMPONENTS;
@@ -86,8 +91,9 @@ const OPERATIONS: Operation[] = [
   },
   {
     method: "delete", path: "/migration/checkpoint/{checkpointId}", summary: "Delete a checkpoint and its backup",
-    description: "Refused (409) for the active checkpoint of a phase, the last validated one, one with rollbacks on record, or while the target is busy.",
-    params: s.checkpointParams, ok: { status: 200, schema: "DeleteResult", description: "Deleted" }, errors: [400, 404, 409],
+    description:
+      "Refused (409) for the active checkpoint of a phase, the last validated one, one with rollbacks on record, or while the target is busy. From a dashboard session the body must carry `confirmName`, the checkpoint's exact name (422 otherwise).",
+    params: s.checkpointParams, body: { schema: "DeleteCheckpointRequest", required: false }, ok: { status: 200, schema: "DeleteResult", description: "Deleted" }, errors: [400, 404, 409, 413, 415, 422],
   },
   {
     method: "post", path: "/migration/checkpoint/{checkpointId}/validate", summary: "Validate a checkpoint (restore drill + validators of its phase)",
@@ -104,8 +110,10 @@ const OPERATIONS: Operation[] = [
   },
   {
     method: "post", path: "/migration/checkpoint/{checkpointId}/rollback", summary: "Roll the target back to a checkpoint (all or some components)",
+    description:
+      "From a dashboard session the body must carry `confirmName`, the checkpoint's exact name (422 otherwise); an API token may leave it out. With ROLLBACK_APPROVAL=two-person, a rollback to a checkpoint of the last two phases answers 202 {approval}: nothing is queued until another admin approves it (POST /migration/rollback-approvals/{approvalId}/approve).",
     params: s.checkpointParams, body: { schema: "RollbackRequest", required: false },
-    ok: { status: 202, schema: "RollbackAccepted", description: "Rollback recorded, job queued", location: true },
+    ok: { status: 202, schema: "RollbackAccepted", description: "Rollback recorded and job queued, or the approval it waits for", location: true },
     errors: [400, 404, 409, 413, 415, 422],
   },
   {
@@ -114,6 +122,14 @@ const OPERATIONS: Operation[] = [
       "Per chosen component what differs from the checkpoint. With the database chosen, `schema` compares the target's schema now with the one recorded with the checkpoint: the objects the rollback removes (added since), brings back (dropped since) and changes back.",
     params: s.checkpointParams, query: s.rollbackPreviewQuery,
     ok: { status: 200, schema: "RollbackPreview", description: "The preview" }, errors: [400, 404, 422],
+  },
+  {
+    method: "post", path: "/migration/rollback-approvals/{approvalId}/approve", summary: "Approve a rollback the two-person rule holds back (a second admin)",
+    description:
+      "With ROLLBACK_APPROVAL=two-person a rollback to a checkpoint of the last two phases answers 202 {approval} and queues nothing. Another admin approves it here (or on the checkpoint's page): the rollback and its job are then recorded and queued as a rollback is. The admin who asked (through a session or a token they created) gets 403; a request already decided or older than 24 hours, or a busy target, 409.",
+    params: z.object({ approvalId: z.string().uuid() }),
+    ok: { status: 202, schema: "RollbackApproved", description: "Approved: rollback recorded, job queued", location: true },
+    errors: [400, 404, 409, 422],
   },
   {
     method: "get", path: "/migration/jobs/{jobId}", summary: "A job: status, progress, result, error",

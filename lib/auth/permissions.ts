@@ -33,6 +33,7 @@ export const MUTATING_ENDPOINTS: readonly EndpointRule[] = [
   { method: "POST", pattern: "migration/checkpoint/:id/verify", role: "operator" },
   { method: "POST", pattern: "migration/checkpoint/:id/rollback", role: "admin", destructive: true },
   { method: "DELETE", pattern: "migration/checkpoint/:id", role: "admin", destructive: true },
+  { method: "POST", pattern: "migration/rollback-approvals/:id/approve", role: "admin", destructive: true },
 ];
 
 const READ_METHODS = new Set(["GET", "HEAD"]);

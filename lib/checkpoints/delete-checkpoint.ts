@@ -6,6 +6,7 @@ import { parseInput } from "../domain/parse-input";
 import { checkpointIdSchema } from "../domain/checkpoint-input";
 import { refuseDeletion } from "../domain/retention";
 import type { Actor } from "../domain/actor";
+import { assertTypedConfirmation } from "../domain/typed-confirmation";
 import { appendAuditEvent } from "../audit/append-audit-event";
 import { acquireTargetLock } from "../locks/target-lock";
 import { createBlobStore } from "../store/blob-store";
@@ -17,11 +18,11 @@ import { engineForBackup } from "./engines-for-context";
  * Deletes a checkpoint and its backup, then collects the storage blobs no remaining manifest refers
  * to. Refuses the active checkpoint of a phase, the last validated one, and one with rollback history.
  */
-export async function deleteCheckpoint(ctx: AppContext, id: string, actor: Actor, options: { reason?: string } = {}) {
+export async function deleteCheckpoint(ctx: AppContext, id: string, actor: Actor, options: { reason?: string; confirmName?: string } = {}) {
   const checkpointId = parseInput(checkpointIdSchema, id);
   const lock = await acquireTargetLock(ctx.metadataUrl, ctx.target.key);
   try {
-    const result = await deleteUnlocked(ctx, checkpointId, actor, options.reason ?? "deleted by user");
+    const result = await deleteUnlocked(ctx, checkpointId, actor, options.reason ?? "deleted by user", options.confirmName);
     const gc = await collectUnreferencedBlobs(ctx);
     return { ...result, blobsDeleted: gc.deleted, bytesFreed: gc.bytesFreed };
   } finally {
@@ -29,10 +30,14 @@ export async function deleteCheckpoint(ctx: AppContext, id: string, actor: Actor
   }
 }
 
-/** Deletes one checkpoint; the caller holds the target lock and runs blob collection afterwards. */
-export async function deleteUnlocked(ctx: AppContext, checkpointId: string, actor: Actor, reason: string) {
+/**
+ * Deletes one checkpoint; the caller holds the target lock and runs blob collection afterwards. From
+ * a dashboard session `confirmName` must be the checkpoint's exact name (lib/domain/typed-confirmation).
+ */
+export async function deleteUnlocked(ctx: AppContext, checkpointId: string, actor: Actor, reason: string, confirmName?: string) {
   const checkpoint = await ctx.db.checkpoint.findUnique({ where: { id: checkpointId }, include: { backups: true, _count: { select: { rollbacks: true } } } });
   if (!checkpoint) throw new AppError("not_found", `Checkpoint ${checkpointId} does not exist.`);
+  assertTypedConfirmation(actor, checkpoint.name, confirmName, "delete");
   const all = await ctx.db.checkpoint.findMany({ where: { targetKey: checkpoint.targetKey }, select: { id: true, phase: true, status: true, createdAt: true } });
   const refusal = refuseDeletion(checkpoint, all);
   if (refusal) throw new AppError("conflict", `Checkpoint "${checkpoint.name}" cannot be deleted: ${refusal}.`);

@@ -16,6 +16,7 @@ import { SchemaDiff } from "../../../components/schema-diff";
 import { SchemaDriftPanel } from "../../../components/schema-drift";
 import { ValidateAction, VerifyAction } from "../../../components/checkpoint-actions";
 import { RollbackButton } from "../../../components/rollback-dialog";
+import { RollbackApprovals } from "../../../components/rollback-approvals";
 import { getAppContext } from "../../../lib/context";
 import { AutoRefresh } from "../../../components/auto-refresh";
 import { mayReadRowValues } from "../../../lib/domain/diff-visibility";
@@ -76,6 +77,7 @@ export default async function CheckpointPage(props: PageProps<"/checkpoints/[id]
       />
 
       <AlertsBanner checkpointId={c.id} />
+      <RollbackApprovals checkpointId={c.id} viewer={actor} />
       {c.status === "failed" && c.failureReason ? (
         <div role="alert" className="mb-6 rounded-lg bg-red-50 p-4 text-sm text-red-900 ring-1 ring-red-200">
           <span className="font-semibold">This checkpoint failed:</span> {c.failureReason}

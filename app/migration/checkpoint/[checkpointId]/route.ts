@@ -1,6 +1,8 @@
 import { getCheckpointDetail } from "../../../../lib/checkpoints/get-checkpoint-detail";
 import { deleteCheckpoint } from "../../../../lib/checkpoints/delete-checkpoint";
-import { apiRoute, json, parseParams } from "../../../../lib/api/http";
+import { apiRoute, json, parseParams, readOptionalJsonBody } from "../../../../lib/api/http";
+import { parseInput } from "../../../../lib/domain/parse-input";
+import { deleteCheckpointOptionsSchema } from "../../../../lib/domain/typed-confirmation";
 import { actorFromRequest } from "../../../../lib/api/actor";
 import { checkpointParams } from "../../../../lib/api/schemas";
 
@@ -12,8 +14,12 @@ export const GET = apiRoute<{ checkpointId: string }>(async (request, ctx, param
   return json(await getCheckpointDetail(ctx, checkpointId, actorFromRequest(request).role));
 });
 
-/** DELETE /migration/checkpoint/{id} → 200 {checkpointId, name, blobsDeleted, bytesFreed}, or 409 when refused. */
+/**
+ * DELETE /migration/checkpoint/{id} [{confirmName}] → 200 {checkpointId, name, blobsDeleted, bytesFreed},
+ * 409 when refused; from a dashboard session 422 without the checkpoint's typed name.
+ */
 export const DELETE = apiRoute<{ checkpointId: string }>(async (request, ctx, params) => {
   const { checkpointId } = parseParams(checkpointParams, params);
-  return json(await deleteCheckpoint(ctx, checkpointId, actorFromRequest(request)));
+  const options = parseInput(deleteCheckpointOptionsSchema, (await readOptionalJsonBody(request)) ?? {});
+  return json(await deleteCheckpoint(ctx, checkpointId, actorFromRequest(request), { confirmName: options.confirmName }));
 });
