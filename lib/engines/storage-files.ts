@@ -146,6 +146,9 @@ export function createStorageEngine(opts: StorageEngineOptions): BackupEngine<St
         continue;
       }
       if (e.kind === "file" && wanted.has(e.rel)) continue;
+      // Reached without links (a folder on the way swapped for one since the listing is refused), so
+      // nothing outside the storage folder is removed; rm itself never follows links below it.
+      await lstatNoFollow(path.resolve(e.abs));
       await fs.rm(e.abs, { recursive: true, force: true });
       gone.push(e.rel);
       removed += 1;

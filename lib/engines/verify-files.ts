@@ -47,7 +47,8 @@ export async function verifyFilesAgainstManifest(backupDir: string, manifest: Ma
     const abs = resolveInside(backupDir, f.path);
     let size: number;
     try {
-      const st = await fs.stat(abs);
+      // lstat: a link in the backup folder is not a backup file, and is not followed.
+      const st = await fs.lstat(abs);
       if (!st.isFile()) throw Object.assign(new Error("not a file"), { code: "ENOENT" });
       size = st.size;
     } catch (e) {
