@@ -11,6 +11,8 @@ import { drillCheckpoint } from "./drill-checkpoint";
 import { getActiveCheckpoint, getCheckpoint, listCheckpoints } from "./list-checkpoints";
 import { checkpointDir } from "./backup-paths";
 import { deleteCheckpoint } from "./delete-checkpoint";
+import { blobStoreFor } from "./engines-for-context";
+import { readManifest } from "../store/manifest";
 import pg from "pg";
 import { runSql } from "../../test/pg";
 import { acquireTargetLock } from "../locks/target-lock";
@@ -149,17 +151,19 @@ describe("createCheckpoint", () => {
     }
   });
 
-  it("stores an unchanged file once: a second checkpoint adds no blob, one changed file adds exactly one", async () => {
+  it("stores an unchanged file once: a second checkpoint adds no blob but its dump's TOC, one changed file adds exactly one", async () => {
     await createCheckpoint(t.ctx, { name: "blobs-a", phase: "initial" }, actor);
     const before = await countBlobs(t.ctx.backupDir);
     const second = await createCheckpoint(t.ctx, { name: "blobs-b", phase: "initial" }, actor);
-    expect(await countBlobs(t.ctx.backupDir)).toBe(before);
+    // One new blob: the dump's TOC, which records when it was taken (kept encrypted in the store too).
+    const afterSecond = await countBlobs(t.ctx.backupDir);
+    expect(afterSecond).toBe(before + 1);
     expect(second.checkpoint.backups.find((b) => b.component === "storage")?.newBytes).toBe(0n);
 
     const files = await listFiles(t.ctx.target.storageDir);
     await appendFile(files[0]!, "changed");
     const third = await createCheckpoint(t.ctx, { name: "blobs-c", phase: "initial" }, actor);
-    expect(await countBlobs(t.ctx.backupDir)).toBe(before + 1);
+    expect(await countBlobs(t.ctx.backupDir)).toBe(afterSecond + 2);
     expect(third.checkpoint.backups.find((b) => b.component === "storage")?.newBytes).toBeGreaterThan(0n);
   });
 
@@ -186,9 +190,10 @@ describe("createCheckpoint", () => {
   it("verifyCheckpoint names a backup file altered by one byte", async () => {
     const { checkpoint } = await createCheckpoint(t.ctx, { name: "to-tamper", phase: "initial" }, actor);
     expect((await verifyCheckpoint(t.ctx, checkpoint.id, actor)).ok).toBe(true);
-    const dumpFiles = (await listFiles(path.join(checkpointDir(t.ctx.backupDir, checkpoint.id), "database"))).filter((f) => !f.endsWith("manifest.json"));
-    const victim = dumpFiles.sort((a, b) => a.length - b.length)[dumpFiles.length - 1]!;
-    const fh = await open(victim, "r+");
+    // Every dump file is an encrypted blob; the biggest one is altered.
+    const manifest = await readManifest(path.join(checkpointDir(t.ctx.backupDir, checkpoint.id), "database"));
+    const entry = [...manifest.files].sort((a, b) => b.size - a.size)[0]!;
+    const fh = await open(blobStoreFor(t.ctx).blobPath(entry.sha256), "r+");
     const buf = Buffer.alloc(1);
     await fh.read(buf, 0, 1, 0);
     buf[0] = buf[0]! ^ 0xff;
@@ -197,7 +202,7 @@ describe("createCheckpoint", () => {
     const report = await verifyCheckpoint(t.ctx, checkpoint.id, actor);
     expect(report.ok).toBe(false);
     const problems = report.components.flatMap((c) => c.problems);
-    expect(problems.some((p) => p.kind === "altered" && victim.endsWith(p.path.replace(/^database\//, "")))).toBe(true);
+    expect(problems.some((p) => p.kind === "altered" && p.path === `database/${entry.path}`)).toBe(true);
   });
 
   it("a pg_dump that cannot connect ends in a failed checkpoint with a readable reason and no manifest", async () => {
