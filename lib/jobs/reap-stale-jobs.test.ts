@@ -4,7 +4,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { submitCreateCheckpoint } from "../checkpoints/create-checkpoint";
-import { createBlobStore } from "../store/blob-store";
+import { blobStoreFor } from "../checkpoints/engines-for-context";
 import type { Actor } from "../domain/actor";
 import { reapStaleJobs } from "./reap-stale-jobs";
 
@@ -19,7 +19,7 @@ describe("reapStaleJobs", () => {
   it("fails a checkpoint whose backup job was given up, and collects the blobs that backup had stored", async () => {
     const { checkpoint, job } = await submitCreateCheckpoint(t.ctx, { name: "abandoned-backup", phase: "initial" }, actor);
     // What a worker that died mid-backup leaves: a stored blob no manifest names, and its job given up.
-    const store = createBlobStore(t.ctx.backupDir);
+    const store = blobStoreFor(t.ctx);
     const file = path.join(t.demo.dataDir, "half-backed-up.bin");
     await writeFile(file, randomBytes(4096));
     const { sha256 } = await store.putFile(file);
@@ -32,5 +32,18 @@ describe("reapStaleJobs", () => {
     expect(after.status).toBe("failed");
     expect(after.failureReason).toMatch(/interrupted/);
     expect(await store.hasBlob(sha256)).toBe(false);
+  });
+
+  it("fails a safety checkpoint its rollback's worker left half backed up, and never one a backup job will still complete", async () => {
+    // A safety checkpoint is taken inside its rollback's job: it has no backup job of its own.
+    const safety = await t.ctx.db.checkpoint.create({
+      data: { name: "safety-cut-short", phase: "initial", targetKey: t.ctx.target.key, createdBy: "system", isSafety: true },
+    });
+    const { checkpoint: queued } = await submitCreateCheckpoint(t.ctx, { name: "waiting-for-a-worker", phase: "initial" }, actor);
+
+    const report = await reapStaleJobs(t.ctx, { staleAfterMs: 60_000, actor });
+    expect(report?.checkpointsFailed).toEqual([safety.id]);
+    expect((await t.ctx.db.checkpoint.findUniqueOrThrow({ where: { id: safety.id } })).status).toBe("failed");
+    expect((await t.ctx.db.checkpoint.findUniqueOrThrow({ where: { id: queued.id } })).status).toBe("created");
   });
 });

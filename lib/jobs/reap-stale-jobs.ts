@@ -40,7 +40,10 @@ export interface ReapReport {
  * - stale create_checkpoint / validate / verify jobs → queued again and re-dispatched (attempt n+1),
  *   up to MAX_ATTEMPTS; then interrupted, and a checkpoint left half-backed-up is failed clearly;
  * - stale rollbacks → never re-run from scratch: marked interrupted (recoverInterruptedRollbacks) and
- *   resumed from their journal by a new job, up to MAX_ATTEMPTS jobs per rollback.
+ *   resumed from their journal by a new job, up to MAX_ATTEMPTS jobs per rollback;
+ * - checkpoints no backup job will complete (given up, or a safety checkpoint cut short with its
+ *   rollback) → failed, their partial backup and the blobs it stored removed.
+ * This is the only recovery: a worker's first pass, at its start, is what a restart runs.
  */
 export async function reapStaleJobs(ctx: AppContext, options: ReapOptions): Promise<ReapReport | null> {
   const guard = new pg.Client({ connectionString: ctx.metadataUrl, application_name: "mc-job-reaper" });
@@ -147,19 +150,19 @@ async function redispatchQueued(ctx: AppContext, olderThanMs: number): Promise<n
 }
 
 /**
- * A checkpoint still `created` and incomplete whose backup jobs all ended (interrupted, failed) will
- * never complete: it is failed, its partial bytes removed, under the target lock (skipped while held).
+ * A checkpoint still `created` and incomplete that no backup job will complete is abandoned: failed,
+ * its partial bytes removed, under the target lock (skipped while held). Abandoned means no queued or
+ * running create_checkpoint job: its jobs were given up (interrupted, failed), or it has none — a
+ * rollback's safety checkpoint, taken inside the rollback's job, cut short with it. Every backup runs
+ * under the target lock, so with the lock held here none of these is being written.
  */
 async function failAbandonedCheckpoints(ctx: AppContext, actor: Actor): Promise<string[]> {
-  const abandoned = await ctx.db.checkpoint.findMany({
+  const incomplete = await ctx.db.checkpoint.findMany({
     where: { targetKey: ctx.target.key, status: "created", completedAt: null },
     select: { id: true },
   });
   const candidates: string[] = [];
-  for (const c of abandoned) {
-    const jobs = await ctx.db.job.findMany({ where: { checkpointId: c.id, kind: "create_checkpoint" }, select: { status: true } });
-    if (jobs.length > 0 && jobs.every((j) => j.status === "interrupted" || j.status === "failed")) candidates.push(c.id);
-  }
+  for (const c of incomplete) if (!(await hasLiveBackupJob(ctx, c.id))) candidates.push(c.id);
   if (candidates.length === 0) return [];
   const lock = await acquireTargetLock(ctx.metadataUrl, ctx.target.key).catch((e) => {
     if (isAppError(e) && e.code === "locked") return null;
@@ -170,8 +173,9 @@ async function failAbandonedCheckpoints(ctx: AppContext, actor: Actor): Promise<
   try {
     const engines = enginesForContext(ctx);
     for (const id of candidates) {
+      // Re-read under the lock: a retry may have been queued, or the backup completed, meanwhile.
       const current = await ctx.db.checkpoint.findUnique({ where: { id }, select: { status: true, completedAt: true } });
-      if (!current || current.status !== "created" || current.completedAt) continue;
+      if (!current || current.status !== "created" || current.completedAt || (await hasLiveBackupJob(ctx, id))) continue;
       await failCheckpoint(
         ctx,
         id,
@@ -188,4 +192,12 @@ async function failAbandonedCheckpoints(ctx: AppContext, actor: Actor): Promise<
     await lock.release();
   }
   return failed;
+}
+
+async function hasLiveBackupJob(ctx: AppContext, checkpointId: string): Promise<boolean> {
+  const live = await ctx.db.job.findFirst({
+    where: { checkpointId, kind: "create_checkpoint", status: { in: ["queued", "running"] } },
+    select: { id: true },
+  });
+  return live !== null;
 }

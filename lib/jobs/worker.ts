@@ -131,6 +131,8 @@ export async function startWorker(ctx: AppContext, options: WorkerOptions = {}):
   const alertDelivery = startAlertDeliveryLoop(ctx.db, webhookSettingsOf(ctx), { intervalMs: options.alertDeliveryIntervalMs });
   void alertDelivery.runOnce();
   void pump();
+  // A restart recovers at once what the stopped workers left (the watchdog is the only recovery path).
+  void reap();
   log(`started: concurrency ${concurrency}, queues ${QUEUE_NAMES.join(", ")}`);
 
   return {
