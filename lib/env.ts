@@ -24,6 +24,9 @@ export const envSchema = z.object({
     .string()
     .default("")
     .transform((v) => v.split(",").map((k) => k.trim()).filter(Boolean)),
+  // Keys of the audit chain's MAC (lib/audit/audit-keys.ts), parsed there; derived from BACKUP_ENCRYPTION_KEY when unset.
+  AUDIT_HMAC_KEY: z.string().optional(),
+  AUDIT_HMAC_OLD_KEYS: z.string().optional(),
   DATABASE_BACKUP_ENGINE: z.enum(["pg_dump", "template"]).default("pg_dump"),
   PG_DUMP_JOBS: z.coerce.number().int().min(1).max(32).default(2),
   PG_BIN_DIR: z.string().optional(),
