@@ -137,22 +137,25 @@ export function createDecryptStream(keys: (id: string) => Buffer | undefined): T
     pending = [all.subarray(BLOB_HEADER_LENGTH)];
     pendingBytes = all.length - BLOB_HEADER_LENGTH;
   };
+  /** Opens every frame that cannot be the last one (a full frame with more bytes after it). */
+  const openFullFrames = (push: (b: Buffer) => void) => {
+    if (!header) {
+      if (pendingBytes < BLOB_HEADER_LENGTH) return;
+      readHeader();
+    }
+    while (pendingBytes > frameSize) {
+      const all = joined();
+      push(openChunk(key!, header!, index++, false, all.subarray(0, frameSize)));
+      pending = [all.subarray(frameSize)];
+      pendingBytes -= frameSize;
+    }
+  };
   return new Transform({
     transform(chunk: Buffer, _enc, done: TransformCallback) {
       try {
         pending.push(chunk);
         pendingBytes += chunk.length;
-        if (!header) {
-          if (pendingBytes < BLOB_HEADER_LENGTH) return done();
-          readHeader();
-        }
-        // A full frame followed by more bytes cannot be the last one.
-        while (pendingBytes > frameSize) {
-          const all = joined();
-          this.push(openChunk(key!, header!, index++, false, all.subarray(0, frameSize)));
-          pending = [all.subarray(frameSize)];
-          pendingBytes -= frameSize;
-        }
+        openFullFrames((b) => this.push(b));
         done();
       } catch (e) {
         done(e as Error);
@@ -160,17 +163,9 @@ export function createDecryptStream(keys: (id: string) => Buffer | undefined): T
     },
     flush(done: TransformCallback) {
       try {
-        if (!header) {
-          if (pendingBytes < BLOB_HEADER_LENGTH) throw new AppError("verification_failed", `${BLOB_TAMPERED}: shorter than its header`);
-          readHeader();
-          while (pendingBytes > frameSize) {
-            const all = joined();
-            this.push(openChunk(key!, header!, index++, false, all.subarray(0, frameSize)));
-            pending = [all.subarray(frameSize)];
-            pendingBytes -= frameSize;
-          }
-        }
-        this.push(openChunk(key!, header!, index, true, joined()));
+        openFullFrames((b) => this.push(b));
+        if (!header) throw new AppError("verification_failed", `${BLOB_TAMPERED}: shorter than its header`);
+        this.push(openChunk(key!, header, index, true, joined()));
         done();
       } catch (e) {
         done(e as Error);
