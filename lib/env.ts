@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AUTO_ROLLBACK_POLICIES, FAILURE_KINDS, failureKindSchema } from "./domain/auto-rollback-settings";
+import { backupStoreEnvShape } from "./store/backup-store-config";
 
 const booleanFromString = z
   .enum(["true", "false", "1", "0"])
@@ -19,6 +20,8 @@ export const envSchema = z.object({
     .transform((v) => v.split(",").map((p) => p.trim()).filter(Boolean)),
   TARGET_API_URL: z.string().url().optional(),
   BACKUP_DIR: z.string().min(1),
+  // Where backups are kept: BACKUP_DIR, or an S3-compatible bucket (lib/store/backup-store-config.ts).
+  ...backupStoreEnvShape,
   BACKUP_ENCRYPTION_KEY: z.string().optional(),
   BACKUP_ENCRYPTION_OLD_KEYS: z
     .string()

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { backupStoreConfigFromEnv, parseS3StoreUrl } from "./backup-store-config";
+import { loadEnv } from "../env";
+
+const base = { BACKUP_DIR: "/var/backups" };
+
+function failure(env: Record<string, string>): { setting: unknown; message: string } {
+  try {
+    backupStoreConfigFromEnv(env);
+  } catch (e) {
+    return { setting: (e as { details?: { setting?: unknown } }).details?.setting, message: (e as Error).message };
+  }
+  throw new Error("expected the configuration to be refused");
+}
+
+describe("backup store settings", () => {
+  it("keeps backups in BACKUP_DIR when BACKUP_STORE_URL is unset or empty", () => {
+    expect(backupStoreConfigFromEnv(base)).toEqual({ kind: "folder", dir: "/var/backups" });
+    expect(backupStoreConfigFromEnv({ ...base, BACKUP_STORE_URL: "" })).toEqual({ kind: "folder", dir: "/var/backups" });
+  });
+
+  it("reads an S3 store from s3://bucket/prefix and the BACKUP_S3_* settings", () => {
+    expect(
+      backupStoreConfigFromEnv({
+        ...base,
+        BACKUP_STORE_URL: "s3://my-backups/prod/checkpoints/",
+        BACKUP_S3_ENDPOINT: "http://127.0.0.1:9000",
+        BACKUP_S3_REGION: "eu-west-1",
+        BACKUP_S3_FORCE_PATH_STYLE: "true",
+        BACKUP_S3_ACCESS_KEY_ID: "id",
+        BACKUP_S3_SECRET_ACCESS_KEY: "secret",
+      }),
+    ).toEqual({
+      kind: "s3",
+      bucket: "my-backups",
+      prefix: "prod/checkpoints/",
+      endpoint: "http://127.0.0.1:9000",
+      region: "eu-west-1",
+      forcePathStyle: true,
+      credentials: { accessKeyId: "id", secretAccessKey: "secret" },
+    });
+    // No credentials: the SDK's own chain; no endpoint: AWS; no prefix: the bucket's root.
+    expect(backupStoreConfigFromEnv({ ...base, BACKUP_STORE_URL: "s3://b-1", BACKUP_S3_REGION: "us-east-1" })).toEqual({
+      kind: "s3", bucket: "b-1", prefix: "", endpoint: undefined, region: "us-east-1", forcePathStyle: false, credentials: undefined,
+    });
+  });
+
+  it.each([
+    [{ BACKUP_STORE_URL: "https://bucket/prefix", BACKUP_S3_REGION: "x" }, "BACKUP_STORE_URL", /s3:\/\/bucket\/prefix/],
+    [{ BACKUP_STORE_URL: "s3://Bad_Bucket/p", BACKUP_S3_REGION: "x" }, "BACKUP_STORE_URL", /not a valid bucket name/],
+    [{ BACKUP_STORE_URL: "s3://bucket/a/../b", BACKUP_S3_REGION: "x" }, "BACKUP_STORE_URL", /prefix part/],
+    [{ BACKUP_STORE_URL: "s3://bucket/caf%C3%A9", BACKUP_S3_REGION: "x" }, "BACKUP_STORE_URL", /prefix part/],
+    [{ BACKUP_STORE_URL: "s3://bucket/p" }, "BACKUP_S3_REGION", /is required/],
+    [{ BACKUP_STORE_URL: "s3://bucket/p", BACKUP_S3_REGION: "x", BACKUP_S3_ACCESS_KEY_ID: "id" }, "BACKUP_S3_SECRET_ACCESS_KEY", /together/],
+    [{ BACKUP_STORE_URL: "s3://bucket/p", BACKUP_S3_REGION: "x", BACKUP_S3_SECRET_ACCESS_KEY: "s" }, "BACKUP_S3_ACCESS_KEY_ID", /together/],
+    [{ BACKUP_STORE_URL: "s3://bucket/p", BACKUP_S3_REGION: "x", BACKUP_S3_ENDPOINT: "not a url" }, "BACKUP_S3_ENDPOINT", /URL/i],
+    [{ BACKUP_STORE_URL: "s3://bucket/p", BACKUP_S3_REGION: "x", BACKUP_S3_FORCE_PATH_STYLE: "yes" }, "BACKUP_S3_FORCE_PATH_STYLE", /true or false/],
+    [{ BACKUP_S3_REGION: "us-east-1" }, "BACKUP_STORE_URL", /BACKUP_S3_REGION is set but BACKUP_STORE_URL is not/],
+  ])("refuses %j, naming %s", (env, setting, message) => {
+    const f = failure({ ...base, ...env });
+    expect(f.setting).toBe(setting);
+    expect(f.message).toMatch(message);
+    expect(f.message.startsWith(`${setting}:`)).toBe(true);
+  });
+
+  it("normalises the prefix to end in one slash", () => {
+    expect(parseS3StoreUrl("s3://bucket//a//b/")).toEqual({ bucket: "bucket", prefix: "a/b/" });
+  });
+
+  it("is part of the product's environment, which names a malformed setting", () => {
+    const env = {
+      DATABASE_URL: "postgres://u@h/db", SUPABASE_DB_URL: "postgres://u@h/src", SUPABASE_URL: "http://127.0.0.1:1", SUPABASE_SERVICE_ROLE_KEY: "k",
+      TARGET_DATABASE_URL: "postgres://u@h/t", TARGET_STORAGE_DIR: "/srv", BACKUP_DIR: "/var/backups", NODE_ENV: "test" as const,
+    };
+    expect(loadEnv({ ...env, BACKUP_STORE_URL: "s3://bucket/p", BACKUP_S3_FORCE_PATH_STYLE: "true" })).toMatchObject({ BACKUP_STORE_URL: "s3://bucket/p", BACKUP_S3_FORCE_PATH_STYLE: true });
+    expect(() => loadEnv({ ...env, BACKUP_S3_ENDPOINT: "nope" })).toThrow(/BACKUP_S3_ENDPOINT/);
+  });
+});
