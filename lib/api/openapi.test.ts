@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { buildOpenApiDocument } from "./openapi";
+import { renderOpenApiTypes } from "../../packages/client/scripts/render-types";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 
@@ -39,5 +41,31 @@ describe("the OpenAPI document", () => {
         }
       }
     }
+  });
+
+  it("answers 401, 403 and 429 on every operation but the document itself, which needs no token", () => {
+    for (const [apiPath, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops) as [string, { security?: unknown[]; responses: Record<string, unknown> }][]) {
+        if (apiPath === "/migration/openapi.json") {
+          expect(op.security).toEqual([]);
+          continue;
+        }
+        expect(Object.keys(op.responses), `${method} ${apiPath}`).toEqual(expect.arrayContaining(["401", "403", "429", "500"]));
+        expect(op.security, `${method} ${apiPath}`).toEqual([{ bearerToken: [] }, { session: [] }]);
+      }
+    }
+  });
+
+  it("states the shape of validation checks and rollback reports instead of any JSON", () => {
+    const schemas = doc.components.schemas as Record<string, { properties: Record<string, unknown> }>;
+    expect(schemas.ValidationResult!.properties.checks).toEqual({ type: "array", items: { $ref: "#/components/schemas/ValidationCheck" } });
+    expect(schemas.Rollback!.properties.report).toEqual({ anyOf: [{ $ref: "#/components/schemas/RollbackReport" }, { type: "null" }] });
+    expect(schemas.ValidationCheck!.properties).toHaveProperty("status");
+    expect(schemas.RollbackReport!.properties).toHaveProperty("atCheckpoint");
+  });
+
+  it("is what the client package's generated types were made from (else: npm run generate in packages/client)", async () => {
+    const committed = await readFile(path.join(root, "packages", "client", "src", "generated", "openapi.ts"), "utf8");
+    expect(committed).toBe(await renderOpenApiTypes());
   });
 });

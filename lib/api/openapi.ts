@@ -2,11 +2,40 @@ import { z } from "zod";
 import * as s from "./schemas";
 import * as approvals from "./approval-schemas";
 import { deleteCheckpointOptionsSchema } from "../domain/typed-confirmation";
+import { BACKUP_COMPONENTS } from "../domain/checkpoint-input";
+import { validationCheckSchema } from "../validation/report";
 
 /**
  * The OpenAPI 3.1 document of the REST API, generated from the zod schemas the handlers parse with
  * (requests, as their input side) and the schemas the API tests check responses against.
  */
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** What a finished rollback reports (lib/rollback/finish-rollback.ts RollbackReport): the `report` of a Rollback. */
+export const rollbackReportSchema = z
+  .object({
+    rollbackId: z.string().uuid(),
+    checkpointId: z.string().uuid(),
+    status: z.enum(["completed", "failed"]),
+    components: z.array(
+      z.object({ component: z.enum(BACKUP_COMPONENTS), status: z.enum(["restored", "failed", "skipped"]), detail: z.string(), durationMs: z.number() }),
+    ),
+    safetyCheckpointId: z.string().uuid().nullable(),
+    statusChanges: z.object({ activated: z.array(z.string().uuid()), superseded: z.array(z.string().uuid()) }),
+    statusNote: z.string().optional(),
+    failedComponent: z.enum(BACKUP_COMPONENTS).optional(),
+    atCheckpoint: z.array(z.enum(BACKUP_COMPONENTS)).meta({ description: "Components now equal to the checkpoint (restored and re-validated)" }),
+    notAtCheckpoint: z.array(z.enum(BACKUP_COMPONENTS)).meta({ description: "Chosen components that are not at the checkpoint (failed, or never reached)" }),
+    message: z.string(),
+  })
+  .meta({ description: "Per component what the rollback did, which components are at the checkpoint, and how to undo it" });
+
+/** Fields the response schemas leave open (any JSON) that the document states precisely: component → property → schema. */
+const PRECISE_PROPERTIES: Record<string, Record<string, unknown>> = {
+  ValidationResult: { checks: { type: "array", items: ref("ValidationCheck") } },
+  Rollback: { report: { anyOf: [ref("RollbackReport"), { type: "null" }] } },
+};
 
 const RESPONSE_COMPONENTS = {
   Error: s.errorResponse,
@@ -35,6 +64,8 @@ const RESPONSE_COMPONENTS = {
   DeleteResult: s.deleteResultSchema,
   AuditEvent: s.auditEventSchema,
   AuditPage: s.auditPageSchema,
+  ValidationCheck: validationCheckSchema,
+  RollbackReport: rollbackReportSchema,
 } satisfies Record<string, z.ZodType>;
 
 const REQUEST_COMPONENTS = {
@@ -58,8 +89,6 @@ interface Operation {
   ok: { status: number; schema: ResponseName; description: string; location?: boolean };
   errors: number[];
 }
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 const OPERATIONS: Operation[] = [
   {
@@ -141,8 +170,14 @@ const OPERATIONS: Operation[] = [
   },
 ];
 
+/** Every operation first authenticates and authorizes the caller (lib/api/actor.ts). */
+const AUTH_ERRORS = [401, 403, 429];
+
 const ERROR_TEXT: Record<number, string> = {
   400: "Invalid input (validation_error, invalid_json)",
+  401: "No valid API token or session (unauthenticated), or a destructive action needs a recent sign-in (reauth_required)",
+  403: "The caller's role may not do this (forbidden)",
+  429: "Too many requests (rate_limited)",
   404: "Not found",
   409: "Conflict: duplicate name, target busy, or refused by the checkpoint's state",
   413: "Request body larger than 64 KiB",
@@ -164,6 +199,18 @@ function components(entries: Record<string, z.ZodType>, io: "input" | "output") 
     delete (schema as Record<string, unknown>).$id;
   }
   return out;
+}
+
+function withPreciseProperties(schemas: Record<string, unknown>) {
+  for (const [name, properties] of Object.entries(PRECISE_PROPERTIES)) {
+    const target = (schemas[name] as { properties?: Record<string, unknown> } | undefined)?.properties;
+    if (!target) throw new Error(`OpenAPI component ${name} has no properties to make precise`);
+    for (const [property, schema] of Object.entries(properties)) {
+      if (!(property in target)) throw new Error(`OpenAPI component ${name} has no property ${property}`);
+      target[property] = schema;
+    }
+  }
+  return schemas;
 }
 
 function parameters(op: Operation) {
@@ -196,7 +243,7 @@ export function buildOpenApiDocument() {
         content: { "application/json": { schema: ref(op.ok.schema) } },
       },
     };
-    for (const status of [...op.errors, 500]) {
+    for (const status of [...op.errors, ...AUTH_ERRORS, 500].sort((a, b) => a - b)) {
       responses[status] = { description: ERROR_TEXT[status] ?? "Unexpected server error (details are logged, not returned)", content: { "application/json": { schema: ref("Error") } } };
     }
     (paths[op.path] ??= {})[op.method] = {
@@ -207,12 +254,13 @@ export function buildOpenApiDocument() {
         ...parameters(op),
         { name: "x-actor", in: "header", required: false, description: "Who acts (recorded in the audit trail); defaults to \"api\"", schema: { type: "string", maxLength: 100 } },
       ],
+      security: [{ bearerToken: [] }, { session: [] }],
       ...(op.body ? { requestBody: { required: op.body.required, content: { "application/json": { schema: ref(op.body.schema) } } } } : {}),
       responses,
     };
   }
   paths["/migration/openapi.json"] = {
-    get: { summary: "This document", operationId: "getOpenApi", responses: { 200: { description: "OpenAPI 3.1 document", content: { "application/json": { schema: { type: "object" } } } } } },
+    get: { summary: "This document", operationId: "getOpenApi", security: [], responses: { 200: { description: "OpenAPI 3.1 document", content: { "application/json": { schema: { type: "object" } } } } } },
   };
   return {
     openapi: "3.1.0",
@@ -224,6 +272,12 @@ export function buildOpenApiDocument() {
         "Every error has the body {error:{code,message,details?}}. 64-bit integers are decimal strings.",
     },
     paths,
-    components: { schemas: { ...components(RESPONSE_COMPONENTS, "output"), ...components(REQUEST_COMPONENTS, "input") } },
+    components: {
+      schemas: withPreciseProperties({ ...components(RESPONSE_COMPONENTS, "output"), ...components(REQUEST_COMPONENTS, "input") }),
+      securitySchemes: {
+        bearerToken: { type: "http", scheme: "bearer", description: "An API token (npm run token:create), role viewer, operator or admin" },
+        session: { type: "apiKey", in: "cookie", name: "next-auth.session-token", description: "A dashboard session (browsers)" },
+      },
+    },
   };
 }
