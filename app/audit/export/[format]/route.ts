@@ -7,7 +7,7 @@ export const dynamic = "force-dynamic";
 
 /**
  * `/audit/export/csv` and `/audit/export/json`: every audit event matching the same filters as the
- * audit page (`?checkpoint=&action=&actor=&from=&to=`), in chain order, streamed. Read-only.
+ * audit page and GET /migration/audit (`?checkpointId=&action=&actor=&from=&to=`), in chain order, streamed. Read-only.
  */
 export async function GET(request: Request, ctx: RouteContext<"/audit/export/[format]">) {
   // Viewer is enough to read the trail; the check is here because a route handler has no other guard.
