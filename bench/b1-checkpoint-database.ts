@@ -1,15 +1,23 @@
 /**
  * B1: the database component of a first checkpoint (pg_dump engine as the product runs it: dump,
- * hash every file, table data into the blob store, manifest) vs `pg_dump -Fd -j2` alone.
+ * every file encrypted into the blob store, table data named by its keyed digest, manifest) vs
+ * `pg_dump -Fd -j2` alone.
  */
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { createPgDumpEngine } from "../lib/engines/database-pgdump";
-import { createBlobStore } from "../lib/store/blob-store";
 import { toolConnection } from "../lib/engines/pg-tools";
 import { compareRuns, fmtMb, fmtMs, runCommand } from "./measure";
 import { x, type BenchResult } from "./report";
 import { sizeOfTree, type BenchEnv } from "./setup";
+import { blobStoreFor } from "../lib/checkpoints/engines-for-context";
+import type { BlobStore } from "../lib/store/blob-store";
+
+/** The encrypted blob store in `root` with the demo environment's BACKUP_ENCRYPTION_KEY, as the product makes it. */
+export function benchBlobStore(env: BenchEnv, root: string): BlobStore {
+  const ctx = env.contextWith({});
+  return blobStoreFor({ backupDir: root, encryptionKey: ctx.encryptionKey, oldEncryptionKeys: ctx.oldEncryptionKeys });
+}
 
 export interface B1Output {
   result: BenchResult;
@@ -41,7 +49,8 @@ export async function benchCheckpointDatabase(env: BenchEnv): Promise<B1Output> 
       await rm(oursDir(i), { recursive: true, force: true });
       await rm(storeDir(i), { recursive: true, force: true });
       await mkdir(oursDir(i), { recursive: true });
-      const engine = createPgDumpEngine({ databaseUrl: targetUrl, jobs: 2, blobStore: createBlobStore(storeDir(i)) });
+      // Encrypted as the product stores it: the key of the demo's environment, BACKUP_ENCRYPTION_KEY.
+      const engine = createPgDumpEngine({ databaseUrl: targetUrl, jobs: 2, blobStore: benchBlobStore(env, storeDir(i)) });
       await engine.snapshot({ backupDir: oursDir(i) });
     },
   );

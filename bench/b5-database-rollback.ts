@@ -1,7 +1,7 @@
 /**
- * B5: the database step of a rollback. The pg_dump engine's restore as the product runs it (verify
- * every dump file and table-data blob while creating the fresh database, rebuild the dump folder from
- * the blob store, pg_restore into it, swap it in) vs `pg_restore -j2` of the dump as pg_dump wrote it
+ * B5: the database step of a rollback. The pg_dump engine's restore as the product runs it (look up
+ * every blob while creating the fresh database, rebuild the dump folder from the encrypted blob store
+ * into a private scratch folder, authenticating every chunk, pg_restore from it, swap it in) vs `pg_restore -j2` of the dump as pg_dump wrote it
  * into a fresh database; and the template engine's restore (clone the snapshot with FILE_COPY, check
  * the clone's fingerprint, swap) vs the same baseline.
  * What is timed is exactly `engine.restore` as a rollback calls it, the database step. The rollback
@@ -17,8 +17,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { createPgDumpEngine } from "../lib/engines/database-pgdump";
-import { createBlobStore } from "../lib/store/blob-store";
-import type { B1Output } from "./b1-checkpoint-database";
+import { benchBlobStore, type B1Output } from "./b1-checkpoint-database";
 import { createTemplateEngine } from "../lib/engines/database-template";
 import { toolConnection } from "../lib/engines/pg-tools";
 import { dropReplacedDatabase } from "../lib/rollback/drop-leftover-restores";
@@ -30,7 +29,7 @@ import pg from "pg";
 export async function benchDatabaseRollback(env: BenchEnv, b1: B1Output): Promise<BenchResult[]> {
   const { backupDir, baselineDumpDir } = b1;
   const targetUrl = env.demo.databases.targetUrl;
-  const pgDumpEngine = createPgDumpEngine({ databaseUrl: targetUrl, jobs: 2, blobStore: createBlobStore(b1.blobStoreRoot) });
+  const pgDumpEngine = createPgDumpEngine({ databaseUrl: targetUrl, jobs: 2, blobStore: benchBlobStore(env, b1.blobStoreRoot) });
   const baselineDb = (i: number) => `bench_b5_restore_${i}`;
   const reps = Math.max(3, env.options.reps);
 
