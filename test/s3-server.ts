@@ -105,16 +105,24 @@ export async function startS3TestServer(): Promise<S3TestServer | { unavailable:
 /**
  * A TCP relay to `target` that a test can cut: `cut()` destroys every open connection and refuses new
  * ones (the endpoint becoming unreachable mid-transfer); the port stays closed until `close()`.
+ * `pause()` stops reading what clients send (a stalled network), `resume()` goes on.
  */
-export async function startCuttableRelay(target: string): Promise<{ url: string; bytesRelayed(): number; cut(): void; close(): Promise<void> }> {
+export async function startCuttableRelay(
+  target: string,
+): Promise<{ url: string; bytesRelayed(): number; pause(): void; resume(): void; cut(): void; close(): Promise<void> }> {
   const to = new URL(target);
   const sockets = new Set<net.Socket>();
+  const clients = new Set<net.Socket>();
   let relayed = 0;
+  let paused = false;
   const server = net.createServer((client) => {
     const upstream = net.connect(Number(to.port), to.hostname);
     sockets.add(client).add(upstream);
+    clients.add(client);
     client.on("data", (d) => (relayed += d.length));
     client.pipe(upstream).pipe(client);
+    if (paused) client.pause();
+    client.on("close", () => clients.delete(client));
     const drop = () => (client.destroy(), upstream.destroy(), sockets.delete(client), sockets.delete(upstream));
     client.on("error", drop).on("close", drop);
     upstream.on("error", drop).on("close", drop);
@@ -124,6 +132,14 @@ export async function startCuttableRelay(target: string): Promise<{ url: string;
   return {
     url: `http://127.0.0.1:${port}${to.pathname === "/" ? "" : to.pathname}`,
     bytesRelayed: () => relayed,
+    pause() {
+      paused = true;
+      for (const c of clients) c.pause();
+    },
+    resume() {
+      paused = false;
+      for (const c of clients) c.resume();
+    },
     cut() {
       server.close();
       for (const s of sockets) s.destroy();

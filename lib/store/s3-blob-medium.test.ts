@@ -151,6 +151,42 @@ describe.skipIf(skip)("S3 medium: bad configuration and faults", () => {
     expect((await contents(good)).filter((k) => !k.includes("/records/"))).toEqual([]);
   });
 
+  it("holds a bounded number of parts in memory: a writer ahead of a stalled network waits", async () => {
+    const good = await goodConfig();
+    const relay = await startCuttableRelay(good.endpoint!);
+    const config = { ...good, endpoint: relay.url };
+    const partSize = 5 * MiB;
+    const queueSize = 2;
+    const medium = createS3BlobMedium(config, { partSize, queueSize }, createS3Client(config, { requestTimeoutMs: 60_000 }));
+    try {
+      await medium.check();
+      const upload = await medium.createUpload();
+      const total = 100 * MiB;
+      let written = 0;
+      const piece = randomBytes(MiB);
+      async function* produce() {
+        while (written < total) {
+          written += piece.length;
+          yield piece;
+        }
+      }
+      relay.pause();
+      const writing = pipeline(Readable.from(produce()), upload.stream);
+      await new Promise((r) => setTimeout(r, 3_000));
+      // Parts in flight, one being filled, one buffered in the body, and what the kernel's socket buffers take.
+      const bound = (queueSize + 2) * partSize + 16 * MiB;
+      expect(written).toBeLessThan(bound);
+      expect(written).toBeGreaterThan(partSize);
+      relay.resume();
+      await writing;
+      expect(written).toBe(total);
+      expect(await upload.commit("b".repeat(64))).toBe(true);
+      expect(await medium.size("b".repeat(64))).toBe(total);
+    } finally {
+      await relay.close();
+    }
+  });
+
   it("reads fail with an error naming BACKUP_S3_ENDPOINT when the endpoint goes away mid-read", async () => {
     const good = await goodConfig();
     const data = randomBytes(30 * MiB);
