@@ -308,7 +308,7 @@ function SchemaPreview({ schema }: { schema: SchemaRollbackPreview }) {
         Database schema <ToneBadge tone="warning">Will change</ToneBadge>
       </p>
       <p className="mt-1 text-sm text-slate-700">
-        The target's schema changed since this checkpoint was taken: the rollback restores the checkpoint's schema with its rows.
+        The target&apos;s schema changed since this checkpoint was taken: the rollback restores the checkpoint&apos;s schema with its rows.
       </p>
       <div className="mt-2 space-y-2">
         {groups.map(([title, rows]) =>
