@@ -5,6 +5,7 @@ import { parseInput } from "../domain/parse-input";
 import { checkpointIdSchema } from "../domain/checkpoint-input";
 import type { Actor } from "../domain/actor";
 import { appendAuditEvent } from "../audit/append-audit-event";
+import { withholdValuesInText } from "../domain/diff-visibility";
 import { withMaintenanceClient, dropDatabase } from "../engines/pg-admin";
 import { databaseNameOf } from "../engines/pg-tools";
 import { resolveTableMappings, targetSide } from "../validation/mapping";
@@ -135,7 +136,8 @@ export async function drillCheckpoint(ctx: AppContext, id: string, actor: Actor)
       targetType: "checkpoint",
       targetId: checkpointId,
       checkpointId,
-      after: { ok: report.ok, message: report.message, tables: report.tables.length },
+      // Every role reads the audit trail: it records the message with the values pg_restore quoted withheld.
+      after: { ok: report.ok, message: withholdValuesInText(report.message), tables: report.tables.length },
       result: report.ok ? "success" : "failure",
     });
   });

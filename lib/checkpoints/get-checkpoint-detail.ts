@@ -3,7 +3,7 @@ import type { JobKind, JobStatus } from "../db/generated/client";
 import { AppError } from "../domain/errors";
 import { normalizeQualifiedName } from "../domain/qualified-name";
 import { getCheckpoint } from "./list-checkpoints";
-import { resultReaderFor } from "./read-validation-diff";
+import { resultReaderFor, withTextsReadBy } from "./read-validation-diff";
 import { getCheckpointSchemaDrift, type CheckpointSchemaDrift } from "./get-schema-drift";
 
 type StoredCheckpoint = Awaited<ReturnType<typeof getCheckpoint>>;
@@ -22,8 +22,9 @@ export type CheckpointDetail = Omit<StoredCheckpoint, "validationRuns"> & {
 /**
  * The one read of a checkpoint, behind `GET /migration/checkpoint/{id}` and the `/checkpoints/{id}`
  * page: of the configured target (another target's id is not found), each validation result's
- * integrity diff and checks read for the caller's role (row values for operators and admins; counts
- * and columns, with `withheld`, for viewers; `{unreadable}` without the key), recorded table names in
+ * integrity diff and checks, and every stored error text, read for the caller's role (row values for
+ * operators and admins; counts and columns, with `withheld`, and texts with values withheld, for
+ * viewers; `{unreadable}` without the key), recorded table names in
  * today's notation, and its schema drift.
  */
 export async function getCheckpointDetail(ctx: AppContext, id: string, role: string | null | undefined): Promise<CheckpointDetail> {
@@ -39,11 +40,14 @@ export async function getCheckpointDetail(ctx: AppContext, id: string, role: str
   ]);
   if (!schema) throw new AppError("not_found", `Checkpoint ${checkpoint.id} does not exist.`);
   return {
-    ...checkpoint,
+    // Stored error texts may quote row values (pg_restore's, PostgreSQL's): read for the caller's role too.
+    ...withTextsReadBy(read, checkpoint),
+    rollbacks: checkpoint.rollbacks.map((r) => ({ ...r, error: read.text(r.error), report: read.json(r.report) as typeof r.report })),
     tables: withTodaysNames(checkpoint.tables),
     validationRuns: checkpoint.validationRuns.map((run) => ({
       ...run,
-      results: run.results.map((r) => ({ ...r, checks: read.checks(r.checks), diff: read.diff(r.diff, r.validator) })),
+      summary: read.text(run.summary),
+      results: run.results.map((r) => ({ ...r, checks: read.checks(r.checks, r.validator), diff: read.diff(r.diff, r.validator) })),
     })),
     schema,
     activeJobs,

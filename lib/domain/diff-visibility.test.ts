@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { diffForViewer, mayReadRowValues, withholdCheckValues, withholdRowValues, WITHHELD_REASON } from "./diff-visibility";
+import fc from "fast-check";
+import {
+  diffForViewer,
+  mayReadRowValues,
+  TEXT_VALUES_WITHHELD,
+  withholdCheckValues,
+  withholdRowValues,
+  withholdValuesInJson,
+  withholdValuesInText,
+  WITHHELD_REASON,
+} from "./diff-visibility";
 
 const DIFF = {
   tables: [
@@ -136,5 +146,84 @@ describe("diffForViewer", () => {
 
   it("withholds the row values of a data diff", () => {
     expect(diffForViewer("data", DIFF)).toEqual(withholdRowValues(DIFF));
+  });
+});
+
+describe("withholdValuesInText: stored error texts as a viewer reads them", () => {
+  // What pg_restore printed for real drills and restores (values are the demo's).
+  const pgRestore = [
+    'pg_restore: error: COPY failed for table "users": ERROR:  duplicate key value violates unique constraint "users_email_key"',
+    "DETAIL:  Key (email)=(ana@example.com) already exists.",
+    "CONTEXT:  COPY users, line 3: \"3\tana@example.com\t$2a$10$abcdefghijkl\"",
+  ].join("\n");
+
+  it("withholds the key, the COPY line and quoted values, and keeps table, constraint and column names", () => {
+    const seen = withholdValuesInText(`Restore drill failed: ${pgRestore}`);
+    expect(seen).not.toMatch(/ana@example\.com|\$2a\$10/);
+    expect(seen).toContain('COPY failed for table "users"');
+    expect(seen).toContain('unique constraint "users_email_key"');
+    expect(seen).toContain("Key (email)=(…) already exists.");
+    expect(seen).toContain("COPY users, line 3: …");
+    expect(seen.endsWith(TEXT_VALUES_WITHHELD)).toBe(true);
+  });
+
+  it("withholds failing rows, input values, SQL literals and echoed statements", () => {
+    const cases = [
+      ['null value in column "email" of relation "users" violates not-null constraint\nDETAIL:  Failing row contains (7, null, Ana Smith).', /Ana Smith/],
+      ['invalid input syntax for type uuid: "not-a-uuid-4242"', /not-a-uuid-4242/],
+      ['value "99999999999" is out of range for type integer', /99999999999/],
+      ["ERROR:  insert or update on table \"orders\" violates foreign key constraint \"orders_user_id_fkey\"\nDETAIL:  Key (user_id)=(5150) is not present in table \"users\".", /5150/],
+      ["ERROR:  syntax error at or near \"x\"\nLINE 1: INSERT INTO users VALUES ('secret@example.com')\n                                       ^", /secret@example\.com/],
+      ["CONTEXT:  SQL statement \"UPDATE users SET token = 'tok_live_123'\"", /tok_live_123/],
+      ["Key (tenant, email)=(acme, bo@example.com) conflicts with existing key (tenant, email)=(acme, bo@example.com).", /bo@example\.com/],
+    ] as const;
+    for (const [text, value] of cases) {
+      const seen = withholdValuesInText(text);
+      expect(seen, text).not.toMatch(value);
+      expect(seen, text).toContain(TEXT_VALUES_WITHHELD);
+    }
+    expect(withholdValuesInText(cases[0][0])).toContain('column "email" of relation "users"');
+  });
+
+  it("leaves a text with nothing to withhold as it is", () => {
+    for (const text of [
+      "Restored into a scratch database; all 12 tables match the checkpoint's counts and checksums.",
+      'relation "public.projects" does not exist',
+      "Restore drill could not run: connect ECONNREFUSED 127.0.0.1:5432",
+    ]) {
+      expect(withholdValuesInText(text)).toBe(text);
+    }
+  });
+
+  it("no value put where PostgreSQL quotes one survives (property)", () => {
+    const value = fc.stringMatching(/^[A-Za-z0-9@._+ -]{3,24}$/).map((v) => `Zq${v}`);
+    const templates = [
+      (v: string) => `DETAIL:  Key (email)=(${v}) already exists.`,
+      (v: string) => `DETAIL:  Failing row contains (1, ${v}, null).`,
+      (v: string) => `CONTEXT:  COPY users, line 9, column email: "${v}"`,
+      (v: string) => `CONTEXT:  COPY users, line 9: "${v}"`,
+      (v: string) => `invalid input value for enum mood: "${v}"`,
+      (v: string) => `LINE 1: SELECT '${v}'`,
+    ];
+    fc.assert(
+      fc.property(value, fc.constantFrom(...templates), (v, template) => {
+        expect(withholdValuesInText(`pg_restore: error: ${template(v)}`)).not.toContain(v);
+      }),
+    );
+  });
+
+  it("reads every text of a JSON result the same way", () => {
+    expect(withholdValuesInJson({ ok: false, steps: [{ message: "Key (id)=(42) already exists." }], n: 3 })).toEqual({
+      ok: false,
+      steps: [{ message: `Key (id)=(…) already exists. ${TEXT_VALUES_WITHHELD}` }],
+      n: 3,
+    });
+  });
+
+  it("a viewer's check message is read the same way, a schema check's whole", () => {
+    const checks = [{ name: "restore drill", status: "failed", message: "Restore drill failed: DETAIL:  Key (email)=(ana@example.com) already exists." }];
+    expect(JSON.stringify(withholdCheckValues(checks, "restore_drill"))).not.toContain("ana@example.com");
+    const schema = [{ name: "default", status: "failed", message: "DEFAULT 'active'::text is missing" }];
+    expect(withholdCheckValues(schema, "schema")).toEqual(schema);
   });
 });

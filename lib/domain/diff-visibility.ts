@@ -11,6 +11,13 @@
  *
  * A schema diff holds definitions, not row values: a viewer reads it whole, except pg_cron jobs,
  * whose commands often carry keys (they are named by their schedule only).
+ *
+ * Texts follow the same rule: an error text the product stores (a drill's or a backup's failure, the
+ * reason a checkpoint failed, a validation run's summary, a check's message, a job's error and result)
+ * may quote row values, because PostgreSQL's and pg_restore's messages do ("Key (email)=(…) already
+ * exists", "Failing row contains (…)", a COPY line). It is stored as written and read whole by
+ * operators and admins; a viewer reads it with every such value withheld (`withholdValuesInText`).
+ * The audit trail is read by every role, so what it records of such a text is the viewer's version.
  */
 import { roleAtLeast, type Role } from "../auth/permissions";
 
@@ -127,20 +134,66 @@ function withholdObject(
 }
 
 /**
- * A validator's checks as a viewer may read them: name, status and message as they are; of `details`
+ * A validator's checks as a viewer may read them: name and status as they are, the message with quoted
+ * values withheld (withholdValuesInText; a schema check's whole); of `details`
  * only what carries no row value (counts, flags, names), each list of values left out and counted under
  * `withheldSamples`.
  */
-export function withholdCheckValues(checks: unknown): unknown {
+export function withholdCheckValues(checks: unknown, validator?: string): unknown {
+  // A schema check's message quotes definitions (not row values), which a viewer reads whole.
+  const withholdText = validator === "schema" ? (t: string) => t : withholdValuesInText;
   if (!Array.isArray(checks)) return checks;
   return checks.map((check) => {
     if (check === null || typeof check !== "object" || Array.isArray(check)) return check;
-    const { details, ...rest } = check as Record<string, unknown>;
+    const { details, ...fields } = check as Record<string, unknown>;
+    const rest = typeof fields.message === "string" ? { ...fields, message: withholdText(fields.message) } : fields;
     if (details === null || typeof details !== "object" || Array.isArray(details)) return rest;
     const withheldSamples: Record<string, number> = {};
     const kept = withholdObject(details as Record<string, unknown>, "", withheldSamples);
     return { ...rest, details: Object.keys(withheldSamples).length ? { ...kept, withheldSamples } : kept };
   });
+}
+
+export const TEXT_VALUES_WITHHELD = "(values withheld: shown to operators and admins)";
+const WITHHELD = "…";
+
+/** Words after which a quoted string names a database object (kept) rather than quoting a value (withheld). */
+const NAMING_WORD =
+  /(?:^|[^A-Za-z_])(?:relation|table|column|constraint|index|schema|type|function|procedure|sequence|trigger|database|role|extension|view|policy|publication|subscription|operator|domain|collation|server|tablespace|rule|enum|checkpoint|bucket|validator|phase|component|for table|of relation|on table)\s*$/i;
+
+/**
+ * An error text as a viewer may read it: what PostgreSQL and pg_restore quote of rows withheld (the
+ * values of `Key (…)=(…)`, `Failing row contains (…)`, COPY lines, quoted and single-quoted literals,
+ * SQL echoed on `LINE n:` lines), the names of tables, columns and constraints kept. Pure; a text with
+ * nothing to withhold is returned unchanged, one with something gets TEXT_VALUES_WITHHELD at its end.
+ */
+export function withholdValuesInText(text: string): string {
+  let out = text
+    // SQL echoed by psql/pg_restore with a caret under the error: may hold literals whole.
+    .replace(/^\s*LINE \d+:.*$/gm, `LINE: ${WITHHELD}`)
+    .replace(/^\s*\^\s*$/gm, "")
+    .replace(/\b(Key \((?:[^()\n]|\([^()\n]*\))*\))=\(.*?\)(?=\s+(?:already exists|is not present|is still referenced|conflicts with)|\.?\s*$)/gim, `$1=(${WITHHELD})`)
+    .replace(/\)=\((?!…\))[^\n]*?\)(?=\s+(?:already exists|is not present|is still referenced|conflicts with))/g, `)=(${WITHHELD})`)
+    .replace(/(Failing row contains )\(.*\)/g, `$1(${WITHHELD})`)
+    .replace(/(COPY [^,\n]+, line \d+(?:, column [^:\n]+)?): .*/g, `$1: ${WITHHELD}`)
+    .replace(/(^|[^A-Za-z0-9])'(?:[^'\n]|'')*'(?![A-Za-z0-9])/g, `$1'${WITHHELD}'`);
+  out = out.replace(/"((?:[^"\n]|"")*)"/g, (match, _inner: string, offset: number, whole: string) => {
+    const before = whole.slice(Math.max(0, offset - 40), offset);
+    // A name (relation "x", or the second part of "schema"."table") is kept; anything else is a value.
+    if (NAMING_WORD.test(before) || /"\.$/.test(before) || match === `"${WITHHELD}"`) return match;
+    return `"${WITHHELD}"`;
+  });
+  return out === text ? text : `${out.trimEnd()} ${TEXT_VALUES_WITHHELD}`;
+}
+
+/** Every string in a JSON value (a job's result, a rollback's report) read through withholdValuesInText. */
+export function withholdValuesInJson(value: unknown): unknown {
+  if (typeof value === "string") return withholdValuesInText(value);
+  if (Array.isArray(value)) return value.map(withholdValuesInJson);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, withholdValuesInJson(v)]));
+  }
+  return value;
 }
 
 /** The names of the columns a changed row differs in (names only, never values). */

@@ -2,12 +2,17 @@ import { z } from "zod";
 import type { AppContext } from "../context";
 import { AppError } from "../domain/errors";
 import { parseInput } from "../domain/parse-input";
+import type { ResultReader } from "../checkpoints/read-validation-diff";
 import { jobProgressSchema, progressFraction } from "./progress";
 
 export const jobIdSchema = z.string().uuid("job id must be a UUID");
 
-/** A job as users read it: status, progress (with the fraction done when known), result, error. */
-export async function getJob(ctx: AppContext, id: string) {
+/**
+ * A job as users read it: status, progress (with the fraction done when known), result, error. The
+ * result and the error may quote row values (a restore's error text): read through the caller's
+ * `resultReaderFor(ctx, role)`, the rule every stored text follows.
+ */
+export async function getJob(ctx: AppContext, id: string, read: Pick<ResultReader, "text" | "json">) {
   const jobId = parseInput(jobIdSchema, id);
   const job = await ctx.db.job.findUnique({ where: { id: jobId } });
   if (!job) throw new AppError("not_found", `Job ${jobId} does not exist.`);
@@ -19,8 +24,8 @@ export async function getJob(ctx: AppContext, id: string) {
     status: job.status,
     checkpointId: job.checkpointId,
     progress: { ...progress, fraction: job.status === "completed" ? 1 : progressFraction(progress) },
-    result: job.result ?? null,
-    error: job.error,
+    result: read.json(job.result ?? null),
+    error: read.text(job.error),
     requestedBy: job.requestedBy,
     workerId: job.workerId,
     attempts: job.attempts,
