@@ -120,7 +120,7 @@ beforeAll(async () => {
   expect(job.status).toBe("completed");
   checkpointId = checkpoint.id;
   server = await startTestServer(dir, { ...t.demo.env, API_MUTATIONS_PER_MINUTE: "100000", JOB_POLL_INTERVAL_MS: "200" });
-}, 300_000);
+}, 600_000);
 
 afterAll(async () => {
   await server?.stop();
@@ -197,5 +197,67 @@ describe("fuzzed requests to every endpoint", () => {
     expect(serverErrors, serverErrors.join("\n")).toEqual([]);
     expect(shapeErrors, shapeErrors.join("\n")).toEqual([]);
     expect(after).toEqual(before);
+  });
+});
+
+// Attacks on sign-in and sessions, as tried against `npm run demo`: forged client addresses (and a
+// forged copy of the header the product's server sets itself), a flood of parallel sign-ins over
+// many emails, forged and signed-out cookies, and callback URLs that leave the site.
+describe("fuzzed sign-ins, cookies and callback URLs", () => {
+  const PEER_HEADER = "x-migration-checkpoints-peer";
+  const signIn = async (email: string, password: string, headers: Record<string, string>) => {
+    const csrfRes = await fetch(`${server.url}/api/auth/csrf`);
+    const csrfCookie = csrfRes.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
+    const body = new URLSearchParams({ email, password, csrfToken, callbackUrl: "/", json: "true" });
+    const res = await fetch(`${server.url}/api/auth/callback/credentials`, {
+      method: "POST", body, redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded", cookie: csrfCookie, ...headers },
+    });
+    const text = await res.text();
+    let error: string | null = null;
+    try {
+      error = new URL((JSON.parse(text) as { url: string }).url, server.url).searchParams.get("error");
+    } catch {
+      error = `unparsed ${res.status}`;
+    }
+    return { status: res.status, error };
+  };
+
+  it("forged addresses buy no attempts, a flood is refused quickly and the API keeps answering", async () => {
+    const forgeries = (i: number): Record<string, string> => ({ "x-forwarded-for": `203.0.113.${i % 250}, 10.0.0.${i % 250}`, "x-real-ip": `198.51.100.${i % 250}`, [PEER_HEADER]: `192.0.2.${i % 250}` });
+    const started = Date.now();
+    const flood = Promise.all(Array.from({ length: 40 }, (_, i) => signIn(`flood${i}@example.com`, `guess-${i}`, forgeries(i))));
+    const read = await fetch(`${server.url}/migration/checkpoints`, { headers: { authorization: `Bearer ${token}` } });
+    const results = await flood;
+    const serverErrors = results.filter((r) => r.status >= 500 || (r.error ?? "").startsWith("unparsed"));
+    const counts = new Map<string, number>();
+    for (const r of results) counts.set(String(r.error), (counts.get(String(r.error)) ?? 0) + 1);
+    const processed = counts.get("CredentialsSignin") ?? 0;
+    const origins = await t.ctx.db.auditEvent.findMany({ where: { action: "auth.sign_in", actor: { startsWith: "flood" } }, select: { origin: true } });
+    figures.add({
+      scenario: "40 parallel wrong sign-ins on 40 emails, each with forged X-Forwarded-For, X-Real-IP and peer headers",
+      outcome: `${[...counts].map(([k, n]) => `${k}×${n}`).join(", ")} in ${Date.now() - started} ms; API read ${read.status}; audit origins ${[...new Set(origins.map((o) => o.origin))].join(", ")}`,
+      badInputs: results.length,
+      serverErrors: serverErrors.length,
+    });
+    expect(serverErrors).toEqual([]);
+    expect(read.status).toBe(200);
+    // The per-address budget (30 a minute) holds whatever the headers claim; the rest are refused.
+    expect(processed).toBeLessThanOrEqual(30);
+    expect(processed + (counts.get("RateLimited") ?? 0) + (counts.get("Busy") ?? 0)).toBe(40);
+    expect(new Set(origins.map((o) => o.origin))).toEqual(new Set(["127.0.0.1"]));
+  });
+
+  it("forged session cookies are refused with the error shape; a callback URL never leaves the site", async () => {
+    for (const cookie of ["next-auth.session-token=garbage", `next-auth.session-token=${"e".repeat(4000)}`, "next-auth.session-token=eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..x.y.z"]) {
+      const r = await send({ method: "GET", path: "/migration/checkpoints", headers: { authorization: "", cookie }, why: "forged cookie" });
+      expect(r.status).toBe(401);
+      expect(errorResponse.safeParse(r.json).success).toBe(true);
+    }
+    for (const evil of ["/%5Cevil.example/x", "/%09/evil.example", "/%0a/evil.example", "//evil.example", "/\\\\evil.example", "https:evil.example", "%2F%2Fevil.example"]) {
+      const html = await (await fetch(`${server.url}/signin?callbackUrl=${evil}`)).text();
+      // The sign-in form's callbackUrl prop as serialised for the browser (Next echoes the raw query elsewhere).
+      expect(/\\"callbackUrl\\":\\"([^"\\]*)\\"/.exec(html)?.[1], evil).toBe("/");
+    }
   });
 });

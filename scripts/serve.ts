@@ -20,6 +20,9 @@ const port = Number(values.port ?? process.env.PORT ?? 3000);
 // Not $HOSTNAME: containers export it as their own name, which is not what to listen on.
 const hostname = values.hostname ?? "0.0.0.0";
 const dir = path.resolve(import.meta.dirname, "..");
+// The app's folder is the working folder whatever started us: Next and the password-hashing
+// threads (which load bcryptjs from the working folder's node_modules) both resolve from it.
+process.chdir(dir);
 
 const app = next({ dev: values.dev, dir, hostname, port });
 const handle = app.getRequestHandler();
