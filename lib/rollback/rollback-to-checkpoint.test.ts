@@ -1,10 +1,12 @@
 import { describe, expect, it, beforeAll } from "vitest";
-import { open, readdir, writeFile, unlink } from "node:fs/promises";
+import { open, writeFile, unlink } from "node:fs/promises";
 import path from "node:path";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { demoContextFor } from "../../demo/demo-context";
 import { runDemoStep } from "../../demo/steps";
 import { createCheckpoint } from "../checkpoints/create-checkpoint";
+import { blobStoreFor } from "../checkpoints/engines-for-context";
+import { readManifest } from "../store/manifest";
 import { componentDir } from "../checkpoints/backup-paths";
 import { verifyAuditChain } from "../audit/verify-audit-chain";
 import type { Actor } from "../domain/actor";
@@ -145,9 +147,9 @@ describe("rollbackToCheckpoint", () => {
   it("a tampered backup file is refused before anything changes: target untouched, no safety checkpoint", async () => {
     const { checkpoint: victim } = await createCheckpoint(ctx, { name: "to-tamper", phase: "initial" }, actor);
     const dir = componentDir(ctx.backupDir, victim.id, "database");
-    const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile() && e.name !== "manifest.json");
-    const file = files.map((e) => path.join(e.parentPath, e.name)).sort()[0]!;
-    const fh = await open(file, "r+");
+    // Every dump file is an encrypted blob in the store: the first one by path is altered.
+    const entry = [...(await readManifest(dir)).files].sort((x, y) => (x.path < y.path ? -1 : 1))[0]!;
+    const fh = await open(blobStoreFor(ctx).blobPath(entry.sha256), "r+");
     const b = Buffer.alloc(1);
     await fh.read(b, 0, 1, 0);
     b[0] = b[0]! ^ 0x01;
@@ -161,7 +163,7 @@ describe("rollbackToCheckpoint", () => {
     const { rollback, job } = await rollbackToCheckpoint(ctx, victim.id, {}, actor);
     expect(job.status).toBe("failed");
     expect(rollback.status).toBe("failed");
-    expect(rollback.error).toContain(path.relative(dir, file).split(path.sep).join("/"));
+    expect(rollback.error).toContain(entry.path);
     expect(rollback.error).toMatch(/altered/);
     expect(rollback.error).toMatch(/No component was changed/);
     expect(rollback.safetyCheckpointId).toBeNull();
