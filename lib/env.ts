@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AUTO_ROLLBACK_POLICIES, FAILURE_KINDS, failureKindSchema } from "./domain/auto-rollback-settings";
-import { backupStoreEnvShape } from "./store/backup-store-config";
+import { backupStoreEnvShape, resolveBackupStoreConfig } from "./store/backup-store-config";
 
 const booleanFromString = z
   .enum(["true", "false", "1", "0"])
@@ -74,6 +74,12 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): AppEnv {
       .map((i) => `  ${i.path.join(".")}: ${i.message}`)
       .join("\n");
     throw new Error(`Invalid environment (see .env.example):\n${problems}`);
+  }
+  // The backup store's settings depend on each other (an s3:// URL needs a region, keys come in pairs).
+  try {
+    resolveBackupStoreConfig(parsed.data);
+  } catch (e) {
+    throw new Error(`Invalid environment (see .env.example):\n  ${(e as Error).message}`);
   }
   if (source === process.env) cached = parsed.data;
   return parsed.data;

@@ -72,7 +72,8 @@ describe("backup store settings", () => {
       DATABASE_URL: "postgres://u@h/db", SUPABASE_DB_URL: "postgres://u@h/src", SUPABASE_URL: "http://127.0.0.1:1", SUPABASE_SERVICE_ROLE_KEY: "k",
       TARGET_DATABASE_URL: "postgres://u@h/t", TARGET_STORAGE_DIR: "/srv", BACKUP_DIR: "/var/backups", NODE_ENV: "test" as const,
     };
-    expect(loadEnv({ ...env, BACKUP_STORE_URL: "s3://bucket/p", BACKUP_S3_FORCE_PATH_STYLE: "true" })).toMatchObject({ BACKUP_STORE_URL: "s3://bucket/p", BACKUP_S3_FORCE_PATH_STYLE: true });
+    expect(loadEnv({ ...env, BACKUP_STORE_URL: "s3://bucket/p", BACKUP_S3_REGION: "local", BACKUP_S3_FORCE_PATH_STYLE: "true" })).toMatchObject({ BACKUP_STORE_URL: "s3://bucket/p", BACKUP_S3_FORCE_PATH_STYLE: true });
     expect(() => loadEnv({ ...env, BACKUP_S3_ENDPOINT: "nope" })).toThrow(/BACKUP_S3_ENDPOINT/);
+    expect(() => loadEnv({ ...env, BACKUP_STORE_URL: "s3://bucket/p" })).toThrow(/BACKUP_S3_REGION: is required/);
   });
 });
