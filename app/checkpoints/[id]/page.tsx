@@ -131,7 +131,7 @@ export default async function CheckpointPage(props: PageProps<"/checkpoints/[id]
           id="runs"
           title={`Validation runs (${c.validationRuns.length})`}
           action={
-            <Link href={`/audit?checkpoint=${c.id}`} className="font-medium text-sky-700 hover:underline">
+            <Link href={`/audit?checkpointId=${c.id}`} className="font-medium text-sky-700 hover:underline">
               Audit events
             </Link>
           }
