@@ -31,26 +31,29 @@ describe("password hashing off the event loop, a bounded number at once", () => 
   });
 
   it("refuses at once what neither a thread nor the queue can take, and answers the rest", async () => {
-    const started = performance.now();
+    const settled: string[] = [];
     const outcomes = Array.from({ length: 10 }, () => pool.compare("guess", null, 12).then(
-      (ok) => ({ ok, refusedAfterMs: null as number | null }),
+      (ok) => settled.push(`answered ${ok}`),
       (e: unknown) => {
         if (!isAppError(e) || e.code !== "rate_limited") throw e;
-        return { ok: null, refusedAfterMs: performance.now() - started };
+        settled.push("refused");
       },
     ));
-    const results = await Promise.all(outcomes);
-    const refused = results.filter((r) => r.refusedAfterMs !== null);
-    expect(refused).toHaveLength(7); // one running, two waiting
-    for (const r of refused) expect(r.refusedAfterMs!).toBeLessThan(100);
-    expect(results.filter((r) => r.ok === false)).toHaveLength(3);
+    await Promise.all(outcomes);
+    // One running, two waiting, seven refused; every refusal came before the first hash finished.
+    expect(settled).toEqual([...Array(7).fill("refused"), ...Array(3).fill("answered false")]);
     expect(pool.load()).toEqual({ running: 0, waiting: 0 });
   });
 
   it("the product's verifyPassword at cost 12 leaves the event loop free for other requests", async () => {
+    await verifyPassword("warm-up", null); // the threads start and compute their dummy hash
+    const started = performance.now();
     const checks = Promise.all(Array.from({ length: 4 }, () => verifyPassword("guess", null)));
     const stall = await longestStall(checks);
-    // bcryptjs on the event loop works in slices of up to 100 ms; on threads, timers keep their time.
-    expect(stall).toBeLessThan(60);
+    // The same machine idle for as long: what its load alone costs a timer.
+    const idle = await longestStall(new Promise((r) => setTimeout(r, performance.now() - started)));
+    // bcryptjs on the event loop held timers back 800 ms here (it runs in nextTick slices); on
+    // threads a timer waits no longer than the machine's load makes it wait anyway.
+    expect(stall).toBeLessThan(Math.max(150, 3 * idle));
   });
 });
