@@ -1,6 +1,6 @@
 import { describe, expect, it, beforeAll } from "vitest";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, open, readdir, stat, writeFile, appendFile } from "node:fs/promises";
+import { chmod, mkdir, open, readdir, readFile, stat, writeFile, appendFile } from "node:fs/promises";
 import path from "node:path";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { demoContextFor } from "../../demo/demo-context";
@@ -13,6 +13,7 @@ import { checkpointDir } from "./backup-paths";
 import { deleteCheckpoint } from "./delete-checkpoint";
 import { blobStoreFor } from "./engines-for-context";
 import { readManifest } from "../store/manifest";
+import { filesRevealing, notPrivate } from "../engines/test-fixtures";
 import pg from "pg";
 import { runSql } from "../../test/pg";
 import { acquireTargetLock } from "../locks/target-lock";
@@ -107,6 +108,27 @@ describe("createCheckpoint", () => {
     expect(stale.message).toContain("could not be compared");
     expect(stale.message).not.toContain("differs");
     await t.ctx.db.tableMetadata.update({ where: { id: tasks!.id }, data: { checksumFormat: tasks!.checksumFormat } });
+  });
+
+  it("keeps every backup byte encrypted and owner-only: no row value, user email or file content is readable under BACKUP_DIR", async () => {
+    const before = process.umask(0o022);
+    try {
+      const { job } = await createCheckpoint(t.ctx, { name: "at-rest", phase: "initial" }, actor);
+      expect(job.status).toBe("completed");
+    } finally {
+      process.umask(before);
+    }
+    const target = t.ctx.target.databaseUrl;
+    const email = (await runSql<{ email: string }>(target, "SELECT email FROM public.users WHERE email IS NOT NULL ORDER BY email LIMIT 1")).rows[0]!.email;
+    const task = (await runSql<{ title: string }>(target, "SELECT title FROM public.tasks ORDER BY id LIMIT 1")).rows[0]!.title;
+    const files = await listFiles(t.ctx.target.storageDir);
+    const fileText = (await readFile(files[0]!)).subarray(0, 64).toString("latin1");
+    const config = (await readFile(t.ctx.target.configPaths[0]!, "utf8")).split("\n").find((l) => l.includes("="))!;
+    const needles = [email, task, config];
+    if (/^[\x20-\x7e]{16,}$/.test(fileText)) needles.push(fileText);
+    expect(await filesRevealing(t.ctx.backupDir, needles)).toEqual([]);
+    // Everything under BACKUP_DIR written by the checkpoint is 0600 in 0700 folders.
+    expect((await notPrivate(path.join(t.ctx.backupDir, "blobs"))).concat(await notPrivate(path.join(t.ctx.backupDir, "checkpoints")))).toEqual([]);
   });
 
   it("records the schema of both sides: an object inventory per side (definitions, no row values) and its fingerprint", async () => {
