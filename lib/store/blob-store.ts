@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { createWriteStream, promises as fs } from "node:fs";
 import { Transform, Writable, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { once } from "node:events";
 import { AppError } from "../domain/errors";
 import { keyIdOf } from "./encryption";
 import { createDecryptStream, createEncryptStream } from "./chunked-cipher";
@@ -235,6 +236,9 @@ export function createBlobStore(root: string, keys: MasterKeys = { readable: [] 
     const encrypt = createEncryptStream({ id: s.dataKeyId, key: s.dataKey });
     const written = pipeline(encrypt, upload.stream);
     written.catch(() => undefined);
+    /** Rejects once the medium's stream is done: with its error, or because nothing more can be written. */
+    const ended = written.then(() => Promise.reject(new Error("the upload ended before all bytes were written")));
+    ended.catch(() => undefined);
     const h = createAddressHmac(s);
     let size = 0;
     let done = false;
@@ -245,11 +249,10 @@ export function createBlobStore(root: string, keys: MasterKeys = { readable: [] 
       async write(bytes) {
         h.update(bytes);
         size += bytes.length;
-        if (!encrypt.write(bytes)) await new Promise<void>((res, rej) => {
-          const fail = (e: Error) => rej(e);
-          encrypt.once("drain", () => (encrypt.off("error", fail), res()));
-          encrypt.once("error", fail);
-        });
+        if (!encrypt.write(bytes)) {
+          // Waits for room, or fails when the medium's stream failed (a full disk): never hangs.
+          await Promise.race([once(encrypt, "drain"), ended]);
+        }
       },
       async finish() {
         encrypt.end();
