@@ -1,6 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import type { S3StoreConfig } from "../lib/store/backup-store-config";
 import { startRealStorageServer } from "./real-storage-server";
@@ -36,6 +39,40 @@ function storagePortBehindGateway(gatewayPort: string): string | undefined {
     if (i >= 0 && args[i + 1] === gatewayPort) return new URL(args[i + 2]!).port;
   }
   return undefined;
+}
+
+/**
+ * Test files run in parallel processes, and two installs into the one shared install folder at once
+ * fail: starts are taken one at a time, under a lock folder holding its owner's pid (a dead owner's
+ * lock is broken).
+ */
+async function oneStartAtATime<T>(start: () => Promise<T>): Promise<T> {
+  const lock = path.join(os.tmpdir(), "mc-real-storage-start.lock");
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      await writeFile(path.join(lock, "pid"), String(process.pid));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const owner = Number(await readFile(path.join(lock, "pid"), "utf8").catch(() => ""));
+      let alive = true;
+      try {
+        if (owner > 0) process.kill(owner, 0);
+      } catch {
+        alive = false;
+      }
+      if (!alive) await rm(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`another test process (pid ${owner}) holds ${lock}`);
+      else await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    return await start();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
 }
 
 function readEnvFile(file: string): Record<string, string> {
@@ -90,7 +127,7 @@ export async function startS3TestServer(): Promise<S3TestServer | { unavailable:
   const secretAccessKey = randomBytes(32).toString("hex");
   process.env.S3_ACCESS_KEY_ID = accessKeyId;
   process.env.S3_SECRET_ACCESS_KEY = secretAccessKey;
-  const server = await startRealStorageServer();
+  const server = await oneStartAtATime(startRealStorageServer);
   delete process.env.S3_ACCESS_KEY_ID;
   delete process.env.S3_SECRET_ACCESS_KEY;
   if ("unavailable" in server) return server;

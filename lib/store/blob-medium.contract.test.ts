@@ -28,6 +28,7 @@ interface MediumUnderTest {
 
 const s3 = await startS3TestServer();
 const s3Skip = "unavailable" in s3 ? s3.unavailable : undefined;
+if (s3Skip) console.warn(`S3 tests skipped: ${s3Skip}`);
 afterAll(async () => {
   if (!("unavailable" in s3)) await s3.stop();
 });
@@ -207,6 +208,14 @@ for (const impl of implementations) {
       expect(await names(medium)).toEqual(new Map());
     });
 
+    it("lets exactly one of two first writers create a record, and both then read the winner's", async () => {
+      const { medium } = await impl.make();
+      const results = await Promise.all([medium.createRecord("store-key.json", Buffer.from("from A")), medium.createRecord("store-key.json", Buffer.from("from B"))]);
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = results[0] ? "from A" : "from B";
+      expect((await medium.readRecord("store-key.json"))?.toString()).toBe(winner);
+    });
+
     it("keeps an intact object when two writers commit the same name at once", async () => {
       const { medium, leftovers } = await impl.make();
       const data = randomBytes(2 * PART + 7);
@@ -295,6 +304,22 @@ describe.skipIf(s3Skip)("encrypted blob store over the S3 medium", () => {
     expect(await store.deleteUnreferencedBlobs(new Set([small.sha256]))).toMatchObject({ deleted: 1 });
     expect(await store.verifyBlob(put1.sha256)).toBe("missing");
     expect(await store.verifyBlob(small.sha256)).toBe("ok");
+  });
+
+  it("gives two stores opened at once on a new prefix the same keys: each reads what the other wrote", async () => {
+    const { config, medium } = await s3Medium();
+    const key = randomBytes(32);
+    const keys = { current: key, readable: [key] };
+    const stores = [createBlobStore(medium.root, keys, medium), createBlobStore(medium.root, keys, createS3BlobMedium(config, { recordSettleMs: 100 }))];
+    const written = await Promise.all(
+      stores.map(async (store, i) => {
+        const upload = await store.createUpload();
+        await upload.write(Buffer.from(`written by store ${i}`));
+        return (await upload.finish()).sha256;
+      }),
+    );
+    expect((await readAll(stores[0]!.openRead(written[1]!))).toString()).toBe("written by store 1");
+    expect((await readAll(stores[1]!.openRead(written[0]!))).toString()).toBe("written by store 0");
   });
 
   it("rewraps the store's keys in the bucket under a new master key", async () => {

@@ -16,6 +16,7 @@ import { closedPort, startCuttableRelay, startS3TestServer } from "../../test/s3
 const MiB = 1024 * 1024;
 const s3 = await startS3TestServer();
 const skip = "unavailable" in s3 ? s3.unavailable : undefined;
+if (skip) console.warn(`S3 tests skipped: ${skip}`);
 afterAll(async () => {
   if (!("unavailable" in s3)) await s3.stop();
 });
