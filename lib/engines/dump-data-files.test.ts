@@ -6,7 +6,7 @@ import { adminUrl, createScratchDatabase } from "../../test/pg";
 import { createBlobStore, type BlobStore } from "../store/blob-store";
 import { blobsReferencedBy, readManifest, writeManifest, type Manifest } from "../store/manifest";
 import { createPgDumpEngine } from "./database-pgdump";
-import { tablesOfTocListing } from "./dump-data-files";
+import { makeRestoreScratch, materializeDump, tablesOfTocListing } from "./dump-data-files";
 import { filesRevealing, FIXTURE_SQL, fingerprintDatabase, notPrivate, sql } from "./test-fixtures";
 import { tempDirMaker } from "../../test/temp-dirs";
 
@@ -145,9 +145,18 @@ describe("pg_dump engine with a blob store (incremental table data)", () => {
     expect(await restoredFingerprint(second.dir)).toEqual(second.fingerprint);
   });
 
-  it("leaves no rebuilt dump behind after a restore", async () => {
+  it("leaves no rebuilt dump behind after a restore, and rebuilds it in owner-only folders", async () => {
     const scratch = path.join(storeRoot, "restore-scratch");
     expect(await fs.readdir(scratch)).toEqual([]);
+    expect((await fs.stat(scratch)).mode & 0o777).toBe(0o700);
+    const made = await makeRestoreScratch(store);
+    try {
+      expect((await fs.stat(made)).mode & 0o777).toBe(0o700);
+      await materializeDump(second.dir, second.manifest, store, made);
+      expect(await notPrivate(made)).toEqual([]);
+    } finally {
+      await fs.rm(made, { recursive: true, force: true });
+    }
   });
 });
 
