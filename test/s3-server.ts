@@ -22,6 +22,8 @@ export interface S3TestServer {
   secretAccessKey: string;
   /** A new empty bucket. */
   createBucket(): Promise<string>;
+  /** A new empty bucket that refuses objects above `bytes` (Supabase Storage's per-bucket limit, set through its HTTP API). */
+  createBucketWithSizeLimit(bytes: number): Promise<string>;
   /** A store config for `bucket` under a fresh prefix. */
   storeConfig(bucket: string, overrides?: Partial<S3StoreConfig>): S3StoreConfig;
   stop(): Promise<void>;
@@ -84,7 +86,13 @@ function readEnvFile(file: string): Record<string, string> {
   );
 }
 
-function s3TestServerAt(endpoint: string, accessKeyId: string, secretAccessKey: string, stopServer: () => Promise<void>): S3TestServer {
+function s3TestServerAt(
+  endpoint: string,
+  accessKeyId: string,
+  secretAccessKey: string,
+  api: { supabaseUrl: string; serviceRoleKey: string },
+  stopServer: () => Promise<void>,
+): S3TestServer {
   const region = "local";
   const admin = new S3Client({ endpoint, region, forcePathStyle: true, credentials: { accessKeyId, secretAccessKey } });
   return {
@@ -95,6 +103,16 @@ function s3TestServerAt(endpoint: string, accessKeyId: string, secretAccessKey: 
     async createBucket() {
       const bucket = `mc-${randomBytes(6).toString("hex")}`;
       await admin.send(new CreateBucketCommand({ Bucket: bucket }));
+      return bucket;
+    },
+    async createBucketWithSizeLimit(bytes) {
+      const bucket = `mc-${randomBytes(6).toString("hex")}`;
+      const res = await fetch(`${api.supabaseUrl}/storage/v1/bucket`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${api.serviceRoleKey}`, apikey: api.serviceRoleKey, "content-type": "application/json" },
+        body: JSON.stringify({ id: bucket, name: bucket, public: false, file_size_limit: bytes }),
+      });
+      if (!res.ok) throw new Error(`creating bucket ${bucket}: ${res.status} ${await res.text()}`);
       return bucket;
     },
     storeConfig: (bucket, overrides = {}) => ({
@@ -121,7 +139,8 @@ function s3TestServerAt(endpoint: string, accessKeyId: string, secretAccessKey: 
 export async function startS3TestServer(): Promise<S3TestServer | { unavailable: string }> {
   if (process.env.S3_TEST_SERVER_ENV) {
     const vars = readEnvFile(process.env.S3_TEST_SERVER_ENV);
-    return s3TestServerAt(vars.S3_ENDPOINT!, vars.S3_ACCESS_KEY_ID!, vars.S3_SECRET_ACCESS_KEY!, async () => undefined);
+    const api = { supabaseUrl: vars.SUPABASE_URL!, serviceRoleKey: vars.SUPABASE_SERVICE_ROLE_KEY! };
+    return s3TestServerAt(vars.S3_ENDPOINT!, vars.S3_ACCESS_KEY_ID!, vars.S3_SECRET_ACCESS_KEY!, api, async () => undefined);
   }
   const accessKeyId = `mc-test-${randomBytes(4).toString("hex")}`;
   const secretAccessKey = randomBytes(32).toString("hex");
@@ -136,7 +155,8 @@ export async function startS3TestServer(): Promise<S3TestServer | { unavailable:
     await server.stop();
     return { unavailable: "the storage port behind the real server's gateway could not be found" };
   }
-  return s3TestServerAt(`http://127.0.0.1:${port}/s3`, accessKeyId, secretAccessKey, server.stop);
+  const api = { supabaseUrl: server.supabaseUrl, serviceRoleKey: server.serviceRoleKey };
+  return s3TestServerAt(`http://127.0.0.1:${port}/s3`, accessKeyId, secretAccessKey, api, server.stop);
 }
 
 /**

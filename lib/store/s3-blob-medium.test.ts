@@ -152,6 +152,19 @@ describe.skipIf(skip)("S3 medium: bad configuration and faults", () => {
     expect((await contents(good)).filter((k) => !k.includes("/records/"))).toEqual([]);
   });
 
+  it("fails an object over the bucket's size limit with a clear error, leaving nothing stored", async () => {
+    const limited = await server().createBucketWithSizeLimit(MiB);
+    const config = server().storeConfig(limited);
+    const medium = createS3BlobMedium(config, { partSize: 5 * MiB }, createS3Client(config, quick));
+    for (const size of [2 * MiB, 12 * MiB]) {
+      const err = await putThrough(medium, randomBytes(size)).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(AppError);
+      expect(err).toMatchObject({ code: "backup_failed", details: { setting: "BACKUP_STORE_URL" } });
+      expect((err as Error).message).toMatch(/larger than the bucket allows, or the bucket is full or over its quota/);
+    }
+    expect(await contents(config)).toEqual([]);
+  });
+
   it("holds a bounded number of parts in memory: a writer ahead of a stalled network waits", async () => {
     const good = await goodConfig();
     const relay = await startCuttableRelay(good.endpoint!);

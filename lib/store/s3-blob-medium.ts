@@ -121,6 +121,13 @@ export function explainS3Error(e: unknown, config: S3StoreConfig, what: string):
       { setting: "BACKUP_S3_ACCESS_KEY_ID" },
     );
   }
+  if (["EntityTooLarge", "QuotaExceeded", "InsufficientStorage", "ServiceQuotaExceeded"].includes(String(x.name)) || status(e) === 413 || status(e) === 507) {
+    return new AppError(
+      "backup_failed",
+      `BACKUP_STORE_URL: the bucket "${config.bucket}" refused ${what}: the object is larger than the bucket allows, or the bucket is full or over its quota (${x.name ?? status(e)}: ${x.message ?? ""})`,
+      { setting: "BACKUP_STORE_URL" },
+    );
+  }
   if (x.name === "PermanentRedirect" || x.name === "AuthorizationHeaderMalformed" || status(e) === 301) {
     return new AppError("configuration_error", `BACKUP_S3_REGION: the bucket "${config.bucket}" is not in region ${config.region} (${x.name})`, { setting: "BACKUP_S3_REGION" });
   }
