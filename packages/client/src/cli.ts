@@ -152,12 +152,11 @@ function formatBytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
-/** Asks for the checkpoint's name on the terminal; true when typed exactly. */
-async function confirmByName(name: string): Promise<boolean> {
+/** Asks for the checkpoint's name on the terminal; returns what was typed. */
+async function askForName(name: string): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = await rl.question(`Type the checkpoint's name ("${name}") to roll back: `);
-    return answer.trim() === name;
+    return await rl.question(`Type the checkpoint's name ("${name}") to roll back: `);
   } finally {
     rl.close();
   }
@@ -267,11 +266,14 @@ export function buildProgram(state: { exit: number } = { exit: EXIT.passed }): C
       const say = global().json ? err : out;
       say(`Rollback to "${preview.checkpoint.name}" (${preview.checkpoint.phase}); the target is at ${preview.currentPhase}:`);
       for (const line of preview.summary) say(`  ${line.component}: ${line.text}`);
+      let confirmName: string | undefined;
       if (!opts.yes) {
         if (!process.stdin.isTTY) throw new UsageError("Not a terminal: give --yes to roll back without typing the checkpoint's name.");
-        if (!(await confirmByName(preview.checkpoint.name))) throw new UsageError("The name did not match; nothing was rolled back.");
+        confirmName = await askForName(preview.checkpoint.name);
+        if (confirmName !== preview.checkpoint.name) throw new UsageError("The name did not match; nothing was rolled back.");
       }
-      const result = await withProgress("rollback", (o) => client.rollbackToCheckpoint(checkpointId, opts.components, o));
+      // The typed name goes to the server too, which checks it against the checkpoint once more.
+      const result = await withProgress("rollback", (o) => client.rollbackToCheckpoint(checkpointId, opts.components, { ...o, confirmName }));
       if (global().json) printJson({ success: result.success, errors: result.errors, message: result.message, components: result.components, rollback: result.rollback ?? null, awaitingApproval: result.awaitingApproval ?? null });
       else {
         out(`${result.success ? "✓" : "✗"} ${result.message}`);

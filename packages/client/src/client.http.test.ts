@@ -127,8 +127,12 @@ describe("the typed client against the running server", () => {
   });
 
   it("rollbackToCheckpoint(id, components) waits and returns { success, errors } with the per-component report", async () => {
+    // A name typed to confirm is checked by the server: a mistyped one rolls nothing back.
+    const mistyped = await client.rollbackToCheckpoint(initialId, ["config"], { confirmName: "client-Initial" }).catch((e: unknown) => e);
+    expect(isMigrationApiError(mistyped, "unprocessable")).toBe(true);
+    expect((await client.getCheckpoint(initialId)).rollbacks).toEqual([]);
     const progress: JobProgress[] = [];
-    const result = await client.rollbackToCheckpoint(initialId, ["config"], { onProgress: (p) => progress.push(p) });
+    const result = await client.rollbackToCheckpoint(initialId, ["config"], { confirmName: "client-initial", onProgress: (p) => progress.push(p) });
     expect(result.success, result.errors.join("; ")).toBe(true);
     expect(result.errors).toEqual([]);
     expect(result.components).toEqual(["config"]);

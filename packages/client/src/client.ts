@@ -94,6 +94,11 @@ export interface RollbackResult {
   awaitingApproval?: RollbackApproval;
 }
 
+export interface RollbackOptions {
+  /** The checkpoint's name as a person typed it to confirm; the server refuses the rollback (422) unless it matches exactly. */
+  confirmName?: string;
+}
+
 export interface ListCheckpointsOptions {
   status?: CheckpointStatus;
   /** At most this many, newest first (default: all). */
@@ -158,7 +163,7 @@ export class MigrationCheckpointsClient {
   }
 
   /** Rolls the target back to a checkpoint (all components, or some) and waits for it to finish. */
-  async rollbackToCheckpoint(checkpointId: string, components?: BackupComponent[], options: WaitOptions = {}): Promise<RollbackResult> {
+  async rollbackToCheckpoint(checkpointId: string, components?: BackupComponent[], options: WaitOptions & RollbackOptions = {}): Promise<RollbackResult> {
     const accepted = await this.submitRollback(checkpointId, components, options);
     if (!("jobId" in accepted)) {
       const approval = (accepted as { approval: RollbackApproval }).approval;
@@ -274,11 +279,13 @@ export class MigrationCheckpointsClient {
   }
 
   /** Records a rollback and queues it, without waiting. */
-  async submitRollback(checkpointId: string, components?: BackupComponent[], options: Pick<WaitOptions, "signal"> = {}): Promise<RollbackAccepted> {
+  async submitRollback(checkpointId: string, components?: BackupComponent[], options: Pick<WaitOptions, "signal"> & RollbackOptions = {}): Promise<RollbackAccepted> {
+    const body = { ...(components ? { components } : {}), ...(options.confirmName !== undefined ? { confirmName: options.confirmName } : {}) };
     return this.call(
       this.raw.POST("/migration/checkpoint/{checkpointId}/rollback", {
         params: { path: { checkpointId } },
-        ...(components ? { body: { components } } : {}),
+        // No body at all means every component.
+        ...(Object.keys(body).length ? { body } : {}),
         signal: options.signal,
       }),
     );

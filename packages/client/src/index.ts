@@ -7,6 +7,7 @@ export type {
   ProgressionDecision,
   GateStatus,
   RollbackResult,
+  RollbackOptions,
   ListCheckpointsOptions,
   AuditQuery,
 } from "./client.js";
