@@ -10,7 +10,7 @@ import { migrateDatabase } from "../db/migrate";
 import { disconnectAll, getDb, type Db } from "../db/client";
 import type { AppContext } from "../context";
 import { createJobRow } from "../jobs/run-job";
-import { runDispatchedJob } from "../jobs/run-dispatched-job";
+import { runDispatchedJob } from "../worker/run-dispatched-job";
 import { appendAuditEvent } from "./append-audit-event";
 import { anchorAuditHead, anchorsDir } from "./audit-anchors";
 import { computeAuditHash } from "./audit-hash";

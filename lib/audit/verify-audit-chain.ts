@@ -62,7 +62,14 @@ export async function verifyAuditChainIncrementally(db: Db, options: VerifyOptio
     const headSeq = await newestSeq(db);
     const brk: ChainBreak = pinned
       ? { seq: continuedFrom.seq, id: pinned.id, kind: "verified_event_changed", message: `audit event ${head.prevSeq}, verified intact at ${continuedFrom.verifiedAt}, was changed since` }
-      : { seq: continuedFrom.seq, id: null, kind: headSeq === null || headSeq < head.prevSeq ? "truncated" : "missing_event", message: `audit event ${head.prevSeq}, verified intact at ${continuedFrom.verifiedAt}, is missing (deleted?)` };
+      : headSeq === null || headSeq < head.prevSeq
+        ? {
+            seq: continuedFrom.seq,
+            id: null,
+            kind: "truncated",
+            message: `audit event(s) ${(headSeq ?? 0n) + 1n}…${head.prevSeq} are missing: the chain ends before event ${head.prevSeq}, verified intact at ${continuedFrom.verifiedAt} (the newest events were deleted)`,
+          }
+        : { seq: continuedFrom.seq, id: null, kind: "missing_event", message: `audit event ${head.prevSeq}, verified intact at ${continuedFrom.verifiedAt}, is missing (deleted?)` };
     return report(db, { mode: "incremental", eventsChecked: 0, headSeq, continuedFrom, keyedFrom: head.keyedFrom, read, firstBreak: brk, keys });
   }
   return verifyFrom(db, { ...head, keyedFrom: head.keyedFrom ?? minKeyedFrom(read?.anchors ?? []) }, continuedFrom, read, keys, "incremental", { ...options, remember: true });
