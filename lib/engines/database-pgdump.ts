@@ -87,7 +87,13 @@ export function createPgDumpEngine(opts: PgDumpEngineOptions): PgDumpEngine {
     try {
       const run = await runTool({
         bin: pgDump,
-        args: ["--format=directory", `--jobs=${jobs}`, "--no-owner", "--no-privileges", "--verbose", "--file", dumpDir, "--dbname", conn.dbname],
+        args: [
+          "--format=directory", `--jobs=${jobs}`, "--no-owner", "--no-privileges", "--verbose",
+          // With a blob store the plaintext files are read once into encrypted blobs (each synced
+          // before it is published) and removed: syncing them to disk first would only cost time.
+          ...(opts.blobStore ? ["--no-sync"] : []),
+          "--file", dumpDir, "--dbname", conn.dbname,
+        ],
         env: conn.env,
         signal: ctx.signal,
         onStderrLine: (line) => {
