@@ -75,7 +75,7 @@ describe("export", () => {
   it("writes RFC 4180 CSV with JSON columns and no live formulas", () => {
     expect(csvHeader()).toMatch(/^seq,id,at,actor,actorRole,action,/);
     expect(toCsvLine(["a,b", 'say "hi"', null, { x: 1 }, "=1+1"])).toBe('"a,b","say ""hi""",,"{""x"":1}",\'=1+1\r\n');
-    const line = eventToCsv({ seq: "1", id: "i", at: "t", actor: "a", actorRole: null, action: "x", targetType: "c", targetId: null, checkpointId: null, result: "success", origin: null, before: null, after: { t: "a\nb" }, prevHash: "p", hash: "h" });
-    expect(line).toBe('1,i,t,a,,x,c,,,success,,,"{""t"":""a\\nb""}",p,h\r\n');
+    const line = eventToCsv({ seq: "1", id: "i", at: "t", actor: "a", actorRole: null, action: "x", targetType: "c", targetId: null, checkpointId: null, result: "success", origin: null, before: null, after: { t: "a\nb" }, prevHash: "p", hash: "h", chainVersion: 2, macKeyId: "k" });
+    expect(line).toBe('1,i,t,a,,x,c,,,success,,,"{""t"":""a\\nb""}",p,h,2,k\r\n');
   });
 });

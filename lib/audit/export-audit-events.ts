@@ -19,17 +19,20 @@ export interface ExportedAuditEvent {
   after: unknown;
   prevHash: string;
   hash: string;
+  /** 1: an unkeyed legacy event (sha256); 2: keyed (HMAC-SHA256 under the key named by macKeyId, which the file does not hold). */
+  chainVersion: number;
+  macKeyId: string | null;
 }
 
 export const EXPORT_COLUMNS: (keyof ExportedAuditEvent)[] = [
-  "seq", "id", "at", "actor", "actorRole", "action", "targetType", "targetId", "checkpointId", "result", "origin", "before", "after", "prevHash", "hash",
+  "seq", "id", "at", "actor", "actorRole", "action", "targetType", "targetId", "checkpointId", "result", "origin", "before", "after", "prevHash", "hash", "chainVersion", "macKeyId",
 ];
 
 const BATCH = 1000;
 
 /**
- * Every event matching the filters, oldest first (chain order, so the hashes can be re-checked
- * from the file), read in batches by seq so that a long trail is never loaded in one query.
+ * Every event matching the filters, oldest first (chain order, so the links can be re-checked
+ * from the file: legacy ones by anyone, keyed ones by whoever holds the audit key), read in batches by seq so that a long trail is never loaded in one query.
  */
 export async function* exportAuditEvents(db: Db, filters: AuditFilters): AsyncGenerator<ExportedAuditEvent> {
   let after = 0n;
@@ -52,6 +55,8 @@ export async function* exportAuditEvents(db: Db, filters: AuditFilters): AsyncGe
         after: e.after,
         prevHash: e.prevHash,
         hash: e.hash,
+        chainVersion: e.chainVersion,
+        macKeyId: e.macKeyId,
       };
     }
     if (rows.length < BATCH) return;
