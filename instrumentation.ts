@@ -4,6 +4,6 @@ export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs" || !process.env.DATABASE_URL) return;
   if (process.env.NEXT_PHASE === "phase-production-build") return;
   const { getAppContext } = await import("./lib/context");
-  const { ensureInProcessWorker } = await import("./lib/jobs/in-process-worker");
+  const { ensureInProcessWorker } = await import("./lib/worker/in-process-worker");
   await ensureInProcessWorker(getAppContext());
 }

@@ -9,7 +9,7 @@ import { collectUnreferencedBlobs } from "../lib/checkpoints/delete-checkpoint";
 import { verifyCheckpoint } from "../lib/checkpoints/verify-checkpoint";
 import { dispatchJob, stopBoss } from "../lib/jobs/queue";
 import { acquireTargetLock } from "../lib/locks/target-lock";
-import { MAX_ATTEMPTS } from "../lib/jobs/reap-stale-jobs";
+import { MAX_ATTEMPTS } from "../lib/worker/reap-stale-jobs";
 import type { BackupComponentName } from "../lib/domain/checkpoint-input";
 import type { Actor } from "../lib/domain/actor";
 import { fingerprintTarget } from "../lib/rollback/rollback-test-helpers";

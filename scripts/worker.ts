@@ -2,8 +2,8 @@
 // metadata store, the source, the target and BACKUP_DIR (the same environment as the server).
 // Settings: WORKER_CONCURRENCY (2), JOB_POLL_INTERVAL_MS (1000), JOB_STALE_AFTER_MS (30000).
 import { getAppContext } from "../lib/context";
-import { startWorker } from "../lib/jobs/worker";
-import { workerOptionsFromEnv } from "../lib/jobs/worker-env";
+import { startWorker } from "../lib/worker/worker";
+import { workerOptionsFromEnv } from "../lib/worker/worker-env";
 import { stopBoss } from "../lib/jobs/queue";
 
 const ctx = getAppContext();

@@ -8,7 +8,7 @@ import type { Prisma } from "../db/generated/client";
  * - auto_rollback, auto_rollback_impossible: lib/checkpoints/auto-rollback.ts;
  * - rollback_completed, rollback_failed: lib/rollback/finish-rollback.ts;
  * - backup_verification_failed: lib/checkpoints/verify-checkpoint.ts;
- * - could_not_start: lib/jobs/run-dispatched-job.ts, a job that failed before its first step.
+ * - could_not_start: lib/worker/run-dispatched-job.ts, a job that failed before its first step.
  */
 export const ALERT_KINDS = [
   "validation_failed",

@@ -3,7 +3,7 @@ import { getAppContext, type AppContext } from "../context";
 import { AppError } from "../domain/errors";
 import { parseInput } from "../domain/parse-input";
 import { handleRoute, readJsonBody } from "../http/route-handler";
-import { ensureInProcessWorker } from "../jobs/in-process-worker";
+import { ensureInProcessWorker } from "../worker/in-process-worker";
 import { authorizeApiRequest } from "./actor";
 import { stringifyJson } from "../domain/json-value";
 

@@ -10,7 +10,7 @@ import { collectUnreferencedBlobs } from "../checkpoints/delete-checkpoint";
 import { checkpointDir } from "../checkpoints/backup-paths";
 import { enginesForContext } from "../checkpoints/engines-for-context";
 import { recoverInterruptedRollbacks } from "../rollback/recover-interrupted-rollbacks";
-import { DISPATCHED_KINDS, dispatchJob, dispatchResume } from "./queue";
+import { DISPATCHED_KINDS, dispatchJob, dispatchResume } from "../jobs/queue";
 
 /** Kinds a new attempt may safely redo after their worker stopped: they only read the target, or
  *  (create_checkpoint) write nothing but the checkpoint's own, not yet complete, backup. */

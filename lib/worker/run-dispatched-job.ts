@@ -7,7 +7,7 @@ import { executeCreateCheckpoint } from "../checkpoints/create-checkpoint";
 import { executeValidation } from "../checkpoints/validate-checkpoint";
 import { verifyCheckpoint } from "../checkpoints/verify-checkpoint";
 import { executeRollback } from "../rollback/rollback-to-checkpoint";
-import { runJob, WORKER_ID } from "./run-job";
+import { runJob, WORKER_ID } from "../jobs/run-job";
 import { anchorAuditHeadQuietly } from "../audit/audit-anchors";
 import { alertIfJobCouldNotStart } from "../alerts/alert-could-not-start";
 import { z } from "zod";

@@ -8,7 +8,7 @@ import { createCheckpoint, submitCreateCheckpoint } from "../checkpoints/create-
 import { submitRollback } from "../rollback/rollback-to-checkpoint";
 import { verifyCheckpoint } from "../checkpoints/verify-checkpoint";
 import type { Actor } from "../domain/actor";
-import { dispatchJob, stopBoss } from "./queue";
+import { dispatchJob, stopBoss } from "../jobs/queue";
 import { reapStaleJobs } from "./reap-stale-jobs";
 
 const root = path.resolve(import.meta.dirname, "..", "..");

@@ -3,10 +3,10 @@ import type { AppContext } from "../context";
 import type { Actor } from "../domain/actor";
 import { isAppError } from "../domain/errors";
 import { resumeRollback } from "../rollback/recover-interrupted-rollbacks";
-import { getBoss, jobMessageSchema, onLocalDispatch, QUEUES, QUEUE_NAMES, resumeMessageSchema } from "./queue";
+import { getBoss, jobMessageSchema, onLocalDispatch, QUEUES, QUEUE_NAMES, resumeMessageSchema } from "../jobs/queue";
 import { RetryLater, runDispatchedJob } from "./run-dispatched-job";
 import { reapStaleJobs, type ReapReport } from "./reap-stale-jobs";
-import { WORKER_ID } from "./run-job";
+import { WORKER_ID } from "../jobs/run-job";
 import { startAlertDeliveryLoop, webhookSettingsOf } from "../alerts/deliver-webhook";
 
 export interface WorkerOptions {
