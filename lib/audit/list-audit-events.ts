@@ -4,7 +4,7 @@ import type { AppContext } from "../context";
 import type { AuditEventView } from "../checkpoints/get-overview";
 import type { AuditFilter } from "../domain/audit-filter";
 import { AUDIT_PAGE_SIZE } from "../ui/audit-params";
-import { eventLinkMatches, GENESIS_HASH } from "./audit-hash";
+import { eventLinkMatches, GENESIS_HASH, KEYED_CHAIN_VERSION } from "./audit-hash";
 import { auditKeyRing } from "./audit-keys";
 
 /**
@@ -20,7 +20,6 @@ export function auditWhere(f: AuditFilter): Prisma.AuditEventWhereInput {
   };
 }
 
-export interface AuditListView {
 /** An audit event with every stored field, JSON-safe (what the API returns and the page lists). */
 export interface AuditEventRecord extends AuditEventView {
   actorRole: string | null;
@@ -51,6 +50,7 @@ export async function listAuditEvents(ctx: Pick<AppContext, "db">, filter: Audit
   return { items: rows.map(toAuditEventRecord), total, limit: window.limit, offset: window.offset };
 }
 
+export interface AuditListView {
   events: AuditEventRecord[];
   total: number;
   page: number;
@@ -94,6 +94,8 @@ export interface AuditEventDetail extends AuditEventView {
   hash: string;
   /** The stored hash equals the one recomputed from the stored fields. */
   hashValid: boolean;
+  /** Keyed (HMAC under the audit key) or an unkeyed legacy event from before the chain was keyed. */
+  keyed: boolean;
   /** prevHash equals the previous event's hash (or the genesis hash for the first event). */
   linkValid: boolean;
   previous: { id: string; seq: string } | null;
@@ -123,6 +125,7 @@ export async function getAuditEvent(db: Db, id: string): Promise<AuditEventDetai
     hash: e.hash,
     // Keyed events by their MAC, legacy ones by the public hash; a key this server lacks is not "valid".
     hashValid: eventLinkMatches(e, auditKeyRing()) === true,
+    keyed: e.chainVersion === KEYED_CHAIN_VERSION,
     linkValid: e.prevHash === (previous?.hash ?? GENESIS_HASH),
     previous: previous ? { id: previous.id, seq: previous.seq.toString() } : null,
     next: next ? { id: next.id, seq: next.seq.toString() } : null,

@@ -85,6 +85,9 @@ export default async function AuditEventPage(props: PageProps<"/audit/[id]">) {
               <dd className="mt-0.5 flex flex-wrap items-center gap-2">
                 <code className="break-all font-mono text-xs">{e.hash}</code>
                 <ToneBadge tone={e.hashValid ? "success" : "danger"}>{e.hashValid ? "Matches the event's content" : "Content was altered"}</ToneBadge>
+                <ToneBadge tone={e.keyed ? "success" : "neutral"}>
+                  {e.keyed ? "Keyed MAC (the database cannot recompute it)" : "Unkeyed legacy event (written before the chain was keyed)"}
+                </ToneBadge>
               </dd>
             </div>
           </dl>
