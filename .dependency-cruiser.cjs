@@ -3,14 +3,16 @@
 // reaches for a use case. app/, components/, scripts/, demo/, bench/, faults/ and tests sit above all.
 const LAYERS = [
   ["domain"],
-  ["db", "store", "locks", "http", "sql", "env.ts"],
-  ["sources"],
+  ["db", "store", "locks", "http", "sql"],
+  ["env.ts", "sources"],
   ["validation"],
   ["engines", "ui", "context.ts"],
-  ["audit", "alerts"],
+  ["audit"],
+  ["alerts"],
   ["jobs", "auth"],
   ["checkpoints"],
   ["rollback"],
+  ["validation-runs"],
   ["worker"],
   ["api"],
 ];

@@ -4,7 +4,7 @@ import pg from "pg";
 import { createCheckpoint } from "../lib/checkpoints/create-checkpoint";
 import { checkpointDir } from "../lib/checkpoints/backup-paths";
 import { rollbackToCheckpoint } from "../lib/rollback/rollback-to-checkpoint";
-import { validateCheckpoint } from "../lib/checkpoints/validate-checkpoint";
+import { validateCheckpoint } from "../lib/validation-runs/validate-checkpoint";
 import { fingerprintTarget, promoteCheckpoint } from "../lib/rollback/rollback-test-helpers";
 import type { Actor } from "../lib/domain/actor";
 import { figuresFile, until } from "./helpers";

@@ -10,7 +10,7 @@ import { DEMO_STEPS, runDemoStep } from "../demo/steps";
 import { createAppContext } from "../lib/context";
 import { envSchema } from "../lib/env";
 import { createCheckpoint, submitCreateCheckpoint } from "../lib/checkpoints/create-checkpoint";
-import { validateCheckpoint } from "../lib/checkpoints/validate-checkpoint";
+import { validateCheckpoint } from "../lib/validation-runs/validate-checkpoint";
 import { PHASE_LABELS, type Phase } from "../lib/domain/phases";
 import { disconnectAll } from "../lib/db/client";
 import type { JobProgress } from "../lib/jobs/progress";

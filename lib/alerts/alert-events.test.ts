@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { createCheckpoint, submitCreateCheckpoint } from "../checkpoints/create-checkpoint";
-import { submitValidation } from "../checkpoints/validate-checkpoint";
+import { submitValidation } from "../validation-runs/validate-checkpoint";
 import { componentDir } from "../checkpoints/backup-paths";
 import { submitVerification } from "../jobs/submit-verification";
 import { dispatchJob, stopBoss } from "../jobs/queue";

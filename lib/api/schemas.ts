@@ -3,7 +3,7 @@ import { PHASES } from "../domain/phases";
 import { BACKUP_COMPONENTS, checkpointIdSchema, componentsSchema, createCheckpointInputSchema, phaseSchema } from "../domain/checkpoint-input";
 import { rollbackOptionsSchema } from "../domain/rollback-input";
 import { ERROR_STATUS } from "../domain/errors";
-import { jobIdSchema } from "../jobs/get-job";
+import { jobIdSchema } from "../checkpoints/get-job";
 import { auditFilterFields, auditRangeIsValid } from "../domain/audit-filter";
 import { checkpointListFilterFields } from "../domain/checkpoint-list-filter";
 

@@ -1,20 +1,11 @@
 /**
- * Who may do what: the roles, their order, and the permission table of every REST endpoint.
+ * Who may do what: the permission table of every REST endpoint.
  * Pure: no I/O. Anything the table does not name needs `admin` (deny by default), so a new endpoint
  * is closed until someone writes its line here.
  */
-export const ROLES = ["viewer", "operator", "admin"] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from "../domain/roles";
 
-export function isRole(value: unknown): value is Role {
-  return typeof value === "string" && (ROLES as readonly string[]).includes(value);
-}
-
-/** True when `role` has at least the power of `needed` (viewer < operator < admin). */
-export function roleAtLeast(role: Role | null | undefined, needed: Role): boolean {
-  if (!isRole(role)) return false;
-  return ROLES.indexOf(role) >= ROLES.indexOf(needed);
-}
+export { ROLES, isRole, roleAtLeast, type Role } from "../domain/roles";
 
 export interface EndpointRule {
   method: string;

@@ -4,7 +4,7 @@ import { appendFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { createCheckpoint } from "./create-checkpoint";
-import { validateCheckpoint } from "./validate-checkpoint";
+import { validateCheckpoint } from "../validation-runs/validate-checkpoint";
 import { deleteCheckpoint } from "./delete-checkpoint";
 import { checkpointDir } from "./backup-paths";
 import { tryReadManifest } from "../store/manifest";

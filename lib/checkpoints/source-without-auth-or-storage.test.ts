@@ -9,7 +9,7 @@ import { envSchema } from "../env";
 import { PHASES } from "../domain/phases";
 import type { Actor } from "../domain/actor";
 import { createCheckpoint } from "./create-checkpoint";
-import { validateCheckpoint } from "./validate-checkpoint";
+import { validateCheckpoint } from "../validation-runs/validate-checkpoint";
 import { getCheckpoint } from "./list-checkpoints";
 
 /**

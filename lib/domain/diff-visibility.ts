@@ -19,7 +19,7 @@
  * operators and admins; a viewer reads it with every such value withheld (`withholdValuesInText`).
  * The audit trail is read by every role, so what it records of such a text is the viewer's version.
  */
-import { roleAtLeast, type Role } from "../auth/permissions";
+import { roleAtLeast, type Role } from "./roles";
 
 export const ROW_VALUES_ROLE: Role = "operator";
 

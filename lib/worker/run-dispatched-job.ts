@@ -4,7 +4,7 @@ import type { Actor } from "../domain/actor";
 import { AppError, isAppError } from "../domain/errors";
 import { acquireTargetLock, type TargetLock } from "../locks/target-lock";
 import { executeCreateCheckpoint } from "../checkpoints/create-checkpoint";
-import { executeValidation } from "../checkpoints/validate-checkpoint";
+import { executeValidation } from "../validation-runs/validate-checkpoint";
 import { verifyCheckpoint } from "../checkpoints/verify-checkpoint";
 import { executeRollback } from "../rollback/rollback-to-checkpoint";
 import { runJob, WORKER_ID } from "../jobs/run-job";

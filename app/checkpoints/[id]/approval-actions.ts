@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { getAppContext } from "../../../lib/context";
 import { requireRecentSignIn, requireRole } from "../../../lib/auth/session";
 import { approveRollback, refuseRollback } from "../../../lib/rollback/decide-rollback-approval";
-import { dispatchSubmitted } from "../../../lib/api/dispatch-submitted";
+import { dispatchSubmitted } from "../../../lib/jobs/dispatch-submitted";
 import { actionFailure, type ActionResult } from "../../admin/action-result";
 
 // Each action checks the role itself: a server action is an endpoint of its own, whatever page shows it.

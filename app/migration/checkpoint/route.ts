@@ -3,7 +3,7 @@ import { accepted, apiRoute, readJsonBody } from "../../../lib/api/http";
 import { actorFromRequest } from "../../../lib/api/actor";
 import { createCheckpointBody } from "../../../lib/api/schemas";
 import { parseInput } from "../../../lib/domain/parse-input";
-import { dispatchSubmitted } from "../../../lib/api/dispatch-submitted";
+import { dispatchSubmitted } from "../../../lib/jobs/dispatch-submitted";
 
 export const dynamic = "force-dynamic";
 

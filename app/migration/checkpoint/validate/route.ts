@@ -1,9 +1,9 @@
-import { latestCheckpointOfPhase, submitValidation } from "../../../../lib/checkpoints/validate-checkpoint";
+import { latestCheckpointOfPhase, submitValidation } from "../../../../lib/validation-runs/validate-checkpoint";
 import { accepted, apiRoute, readJsonBody } from "../../../../lib/api/http";
 import { actorFromRequest } from "../../../../lib/api/actor";
 import { validatePhaseBody } from "../../../../lib/api/schemas";
 import { parseInput } from "../../../../lib/domain/parse-input";
-import { dispatchSubmitted } from "../../../../lib/api/dispatch-submitted";
+import { dispatchSubmitted } from "../../../../lib/jobs/dispatch-submitted";
 
 export const dynamic = "force-dynamic";
 

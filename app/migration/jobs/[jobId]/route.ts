@@ -1,4 +1,4 @@
-import { getJob } from "../../../../lib/jobs/get-job";
+import { getJob } from "../../../../lib/checkpoints/get-job";
 import { actorFromRequest } from "../../../../lib/api/actor";
 import { resultReaderFor } from "../../../../lib/checkpoints/read-validation-diff";
 import { apiRoute, json, parseParams } from "../../../../lib/api/http";

@@ -1,8 +1,8 @@
-import { submitValidation } from "../../../../../lib/checkpoints/validate-checkpoint";
+import { submitValidation } from "../../../../../lib/validation-runs/validate-checkpoint";
 import { accepted, apiRoute, parseParams, readOptionalJsonBody } from "../../../../../lib/api/http";
 import { actorFromRequest } from "../../../../../lib/api/actor";
 import { checkpointParams } from "../../../../../lib/api/schemas";
-import { dispatchSubmitted } from "../../../../../lib/api/dispatch-submitted";
+import { dispatchSubmitted } from "../../../../../lib/jobs/dispatch-submitted";
 
 export const dynamic = "force-dynamic";
 

@@ -2,7 +2,7 @@ import { submitVerification } from "../../../../../lib/jobs/submit-verification"
 import { accepted, apiRoute, parseParams, readOptionalJsonBody } from "../../../../../lib/api/http";
 import { actorFromRequest } from "../../../../../lib/api/actor";
 import { checkpointParams } from "../../../../../lib/api/schemas";
-import { dispatchSubmitted } from "../../../../../lib/api/dispatch-submitted";
+import { dispatchSubmitted } from "../../../../../lib/jobs/dispatch-submitted";
 
 export const dynamic = "force-dynamic";
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { approveRollback } from "../../../../../lib/rollback/decide-rollback-approval";
 import { accepted, apiRoute, parseParams } from "../../../../../lib/api/http";
 import { actorFromRequest } from "../../../../../lib/api/actor";
-import { dispatchSubmitted } from "../../../../../lib/api/dispatch-submitted";
+import { dispatchSubmitted } from "../../../../../lib/jobs/dispatch-submitted";
 
 export const dynamic = "force-dynamic";
 

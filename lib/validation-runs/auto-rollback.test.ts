@@ -5,7 +5,7 @@ import { demoContextFor } from "../../demo/demo-context";
 import { runDemoStep } from "../../demo/steps";
 import type { AppContext } from "../context";
 import type { Actor } from "../domain/actor";
-import { createCheckpoint } from "./create-checkpoint";
+import { createCheckpoint } from "../checkpoints/create-checkpoint";
 import { validateCheckpoint } from "./validate-checkpoint";
 import { autoRollbackAfterFailure, runInProcess, type AutoRollbackRunner } from "./auto-rollback";
 

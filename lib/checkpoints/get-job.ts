@@ -2,8 +2,8 @@ import { z } from "zod";
 import type { AppContext } from "../context";
 import { AppError } from "../domain/errors";
 import { parseInput } from "../domain/parse-input";
-import type { ResultReader } from "../checkpoints/read-validation-diff";
-import { jobProgressSchema, progressFraction } from "./progress";
+import type { ResultReader } from "./read-validation-diff";
+import { jobProgressSchema, progressFraction } from "../jobs/progress";
 
 export const jobIdSchema = z.string().uuid("job id must be a UUID");
 

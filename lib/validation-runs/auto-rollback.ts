@@ -4,7 +4,7 @@ import type { Phase } from "../domain/phases";
 import { appendAuditEvent } from "../audit/append-audit-event";
 import { createAlert } from "../alerts/create-alert";
 import { deliverAlertInBackground, webhookSettingsOf } from "../alerts/deliver-webhook";
-import { dispatchSubmitted } from "../api/dispatch-submitted";
+import { dispatchSubmitted } from "../jobs/dispatch-submitted";
 import { runRollbackJob, submitRollback } from "../rollback/rollback-to-checkpoint";
 import { chooseRollbackCheckpoint, decideAutoRollback, type FailureKind } from "../validation/policy";
 import type { ValidatorReport } from "../validation/report";

@@ -2,11 +2,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { demoContextFor } from "../../demo/demo-context";
 import { runDemoStep } from "../../demo/steps";
-import { createCheckpoint, submitCreateCheckpoint } from "./create-checkpoint";
+import { createCheckpoint, submitCreateCheckpoint } from "../checkpoints/create-checkpoint";
 import { validateCheckpoint, latestCheckpointOfPhase } from "./validate-checkpoint";
-import { getActiveCheckpoint, getCheckpoint } from "./list-checkpoints";
+import { getActiveCheckpoint, getCheckpoint } from "../checkpoints/list-checkpoints";
 import type { Actor } from "../domain/actor";
-import { openStored } from "./encryption-keys";
+import { openStored } from "../checkpoints/encryption-keys";
 import pg from "pg";
 
 const actor: Actor = { name: "validator-test", role: "operator", origin: "test" };

@@ -1,6 +1,6 @@
 import type { AppContext } from "../context";
 import type { JobKind } from "../db/generated/client";
-import { dispatchJob } from "../jobs/queue";
+import { dispatchJob } from "./queue";
 import { errorMessage } from "../domain/error-message";
 
 /**
