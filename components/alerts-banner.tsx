@@ -2,7 +2,7 @@ import Link from "next/link";
 import { revalidatePath } from "next/cache";
 import { getDb } from "../lib/db/client";
 import { countUndeliveredAlerts, listOpenAlerts } from "../lib/alerts/list-alerts";
-import { acknowledgeAlert } from "../lib/checkpoints/acknowledge-alert";
+import { acknowledgeAlert } from "../lib/alerts/acknowledge-alert";
 import { requireRole } from "../lib/auth/session";
 
 /** Acknowledges one alert (operators and admins), recording who did; a server action checks the role itself. */

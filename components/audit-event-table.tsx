@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { AuditEventView } from "../lib/checkpoints/get-overview";
+import type { AuditEventView } from "../lib/audit/list-audit-events";
 import { formatDateTime, humanize } from "../lib/ui/format";
 import { StatusBadge } from "./status-badge";
 import { TimeAgo } from "./time-ago";

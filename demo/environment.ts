@@ -8,7 +8,7 @@ import { migrateDatabase } from "../lib/db/migrate";
 import { getDb } from "../lib/db/client";
 import { createDashboardUser } from "../lib/auth/users";
 import { authenticateBearer, createApiToken } from "../lib/auth/tokens";
-import { useAuditKeysOf } from "../lib/audit/audit-keys";
+import { useAuditKeysOf } from "../lib/store/audit-keys";
 import { buildDemoSource } from "./source/build-source";
 import { buildDemoTarget } from "./target/build-target";
 import { startStorageServer } from "./storage-server";

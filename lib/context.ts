@@ -4,7 +4,7 @@ import type { PrismaClient } from "./db/generated/client";
 import { getDb } from "./db/client";
 import { loadEnv, type AppEnv } from "./env";
 import { targetKeyFor } from "./locks/target-lock";
-import { useAuditKeysOf } from "./audit/audit-keys";
+import { useAuditKeysOf } from "./store/audit-keys";
 
 /** Everything a use case needs to reach the metadata store, the source, the target and the backups. */
 export interface AppContext {

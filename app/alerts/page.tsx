@@ -3,8 +3,8 @@ import Link from "next/link";
 import { revalidatePath } from "next/cache";
 import { getDb } from "../../lib/db/client";
 import { listAlerts } from "../../lib/alerts/list-alerts";
-import { acknowledgeAlert } from "../../lib/checkpoints/acknowledge-alert";
-import { retryAlertDelivery } from "../../lib/checkpoints/retry-alert-delivery";
+import { acknowledgeAlert } from "../../lib/alerts/acknowledge-alert";
+import { retryAlertDelivery } from "../../lib/alerts/retry-alert-delivery";
 import { requireRole } from "../../lib/auth/session";
 import { EmptyState, PageTitle } from "../../components/card";
 

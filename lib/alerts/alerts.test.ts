@@ -9,8 +9,8 @@ import { createAlert, type AlertInput } from "./create-alert";
 import { deliverAlertInBackground, deliverDueAlerts, settleAlertDeliveries, type WebhookSettings } from "./deliver-webhook";
 import { nextDeliveryDelayMs } from "./delivery-schedule";
 import { countUndeliveredAlerts, listOpenAlerts } from "./list-alerts";
-import { acknowledgeAlert } from "../checkpoints/acknowledge-alert";
-import { retryAlertDelivery } from "../checkpoints/retry-alert-delivery";
+import { acknowledgeAlert } from "./acknowledge-alert";
+import { retryAlertDelivery } from "./retry-alert-delivery";
 import { escapeSlack } from "./webhook-payload";
 import { signWebhookBody, verifyWebhookSignature } from "./webhook-signature";
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Prisma } from "../db/generated/client";
 import { AppError } from "../domain/errors";
 import { computeAuditHash, computeAuditMac, GENESIS_HASH, KEYED_CHAIN_VERSION, LEGACY_CHAIN_VERSION } from "./audit-hash";
-import { auditKeyRing, NO_AUDIT_KEY } from "./audit-keys";
+import { auditKeyRing, NO_AUDIT_KEY } from "../store/audit-keys";
 
 export interface AuditEventInput {
   actor: string;

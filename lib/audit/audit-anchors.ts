@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { Db } from "../db/client";
 import { writeJsonAtomic } from "../store/atomic-write";
 import { KEYED_CHAIN_VERSION, type ChainBreak } from "./audit-hash";
-import { auditKeyRing, type AuditKeyRing } from "./audit-keys";
+import { auditKeyRing, type AuditKeyRing } from "../store/audit-keys";
 
 /**
  * Anchors of the audit chain outside the database: small files in the backup store, each the chain's

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { canonicalJson, computeAuditHash, computeAuditMac, GENESIS_HASH, GENESIS_POSITION, walkChain, type AuditHashInput, type ChainEvent } from "./audit-hash";
-import { auditKeyIdOf, auditKeyRing, deriveAuditKey } from "./audit-keys";
+import { auditKeyIdOf, auditKeyRing, deriveAuditKey } from "../store/audit-keys";
 
 const NO_KEYS = auditKeyRing({});
 const findChainBreak = (events: readonly ChainEvent[]) => walkChain(events, GENESIS_POSITION, NO_KEYS).break;

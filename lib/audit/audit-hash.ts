@@ -1,5 +1,5 @@
 import { createHash, createHmac } from "node:crypto";
-import type { AuditKeyRing } from "./audit-keys";
+import type { AuditKeyRing } from "../store/audit-keys";
 
 /** The fields of an audit event that its hash covers (everything but the hash itself). */
 export interface AuditHashInput {

@@ -1,11 +1,10 @@
 import type { Db } from "../db/client";
 import type { AuditEvent, Prisma } from "../db/generated/client";
 import type { AppContext } from "../context";
-import type { AuditEventView } from "../checkpoints/get-overview";
 import type { AuditFilter } from "../domain/audit-filter";
 import { AUDIT_PAGE_SIZE } from "../ui/audit-params";
 import { eventLinkMatches, GENESIS_HASH, KEYED_CHAIN_VERSION } from "./audit-hash";
-import { auditKeyRing } from "./audit-keys";
+import { auditKeyRing } from "../store/audit-keys";
 
 /**
  * Prisma `where` of the audit filter (lib/domain/audit-filter.ts: action exact, actor a
@@ -18,6 +17,20 @@ export function auditWhere(f: AuditFilter): Prisma.AuditEventWhereInput {
     ...(f.actor ? { actor: { contains: f.actor, mode: "insensitive" } } : {}),
     ...(f.from || f.to ? { at: { ...(f.from ? { gte: new Date(f.from) } : {}), ...(f.to ? { lt: new Date(f.to) } : {}) } } : {}),
   };
+}
+
+/** One audit event as the pages and the API list it; plain JSON only. */
+export interface AuditEventView {
+  /** Position in the hash chain, as a string (BigInt is not JSON-safe). */
+  seq: string;
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  checkpointId: string | null;
+  result: string;
 }
 
 /** An audit event with every stored field, JSON-safe (what the API returns and the page lists). */

@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import type { Db } from "../db/client";
 import { macEquals } from "./audit-anchors";
 import type { ChainPosition } from "./audit-hash";
-import type { AuditKey, AuditKeyRing } from "./audit-keys";
+import type { AuditKey, AuditKeyRing } from "../store/audit-keys";
 
 /**
  * The newest event a verification found intact, kept in the database so that /audit verifies only the

@@ -14,7 +14,7 @@ import { runDispatchedJob } from "../worker/run-dispatched-job";
 import { appendAuditEvent } from "./append-audit-event";
 import { anchorAuditHead, anchorsDir } from "./audit-anchors";
 import { computeAuditHash } from "./audit-hash";
-import { auditKeyRing } from "./audit-keys";
+import { auditKeyRing } from "../store/audit-keys";
 import { verifyAuditChain, verifyAuditChainIncrementally } from "./verify-audit-chain";
 
 // The key lives in the process's settings, as in production; the database never sees it.

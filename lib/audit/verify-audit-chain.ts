@@ -1,7 +1,7 @@
 import type { Db } from "../db/client";
 import { checkAnchors, readAnchors, type AuditAnchor } from "./audit-anchors";
 import { GENESIS_POSITION, walkChain, type ChainBreak, type ChainPosition } from "./audit-hash";
-import { auditKeyRing, NO_AUDIT_KEY, type AuditKeyRing } from "./audit-keys";
+import { auditKeyRing, NO_AUDIT_KEY, type AuditKeyRing } from "../store/audit-keys";
 import { readVerifiedHead, storeVerifiedHead } from "./verified-head";
 
 export interface AuditChainReport {

@@ -6,7 +6,7 @@ import type { TimelineCheckpoint } from "../ui/phase-timeline";
 import { readJobProgress, type JobProgressView } from "../ui/job-progress";
 import type { TableFigures } from "../ui/table-comparison";
 import type { CheckpointSizeInput } from "../ui/chart-data";
-import { toAuditEventView } from "../audit/list-audit-events";
+import { toAuditEventView, type AuditEventView } from "../audit/list-audit-events";
 import { getLatestSchemaDrift, type CheckpointSchemaDrift } from "./get-schema-drift";
 
 export interface OverviewJob {
@@ -19,19 +19,6 @@ export interface OverviewJob {
   createdAt: string;
   startedAt: string | null;
   progress: JobProgressView;
-}
-
-export interface AuditEventView {
-  /** Position in the hash chain, as a string (BigInt is not JSON-safe). */
-  seq: string;
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  targetType: string;
-  targetId: string | null;
-  checkpointId: string | null;
-  result: string;
 }
 
 /** Everything the overview page shows; plain JSON (strings, numbers, nulls) only. */

@@ -1,6 +1,6 @@
 import { createHash, hkdfSync } from "node:crypto";
 import { AppError } from "../domain/errors";
-import { parseEncryptionKey } from "../store/encryption";
+import { parseEncryptionKey } from "./encryption";
 
 /**
  * The keys of the audit chain's MAC. The database never holds them: that is what makes an edit by the
