@@ -8,7 +8,7 @@ import { migrateDatabase } from "../lib/db/migrate";
 import { getDb } from "../lib/db/client";
 import { createDashboardUser } from "../lib/auth/users";
 import { authenticateBearer, createApiToken } from "../lib/auth/tokens";
-import { useAuditKeysOf } from "../lib/store/audit-keys";
+import { adoptAuditKeysOf } from "../lib/store/audit-keys";
 import { buildDemoSource } from "./source/build-source";
 import { buildDemoTarget } from "./target/build-target";
 import { startStorageServer } from "./storage-server";
@@ -87,7 +87,7 @@ export async function startDemoEnvironment(options: DemoOptions): Promise<DemoEn
     await migrateDatabase(metadataUrl, { log });
     // Before the first audit event (the admin's creation), so that the whole chain is keyed.
     const encryptionKey = await readOrCreateSecret(path.join(dataDir, ENCRYPTION_KEY_FILE), () => randomBytes(32).toString("base64"));
-    useAuditKeysOf({ BACKUP_ENCRYPTION_KEY: encryptionKey });
+    adoptAuditKeysOf({ BACKUP_ENCRYPTION_KEY: encryptionKey });
     const admin = await ensureDemoAdmin(metadataUrl, dataDir);
     const apiToken = await ensureDemoApiToken(metadataUrl, dataDir);
 

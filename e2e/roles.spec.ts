@@ -13,7 +13,9 @@ function createUser(email: string, role: string, password: string) {
   const env = JSON.parse(readFileSync(path.join(DEMO_DATA_DIR, "demo-env.json"), "utf8")).env as Record<string, string>;
   execFileSync(process.execPath, [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), path.join(root, "scripts", "user-create.ts"), "--email", email, "--role", role, "--password", password], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: env.DATABASE_URL! },
+    // The demo's own settings: the user is created in its metadata store, and the audit event that
+    // records it is keyed like every other event of the demo's chain.
+    env: { ...process.env, ...env },
     stdio: "pipe",
   });
 }

@@ -4,7 +4,7 @@ import type { PrismaClient } from "./db/generated/client";
 import { getDb } from "./db/client";
 import { loadEnv, type AppEnv } from "./env";
 import { targetKeyFor } from "./locks/target-lock";
-import { useAuditKeysOf } from "./store/audit-keys";
+import { adoptAuditKeysOf } from "./store/audit-keys";
 
 /** Everything a use case needs to reach the metadata store, the source, the target and the backups. */
 export interface AppContext {
@@ -38,7 +38,7 @@ export interface AppContext {
 
 export function createAppContext(env: AppEnv = loadEnv()): AppContext {
   // The audit chain signs with this context's keys too when its settings are not the environment's.
-  useAuditKeysOf({
+  adoptAuditKeysOf({
     AUDIT_HMAC_KEY: env.AUDIT_HMAC_KEY,
     AUDIT_HMAC_OLD_KEYS: env.AUDIT_HMAC_OLD_KEYS,
     BACKUP_ENCRYPTION_KEY: env.BACKUP_ENCRYPTION_KEY,

@@ -58,6 +58,7 @@ describe("REST API over HTTP", () => {
         "/migration/checkpoints",
         "/migration/jobs/{jobId}",
         "/migration/openapi.json",
+        "/migration/rollback-approvals/{approvalId}/approve",
       ].sort(),
     );
     expect(r.json.components.schemas.Checkpoint.properties.phase.enum).toContain("data_migrated");

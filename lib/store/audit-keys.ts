@@ -59,7 +59,7 @@ const configured: AuditKey[][] = [];
  * Adds the audit keys of settings this process was given as an object (createAppContext(env)): the
  * appends and verifications it makes sign and verify with them. The environment's keys come first.
  */
-export function useAuditKeysOf(env: KeyEnv): void {
+export function adoptAuditKeysOf(env: KeyEnv): void {
   const keys = auditKeysOf(env);
   if (keys.length && !configured.some((c) => c[0]!.id === keys[0]!.id)) configured.unshift(keys);
 }

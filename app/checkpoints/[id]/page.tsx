@@ -122,7 +122,7 @@ export default async function CheckpointPage(props: PageProps<"/checkpoints/[id]
         <Card id="tables" title={`Tables — source vs target (${c.tables.length})`}>
           {PHASES.indexOf(c.phase) < PHASES.indexOf("data_migrated") && c.tables.length ? (
             <p className="mb-3 text-sm text-slate-600">
-              Rows are copied in phase {PHASE_LABELS.data_migrated}: until then the target's tables are expected to differ from the source.
+              Rows are copied in phase {PHASE_LABELS.data_migrated}: until then the target’s tables are expected to differ from the source.
             </p>
           ) : null}
           <Tables c={c} />
