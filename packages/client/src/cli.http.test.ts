@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { startTestDemo, type TestDemo } from "../../../test/demo-fixture";
@@ -62,6 +62,42 @@ function cliOnTerminal(args: string[], typed: string): Promise<Run> {
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr: "" }));
   });
+}
+
+/** The `run` script of the workflow's step `id: gate` (.github/workflows/migration-gate.yml). */
+function gateStepScript(): string {
+  const lines = readFileSync(path.join(root, ".github", "workflows", "migration-gate.yml"), "utf8").split("\n");
+  const start = lines.findIndex((l, i) => l.trim() === "run: |" && lines.slice(Math.max(0, i - 3), i).some((p) => p.trim() === "id: gate"));
+  if (start < 0) throw new Error("no run script in the step with id: gate");
+  const indent = (l: string) => l.length - l.trimStart().length;
+  const body: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line.trim() && indent(line) <= indent(lines[start]!)) break;
+    body.push(line);
+  }
+  const base = Math.min(...body.filter((l) => l.trim()).map(indent));
+  return body.map((l) => l.slice(base)).join("\n");
+}
+
+/** Runs a workflow step's script with bash in the repository, as a runner does: outputs and summary in files. */
+async function runWorkflowStep(script: string, env: Record<string, string>) {
+  const work = await mkdtemp(path.join(os.tmpdir(), "mc-workflow-"));
+  try {
+    const files = { GITHUB_OUTPUT: path.join(work, "output"), GITHUB_STEP_SUMMARY: path.join(work, "summary") };
+    await writeFile(files.GITHUB_OUTPUT, "");
+    await writeFile(files.GITHUB_STEP_SUMMARY, "");
+    // The step runs in the checkout; its scratch files (gate.json …) stay in the temp folder.
+    await symlink(path.join(root, "packages"), path.join(work, "packages"));
+    const run = spawnSync("bash", ["-e", "-c", script], {
+      cwd: work,
+      encoding: "utf8",
+      env: { ...process.env, ...files, ...env, MIGRATION_CHECKPOINTS_TOKEN: token, MIGRATION_CHECKPOINTS_URL: server.url, PATH: process.env.PATH },
+    });
+    const outputs = Object.fromEntries(readFileSync(files.GITHUB_OUTPUT, "utf8").trim().split("\n").map((l) => l.split("=") as [string, string]));
+    return { code: run.status, log: run.stdout + run.stderr, outputs, summary: readFileSync(files.GITHUB_STEP_SUMMARY, "utf8") };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }
 
 const json = (r: Run) => {
@@ -186,6 +222,20 @@ describe("the CLI against the running server", () => {
     expect(r.stdout).toMatch(/gate closed: /);
     const failedValidation = await cli(["validate", "--checkpoint", json(await cli(["list", "--phase", "schema_extracted", "--json"]))[0].id]);
     expect(failedValidation.code).toBe(EXIT.failed);
+  });
+
+  it("the CI workflow's gate step, run as GitHub Actions runs it, reports the gate and sets its outputs", async () => {
+    const script = gateStepScript();
+    const open = await runWorkflowStep(script, { PHASE: "initial", VALIDATE: "false" });
+    expect(open.code, open.log).toBe(0);
+    expect(open.outputs).toEqual({ "exit-code": "0", open: "true" });
+    expect(open.summary).toMatch(/## Migration gate: ✅ gate open/);
+    expect(open.summary).toMatch(/Checkpoint "cli-initial" of initial is active/);
+    const closed = await runWorkflowStep(script, { PHASE: "schema_extracted", VALIDATE: "true" });
+    expect(closed.outputs).toEqual({ "exit-code": String(EXIT.gateClosed), open: "false" });
+    expect(closed.summary).toMatch(/## Migration gate: ⛔ gate closed/);
+    expect(closed.summary).toMatch(/validated afresh/);
+    expect(closed.summary).toMatch(/```json/);
   });
 
   it("list, active, verify", async () => {

@@ -221,7 +221,18 @@ export function buildProgram(state: { exit: number } = { exit: EXIT.passed }): C
     .action(act(async (opts: { phase: MigrationPhase; validate?: boolean }) => {
       const client = clientFor(global());
       if (opts.validate) {
-        const outcome = await withProgress("validation", (o) => client.validatePhase(opts.phase, o));
+        let outcome: ValidationOutcome;
+        try {
+          outcome = await withProgress("validation", (o) => client.validatePhase(opts.phase, o));
+        } catch (e) {
+          // Nothing of the phase can be validated (no complete checkpoint, or only a failed one): the gate stays closed.
+          if (!(e instanceof MigrationApiError && (e.code === "unprocessable" || e.code === "not_found"))) throw e;
+          const gate = await client.getGate(opts.phase);
+          const reason = `${e.message} ${gate.reason}`;
+          if (global().json) printJson({ ...gate, open: false, reason });
+          else out(`⛔ gate closed: ${reason}`);
+          return EXIT.gateClosed;
+        }
         const gate = await client.getGate(opts.phase);
         const open = outcome.passed && gate.open;
         const reason = outcome.passed ? gate.reason : (outcome.reason ?? `The validation ended ${outcome.verdict}.`);
