@@ -120,8 +120,13 @@ describe("getOverview", () => {
     // Neither a safety checkpoint nor one whose backup failed is where the migration stands.
     await record("drift-safety", 20, source, inventory([]), { isSafety: true });
     await record("drift-backup-failed", 30, source, inventory([]), { status: "failed", incomplete: true });
+    // Another target's newer checkpoint (same metadata store) is not where this target stands.
+    await db.checkpoint.create({
+      data: { name: "drift-elsewhere", phase: "schema_extracted", status: "created", targetKey: "elsewhere", createdBy: "ana", createdAt: at(35), completedAt: at(36) },
+    });
 
-    const o = await getOverview(ctx);
+    const driftCtx = { db, target: { key: "drift" } as AppContext["target"] };
+    const o = await getOverview(driftCtx);
     const d = o.schemaDrift!;
     expect(d.checkpoint).toMatchObject({ id: newest.id, name: "drift-newest" });
     expect(d.baseline).toMatchObject({ id: validated.id, name: "drift-validated", validatedAt: at(2).toISOString() });
@@ -139,14 +144,14 @@ describe("getOverview", () => {
 
     // A checkpoint that failed validation is the newest state of the target: its drift is shown.
     const failedValidation = await record("drift-failed-validation", 40, source, inventory([tasks]), { status: "failed" });
-    const afterFailure = (await getOverview(ctx)).schemaDrift!;
+    const afterFailure = (await getOverview(driftCtx)).schemaDrift!;
     expect(afterFailure.checkpoint.id).toBe(failedValidation.id);
     expect(afterFailure.target).toMatchObject({ state: "changed", counts: { added: 0, removed: 1, changed: 0 } });
     await db.checkpoint.delete({ where: { id: failedValidation.id } });
 
     // A checkpoint recorded before inventories were: the drift is unknown, with the reason.
     await db.checkpointSchemaInventory.delete({ where: { checkpointId: validated.id } });
-    const unknown = (await getOverview(ctx)).schemaDrift!;
+    const unknown = (await getOverview(driftCtx)).schemaDrift!;
     expect(unknown.target).toMatchObject({ state: "unknown", reason: expect.stringContaining("no schema inventory") });
     // The source's fingerprint did not move: no inventory is needed to say so.
     expect(unknown.source).toMatchObject({ state: "unchanged" });

@@ -89,7 +89,7 @@ export async function getOverview(ctx: Pick<AppContext, "db" | "target">): Promi
   );
 
   const names = await checkpointNames(db, jobs.map((j) => j.checkpointId));
-  const schemaDrift = await getLatestSchemaDrift(db);
+  const schemaDrift = await getLatestSchemaDrift(ctx);
   const counts = grouped.map((g) => ({ phase: g.phase, status: g.status, count: g._count._all }));
   return {
     active: active.map(toTimelineCheckpoint),

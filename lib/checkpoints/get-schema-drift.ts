@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { AppContext } from "../context";
 import type { Db } from "../db/client";
 import type { Phase } from "../domain/phases";
 import type { SchemaInventory } from "../validation/schema/inventory-types";
@@ -32,13 +33,14 @@ export async function getCheckpointSchemaDrift(db: Db, checkpointId: string): Pr
 }
 
 /**
- * For the overview: the newest checkpoint whose backup completed, since its last validated predecessor.
+ * For the overview: the configured target's newest checkpoint whose backup completed, since its last validated predecessor.
  * One that failed validation counts (its schema is the target's as it was, often why it failed);
  * safety checkpoints do not (they record the target just before a rollback, not where the migration stands).
  */
-export async function getLatestSchemaDrift(db: Db): Promise<CheckpointSchemaDrift | null> {
+export async function getLatestSchemaDrift(ctx: Pick<AppContext, "db" | "target">): Promise<CheckpointSchemaDrift | null> {
+  const db = ctx.db;
   const latest = await db.checkpoint.findFirst({
-    where: { completedAt: { not: null }, isSafety: false },
+    where: { targetKey: ctx.target.key, completedAt: { not: null }, isSafety: false },
     orderBy: { createdAt: "desc" },
     select: refSelect,
   });
