@@ -4,6 +4,7 @@ import type { AppContext } from "../context";
 import { nextDeliveryDelayMs, MAX_DELIVERY_ATTEMPTS, DEFAULT_FIRST_RETRY_MS } from "./delivery-schedule";
 import { webhookBody, type WebhookFormat } from "./webhook-payload";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhookBody } from "./webhook-signature";
+import { errorMessage } from "../domain/error-message";
 
 export interface WebhookSettings {
   url: string;
@@ -109,7 +110,7 @@ async function postOnce(webhook: WebhookSettings, alertId: string, body: string,
     return res.ok ? null : `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`;
   } catch (e) {
     const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : "";
-    return `${e instanceof Error ? e.message : String(e)}${cause}`;
+    return `${errorMessage(e)}${cause}`;
   }
 }
 
@@ -124,7 +125,7 @@ export function deliverAlertInBackground(db: Db, alertIds: string | string[], we
   const ids = Array.isArray(alertIds) ? alertIds : [alertIds];
   if (ids.length === 0) return;
   const p = deliverDueAlerts(db, webhook, { ...options, alertIds: ids })
-    .catch((e) => console.error(`[alerts] webhook delivery failed: ${e instanceof Error ? e.message : String(e)}`))
+    .catch((e) => console.error(`[alerts] webhook delivery failed: ${errorMessage(e)}`))
     .finally(() => inFlight.delete(p));
   inFlight.add(p);
 }
@@ -142,7 +143,7 @@ export function startAlertDeliveryLoop(db: Db, webhook: WebhookSettings | undefi
   let running: Promise<unknown> | null = null;
   const runOnce = () =>
     (running ??= deliverDueAlerts(db, webhook, options)
-      .catch((e) => console.error(`[alerts] delivery pass failed: ${e instanceof Error ? e.message : String(e)}`))
+      .catch((e) => console.error(`[alerts] delivery pass failed: ${errorMessage(e)}`))
       .finally(() => {
         running = null;
       }));

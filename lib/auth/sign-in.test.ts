@@ -7,6 +7,7 @@ import { generatePassword, hashPassword, verifyPassword } from "./password";
 import { createRateLimits, type RateLimits } from "./rate-limits";
 import { signInWithOidc, signInWithPassword } from "./sign-in";
 import { createDashboardUser, listDashboardUsers, setDashboardUserDisabled, setDashboardUserRole } from "./users";
+import { stringifyJson } from "../domain/json-value";
 
 const ADMIN = { name: "setup", role: "admin", origin: "cli" };
 const PASSWORD = "correct horse battery staple";
@@ -29,7 +30,7 @@ afterAll(async () => {
 
 async function auditDump(): Promise<string> {
   const events = await db.auditEvent.findMany({ orderBy: { seq: "asc" } });
-  return JSON.stringify(events, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+  return stringifyJson(events);
 }
 
 describe("password hashing", () => {

@@ -18,6 +18,7 @@ import { loadMappingOrDefault } from "./load-mapping";
 import { claimDrillScratch, drillScratchName, dropAbandonedDrillScratches } from "./drill-scratch";
 import { isConnectionFailure } from "../validation/connection-failure";
 import { formatQualifiedName, normalizeQualifiedName } from "../domain/qualified-name";
+import { errorMessage } from "../domain/error-message";
 
 export interface DrillTableResult {
   table: string;
@@ -105,7 +106,7 @@ export async function drillCheckpoint(ctx: AppContext, id: string, actor: Actor)
       durationMs: Date.now() - started,
     };
   } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e);
+    const reason = errorMessage(e);
     const couldNotRun = isConnectionFailure(e);
     report = {
       checkpointId,

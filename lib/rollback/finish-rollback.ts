@@ -9,6 +9,8 @@ import { appendAuditEvent } from "../audit/append-audit-event";
 import { applyCheckpointEvent } from "../checkpoints/apply-checkpoint-event";
 import { createAlert } from "../alerts/create-alert";
 import { deliverAlertInBackground, webhookSettingsOf } from "../alerts/deliver-webhook";
+import { errorMessage } from "../domain/error-message";
+import { toJsonValue } from "../domain/json-value";
 
 export interface RollbackReport extends RollbackSummary {
   rollbackId: string;
@@ -162,9 +164,9 @@ async function undoInfoFor(tx: Prisma.TransactionClient, safetyCheckpointId: str
 
 export function messageOf(e: unknown): string {
   if (isAppError(e)) return e.message;
-  return e instanceof Error ? e.message : String(e);
+  return errorMessage(e);
 }
 
 function toJson(value: unknown): Prisma.InputJsonValue {
-  return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+  return toJsonValue(value);
 }

@@ -8,6 +8,7 @@ import { dispatchSubmitted } from "../jobs/dispatch-submitted";
 import { runRollbackJob, submitRollback } from "../rollback/rollback-to-checkpoint";
 import { chooseRollbackCheckpoint, decideAutoRollback, type FailureKind } from "../validation/policy";
 import type { ValidatorReport } from "../validation/report";
+import { errorMessage } from "../domain/error-message";
 
 export const AUTO_ROLLBACK_ACTOR: Actor = { name: "auto-rollback", role: "system", origin: "system" };
 
@@ -91,12 +92,12 @@ export async function autoRollbackAfterFailure(
       });
       alertIds.push(alert.id);
       const run = runner(ctx, { rollbackId: rollback.id, jobId: job.id }).catch((e) => {
-        console.error(`[auto-rollback] rollback ${rollback.id} failed to run: ${e instanceof Error ? e.message : String(e)}`);
+        console.error(`[auto-rollback] rollback ${rollback.id} failed to run: ${errorMessage(e)}`);
       });
       outcome = { action: "submitted", kinds, checkpointId: target.id, rollbackId: rollback.id, jobId: job.id, run };
     } catch (e) {
       // E.g. another operation holds the target: record that the trigger fired but could not submit.
-      const reason = e instanceof Error ? e.message : String(e);
+      const reason = errorMessage(e);
       const alert = await recordTrigger("failure", { error: reason }, {
         title: `Automatic rollback to "${target.name}" could not start`,
         message: `Validation of "${failed.checkpointName}" found ${kinds.join(", ")}; the rollback was refused: ${reason}`,

@@ -19,6 +19,8 @@ import { sealIfKeyed } from "../checkpoints/encryption-keys";
 import { createAlert } from "../alerts/create-alert";
 import { deliverAlertInBackground, webhookSettingsOf } from "../alerts/deliver-webhook";
 import { autoRollbackAfterFailure, type AutoRollbackRunner } from "./auto-rollback";
+import { errorMessage } from "../domain/error-message";
+import { toJsonValue } from "../domain/json-value";
 
 export interface ValidationOptions {
   /** How an automatic rollback is run (default: dispatched to the worker, not awaited). */
@@ -105,7 +107,7 @@ export async function executeValidation(
   } catch (e) {
     await ctx.db.validationRun.update({
       where: { id: runId },
-      data: { status: "error", finishedAt: new Date(), summary: e instanceof Error ? e.message : String(e) },
+      data: { status: "error", finishedAt: new Date(), summary: errorMessage(e) },
     });
     throw e;
   }
@@ -195,7 +197,7 @@ export async function executeValidation(
       ctx,
       { checkpointId: checkpoint.id, checkpointName: checkpoint.name, phase: checkpoint.phase, runId, reports },
       options.autoRollbackRunner,
-    ).catch((e: unknown) => ({ action: "error" as const, reason: e instanceof Error ? e.message : String(e) }));
+    ).catch((e: unknown) => ({ action: "error" as const, reason: errorMessage(e) }));
     if (outcome.action !== "none") {
       const { run: _pending, ...recorded } = outcome as typeof outcome & { run?: unknown };
       autoRollback = recorded;
@@ -271,5 +273,5 @@ async function drillReport(ctx: AppContext, checkpoint: { id: string; drillStatu
 }
 
 function toJson(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+  return toJsonValue(value);
 }
