@@ -2,6 +2,7 @@
 // in the backup store, and says whether it is intact, pointing at the first changed or deleted event.
 // By default only the events after the last verified position are re-computed (what /audit does);
 // --full re-computes every event and checks every anchor. Exit code 0 when intact, 1 when broken.
+import "./load-env";
 import path from "node:path";
 import { getDb, disconnectAll } from "../lib/db/client";
 import { verifyAuditChain, verifyAuditChainIncrementally, type AuditChainReport } from "../lib/audit/verify-audit-chain";

@@ -2,6 +2,7 @@
 // phase it runs the migration step, takes a checkpoint (database, storage, config + metadata),
 // validates source against target, and shows the gate opening for the next phase.
 //   npm run demo:checkpoints -- --fault   inject a changed row in migrate_data and watch validation catch it
+import "./load-env";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { startDemoEnvironment } from "../demo/environment";

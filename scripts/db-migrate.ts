@@ -1,5 +1,6 @@
 // `npm run db:migrate`: applies prisma/migrations to the metadata store at DATABASE_URL, recording them
 // in `_prisma_migrations` as `prisma migrate deploy` would (no native schema engine needed).
+import "./load-env";
 import { migrateDatabase } from "../lib/db/migrate";
 
 async function main(): Promise<number> {

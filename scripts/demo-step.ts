@@ -5,6 +5,7 @@
 //   npm run demo:step -- migrate_data --fault dropRows:tasks:3
 //   npm run demo:step -- extract_schema --fault dropView --fault narrowType   schema faults take no argument
 //   npm run demo:step -- reset_target          empty the target again (phase initial)
+import "./load-env";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";

@@ -3,11 +3,13 @@
 //   npm run demo -- --dev        serve with `next dev` instead
 //   npm run demo -- --rows 1000000 --reset-target
 // Honours PORT (default 3000) and DEMO_DATA_DIR (default .data/demo).
+import "./load-env";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { startDemoEnvironment } from "../demo/environment";
+import { listenAddress } from "../lib/env";
 
 const root = path.resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
@@ -19,7 +21,7 @@ const { values } = parseArgs({
   },
 });
 
-const port = Number(process.env.PORT ?? 3000);
+const { port } = listenAddress({});
 const dataDir = process.env.DEMO_DATA_DIR ?? path.join(root, ".data", "demo");
 const log = (line: string) => console.log(`[demo] ${line}`);
 

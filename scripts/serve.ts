@@ -2,12 +2,13 @@
 // in front of Next.js, so that the product knows who is connected. Next gives route handlers no
 // socket address; this server deletes whatever a client sent in PEER_ADDRESS_HEADER and sets it to
 // the TCP peer, which lib/auth/client-address.ts reads (with TRUSTED_PROXIES for a proxy in front).
-//   tsx scripts/serve.ts [--dev] [-p PORT] [-H HOST]     (PORT is honoured too; HOST defaults to 0.0.0.0)
+//   tsx scripts/serve.ts [--dev] [-p PORT] [-H HOST]     (or PORT and HOST, from .env too; HOST defaults to 127.0.0.1)
 import http from "node:http";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import next from "next";
 import { PEER_ADDRESS_HEADER } from "../lib/auth/client-address";
+import { listenAddress, loadEnvFiles } from "../lib/env";
 
 const { values } = parseArgs({
   options: {
@@ -16,10 +17,10 @@ const { values } = parseArgs({
     hostname: { type: "string", short: "H" },
   },
 });
-const port = Number(values.port ?? process.env.PORT ?? 3000);
-// Not $HOSTNAME: containers export it as their own name, which is not what to listen on.
-const hostname = values.hostname ?? "0.0.0.0";
 const dir = path.resolve(import.meta.dirname, "..");
+// The same .env files Next reads (development ones with --dev), before any setting is read.
+loadEnvFiles({ dir, dev: values.dev });
+const { port, hostname } = listenAddress(values);
 // The app's folder is the working folder whatever started us: Next and the password-hashing
 // threads (which load bcryptjs from the working folder's node_modules) both resolve from it.
 process.chdir(dir);

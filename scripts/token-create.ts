@@ -1,5 +1,6 @@
 // `npm run token:create -- --name ci --role operator`: creates an API token for the REST API and
 // prints it once (only its sha256 is stored). Send it as `Authorization: Bearer mct_…`.
+import "./load-env";
 import { parseArgs } from "node:util";
 import { disconnectAll, getDb } from "../lib/db/client";
 import { isAppError } from "../lib/domain/errors";

@@ -1,6 +1,7 @@
 // `npm run user:create -- --email a@b.c --role admin [--name "A B"] [--password …]`: creates a
 // dashboard user. Without --password it asks for one (hidden) on a terminal, or generates one and
 // prints it once. Prefer the prompt: a --password argument stays in the shell's history.
+import "./load-env";
 import { parseArgs } from "node:util";
 import { createInterface } from "node:readline";
 import { disconnectAll, getDb } from "../lib/db/client";

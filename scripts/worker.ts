@@ -1,6 +1,7 @@
 // `npm run worker`: a job worker process. Run as many as you like, on any machine that reaches the
 // metadata store, the source, the target and BACKUP_DIR (the same environment as the server).
 // Settings: WORKER_CONCURRENCY (2), JOB_POLL_INTERVAL_MS (1000), JOB_STALE_AFTER_MS (30000).
+import "./load-env";
 import { getAppContext } from "../lib/context";
 import { startWorker } from "../lib/worker/worker";
 import { workerOptionsFromEnv } from "../lib/worker/worker-env";

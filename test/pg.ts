@@ -9,8 +9,15 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
+/** The test server's admin URL; only the "integration" project (vitest.config.ts) starts one. */
 export function adminUrl(): string {
-  return inject("pgAdminUrl");
+  const url = inject("pgAdminUrl");
+  if (!url) {
+    throw new Error(
+      "This test needs PostgreSQL, but it runs in the \"unit\" Vitest project, which starts none: rename it from *.unit.test.ts to *.test.ts (or move it out of lib/domain and lib/ui).",
+    );
+  }
+  return url;
 }
 
 /**

@@ -7,7 +7,7 @@ import { AppError } from "../domain/errors";
 
 const optionalBoolean = z.enum(["true", "false", "1", "0"], { message: "must be true or false" }).transform((v) => v === "true" || v === "1");
 
-/** The settings of the backup store, as lib/env.ts reads them (an empty value means unset). */
+/** The settings of the backup store: the store section of lib/env.ts (an empty value means unset). */
 export const backupStoreEnvShape = {
   BACKUP_STORE_URL: z.string().optional(),
   BACKUP_S3_ENDPOINT: z.string().url().optional(),
@@ -87,17 +87,6 @@ export function resolveBackupStoreConfig(env: BackupStoreEnv): BackupStoreConfig
     forcePathStyle: env.BACKUP_S3_FORCE_PATH_STYLE ?? false,
     credentials: id && secret ? { accessKeyId: id, secretAccessKey: secret } : undefined,
   };
-}
-
-/** The settings' values read straight from an environment (validated by the shape above first). */
-export function backupStoreConfigFromEnv(source: Record<string, string | undefined>): BackupStoreConfig {
-  const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
-  const parsed = z.object({ ...backupStoreEnvShape, BACKUP_DIR: z.string().min(1) }).safeParse(present);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw configError(String(issue.path[0]), issue.message);
-  }
-  return resolveBackupStoreConfig(parsed.data);
 }
 
 /** The store's address for messages: the folder, or s3://bucket/prefix. */
