@@ -2,6 +2,7 @@
 // every config backup and sealed integrity diff under BACKUP_ENCRYPTION_KEY. Put the previous key(s)
 // in BACKUP_ENCRYPTION_OLD_KEYS while it runs; once it reports success they can be removed. Safe to
 // re-run (an interrupted run is finished by the next).
+import "./load-env";
 import { createAppContext } from "../lib/context";
 import { rotateEncryptionKey } from "../lib/checkpoints/rotate-encryption-key";
 import { disconnectAll } from "../lib/db/client";
