@@ -18,7 +18,7 @@ const LAYERS = [
 ];
 
 // Test code may reach anything it tests; it is not part of a layer.
-const TEST_CODE = "(\\.test\\.tsx?$|/testing/|/test-[^/]*\\.ts$|-test-[^/]*\\.ts$)";
+const TEST_CODE = "(\\.test\\.tsx?$|^test/)";
 
 const pathOf = (folder) => (folder.endsWith(".ts") ? `^lib/${folder.replace(".", "\\.")}$` : `^lib/${folder}/`);
 

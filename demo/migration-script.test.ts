@@ -4,8 +4,8 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
 import { startTestDemo, type TestDemo } from "../test/demo-fixture";
-import { buildTestApp, startTestServer, type TestServer } from "../lib/api/test-server";
-import { testApiToken, TEST_SERVER_SETTINGS } from "../lib/api/api-test-client";
+import { buildTestApp, startTestServer, type TestServer } from "../test/api/server";
+import { testApiToken, TEST_SERVER_SETTINGS } from "../test/api/client";
 import { createMigrationClient, MigrationPhase, type MigrationCheckpointsClient } from "../packages/client/src/index";
 import { EXIT } from "../packages/client/src/cli";
 

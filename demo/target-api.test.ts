@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchDatabase } from "../test/pg";
 import { buildDemoSource } from "./source/build-source";
 import { runDemoStep } from "./steps/index";
-import { freshTarget, query, tempDir } from "./steps/test-fixture";
+import { freshTarget, query, tempDir } from "../test/demo/steps-fixture";
 import { startTargetApi, type TargetApi } from "./target-api";
 
 let api: TargetApi;

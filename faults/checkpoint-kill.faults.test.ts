@@ -12,7 +12,7 @@ import { acquireTargetLock } from "../lib/locks/target-lock";
 import { MAX_ATTEMPTS } from "../lib/worker/reap-stale-jobs";
 import type { BackupComponentName } from "../lib/domain/checkpoint-input";
 import type { Actor } from "../lib/domain/actor";
-import { fingerprintTarget } from "../lib/rollback/rollback-test-helpers";
+import { fingerprintTarget } from "../test/rollback/helpers";
 import { figuresFile, STALE_AFTER_MS, until, workerPool } from "./helpers";
 import { startFaultDemo, type FaultDemo } from "./fixture";
 

@@ -3,13 +3,13 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createCheckpoint } from "../lib/checkpoints/create-checkpoint";
 import { rollbackToCheckpoint, submitRollback } from "../lib/rollback/rollback-to-checkpoint";
-import { fingerprintTarget, promoteCheckpoint } from "../lib/rollback/rollback-test-helpers";
+import { fingerprintTarget, promoteCheckpoint } from "../test/rollback/helpers";
 import type { Actor } from "../lib/domain/actor";
 import { figuresFile, spawnTs, until } from "./helpers";
 import { startFaultDemo, type FaultDemo } from "./fixture";
 import { moveTarget } from "./target-state";
 
-const CHILD = path.join(import.meta.dirname, "..", "lib", "checkpoints", "testing", "take-checkpoint-child.ts");
+const CHILD = path.join(import.meta.dirname, "..", "test", "checkpoints", "take-checkpoint-child.ts");
 const actor: Actor = { name: "fault-test", role: "operator", origin: "test" };
 const figures = figuresFile("concurrency");
 let f: FaultDemo;

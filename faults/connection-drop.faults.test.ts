@@ -5,7 +5,7 @@ import { createCheckpoint } from "../lib/checkpoints/create-checkpoint";
 import { checkpointDir } from "../lib/checkpoints/backup-paths";
 import { rollbackToCheckpoint } from "../lib/rollback/rollback-to-checkpoint";
 import { validateCheckpoint } from "../lib/validation-runs/validate-checkpoint";
-import { fingerprintTarget, promoteCheckpoint } from "../lib/rollback/rollback-test-helpers";
+import { fingerprintTarget, promoteCheckpoint } from "../test/rollback/helpers";
 import type { Actor } from "../lib/domain/actor";
 import { figuresFile, until } from "./helpers";
 import { startFaultDemo, type FaultDemo } from "./fixture";

@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { createCheckpoint } from "../lib/checkpoints/create-checkpoint";
 import { checkpointDir } from "../lib/checkpoints/backup-paths";
-import { fingerprintTarget } from "../lib/rollback/rollback-test-helpers";
+import { fingerprintTarget } from "../test/rollback/helpers";
 import { figuresFile } from "./helpers";
 import { startFaultDemo, type FaultDemo } from "./fixture";
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readdir } from "node:fs/promises";
 import { startTestDemo, type TestDemo } from "../test/demo-fixture";
-import { buildTestApp, startTestServer, type TestServer } from "../lib/api/test-server";
+import { buildTestApp, startTestServer, type TestServer } from "../test/api/server";
 import { errorResponse } from "../lib/api/schemas";
 import { createApiToken } from "../lib/auth/tokens";
 import { createCheckpoint } from "../lib/checkpoints/create-checkpoint";
-import { fingerprintTarget } from "../lib/rollback/rollback-test-helpers";
+import { fingerprintTarget } from "../test/rollback/helpers";
 import type { Actor } from "../lib/domain/actor";
 import { figuresFile } from "./helpers";
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCheckpoint } from "../lib/checkpoints/create-checkpoint";
 import { submitRollback } from "../lib/rollback/rollback-to-checkpoint";
-import { fingerprintTarget, promoteCheckpoint } from "../lib/rollback/rollback-test-helpers";
+import { fingerprintTarget, promoteCheckpoint } from "../test/rollback/helpers";
 import { dispatchJob, stopBoss } from "../lib/jobs/queue";
 import type { Actor } from "../lib/domain/actor";
 import { figuresFile, STALE_AFTER_MS, until, workerPool } from "./helpers";

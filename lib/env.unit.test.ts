@@ -57,8 +57,9 @@ describe("where the server listens", () => {
     function inFreshProcess(env: Record<string, string>): { files: string[]; listen: unknown; worker: unknown } {
       const code = `import("${path.join(import.meta.dirname, "env.ts")}").then((m) => { const files = m.loadEnvFiles({ dir: ${JSON.stringify(dir)} });
         console.log(JSON.stringify({ files: files, listen: m.listenAddress({}), worker: m.readEnvSection("worker").WORKER_CONCURRENCY })); })`;
-      const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !["PORT", "HOST", "WORKER_CONCURRENCY", "NODE_ENV"].includes(k)));
-      const out = execFileSync(process.execPath, ["--import", "tsx", "-e", code], { cwd: path.join(import.meta.dirname, ".."), env: { ...clean, ...env }, encoding: "utf8" });
+      const childEnv: NodeJS.ProcessEnv = { ...process.env };
+      for (const k of ["PORT", "HOST", "WORKER_CONCURRENCY", "NODE_ENV"]) delete childEnv[k];
+      const out = execFileSync(process.execPath, ["--import", "tsx", "-e", code], { cwd: path.join(import.meta.dirname, ".."), env: { ...childEnv, ...env }, encoding: "utf8" });
       return JSON.parse(out.trim().split("\n").at(-1)!);
     }
 

@@ -4,7 +4,7 @@ import bcrypt from "bcryptjs";
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createScratchDatabase } from "../../test/pg";
-import { query, tempDir } from "../steps/test-fixture";
+import { query, tempDir } from "../../test/demo/steps-fixture";
 import { buildDemoSource, type DemoSourceSummary } from "./build-source";
 import { objectPath, planObjects } from "./generate-files";
 import { planDemo } from "./plan";

@@ -9,7 +9,7 @@ import { objectPath } from "../source/generate-files";
 import { readAppConfig } from "../target/app-config";
 import mapping from "../mapping.json";
 import { DEMO_STEPS, runDemoStep, type DemoContext, type DemoFaults, type DemoStepResult } from "./index";
-import { diffHashes, freshTarget, query, rowHashes, tempDir } from "./test-fixture";
+import { diffHashes, freshTarget, query, rowHashes, tempDir } from "../../test/demo/steps-fixture";
 
 const source = { url: "", filesDir: "" };
 const APP = ["profiles", "projects", "tasks", "comments", "attachments"];

@@ -3,7 +3,7 @@ import path from "node:path";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { adminUrl, createScratchDatabase } from "../../test/pg";
-import { query, tempDir } from "../steps/test-fixture";
+import { query, tempDir } from "../../test/demo/steps-fixture";
 import { TARGET_SCHEMA_SQL } from "./target-schema-sql";
 import { buildDemoTarget } from "./build-target";
 

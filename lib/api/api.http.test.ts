@@ -1,7 +1,7 @@
 import { describe, expect, it, beforeAll, afterAll } from "vitest";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
-import { buildTestApp, startTestServer, type TestServer } from "./test-server";
-import { apiTestClient, expectError, parsed, testApiToken, TEST_SERVER_SETTINGS } from "./api-test-client";
+import { buildTestApp, startTestServer, type TestServer } from "../../test/api/server";
+import { apiTestClient, expectError, parsed, testApiToken, TEST_SERVER_SETTINGS } from "../../test/api/client";
 import * as s from "./schemas";
 
 // The REST API over HTTP: `next start` on a production build, against a test demo migration in real

@@ -5,8 +5,8 @@ import path from "node:path";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { scratchDatabaseWith } from "../../test/pg";
 import { PHASES } from "../domain/phases";
-import { buildTestApp, startTestServer, type TestServer } from "./test-server";
-import { apiTestClient, parsed, testApiToken, TEST_SERVER_SETTINGS } from "./api-test-client";
+import { buildTestApp, startTestServer, type TestServer } from "../../test/api/server";
+import { apiTestClient, parsed, testApiToken, TEST_SERVER_SETTINGS } from "../../test/api/client";
 import * as s from "./schemas";
 
 // A plain PostgreSQL source (no auth schema, no storage schema, nothing listening at SUPABASE_URL)

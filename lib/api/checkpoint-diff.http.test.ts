@@ -3,8 +3,8 @@ import { runSql } from "../../test/pg";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { demoContextFor } from "../../demo/demo-context";
 import { runDemoStep } from "../../demo/steps";
-import { buildTestApp, startTestServer, type TestServer } from "./test-server";
-import { apiTestClient, parsed, testApiToken, TEST_SERVER_SETTINGS } from "./api-test-client";
+import { buildTestApp, startTestServer, type TestServer } from "../../test/api/server";
+import { apiTestClient, parsed, testApiToken, TEST_SERVER_SETTINGS } from "../../test/api/client";
 import * as s from "./schemas";
 
 // The integrity diff through the REST API, as a script reads it: opened, with row values for an

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { createApiToken } from "../auth/tokens";
 import { createDashboardUser } from "../auth/users";
-import { buildTestApp, startTestServer, type TestServer } from "./test-server";
-import { apiTestClient, expectError, parsed, TEST_SERVER_SETTINGS } from "./api-test-client";
+import { buildTestApp, startTestServer, type TestServer } from "../../test/api/server";
+import { apiTestClient, expectError, parsed, TEST_SERVER_SETTINGS } from "../../test/api/client";
 import { rollbackApprovedSchema, rollbackAwaitingApprovalSchema } from "./approval-schemas";
 import * as s from "./schemas";
 

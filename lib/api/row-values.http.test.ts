@@ -3,8 +3,8 @@ import { runSql } from "../../test/pg";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { getCheckpointView } from "../checkpoints/list-checkpoints-view";
 import { TEXT_VALUES_WITHHELD } from "../domain/diff-visibility";
-import { buildTestApp, startTestServer, type TestServer } from "./test-server";
-import { apiTestClient, parsed, testApiToken, TEST_SERVER_SETTINGS } from "./api-test-client";
+import { buildTestApp, startTestServer, type TestServer } from "../../test/api/server";
+import { apiTestClient, parsed, testApiToken, TEST_SERVER_SETTINGS } from "../../test/api/client";
 import * as s from "./schemas";
 
 // One rule for who reads row values (lib/domain/diff-visibility.ts), here for stored error texts: a

@@ -2,8 +2,8 @@ import { describe, expect, it, beforeAll, afterAll } from "vitest";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { demoContextFor } from "../../demo/demo-context";
 import { runDemoStep } from "../../demo/steps";
-import { buildTestApp, startTestServer, type TestServer } from "./test-server";
-import { apiTestClient, testApiToken, TEST_SERVER_SETTINGS } from "./api-test-client";
+import { buildTestApp, startTestServer, type TestServer } from "../../test/api/server";
+import { apiTestClient, testApiToken, TEST_SERVER_SETTINGS } from "../../test/api/client";
 
 // The schema validator's object diff through the REST API, as a script reads it: a trigger the
 // migration lost fails the schema validator, names the object with the source's definition and the

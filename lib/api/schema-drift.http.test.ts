@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSql } from "../../test/pg";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
-import { buildTestApp, startTestServer, type TestServer } from "./test-server";
-import { apiTestClient, parsed, testApiToken, TEST_SERVER_SETTINGS } from "./api-test-client";
+import { buildTestApp, startTestServer, type TestServer } from "../../test/api/server";
+import { apiTestClient, parsed, testApiToken, TEST_SERVER_SETTINGS } from "../../test/api/client";
 import * as s from "./schemas";
 
 // Schema drift through the REST API, as a script reads it: the fingerprints recorded with each

@@ -3,8 +3,8 @@ import { runSql } from "../../test/pg";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { demoContextFor } from "../../demo/demo-context";
 import { runDemoStep } from "../../demo/steps";
-import { buildTestApp, startTestServer, type TestServer } from "./test-server";
-import { apiTestClient, testApiToken, TEST_SERVER_SETTINGS } from "./api-test-client";
+import { buildTestApp, startTestServer, type TestServer } from "../../test/api/server";
+import { apiTestClient, testApiToken, TEST_SERVER_SETTINGS } from "../../test/api/client";
 
 // A migration of less tidy shape than the demo's, validated through the REST API as a script would:
 // a user schema other than public with spaced, dotted and mixed-case names, a keyless table holding

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
-import { buildTestApp, startTestServer, type TestServer } from "../api/test-server";
-import { TEST_SERVER_SETTINGS } from "../api/api-test-client";
+import { buildTestApp, startTestServer, type TestServer } from "../../test/api/server";
+import { TEST_SERVER_SETTINGS } from "../../test/api/client";
 import { createDashboardUser } from "./users";
 
 // Sign-in, sessions and headers through the product's own server (scripts/serve.ts), as a browser

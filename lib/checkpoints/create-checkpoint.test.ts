@@ -13,7 +13,7 @@ import { checkpointDir } from "./backup-paths";
 import { deleteCheckpoint } from "./delete-checkpoint";
 import { blobStoreFor } from "./engines-for-context";
 import { readManifest } from "../store/manifest";
-import { filesRevealing, notPrivate } from "../engines/test-fixtures";
+import { filesRevealing, notPrivate } from "../../test/engines/fixtures";
 import pg from "pg";
 import { runSql } from "../../test/pg";
 import { acquireTargetLock } from "../locks/target-lock";

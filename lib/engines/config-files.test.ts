@@ -5,7 +5,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { AppError } from "../domain/errors";
 import { readManifest, writeManifest } from "../store/manifest";
 import { sha256Buffer, sha256File } from "../store/hashing";
-import { notPrivate } from "./test-fixtures";
+import { notPrivate } from "../../test/engines/fixtures";
 import { createConfigEngine } from "./config-files";
 import { tempDirMaker } from "../../test/temp-dirs";
 

@@ -5,7 +5,7 @@ import pg from "pg";
 import { adminUrl, createScratchDatabase, withDatabase } from "../../test/pg";
 import { AppError } from "../domain/errors";
 import { createPgDumpEngine } from "./database-pgdump";
-import { FIXTURE_SQL, fingerprintDatabase, sql } from "./test-fixtures";
+import { FIXTURE_SQL, fingerprintDatabase, sql } from "../../test/engines/fixtures";
 import type { ProgressEvent } from "./types";
 import { readManifest, writeManifest } from "../store/manifest";
 import { sha256File } from "../store/hashing";

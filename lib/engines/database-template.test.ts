@@ -6,7 +6,7 @@ import { AppError } from "../domain/errors";
 import { readManifest, writeManifest } from "../store/manifest";
 import { createTemplateEngine } from "./database-template";
 import { FINGERPRINT_VERSION, fingerprintDatabaseAt } from "./pg-fingerprint";
-import { FIXTURE_SQL, fingerprintDatabase, sql } from "./test-fixtures";
+import { FIXTURE_SQL, fingerprintDatabase, sql } from "../../test/engines/fixtures";
 import { tempDirMaker } from "../../test/temp-dirs";
 
 const extraDbs: string[] = [];

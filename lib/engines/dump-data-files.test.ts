@@ -7,7 +7,7 @@ import { createBlobStore, type BlobStore } from "../store/blob-store";
 import { blobsReferencedBy, readManifest, writeManifest, type Manifest } from "../store/manifest";
 import { createPgDumpEngine } from "./database-pgdump";
 import { makeRestoreScratch, materializeDump, tablesOfTocListing } from "./dump-data-files";
-import { filesRevealing, FIXTURE_SQL, fingerprintDatabase, notPrivate, sql } from "./test-fixtures";
+import { filesRevealing, FIXTURE_SQL, fingerprintDatabase, notPrivate, sql } from "../../test/engines/fixtures";
 import { tempDirMaker } from "../../test/temp-dirs";
 
 const extraDbs: string[] = [];

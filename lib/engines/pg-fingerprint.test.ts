@@ -7,7 +7,7 @@ import { readManifest } from "../store/manifest";
 import { createTemplateEngine } from "./database-template";
 import { withClient } from "./pg-admin";
 import { compareFingerprints, fingerprintDatabase, fingerprintDatabaseAt } from "./pg-fingerprint";
-import { FIXTURE_SQL, sql } from "./test-fixtures";
+import { FIXTURE_SQL, sql } from "../../test/engines/fixtures";
 
 const tempDir = tempDirMaker("mc-fp-");
 let url: string;

@@ -8,7 +8,7 @@ import { walkTree } from "./walk";
 import { tempDirMaker } from "../../test/temp-dirs";
 import { sha256Buffer } from "../store/hashing";
 import { writeManifest } from "../store/manifest";
-import { filesRevealing, notPrivate } from "./test-fixtures";
+import { filesRevealing, notPrivate } from "../../test/engines/fixtures";
 
 const tempDir = tempDirMaker("mc-storage-");
 

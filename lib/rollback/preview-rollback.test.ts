@@ -11,7 +11,7 @@ import type { AppContext } from "../context";
 import { previewRollback } from "./preview-rollback";
 import { getOverview } from "../checkpoints/get-overview";
 import type { ComponentComparison } from "./compare-target";
-import { fingerprintTarget, promoteCheckpoint } from "./rollback-test-helpers";
+import { fingerprintTarget, promoteCheckpoint } from "../../test/rollback/helpers";
 
 const actor: Actor = { name: "test-engineer", role: "operator", origin: "test" };
 let t: TestDemo;

@@ -10,7 +10,7 @@ import type { Actor } from "../domain/actor";
 import type { AppContext } from "../context";
 import { submitRollback } from "./rollback-to-checkpoint";
 import { recoverInterruptedRollbacks, resumeRollback } from "./recover-interrupted-rollbacks";
-import { fingerprintTarget, promoteCheckpoint } from "./rollback-test-helpers";
+import { fingerprintTarget, promoteCheckpoint } from "../../test/rollback/helpers";
 import type { RollbackReport } from "./finish-rollback";
 
 const actor: Actor = { name: "test-engineer", role: "operator", origin: "test" };

@@ -17,7 +17,7 @@ import type { Actor } from "../domain/actor";
 import type { AppContext } from "../context";
 import { rollbackToCheckpoint } from "./rollback-to-checkpoint";
 import { previewRollback } from "./preview-rollback";
-import { fingerprintTarget, promoteCheckpoint } from "./rollback-test-helpers";
+import { fingerprintTarget, promoteCheckpoint } from "../../test/rollback/helpers";
 import type { RollbackReport } from "./finish-rollback";
 
 const actor: Actor = { name: "test-engineer", role: "operator", origin: "test" };

@@ -12,7 +12,7 @@ import { verifyAuditChain } from "../audit/verify-audit-chain";
 import type { Actor } from "../domain/actor";
 import type { AppContext } from "../context";
 import { rollbackToCheckpoint, submitRollback, runRollbackJob } from "./rollback-to-checkpoint";
-import { fingerprintTarget, promoteCheckpoint } from "./rollback-test-helpers";
+import { fingerprintTarget, promoteCheckpoint } from "../../test/rollback/helpers";
 import type { RollbackReport } from "./finish-rollback";
 import { withMaintenanceClient } from "../engines/pg-admin";
 

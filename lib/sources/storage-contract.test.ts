@@ -16,7 +16,7 @@ import { createCheckpoint } from "../checkpoints/create-checkpoint";
 import { runValidators } from "../checkpoints/run-validators";
 import { loadMappingOrDefault } from "../checkpoints/load-mapping";
 import { rollbackToCheckpoint } from "../rollback/rollback-to-checkpoint";
-import { fingerprintDir, promoteCheckpoint } from "../rollback/rollback-test-helpers";
+import { fingerprintDir, promoteCheckpoint } from "../../test/rollback/helpers";
 import type { Actor } from "../domain/actor";
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { diffSchemaSide } from "../validation/schema/drift";
-import { column, index, recorded, table } from "../validation/schema/test-objects";
+import { column, index, recorded, table } from "../../test/validation/schema-objects";
 import { describeRollbackSchema, driftByKindText, driftHeadline, driftKindRows, driftObjectRows, rollbackSchemaEffects } from "./schema-drift";
 import { objectLabel } from "./schema-objects";
 

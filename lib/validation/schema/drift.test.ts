@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { schemaFingerprint } from "./inventory-types";
 import { DRIFT_LIST_LIMIT, diffSchemaSide } from "./drift";
-import { column, index, inventory, recorded, table } from "./test-objects";
+import { column, index, inventory, recorded, table } from "../../../test/validation/schema-objects";
 
 const tasks = table("public.tasks");
 const title = column("public.tasks", "title", "text", true);

@@ -5,8 +5,8 @@ import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { startTestDemo, type TestDemo } from "../../../test/demo-fixture";
-import { buildTestApp, startTestServer, type TestServer } from "../../../lib/api/test-server";
-import { testApiToken, TEST_SERVER_SETTINGS } from "../../../lib/api/api-test-client";
+import { buildTestApp, startTestServer, type TestServer } from "../../../test/api/server";
+import { testApiToken, TEST_SERVER_SETTINGS } from "../../../test/api/client";
 import { EXIT } from "./cli";
 
 // The CLI as a pipeline runs it: the built package's bin (node dist/bin.js) as a child process, with

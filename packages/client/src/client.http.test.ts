@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestDemo, type TestDemo } from "../../../test/demo-fixture";
-import { buildTestApp, startTestServer, type TestServer } from "../../../lib/api/test-server";
-import { testApiToken, TEST_SERVER_SETTINGS } from "../../../lib/api/api-test-client";
+import { buildTestApp, startTestServer, type TestServer } from "../../../test/api/server";
+import { testApiToken, TEST_SERVER_SETTINGS } from "../../../test/api/client";
 import { rollbackReportSchema } from "../../../lib/api/openapi";
 import * as s from "../../../lib/api/schemas";
 import { validationCheckSchema } from "../../../lib/validation/report";

@@ -1,6 +1,6 @@
 // Test helper (not used by the product): schema objects shaped as lib/validation/schema/inventory reads them.
-import type { SchemaInventory, SchemaObject } from "./inventory-types";
-import { schemaFingerprint } from "./inventory-types";
+import type { SchemaInventory, SchemaObject } from "../../lib/validation/schema/inventory-types";
+import { schemaFingerprint } from "../../lib/validation/schema/inventory-types";
 
 export const inventory = (objects: SchemaObject[]): SchemaInventory => ({ objects, schemas: ["public"], optionalCatalogs: { cron: false, vault: false }, serverVersion: 150000 });
 

@@ -3,8 +3,8 @@ import { createHash } from "node:crypto";
 import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
-import type { AppContext } from "../context";
-import { applyCheckpointEvent } from "../checkpoints/apply-checkpoint-event";
+import type { AppContext } from "../../lib/context";
+import { applyCheckpointEvent } from "../../lib/checkpoints/apply-checkpoint-event";
 
 /** Every user table of the database: row count and md5 of all rows' text, sorted. */
 export async function fingerprintDatabase(url: string): Promise<Record<string, string>> {

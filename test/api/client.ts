@@ -2,11 +2,11 @@
 // and parses every success body with the response schema the OpenAPI document is generated from.
 import { expect } from "vitest";
 import type { z } from "zod";
-import * as s from "./schemas";
-import type { TestServer } from "./test-server";
-import type { Db } from "../db/client";
-import { createApiToken } from "../auth/tokens";
-import type { Role } from "../auth/permissions";
+import * as s from "../../lib/api/schemas";
+import type { TestServer } from "./server";
+import type { Db } from "../../lib/db/client";
+import { createApiToken } from "../../lib/auth/tokens";
+import type { Role } from "../../lib/auth/permissions";
 
 export interface ApiCallResult {
   status: number;

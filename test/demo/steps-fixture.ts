@@ -2,9 +2,9 @@ import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { createScratchDatabase } from "../../test/pg";
-import { buildDemoTarget } from "../target/build-target";
-import { readSourceObjectFromDir, type DemoContext } from "./context";
+import { createScratchDatabase } from "../pg";
+import { buildDemoTarget } from "../../demo/target/build-target";
+import { readSourceObjectFromDir, type DemoContext } from "../../demo/steps/context";
 
 /** Test helpers shared by the demo's tests (real Postgres, real temp dirs). */
 
