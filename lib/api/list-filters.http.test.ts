@@ -6,7 +6,7 @@ import { listCheckpointsView } from "../checkpoints/list-checkpoints-view";
 import { parseAuditParams } from "../ui/audit-params";
 import { parseCheckpointListParams } from "../ui/checkpoint-list-params";
 import { buildTestApp, startTestServer, type TestServer } from "./test-server";
-import { apiTestClient, expectError, parsed, testApiToken, TEST_SERVER_SETTINGS } from "./api-test-client";
+import { apiTestClient, expectError, parsed, testApiToken, TEST_SERVER_SETTINGS } from "../../test/api/client";
 import * as s from "./schemas";
 
 // The two front doors of the same questions, the REST API and the dashboard's data functions, give the

@@ -7,7 +7,7 @@ import { buildPhaseTimeline } from "../ui/phase-timeline";
 import { getOverview } from "./get-overview";
 import type { AppContext } from "../context";
 import { schemaFingerprint, type SchemaInventory } from "../validation/schema/inventory-types";
-import { column, index, inventory, table } from "../validation/schema/test-objects";
+import { column, index, inventory, table } from "../../test/validation/schema-objects";
 
 let db: Db;
 let ctx: Pick<AppContext, "db" | "target">;
