@@ -5,7 +5,7 @@ import { listAuditEventsPage } from "../audit/list-audit-events";
 import { listCheckpointsView } from "../checkpoints/list-checkpoints-view";
 import { parseAuditParams } from "../ui/audit-params";
 import { parseCheckpointListParams } from "../ui/checkpoint-list-params";
-import { buildTestApp, startTestServer, type TestServer } from "./test-server";
+import { buildTestApp, startTestServer, type TestServer } from "../../test/api/server";
 import { apiTestClient, expectError, parsed, testApiToken, TEST_SERVER_SETTINGS } from "../../test/api/client";
 import * as s from "./schemas";
 
