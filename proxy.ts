@@ -1,22 +1,17 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { allowedMethods } from "./lib/api/allowed-methods";
-import { apiEndpoints } from "./lib/api/openapi";
+import { allowedMethods } from "./lib/api/endpoints";
 import { AppError } from "./lib/domain/errors";
 import { errorResponse } from "./lib/http/route-handler";
 
-// The API's answers for a method an endpoint does not have (405, with Allow) and for /migration itself
-// (404), in the API's JSON error shape rather than Next's empty 405 or HTML 404. Not an auth boundary:
-// every route handler authorizes its own requests.
-const ENDPOINTS = apiEndpoints();
-
+// The API's answers for a path no endpoint declares (404) and for a method a declared path does not
+// have (405, with Allow), in the API's JSON error shape rather than Next's HTML 404 or empty 405; both
+// from the endpoint declarations (lib/api/endpoints.ts), so a route without one is never reached.
+// Not an auth boundary: every route handler authorizes its own requests.
 export function proxy(request: NextRequest) {
   const { pathname } = request.nextUrl;
-  const allowed = allowedMethods(pathname, ENDPOINTS);
+  const allowed = allowedMethods(pathname);
   if (allowed === null) {
-    if (pathname.replace(/\/+$/, "") === "/migration") {
-      return errorResponse(new AppError("not_found", "No API endpoint at /migration. See /migration/openapi.json."));
-    }
-    return NextResponse.next(); // the catch-all route answers other unknown paths
+    return errorResponse(new AppError("not_found", `No API endpoint at ${request.method} ${pathname}. See /migration/openapi.json.`));
   }
   if (!allowed.includes(request.method)) {
     const response = errorResponse(

@@ -7,6 +7,8 @@ import { createRateLimits } from "../auth/rate-limits";
 import type { AuthDeps } from "../auth/auth-options";
 import { actorFromRequest, authorizeApiRequest } from "./actor";
 
+const VIEWER = { role: "viewer", recentSignIn: false } as const;
+
 let deps: AuthDeps;
 let token: string;
 
@@ -27,13 +29,13 @@ const req = (headers: Record<string, string>) => new Request("http://localhost/m
 describe("the API's actor", () => {
   it("is the authenticated caller, whatever x-actor claims", async () => {
     const request = req({ authorization: `Bearer ${token}`, "x-actor": "mallory", "x-forwarded-for": "10.1.2.3" });
-    await authorizeApiRequest(request, deps);
+    await authorizeApiRequest(request, VIEWER, deps);
     expect(actorFromRequest(request)).toMatchObject({ name: "token:ci", role: "operator" });
   });
 
   it("does not exist for a request nobody authorized", async () => {
     const request = req({});
-    await expect(authorizeApiRequest(request, deps)).rejects.toMatchObject({ code: "unauthenticated" });
+    await expect(authorizeApiRequest(request, VIEWER, deps)).rejects.toMatchObject({ code: "unauthenticated" });
     expect(() => actorFromRequest(request)).toThrow(/not authorized/);
   });
 });

@@ -1,13 +1,15 @@
 import { z } from "zod";
 import * as s from "./schemas";
+import { ENDPOINTS, type EndpointDeclaration } from "./endpoints";
 import * as approvals from "./approval-schemas";
 import { deleteCheckpointOptionsSchema } from "../domain/typed-confirmation";
 import { BACKUP_COMPONENTS } from "../domain/checkpoint-input";
 import { validationCheckSchema } from "../validation/report";
 
 /**
- * The OpenAPI 3.1 document of the REST API, generated from the zod schemas the handlers parse with
- * (requests, as their input side) and the schemas the API tests check responses against.
+ * The OpenAPI 3.1 document of the REST API, generated from the endpoint declarations (lib/api/endpoints.ts):
+ * their paths, roles, the zod schemas the handlers parse with (requests, as their input side) and the
+ * schemas of their answers, which the API tests check responses against.
  */
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -75,100 +77,16 @@ const REQUEST_COMPONENTS = {
   DeleteCheckpointRequest: deleteCheckpointOptionsSchema,
 } satisfies Record<string, z.ZodType>;
 
-type ResponseName = keyof typeof RESPONSE_COMPONENTS;
-type RequestName = keyof typeof REQUEST_COMPONENTS;
+/** The component name of each schema an endpoint declares (lib/api/endpoints.ts) for its body or answer. */
+const COMPONENT_NAMES = new Map<z.ZodType, string>(
+  [...Object.entries(RESPONSE_COMPONENTS), ...Object.entries(REQUEST_COMPONENTS)].map(([name, schema]) => [schema, name]),
+);
 
-interface Operation {
-  method: "get" | "post" | "delete";
-  path: string;
-  summary: string;
-  description?: string;
-  params?: z.ZodObject;
-  query?: z.ZodType;
-  body?: { schema: RequestName; required: boolean };
-  ok: { status: number; schema: ResponseName; description: string; location?: boolean };
-  errors: number[];
+function componentRef(schema: z.ZodType, where: string) {
+  const name = COMPONENT_NAMES.get(schema);
+  if (!name) throw new Error(`${where}: the schema is not an OpenAPI component (lib/api/openapi.ts)`);
+  return ref(name);
 }
-
-const OPERATIONS: Operation[] = [
-  {
-    method: "post", path: "/migration/checkpoint", summary: "Create a checkpoint (backup of database, storage and config)",
-    description: "Records the checkpoint and queues its backup job. Poll the job at the Location header.",
-    body: { schema: "CreateCheckpointRequest", required: true },
-    ok: { status: 202, schema: "CheckpointAccepted", description: "Checkpoint recorded, backup job queued", location: true },
-    errors: [400, 409, 413, 415, 422],
-  },
-  {
-    method: "get", path: "/migration/checkpoints", summary: "List checkpoints, newest first",
-    query: s.listCheckpointsQuery, ok: { status: 200, schema: "CheckpointPage", description: "One page of checkpoints" }, errors: [400],
-  },
-  {
-    method: "post", path: "/migration/checkpoint/validate", summary: "Validate the latest complete checkpoint of a phase",
-    body: { schema: "ValidatePhaseRequest", required: true },
-    ok: { status: 202, schema: "ValidationAccepted", description: "Validation run recorded, job queued", location: true },
-    errors: [400, 404, 409, 413, 415, 422],
-  },
-  {
-    method: "get", path: "/migration/checkpoint/active/{phase}", summary: "The active checkpoint of a phase",
-    params: s.phaseParams, ok: { status: 200, schema: "ActiveCheckpoint", description: "The active checkpoint" }, errors: [400, 404],
-  },
-  {
-    method: "get", path: "/migration/checkpoint/{checkpointId}", summary: "A checkpoint: metadata, tables, backups, validation results, rollbacks",
-    description:
-      "Each validation result's integrity diff is returned opened, in the shape the dashboard renders. Row values (the keys and column values of missing, extra and changed rows) go to operators and admins; a viewer gets the same diff without them: table names, counts, checksums, columns, `withheldRows` and `withheld` saying why. The dashboard's checkpoint page follows the same rule. `schema` gives the schema fingerprints recorded with the checkpoint and, per side, what changed since the last validated checkpoint before it (objects added, removed, changed, by kind).",
-    params: s.checkpointParams, ok: { status: 200, schema: "CheckpointDetail", description: "The checkpoint" }, errors: [400, 404],
-  },
-  {
-    method: "delete", path: "/migration/checkpoint/{checkpointId}", summary: "Delete a checkpoint and its backup",
-    description:
-      "Refused (409) for the active checkpoint of a phase, the last validated one, one with rollbacks on record, or while the target is busy. From a dashboard session the body must carry `confirmName`, the checkpoint's exact name (422 otherwise).",
-    params: s.checkpointParams, body: { schema: "DeleteCheckpointRequest", required: false }, ok: { status: 200, schema: "DeleteResult", description: "Deleted" }, errors: [400, 404, 409, 413, 415, 422],
-  },
-  {
-    method: "post", path: "/migration/checkpoint/{checkpointId}/validate", summary: "Validate a checkpoint (restore drill + validators of its phase)",
-    params: s.checkpointParams,
-    ok: { status: 202, schema: "ValidationAccepted", description: "Validation run recorded, job queued", location: true },
-    errors: [400, 404, 409, 413, 415, 422],
-  },
-  {
-    method: "post", path: "/migration/checkpoint/{checkpointId}/verify", summary: "Verify a checkpoint's backup files against their manifests",
-    description: "Always a job (it re-reads every backup byte). The job's result is a VerificationReport; a backup with problems is a completed job with ok=false.",
-    params: s.checkpointParams,
-    ok: { status: 202, schema: "VerificationAccepted", description: "Verification job queued", location: true },
-    errors: [400, 404, 413, 415, 422],
-  },
-  {
-    method: "post", path: "/migration/checkpoint/{checkpointId}/rollback", summary: "Roll the target back to a checkpoint (all or some components)",
-    description:
-      "From a dashboard session the body must carry `confirmName`, the checkpoint's exact name (422 otherwise); an API token may leave it out. With ROLLBACK_APPROVAL=two-person, a rollback to a checkpoint of the last two phases answers 202 {approval}: nothing is queued until another admin approves it (POST /migration/rollback-approvals/{approvalId}/approve).",
-    params: s.checkpointParams, body: { schema: "RollbackRequest", required: false },
-    ok: { status: 202, schema: "RollbackAccepted", description: "Rollback recorded and job queued, or the approval it waits for", location: true },
-    errors: [400, 404, 409, 413, 415, 422],
-  },
-  {
-    method: "get", path: "/migration/checkpoint/{checkpointId}/rollback-preview", summary: "What a rollback would change (reads only)",
-    description:
-      "Per chosen component what differs from the checkpoint. With the database chosen, `schema` compares the target's schema now with the one recorded with the checkpoint: the objects the rollback removes (added since), brings back (dropped since) and changes back.",
-    params: s.checkpointParams, query: s.rollbackPreviewQuery,
-    ok: { status: 200, schema: "RollbackPreview", description: "The preview" }, errors: [400, 404, 422],
-  },
-  {
-    method: "post", path: "/migration/rollback-approvals/{approvalId}/approve", summary: "Approve a rollback the two-person rule holds back (a second admin)",
-    description:
-      "With ROLLBACK_APPROVAL=two-person a rollback to a checkpoint of the last two phases answers 202 {approval} and queues nothing. Another admin approves it here (or on the checkpoint's page): the rollback and its job are then recorded and queued as a rollback is. The admin who asked (through a session or a token they created) gets 403; a request already decided or older than 24 hours, or a busy target, 409.",
-    params: z.object({ approvalId: z.string().uuid() }),
-    ok: { status: 202, schema: "RollbackApproved", description: "Approved: rollback recorded, job queued", location: true },
-    errors: [400, 404, 409, 422],
-  },
-  {
-    method: "get", path: "/migration/jobs/{jobId}", summary: "A job: status, progress, result, error",
-    params: s.jobParams, ok: { status: 200, schema: "Job", description: "The job" }, errors: [400, 404],
-  },
-  {
-    method: "get", path: "/migration/audit", summary: "The audit trail, newest first",
-    query: s.auditQuery, ok: { status: 200, schema: "AuditPage", description: "One page of audit events" }, errors: [400],
-  },
-];
 
 /** Every operation first authenticates and authorizes the caller (lib/api/actor.ts). */
 const AUTH_ERRORS = [401, 403, 429];
@@ -213,7 +131,7 @@ function withPreciseProperties(schemas: Record<string, unknown>) {
   return schemas;
 }
 
-function parameters(op: Operation) {
+function parameters(op: EndpointDeclaration) {
   const list: unknown[] = [];
   const add = (where: "path" | "query", obj: z.ZodType | undefined) => {
     if (!obj) return;
@@ -228,40 +146,34 @@ function parameters(op: Operation) {
 }
 
 /** The whole document; cheap to build, so it is built per request. */
-/** Every endpoint as method and path template (`/migration/checkpoint/{checkpointId}`), the document included. */
-export function apiEndpoints(): Array<{ method: string; path: string }> {
-  return [...OPERATIONS.map((op) => ({ method: op.method.toUpperCase(), path: op.path })), { method: "GET", path: "/migration/openapi.json" }];
-}
-
 export function buildOpenApiDocument() {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of OPERATIONS) {
+  for (const op of ENDPOINTS) {
+    const where = `${op.method} ${op.path}`;
+    const isPublic = op.role === "public";
     const responses: Record<string, unknown> = {
-      [op.ok.status]: {
-        description: op.ok.description,
-        ...(op.ok.location ? { headers: { Location: { description: "The job to poll: /migration/jobs/{jobId}", schema: { type: "string" } } } } : {}),
-        content: { "application/json": { schema: ref(op.ok.schema) } },
+      [op.response.status]: {
+        description: op.response.description,
+        ...(op.response.location ? { headers: { Location: { description: "The job to poll: /migration/jobs/{jobId}", schema: { type: "string" } } } } : {}),
+        content: { "application/json": { schema: isPublic ? { type: "object" } : componentRef(op.response.schema, where) } },
       },
     };
-    for (const status of [...op.errors, ...AUTH_ERRORS, 500].sort((a, b) => a - b)) {
+    for (const status of [...op.errors, ...(isPublic ? [] : [...AUTH_ERRORS, 500])].sort((a, b) => a - b)) {
       responses[status] = { description: ERROR_TEXT[status] ?? "Unexpected server error (details are logged, not returned)", content: { "application/json": { schema: ref("Error") } } };
     }
-    (paths[op.path] ??= {})[op.method] = {
+    const method = op.method.toLowerCase();
+    const parameterList = parameters(op);
+    (paths[op.path] ??= {})[method] = {
       summary: op.summary,
       ...(op.description ? { description: op.description } : {}),
-      operationId: `${op.method}${op.path.replace(/[{}]/g, "").replace(/[/-](\w)/g, (_m, c: string) => c.toUpperCase())}`,
-      parameters: [
-        ...parameters(op),
-        { name: "x-actor", in: "header", required: false, description: "Who acts (recorded in the audit trail); defaults to \"api\"", schema: { type: "string", maxLength: 100 } },
-      ],
-      security: [{ bearerToken: [] }, { session: [] }],
-      ...(op.body ? { requestBody: { required: op.body.required, content: { "application/json": { schema: ref(op.body.schema) } } } } : {}),
+      operationId: isPublic ? "getOpenApi" : `${method}${op.path.replace(/[{}]/g, "").replace(/[/-](\w)/g, (_m, c: string) => c.toUpperCase())}`,
+      ...(parameterList.length > 0 ? { parameters: parameterList } : {}),
+      security: isPublic ? [] : [{ bearerToken: [] }, { session: [] }],
+      ...(isPublic ? {} : { "x-required-role": op.role, "x-recent-sign-in": op.recentSignIn === true }),
+      ...(op.body?.schema ? { requestBody: { required: op.body.required, content: { "application/json": { schema: componentRef(op.body.schema, where) } } } } : {}),
       responses,
     };
   }
-  paths["/migration/openapi.json"] = {
-    get: { summary: "This document", operationId: "getOpenApi", security: [], responses: { 200: { description: "OpenAPI 3.1 document", content: { "application/json": { schema: { type: "object" } } } } } },
-  };
   return {
     openapi: "3.1.0",
     info: {

@@ -6,8 +6,9 @@ import { migrateDatabase } from "../db/migrate";
 import { isAppError, type AppError } from "../domain/errors";
 import type { AuthConfig } from "./auth-config";
 import type { AuthDeps } from "./auth-options";
-import { authorizeRequest } from "./authorize-request";
-import { ROLES, roleAtLeast, type Role } from "./permissions";
+import { authorizeRequest as authorizeAs } from "./authorize-request";
+import { DENY_BY_DEFAULT, ROLES, roleAtLeast, type EndpointAccess, type Role } from "./permissions";
+import { accessFor, ENDPOINTS } from "../api/endpoints";
 import { createRateLimits, type RateLimits } from "./rate-limits";
 import { PEER_ADDRESS_HEADER, parseTrustedProxies } from "./client-address";
 import { endDashboardSession } from "./dashboard-sessions";
@@ -22,21 +23,18 @@ const ID = "3f0b8c1e-2a8f-4f5e-9b55-0c8a7e6d1a22";
 const BASE = "http://dash.example.test";
 const ADMIN = { name: "setup", role: "admin", origin: "test" };
 
-const ENDPOINTS: [string, string, Role][] = [
-  ["GET", "/migration/checkpoints", "viewer"],
-  ["GET", `/migration/checkpoint/${ID}`, "viewer"],
-  ["GET", `/migration/checkpoint/${ID}/rollback-preview`, "viewer"],
-  ["GET", "/migration/checkpoint/active/initial", "viewer"],
-  ["GET", `/migration/jobs/${ID}`, "viewer"],
-  ["GET", "/migration/audit", "viewer"],
-  ["POST", "/migration/checkpoint", "operator"],
-  ["POST", "/migration/checkpoint/validate", "operator"],
-  ["POST", `/migration/checkpoint/${ID}/validate`, "operator"],
-  ["POST", `/migration/checkpoint/${ID}/verify`, "operator"],
-  ["POST", `/migration/checkpoint/${ID}/rollback`, "admin"],
-  ["DELETE", `/migration/checkpoint/${ID}`, "admin"],
-  ["POST", "/migration/not-an-endpoint", "admin"],
+/** Every declared endpoint (lib/api/endpoints.ts) but the public document, as a request path, and an undeclared one. */
+const DECLARED: [string, string, EndpointAccess][] = [
+  ...ENDPOINTS.flatMap((e): [string, string, EndpointAccess][] =>
+    e.role === "public" ? [] : [[e.method, e.path.replace(/\{\w+\}/g, ID), { role: e.role, recentSignIn: e.recentSignIn === true }]],
+  ),
+  ["POST", "/migration/not-an-endpoint", DENY_BY_DEFAULT],
 ];
+
+/** Authorizes as the API does: with the access its endpoint declares (undeclared: admin). */
+function authorizeRequest(req: Request, d: AuthDeps) {
+  return authorizeAs(req, accessFor(req.method, new URL(req.url).pathname) ?? DENY_BY_DEFAULT, d);
+}
 
 let db: Db;
 let url: string;
@@ -90,7 +88,7 @@ afterAll(async () => {
 
 describe("authorizeRequest with API tokens: each role against each endpoint", () => {
   for (const role of ROLES) {
-    for (const [method, path, needed] of ENDPOINTS) {
+    for (const [method, path, { role: needed }] of DECLARED) {
       const allowed = roleAtLeast(role, needed);
       it(`${role} ${method} ${path} → ${allowed ? "allowed" : "403"}`, async () => {
         const req = request(method, path, { authorization: `Bearer ${tokens[role]}` });
@@ -106,7 +104,7 @@ describe("authorizeRequest with API tokens: each role against each endpoint", ()
   }
 
   it("answers 401 (not 403) without credentials, on every endpoint", async () => {
-    for (const [method, path] of ENDPOINTS) {
+    for (const [method, path] of DECLARED) {
       const e = await refusal(authorizeRequest(request(method, path), deps));
       expect([e.code, e.status]).toEqual(["unauthenticated", 401]);
     }
@@ -157,19 +155,24 @@ describe("authorizeRequest with the dashboard's session cookie", () => {
     expect(e.status).toBe(403);
   });
 
-  it("lets an admin roll back or delete with a recent sign-in only", async () => {
+  it("lets an admin session call an endpoint declaring recentSignIn only after a recent sign-in; others and tokens need none", async () => {
     const fresh = await sessionCookie(adminId, now() - 60);
     const stale = await sessionCookie(adminId, now() - 901);
-    for (const [method, path] of [["POST", `/migration/checkpoint/${ID}/rollback`], ["DELETE", `/migration/checkpoint/${ID}`]] as const) {
-      await expect(authorizeRequest(request(method, path, { cookie: fresh }), deps)).resolves.toMatchObject({ role: "admin" });
-      const e = await refusal(authorizeRequest(request(method, path, { cookie: stale }), deps));
-      expect([e.code, e.status]).toEqual(["reauth_required", 401]);
-      expect(e.message).toMatch(/Sign in again/);
+    expect(DECLARED.filter(([, , a]) => a.recentSignIn).map(([m, p]) => `${m} ${p.replace(ID, "{id}")}`)).toEqual(
+      expect.arrayContaining(["DELETE /migration/checkpoint/{id}", "POST /migration/checkpoint/{id}/rollback", "POST /migration/rollback-approvals/{id}/approve"]),
+    );
+    for (const [method, path, access] of DECLARED) {
+      await expect(authorizeRequest(request(method, path, { cookie: fresh }), deps), `${method} ${path}`).resolves.toMatchObject({ role: "admin" });
+      if (access.recentSignIn && method !== "GET") {
+        const e = await refusal(authorizeRequest(request(method, path, { cookie: stale }), deps));
+        expect([e.code, e.status], `${method} ${path}`).toEqual(["reauth_required", 401]);
+        expect(e.message).toMatch(/Sign in again/);
+        // Tokens are exempt: scripts cannot sign in again.
+        await expect(authorizeRequest(request(method, path, { authorization: `Bearer ${tokens.admin}` }), deps)).resolves.toMatchObject({ kind: "token" });
+      } else {
+        await expect(authorizeRequest(request(method, path, { cookie: stale }), deps), `${method} ${path}`).resolves.toMatchObject({ role: "admin" });
+      }
     }
-    // Non-destructive changes do not need a recent sign-in.
-    await expect(authorizeRequest(request("POST", `/migration/checkpoint/${ID}/verify`, { cookie: stale }), deps)).resolves.toMatchObject({ role: "admin" });
-    // Tokens are exempt: scripts cannot sign in again.
-    await expect(authorizeRequest(request("DELETE", `/migration/checkpoint/${ID}`, { authorization: `Bearer ${tokens.admin}` }), deps)).resolves.toMatchObject({ kind: "token" });
   });
 
   it("refuses a session whose user was disabled, a forged cookie, and any session without NEXTAUTH_SECRET", async () => {

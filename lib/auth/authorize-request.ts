@@ -2,7 +2,7 @@ import { getToken } from "next-auth/jwt";
 import { AppError } from "../domain/errors";
 import { defaultAuthDeps, type AuthDeps } from "./auth-options";
 import { clientAddress } from "./client-address";
-import { permissionFor, roleAtLeast } from "./permissions";
+import { roleAtLeast, type EndpointAccess } from "./permissions";
 import { checkRecentSignIn } from "./recent-sign-in";
 import { actorFromSessionClaims, type SessionActor } from "./session-actor";
 import { authenticateBearer, type TokenActor } from "./tokens";
@@ -15,16 +15,15 @@ const READ_METHODS = new Set(["GET", "HEAD"]);
  * Authenticates and authorizes one REST request, or throws the AppError to answer with:
  * - `Authorization: Bearer mct_…` → that API token (unknown or revoked → 401), else the dashboard's
  *   session cookie (next-auth JWT) → its user; neither → unauthenticated (401);
- * - the role the endpoint needs (lib/auth/permissions.ts, unknown endpoints: admin) → forbidden (403);
- * - by session cookie: a mutating request must come from this site (Origin), and rollback/delete
- *   need a sign-in newer than REAUTH_MAX_AGE_SECONDS → reauth_required (401). Tokens are exempt from
+ * - the role the endpoint declares (`access`, lib/api/endpoints.ts; undeclared: admin) → forbidden (403);
+ * - by session cookie: a mutating request must come from this site (Origin), and an endpoint declaring
+ *   `recentSignIn` needs a sign-in newer than REAUTH_MAX_AGE_SECONDS → reauth_required (401). Tokens are exempt from
  *   both: a script cannot sign in again, and a bearer header is never sent by a browser on its own;
  * - mutating requests count against API_MUTATIONS_PER_MINUTE per actor → rate_limited (429).
  */
-export async function authorizeRequest(request: Request, deps: AuthDeps = defaultAuthDeps()): Promise<RequestActor> {
+export async function authorizeRequest(request: Request, access: EndpointAccess, deps: AuthDeps = defaultAuthDeps()): Promise<RequestActor> {
   const method = request.method.toUpperCase();
   const url = new URL(request.url);
-  const permission = permissionFor(method, url.pathname);
   const origin = clientAddress(request.headers, deps.config.trustedProxies);
 
   const authorization = request.headers.get("authorization");
@@ -37,13 +36,13 @@ export async function authorizeRequest(request: Request, deps: AuthDeps = defaul
     if (!actor) throw new AppError("unauthenticated", "Sign in to the dashboard, or send an API token as Authorization: Bearer mct_….");
   }
 
-  if (!roleAtLeast(actor.role, permission.role)) {
-    throw new AppError("forbidden", `${method} ${url.pathname} needs the ${permission.role} role; ${actor.name} has the ${actor.role} role.`);
+  if (!roleAtLeast(actor.role, access.role)) {
+    throw new AppError("forbidden", `${method} ${url.pathname} needs the ${access.role} role; ${actor.name} has the ${actor.role} role.`);
   }
   const mutating = !READ_METHODS.has(method);
   if (actor.kind === "session" && mutating) {
     refuseCrossSite(request, deps.config.url);
-    if (permission.destructive) checkRecentSignIn(actor, deps.config.reauthMaxAgeSeconds);
+    if (access.recentSignIn) checkRecentSignIn(actor, deps.config.reauthMaxAgeSeconds);
   }
   if (mutating) await deps.limits.consumeMutation(actor.name);
   return actor;

@@ -523,7 +523,7 @@ export type components = {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            kind: "create_checkpoint" | "validate" | "verify" | "drill" | "rollback" | "delete_checkpoint";
+            kind: "create_checkpoint" | "validate" | "verify" | "rollback";
             /** @enum {string} */
             status: "queued" | "running" | "completed" | "failed" | "interrupted";
             checkpointId: string | null;
@@ -861,10 +861,7 @@ export interface operations {
     postMigrationCheckpoint: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Who acts (recorded in the audit trail); defaults to "api" */
-                "x-actor"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -978,10 +975,7 @@ export interface operations {
                 limit?: number;
                 offset?: number;
             };
-            header?: {
-                /** @description Who acts (recorded in the audit trail); defaults to "api" */
-                "x-actor"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -1046,10 +1040,7 @@ export interface operations {
     postMigrationCheckpointValidate: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Who acts (recorded in the audit trail); defaults to "api" */
-                "x-actor"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -1165,10 +1156,7 @@ export interface operations {
     getMigrationCheckpointActivePhase: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Who acts (recorded in the audit trail); defaults to "api" */
-                "x-actor"?: string;
-            };
+            header?: never;
             path: {
                 phase: "initial" | "schema_extracted" | "data_migrated" | "users_migrated" | "files_migrated" | "validation_complete" | "production_ready";
             };
@@ -1244,10 +1232,7 @@ export interface operations {
     getMigrationCheckpointCheckpointId: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Who acts (recorded in the audit trail); defaults to "api" */
-                "x-actor"?: string;
-            };
+            header?: never;
             path: {
                 checkpointId: string;
             };
@@ -1323,10 +1308,7 @@ export interface operations {
     deleteMigrationCheckpointCheckpointId: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Who acts (recorded in the audit trail); defaults to "api" */
-                "x-actor"?: string;
-            };
+            header?: never;
             path: {
                 checkpointId: string;
             };
@@ -1442,10 +1424,7 @@ export interface operations {
     postMigrationCheckpointCheckpointIdValidate: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Who acts (recorded in the audit trail); defaults to "api" */
-                "x-actor"?: string;
-            };
+            header?: never;
             path: {
                 checkpointId: string;
             };
@@ -1559,10 +1538,7 @@ export interface operations {
     postMigrationCheckpointCheckpointIdVerify: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Who acts (recorded in the audit trail); defaults to "api" */
-                "x-actor"?: string;
-            };
+            header?: never;
             path: {
                 checkpointId: string;
             };
@@ -1667,10 +1643,7 @@ export interface operations {
     postMigrationCheckpointCheckpointIdRollback: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Who acts (recorded in the audit trail); defaults to "api" */
-                "x-actor"?: string;
-            };
+            header?: never;
             path: {
                 checkpointId: string;
             };
@@ -1790,10 +1763,7 @@ export interface operations {
             query?: {
                 components?: string;
             };
-            header?: {
-                /** @description Who acts (recorded in the audit trail); defaults to "api" */
-                "x-actor"?: string;
-            };
+            header?: never;
             path: {
                 checkpointId: string;
             };
@@ -1878,10 +1848,7 @@ export interface operations {
     postMigrationRollbackApprovalsApprovalIdApprove: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Who acts (recorded in the audit trail); defaults to "api" */
-                "x-actor"?: string;
-            };
+            header?: never;
             path: {
                 approvalId: string;
             };
@@ -1977,10 +1944,7 @@ export interface operations {
     getMigrationJobsJobId: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Who acts (recorded in the audit trail); defaults to "api" */
-                "x-actor"?: string;
-            };
+            header?: never;
             path: {
                 jobId: string;
             };
@@ -2065,10 +2029,7 @@ export interface operations {
                 limit?: number;
                 offset?: number;
             };
-            header?: {
-                /** @description Who acts (recorded in the audit trail); defaults to "api" */
-                "x-actor"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };

@@ -1,12 +1,10 @@
 import { previewRollback } from "../../../../../lib/rollback/preview-rollback";
-import { apiRoute, json, parseParams, parseQuery } from "../../../../../lib/api/http";
-import { checkpointParams, rollbackPreviewQuery } from "../../../../../lib/api/schemas";
+import { handle, json } from "../../../../../lib/api/http";
+import * as endpoints from "../../../../../lib/api/endpoints";
 
 export const dynamic = "force-dynamic";
 
 /** GET /migration/checkpoint/{id}/rollback-preview?components=database,config → what a rollback would change. */
-export const GET = apiRoute<{ checkpointId: string }>(async (request, ctx, params) => {
-  const { checkpointId } = parseParams(checkpointParams, params);
-  const { components } = parseQuery(rollbackPreviewQuery, request);
-  return json(await previewRollback(ctx, checkpointId, components ? { components } : {}));
-});
+export const GET = handle(endpoints.previewRollback, async ({ params, query }, ctx) =>
+  json(await previewRollback(ctx, params.checkpointId, query.components ? { components: query.components } : {})),
+);
