@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef } from "react";
 import type { OverviewJob } from "../lib/checkpoints/get-overview";
-import { humanize } from "../lib/ui/format";
+import { jobKindLabel } from "../lib/ui/format";
 import { isJobActive, type JobView } from "../lib/ui/job-view";
 import { useJob } from "./hooks/use-job";
 import { JobProgress } from "./job-progress";
@@ -36,12 +36,12 @@ function LiveJobRow({ job, now }: { job: OverviewJob; now: Date }) {
       router.refresh();
     }
   }, [ended, polled.data, router]);
-  const label = `${humanize(job.kind)}${job.checkpointName ? ` — ${job.checkpointName}` : ""}`;
+  const label = `${jobKindLabel(job.kind)}${job.checkpointName ? ` — ${job.checkpointName}` : ""}`;
   return (
     <li className="py-3 first:pt-0 last:pb-0">
       <div className="mb-2 flex flex-wrap items-center justify-between gap-2">
         <p className="text-sm font-medium text-slate-900">
-          {humanize(job.kind)}
+          {jobKindLabel(job.kind)}
           {job.checkpointId && job.checkpointName ? (
             <>
               {" — "}

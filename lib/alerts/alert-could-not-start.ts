@@ -1,14 +1,7 @@
 import type { AppContext } from "../context";
+import { JOB_KIND_DEFINITIONS } from "../domain/job-kinds";
 import { createAlert } from "./create-alert";
 import { deliverAlertInBackground, webhookSettingsOf } from "./deliver-webhook";
-
-const WHAT: Record<string, string> = {
-  create_checkpoint: "The backup",
-  validate: "The validation",
-  verify: "The backup verification",
-  drill: "The restore drill",
-  delete_checkpoint: "The deletion",
-};
 
 /**
  * A job that failed before reporting its first step did nothing at all: the target lock was held,
@@ -22,7 +15,7 @@ export async function alertIfJobCouldNotStart(ctx: AppContext, jobId: string): P
   const progress = (job.progress ?? {}) as { step?: unknown };
   if (typeof progress.step === "string" && progress.step.length > 0) return;
   const checkpoint = job.checkpointId ? await ctx.db.checkpoint.findUnique({ where: { id: job.checkpointId }, select: { name: true } }) : null;
-  const what = WHAT[job.kind] ?? `The ${job.kind.replace(/_/g, " ")} job`;
+  const what = JOB_KIND_DEFINITIONS[job.kind].subject;
   const alert = await ctx.db.$transaction((tx) =>
     createAlert(
       tx,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { JOB_KINDS } from "../domain/job-kinds";
 import { PHASES } from "../domain/phases";
 import { BACKUP_COMPONENTS, checkpointIdSchema, componentsSchema, createCheckpointInputSchema, phaseSchema } from "../domain/checkpoint-input";
 import { rollbackOptionsSchema } from "../domain/rollback-input";
@@ -282,7 +283,7 @@ export const activeCheckpointSchema = checkpointSummarySchema.extend({ tables: z
 export const jobSchema = z
   .object({
     id: z.string().uuid(),
-    kind: z.enum(["create_checkpoint", "validate", "verify", "drill", "rollback", "delete_checkpoint"]),
+    kind: z.enum(JOB_KINDS),
     status: z.enum(["queued", "running", "completed", "failed", "interrupted"]),
     checkpointId: z.string().uuid().nullable(),
     progress: z.object({

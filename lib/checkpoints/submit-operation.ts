@@ -1,10 +1,8 @@
-import type { Prisma, JobKind } from "../db/generated/client";
+import type { Prisma } from "../db/generated/client";
 import { AppError } from "../domain/errors";
+import { MUTATING_JOB_KINDS } from "../domain/job-kinds";
 
 type Tx = Prisma.TransactionClient;
-
-/** Kinds of job that change the target; only one of them may be queued or running per target. */
-export const MUTATING_JOB_KINDS: JobKind[] = ["create_checkpoint", "rollback", "delete_checkpoint"];
 
 const SUBMIT_LOCK_CLASS = 72_650_002;
 
@@ -16,7 +14,7 @@ const SUBMIT_LOCK_CLASS = 72_650_002;
 export async function assertNoMutatingOperation(tx: Tx, targetKey: string): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SUBMIT_LOCK_CLASS}::int, hashtext(${targetKey}))`;
   const busy = await tx.job.findFirst({
-    where: { targetKey, status: { in: ["queued", "running"] }, kind: { in: MUTATING_JOB_KINDS } },
+    where: { targetKey, status: { in: ["queued", "running"] }, kind: { in: [...MUTATING_JOB_KINDS] } },
     orderBy: { createdAt: "asc" },
   });
   if (busy) {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import PgBoss from "pg-boss";
 import { z } from "zod";
-import type { JobKind } from "../db/generated/client";
+import { JOB_KIND_DEFINITIONS, JOB_KINDS, type JobKind } from "../domain/job-kinds";
 
 /**
  * Dispatch of jobs through pg-boss (PostgreSQL, the metadata store). Our `jobs` table stays the record
@@ -9,18 +9,11 @@ import type { JobKind } from "../db/generated/client";
  * from the job id and the attempt, so sending the same dispatch twice cannot queue it twice.
  */
 
-/** Kinds the workers run, each on its own queue; `resume_rollback` carries a rollback id, not a job id. */
-export const QUEUES = {
-  create_checkpoint: "mc_create_checkpoint",
-  validate: "mc_validate",
-  verify: "mc_verify",
-  rollback: "mc_rollback",
-  resume_rollback: "mc_resume_rollback",
-} as const;
-export type QueueKey = keyof typeof QUEUES;
-export const QUEUE_NAMES: string[] = Object.values(QUEUES);
+/** Queue of "resume rollback R" messages: they carry a rollback id, not a job id. */
+export const RESUME_ROLLBACK_QUEUE = "mc_resume_rollback";
 
-export const DISPATCHED_KINDS: JobKind[] = ["create_checkpoint", "validate", "verify", "rollback"];
+/** Every queue the workers fetch from: one per job kind (lib/domain/job-kinds.ts), and the resumes. */
+export const QUEUE_NAMES: string[] = [...JOB_KINDS.map((kind) => JOB_KIND_DEFINITIONS[kind].queue), RESUME_ROLLBACK_QUEUE];
 
 export const jobMessageSchema = z.object({ jobId: z.string().uuid() });
 export const resumeMessageSchema = z.object({ rollbackId: z.string().uuid() });
@@ -32,10 +25,6 @@ const SEND_OPTIONS: PgBoss.SendOptions = {
   // A backstop far beyond any job: our heartbeat reaper detects a dead worker within seconds.
   expireInHours: 12,
 };
-
-export function queueForKind(kind: JobKind): string | null {
-  return kind in QUEUES ? QUEUES[kind as QueueKey] : null;
-}
 
 /** pg-boss id of the dispatch of `id` for its `attempt`: the id itself first, a derived UUID after. */
 export function dispatchId(id: string, attempt = 0): string {
@@ -95,8 +84,7 @@ export function onLocalDispatch(listener: () => void): () => void {
  * Returns false when the message already existed.
  */
 export async function dispatchJob(metadataUrl: string, job: { id: string; kind: JobKind; attempts?: number }): Promise<boolean> {
-  const queue = queueForKind(job.kind);
-  if (!queue) throw new Error(`jobs of kind ${job.kind} are not run by the workers`);
+  const queue = JOB_KIND_DEFINITIONS[job.kind].queue;
   const boss = await getBoss(metadataUrl);
   const sent = await boss.send(queue, { jobId: job.id }, { ...SEND_OPTIONS, id: dispatchId(job.id, job.attempts ?? 0) });
   for (const l of localListeners) l();
@@ -106,7 +94,7 @@ export async function dispatchJob(metadataUrl: string, job: { id: string; kind: 
 /** Sends "resume rollback R"; `attempt` makes one message per resume. */
 export async function dispatchResume(metadataUrl: string, rollbackId: string, attempt: number): Promise<boolean> {
   const boss = await getBoss(metadataUrl);
-  const sent = await boss.send(QUEUES.resume_rollback, { rollbackId }, { ...SEND_OPTIONS, id: dispatchId(rollbackId, attempt) });
+  const sent = await boss.send(RESUME_ROLLBACK_QUEUE, { rollbackId }, { ...SEND_OPTIONS, id: dispatchId(rollbackId, attempt) });
   for (const l of localListeners) l();
   return sent !== null;
 }

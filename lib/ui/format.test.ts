@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatCount, formatDateTime, formatDuration, formatRelativeTime, humanize, shortenChecksum, shortenHash } from "./format";
+import { formatBytes, formatCount, formatDateTime, formatDuration, formatRelativeTime, humanize, jobKindLabel, shortenChecksum, shortenHash } from "./format";
 
 describe("formatBytes", () => {
   it("uses binary units with sensible precision", () => {
@@ -55,6 +55,11 @@ describe("shortenHash / humanize", () => {
   it("turns identifiers into words", () => {
     expect(humanize("create_checkpoint")).toBe("Create checkpoint");
     expect(humanize("checkpoint.rollback")).toBe("Checkpoint rollback");
+  });
+  it("labels a job kind from its definition, and humanizes a kind it does not know", () => {
+    expect(jobKindLabel("create_checkpoint")).toBe("Create checkpoint");
+    expect(jobKindLabel("rollback")).toBe("Rollback");
+    expect(jobKindLabel("some_new_kind")).toBe("Some new kind");
   });
 });
 

@@ -1,3 +1,5 @@
+import { isJobKind, JOB_KIND_DEFINITIONS } from "../domain/job-kinds";
+
 /** Formatting for the dashboard: pure, locale-independent so that server output is stable. */
 
 const BYTE_UNITS = ["B", "KB", "MB", "GB", "TB", "PB"] as const;
@@ -85,6 +87,11 @@ export function shortenChecksum(checksum: string | null | undefined, keep = 8): 
 export function humanize(value: string): string {
   const spaced = value.replace(/[_.-]+/g, " ").trim();
   return spaced.charAt(0).toUpperCase() + spaced.slice(1);
+}
+
+/** A job kind's label, from its definition (lib/domain/job-kinds.ts); a kind not defined there, humanized. */
+export function jobKindLabel(kind: string): string {
+  return isJobKind(kind) ? JOB_KIND_DEFINITIONS[kind].label : humanize(kind);
 }
 
 function trimZeros(s: string): string {

@@ -10,12 +10,11 @@ import { collectUnreferencedBlobs } from "../checkpoints/delete-checkpoint";
 import { checkpointDir } from "../checkpoints/backup-paths";
 import { enginesForContext } from "../checkpoints/engines-for-context";
 import { recoverInterruptedRollbacks } from "../rollback/recover-interrupted-rollbacks";
-import { DISPATCHED_KINDS, dispatchJob, dispatchResume } from "../jobs/queue";
+import { dispatchJob, dispatchResume } from "../jobs/queue";
+import { JOB_KIND_DEFINITIONS, RETRIED_JOB_KINDS } from "../domain/job-kinds";
 
-/** Kinds a new attempt may safely redo after their worker stopped: they only read the target, or
- *  (create_checkpoint) write nothing but the checkpoint's own, not yet complete, backup. */
-const RETRYABLE = new Set(["create_checkpoint", "validate", "verify"]);
-export const MAX_ATTEMPTS = 3;
+/** Attempts of a checkpoint's backup job before the watchdog gives up (each kind has its own, in lib/domain/job-kinds.ts). */
+export const MAX_ATTEMPTS = JOB_KIND_DEFINITIONS.create_checkpoint.maxAttempts;
 const REAPER_LOCK = 72_650_003;
 
 export interface ReapOptions {
@@ -37,10 +36,12 @@ export interface ReapReport {
 /**
  * One pass of the watchdog every worker runs. One worker at a time (advisory lock); each change is a
  * conditional update, so a pass racing a live worker's heartbeat changes nothing.
- * - stale create_checkpoint / validate / verify jobs → queued again and re-dispatched (attempt n+1),
- *   up to MAX_ATTEMPTS; then interrupted, and a checkpoint left half-backed-up is failed clearly;
- * - stale rollbacks → never re-run from scratch: marked interrupted (recoverInterruptedRollbacks) and
- *   resumed from their journal by a new job, up to MAX_ATTEMPTS jobs per rollback;
+ * - stale jobs of a kind retried after a stopped worker (create_checkpoint, validate, verify; see
+ *   lib/domain/job-kinds.ts) → queued again and re-dispatched (attempt n+1), up to the kind's
+ *   maxAttempts; then interrupted, and a checkpoint left half-backed-up is failed clearly;
+ * - stale rollbacks (resumed, not retried) → never re-run from scratch: marked interrupted
+ *   (recoverInterruptedRollbacks) and resumed from their journal by a new job, up to maxAttempts
+ *   jobs per rollback;
  * - checkpoints no backup job will complete (given up, or a safety checkpoint cut short with its
  *   rollback) → failed, their partial backup and the blobs it stored removed.
  * This is the only recovery: a worker's first pass, at its start, is what a restart runs.
@@ -55,7 +56,7 @@ export async function reapStaleJobs(ctx: AppContext, options: ReapOptions): Prom
     const report: ReapReport = { requeued: [], interrupted: [], rollbacksResumed: [], redispatched: 0, checkpointsFailed: [] };
     const cutoff = new Date(Date.now() - options.staleAfterMs);
     const stale = await ctx.db.job.findMany({
-      where: { status: "running", kind: { in: [...RETRYABLE] as Job["kind"][] }, OR: [{ heartbeatAt: { lt: cutoff } }, { heartbeatAt: null, startedAt: { lt: cutoff } }] },
+      where: { status: "running", kind: { in: [...RETRIED_JOB_KINDS] }, OR: [{ heartbeatAt: { lt: cutoff } }, { heartbeatAt: null, startedAt: { lt: cutoff } }] },
     });
     for (const job of stale) {
       const outcome = await requeueOrInterrupt(ctx, job, options);
@@ -70,7 +71,7 @@ export async function reapStaleJobs(ctx: AppContext, options: ReapOptions): Prom
       : [];
     for (const r of found) {
       const jobs = await ctx.db.job.count({ where: { kind: "rollback", payload: { path: ["rollbackId"], equals: r.rollbackId } } });
-      if (jobs >= MAX_ATTEMPTS) continue;
+      if (jobs >= JOB_KIND_DEFINITIONS.rollback.maxAttempts) continue;
       await dispatchResume(ctx.metadataUrl, r.rollbackId, jobs);
       report.rollbacksResumed.push(r.rollbackId);
     }
@@ -86,10 +87,11 @@ export async function reapStaleJobs(ctx: AppContext, options: ReapOptions): Prom
 async function requeueOrInterrupt(ctx: AppContext, job: Job, options: ReapOptions): Promise<"requeued" | "interrupted" | "raced"> {
   const who = job.workerId ? `worker ${job.workerId}` : "its worker";
   const silent = Math.round(options.staleAfterMs / 1000);
-  const retry = job.attempts < MAX_ATTEMPTS;
+  const { maxAttempts } = JOB_KIND_DEFINITIONS[job.kind];
+  const retry = job.attempts < maxAttempts;
   const error = retry
-    ? `${who} stopped (no heartbeat for ${silent}s); re-queued for attempt ${job.attempts + 1} of ${MAX_ATTEMPTS}.`
-    : `${who} stopped (no heartbeat for ${silent}s) on attempt ${job.attempts} of ${MAX_ATTEMPTS}; not retried again.`;
+    ? `${who} stopped (no heartbeat for ${silent}s); re-queued for attempt ${job.attempts + 1} of ${maxAttempts}.`
+    : `${who} stopped (no heartbeat for ${silent}s) on attempt ${job.attempts} of ${maxAttempts}; not retried again.`;
   const changed = await ctx.db.$transaction(async (tx) => {
     const n = await tx.job.updateMany({
       where: { id: job.id, status: "running", heartbeatAt: job.heartbeatAt },
@@ -140,7 +142,7 @@ async function rollbackNeedsRecovery(ctx: AppContext, cutoff: Date): Promise<boo
 /** Queued jobs whose message was never sent (the sender stopped right after its commit). */
 async function redispatchQueued(ctx: AppContext, olderThanMs: number): Promise<number> {
   const queued = await ctx.db.job.findMany({
-    where: { status: "queued", kind: { in: DISPATCHED_KINDS }, createdAt: { lt: new Date(Date.now() - olderThanMs) } },
+    where: { status: "queued", createdAt: { lt: new Date(Date.now() - olderThanMs) } },
     select: { id: true, kind: true, attempts: true },
     take: 100,
   });

@@ -10,16 +10,26 @@ import { executeRollback } from "../rollback/rollback-to-checkpoint";
 import { runJob, WORKER_ID } from "../jobs/run-job";
 import { anchorAuditHeadQuietly } from "../audit/audit-anchors";
 import { alertIfJobCouldNotStart } from "../alerts/alert-could-not-start";
-import { z } from "zod";
+import type { z } from "zod";
+import { JOB_KIND_DEFINITIONS, type JobKind, type JobPayload } from "../domain/job-kinds";
 
 /** Thrown when a job must wait (its target is locked by a worker that may still be alive): pg-boss retries later. */
 export class RetryLater extends Error {}
 
 export type DispatchOutcome = { ran: false; reason: string } | { ran: true; status: "completed" | "failed" };
 
-const checkpointPayload = z.object({ checkpointId: z.string().uuid() });
-const validatePayload = z.object({ checkpointId: z.string().uuid(), runId: z.string().uuid() });
-const rollbackPayload = z.object({ rollbackId: z.string().uuid() });
+/** How the worker runs one kind of job, given its parsed payload. */
+type JobKindHandler<K extends JobKind> = (ctx: AppContext, job: Job, payload: JobPayload<K>, options: { lastTry: boolean }) => Promise<DispatchOutcome>;
+
+/** One handler per kind of lib/domain/job-kinds.ts: a kind added there without one here does not compile. */
+const HANDLERS: { [K in JobKind]: JobKindHandler<K> } = {
+  create_checkpoint: (ctx, job, { checkpointId }, { lastTry }) => runCreateCheckpoint(ctx, job, checkpointId, lastTry),
+  validate: (ctx, job, { runId }) => runValidate(ctx, job, runId),
+  verify: async (ctx, job, { checkpointId }) => ran(await runJob(ctx.db, job.id, () => verifyCheckpoint(ctx, checkpointId, jobActor(job)))),
+  // Pending runs from the start; interrupted resumes from its journal (executeRollback decides).
+  rollback: async (ctx, job, { rollbackId }) =>
+    ran(await runJob(ctx.db, job.id, ({ progress }) => executeRollback(ctx, rollbackId, jobActor(job), progress))),
+};
 
 /** The actor recorded by a job's audit events: who asked for it, acting through this worker. */
 export function jobActor(job: Pick<Job, "requestedBy">): Actor {
@@ -54,29 +64,12 @@ async function dispatch(ctx: AppContext, jobId: string, options: { lastTry?: boo
   }
 }
 
-async function runByKind(ctx: AppContext, job: Job, options: { lastTry?: boolean }): Promise<DispatchOutcome> {
-  switch (job.kind) {
-    case "create_checkpoint":
-      return await runCreateCheckpoint(ctx, job, options.lastTry ?? false);
-    case "validate":
-      return await runValidate(ctx, job);
-    case "verify": {
-      const { checkpointId } = parsePayload(checkpointPayload, job);
-      return ran(await runJob(ctx.db, job.id, () => verifyCheckpoint(ctx, checkpointId, jobActor(job))));
-    }
-    case "rollback": {
-      // Pending runs from the start; interrupted resumes from its journal (executeRollback decides).
-      const { rollbackId } = parsePayload(rollbackPayload, job);
-      return ran(await runJob(ctx.db, job.id, ({ progress }) => executeRollback(ctx, rollbackId, jobActor(job), progress)));
-    }
-    default:
-      await finishQueued(ctx, job.id, "failed", { error: `Jobs of kind ${job.kind} are not run by the workers.` });
-      return { ran: false, reason: `kind ${job.kind} is not dispatched` };
-  }
+function runByKind<K extends JobKind>(ctx: AppContext, job: Job & { kind: K }, options: { lastTry?: boolean }): Promise<DispatchOutcome> {
+  const payload = parsePayload(JOB_KIND_DEFINITIONS[job.kind].payload, job) as JobPayload<K>;
+  return HANDLERS[job.kind](ctx, job, payload, { lastTry: options.lastTry ?? false });
 }
 
-async function runCreateCheckpoint(ctx: AppContext, job: Job, lastTry: boolean): Promise<DispatchOutcome> {
-  const { checkpointId } = parsePayload(checkpointPayload, job);
+async function runCreateCheckpoint(ctx: AppContext, job: Job, checkpointId: string, lastTry: boolean): Promise<DispatchOutcome> {
   const checkpoint = await ctx.db.checkpoint.findUnique({ where: { id: checkpointId } });
   if (!checkpoint) {
     await finishQueued(ctx, job.id, "failed", { error: "The checkpoint was deleted before its backup ran." });
@@ -119,8 +112,7 @@ async function runCreateCheckpoint(ctx: AppContext, job: Job, lastTry: boolean):
   }
 }
 
-async function runValidate(ctx: AppContext, job: Job): Promise<DispatchOutcome> {
-  const { runId } = parsePayload(validatePayload, job);
+async function runValidate(ctx: AppContext, job: Job, runId: string): Promise<DispatchOutcome> {
   const run = await ctx.db.validationRun.findUnique({ where: { id: runId } });
   if (!run) {
     await finishQueued(ctx, job.id, "failed", { error: "The validation run was deleted before it ran." });

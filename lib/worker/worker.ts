@@ -3,7 +3,7 @@ import type { AppContext } from "../context";
 import type { Actor } from "../domain/actor";
 import { isAppError } from "../domain/errors";
 import { resumeRollback } from "../rollback/recover-interrupted-rollbacks";
-import { getBoss, jobMessageSchema, onLocalDispatch, QUEUES, QUEUE_NAMES, resumeMessageSchema } from "../jobs/queue";
+import { getBoss, jobMessageSchema, onLocalDispatch, QUEUE_NAMES, RESUME_ROLLBACK_QUEUE, resumeMessageSchema } from "../jobs/queue";
 import { RetryLater, runDispatchedJob } from "./run-dispatched-job";
 import { reapStaleJobs, type ReapReport } from "./reap-stale-jobs";
 import { WORKER_ID } from "../jobs/run-job";
@@ -55,7 +55,7 @@ export async function startWorker(ctx: AppContext, options: WorkerOptions = {}):
   async function handle(queue: string, message: Fetched) {
     const lastTry = message.retryCount >= message.retryLimit;
     try {
-      if (queue === QUEUES.resume_rollback) {
+      if (queue === RESUME_ROLLBACK_QUEUE) {
         const { rollbackId } = resumeMessageSchema.parse(message.data);
         log(`resuming rollback ${rollbackId} from its journal`);
         await resumeRollback(ctx, rollbackId, actor).catch((e) => {
