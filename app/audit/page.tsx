@@ -19,12 +19,12 @@ export const metadata: Metadata = { title: "Audit trail" };
 /** The audit trail, newest first, filtered and paged by its URL; every event links to its permalink. */
 export default async function AuditPage(props: PageProps<"/audit">) {
   // Every page checks the session itself (a proxy is not an auth boundary).
-  await requireRole("viewer", { callbackUrl: pageUrl("/audit", await props.searchParams) });
+  const actor = await requireRole("viewer", { callbackUrl: pageUrl("/audit", await props.searchParams) });
   const params = parseAuditParams(await props.searchParams);
   const ctx = getAppContext();
   const [list, actions, checkpoints, chain] = await Promise.all([
     // The same read, with the same filter, as GET /migration/audit.
-    listAuditEventsPage(ctx, params),
+    listAuditEventsPage(ctx, params, actor.role),
     listAuditActions(ctx.db),
     listCheckpoints(ctx, {}, { limit: 300 }),
     // Only the events after the last verified one, the anchors outside the database, and the newest

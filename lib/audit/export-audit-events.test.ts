@@ -5,6 +5,7 @@ import { disconnectAll, getDb, type Db } from "../db/client";
 import { appendAuditEvent } from "./append-audit-event";
 import { csvHeader, eventToCsv, exportAuditEvents, toCsvLine } from "./export-audit-events";
 import { getAuditEvent, listAuditActions, listAuditEventsPage } from "./list-audit-events";
+import { AUDIT_ACTION_NAMES } from "../domain/audit-actions";
 import { DEFAULT_AUDIT_PARAMS } from "../ui/audit-params";
 
 let db: Db;
@@ -18,7 +19,7 @@ beforeAll(async () => {
     await db.$transaction((tx) =>
       appendAuditEvent(tx, {
         actor: i % 2 ? "Alice" : "bob",
-        action: i < 3 ? "checkpoint.create" : "checkpoint.rollback",
+        action: i < 3 ? "checkpoint.create" : "rollback.requested",
         targetType: "checkpoint",
         checkpointId: i === 5 ? CP : null,
         after: { n: i, text: 'say "hi", then\nleave' },
@@ -31,43 +32,44 @@ afterAll(() => disconnectAll());
 
 describe("listAuditEvents", () => {
   it("filters by action, actor (case-insensitive) and checkpoint, newest first, paged", async () => {
-    const all = await listAuditEventsPage({ db }, DEFAULT_AUDIT_PARAMS, 3);
+    const all = await listAuditEventsPage({ db }, DEFAULT_AUDIT_PARAMS, "admin", 3);
     expect(all).toMatchObject({ total: 7, page: 1, pageCount: 3 });
     expect(all.events.map((e) => e.seq)).toEqual(["7", "6", "5"]);
-    const last = await listAuditEventsPage({ db }, { ...DEFAULT_AUDIT_PARAMS, page: 99 }, 3);
+    const last = await listAuditEventsPage({ db }, { ...DEFAULT_AUDIT_PARAMS, page: 99 }, "admin", 3);
     expect(last.page).toBe(3);
     expect(last.events.map((e) => e.seq)).toEqual(["1"]);
-    const rollbacksByAlice = await listAuditEventsPage({ db }, { ...DEFAULT_AUDIT_PARAMS, action: "checkpoint.rollback", actor: "alice" });
+    const rollbacksByAlice = await listAuditEventsPage({ db }, { ...DEFAULT_AUDIT_PARAMS, action: "rollback.requested", actor: "alice" }, "admin");
     expect(rollbacksByAlice.events.map((e) => e.seq)).toEqual(["6", "4"]);
-    const ofCheckpoint = await listAuditEventsPage({ db }, { ...DEFAULT_AUDIT_PARAMS, checkpointId: CP });
+    const ofCheckpoint = await listAuditEventsPage({ db }, { ...DEFAULT_AUDIT_PARAMS, checkpointId: CP }, "admin");
     expect(ofCheckpoint.events.map((e) => e.seq)).toEqual(["6"]);
-    expect(await listAuditActions(db)).toEqual(["checkpoint.create", "checkpoint.rollback"]);
+    // The drop-down offers the whole vocabulary, whether or not an event of it is stored yet.
+    expect(await listAuditActions(db)).toEqual([...AUDIT_ACTION_NAMES]);
   });
   it("filters by time range", async () => {
-    const future = await listAuditEventsPage({ db }, { ...DEFAULT_AUDIT_PARAMS, from: new Date(Date.now() + 60_000).toISOString() });
+    const future = await listAuditEventsPage({ db }, { ...DEFAULT_AUDIT_PARAMS, from: new Date(Date.now() + 60_000).toISOString() }, "admin");
     expect(future.total).toBe(0);
-    const past = await listAuditEventsPage({ db }, { ...DEFAULT_AUDIT_PARAMS, to: new Date(Date.now() + 60_000).toISOString() });
+    const past = await listAuditEventsPage({ db }, { ...DEFAULT_AUDIT_PARAMS, to: new Date(Date.now() + 60_000).toISOString() }, "admin");
     expect(past.total).toBe(7);
   });
 });
 
 describe("getAuditEvent", () => {
   it("returns every field, its neighbours and whether its hash and link check out", async () => {
-    const { events } = await listAuditEventsPage({ db }, DEFAULT_AUDIT_PARAMS);
+    const { events } = await listAuditEventsPage({ db }, DEFAULT_AUDIT_PARAMS, "admin");
     const middle = events.find((e) => e.seq === "4")!;
-    const e = await getAuditEvent(db, middle.id);
+    const e = await getAuditEvent(db, middle.id, "admin");
     expect(e).toMatchObject({ seq: "4", hashValid: true, linkValid: true, previous: { seq: "3" }, next: { seq: "5" }, after: { n: 3 } });
-    const first = await getAuditEvent(db, events.find((x) => x.seq === "1")!.id);
+    const first = await getAuditEvent(db, events.find((x) => x.seq === "1")!.id, "admin");
     expect(first).toMatchObject({ previous: null, linkValid: true });
-    expect(await getAuditEvent(db, "not-a-uuid")).toBeNull();
-    expect(await getAuditEvent(db, CP)).toBeNull();
+    expect(await getAuditEvent(db, "not-a-uuid", "admin")).toBeNull();
+    expect(await getAuditEvent(db, CP, "admin")).toBeNull();
   });
 });
 
 describe("export", () => {
   it("yields matching events in chain order with every field", async () => {
     const rows = [];
-    for await (const e of exportAuditEvents(db, { ...DEFAULT_AUDIT_PARAMS, actor: "bob" })) rows.push(e);
+    for await (const e of exportAuditEvents(db, { ...DEFAULT_AUDIT_PARAMS, actor: "bob" }, "admin")) rows.push(e);
     expect(rows.map((e) => e.seq)).toEqual(["1", "3", "5", "7"]);
     expect(rows[0]).toMatchObject({ actor: "bob", action: "checkpoint.create", prevHash: "0".repeat(64) });
     expect(rows[1]!.prevHash).not.toBe(rows[1]!.hash);

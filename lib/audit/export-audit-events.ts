@@ -1,6 +1,6 @@
 import type { Db } from "../db/client";
 import type { AuditFilters } from "../ui/audit-params";
-import { auditWhere } from "./list-audit-events";
+import { auditReaderFor, auditWhere } from "./list-audit-events";
 
 /** An audit event as exported: every stored field, JSON-safe. */
 export interface ExportedAuditEvent {
@@ -33,11 +33,14 @@ const BATCH = 1000;
 /**
  * Every event matching the filters, oldest first (chain order, so the links can be re-checked
  * from the file: legacy ones by anyone, keyed ones by whoever holds the audit key), read in batches by seq so that a long trail is never loaded in one query.
+ * Read by a caller of `role` as the audit page reads it: a viewer's file has the values in before/after
+ * texts withheld (its MACs then no longer match those events: an operator's or admin's export re-checks).
  */
-export async function* exportAuditEvents(db: Db, filters: AuditFilters): AsyncGenerator<ExportedAuditEvent> {
+export async function* exportAuditEvents(db: Db, filters: AuditFilters, role: string | null | undefined): AsyncGenerator<ExportedAuditEvent> {
   let after = 0n;
   for (;;) {
     const rows = await db.auditEvent.findMany({ where: { AND: [auditWhere(filters), { seq: { gt: after } }] }, orderBy: { seq: "asc" }, take: BATCH });
+    const read = await auditReaderFor(db, role, rows);
     for (const e of rows) {
       yield {
         seq: e.seq.toString(),
@@ -51,8 +54,8 @@ export async function* exportAuditEvents(db: Db, filters: AuditFilters): AsyncGe
         checkpointId: e.checkpointId,
         result: e.result,
         origin: e.origin,
-        before: e.before,
-        after: e.after,
+        before: read.before(e),
+        after: read.after(e),
         prevHash: e.prevHash,
         hash: e.hash,
         chainVersion: e.chainVersion,

@@ -2,9 +2,12 @@ import type { Db } from "../db/client";
 import type { AuditEvent, Prisma } from "../db/generated/client";
 import type { AppContext } from "../context";
 import type { AuditFilter } from "../domain/audit-filter";
+import { AUDIT_ACTION_NAMES } from "../domain/audit-actions";
 import { AUDIT_PAGE_SIZE } from "../ui/audit-params";
 import { eventLinkMatches, GENESIS_HASH, KEYED_CHAIN_VERSION } from "./audit-hash";
 import { auditKeyRing } from "../store/audit-keys";
+import { auditValuesReadBy, type AuditValueReader } from "./audit-values-for-role";
+import { mayReadRowValues } from "../domain/diff-visibility";
 
 /**
  * Prisma `where` of the audit filter (lib/domain/audit-filter.ts: action exact, actor a
@@ -52,15 +55,47 @@ export interface AuditEventList {
 
 /**
  * The audit trail, newest first, filtered: the one read behind `GET /migration/audit` and the
- * `/audit` page. An offset past the end gives no items (the page asks for its last page instead).
+ * `/audit` page, read by a caller of `role` (the texts in before/after follow the row-value rule:
+ * lib/audit/audit-values-for-role.ts). An offset past the end gives no items (the page asks for its
+ * last page instead).
  */
-export async function listAuditEvents(ctx: Pick<AppContext, "db">, filter: AuditFilter, window: { limit: number; offset: number }): Promise<AuditEventList> {
+export async function listAuditEvents(
+  ctx: Pick<AppContext, "db">,
+  filter: AuditFilter,
+  window: { limit: number; offset: number },
+  role: string | null | undefined,
+): Promise<AuditEventList> {
   const where = auditWhere(filter);
   const [rows, total] = await Promise.all([
     ctx.db.auditEvent.findMany({ where, orderBy: { seq: "desc" }, skip: window.offset, take: window.limit }),
     ctx.db.auditEvent.count({ where }),
   ]);
-  return { items: rows.map(toAuditEventRecord), total, limit: window.limit, offset: window.offset };
+  const read = await auditReaderFor(ctx.db, role, rows);
+  return { items: rows.map((e) => toAuditEventRecord(e, read)), total, limit: window.limit, offset: window.offset };
+}
+
+/** An event's before/after as the caller reads them, with the names of the events' checkpoints kept. */
+export interface AuditEventReader {
+  before(e: Pick<AuditEvent, "before" | "checkpointId">): unknown;
+  after(e: Pick<AuditEvent, "after" | "checkpointId">): unknown;
+}
+
+/** The reader for `role` over these events (one query for their checkpoints' names, none for an operator or admin). */
+export async function auditReaderFor(db: Db, role: string | null | undefined, events: readonly Pick<AuditEvent, "checkpointId">[]): Promise<AuditEventReader> {
+  const values = auditValuesReadBy(role);
+  const ids = [...new Set(events.map((e) => e.checkpointId).filter((id): id is string => id !== null))];
+  const names = new Map<string, string>();
+  if (!mayReadRowValues(role) && ids.length) {
+    for (const c of await db.checkpoint.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } })) names.set(c.id, c.name);
+  }
+  return readerWith(values, (id) => (id ? names.get(id) : undefined));
+}
+
+function readerWith(values: AuditValueReader, nameOf: (checkpointId: string | null) => string | null | undefined): AuditEventReader {
+  return {
+    before: (e) => values.json(e.before, [nameOf(e.checkpointId)]),
+    after: (e) => values.json(e.after, [nameOf(e.checkpointId)]),
+  };
 }
 
 export interface AuditListView {
@@ -72,30 +107,38 @@ export interface AuditListView {
 }
 
 /** The dashboard's paging of listAuditEvents: page N of `pageSize`; a page past the end shows the last page. */
-export async function listAuditEventsPage(ctx: Pick<AppContext, "db">, params: AuditFilter & { page: number }, pageSize = AUDIT_PAGE_SIZE): Promise<AuditListView> {
-  let list = await listAuditEvents(ctx, params, { limit: pageSize, offset: (params.page - 1) * pageSize });
+export async function listAuditEventsPage(
+  ctx: Pick<AppContext, "db">,
+  params: AuditFilter & { page: number },
+  role: string | null | undefined,
+  pageSize = AUDIT_PAGE_SIZE,
+): Promise<AuditListView> {
+  let list = await listAuditEvents(ctx, params, { limit: pageSize, offset: (params.page - 1) * pageSize }, role);
   const pageCount = Math.max(1, Math.ceil(list.total / pageSize));
   const page = Math.min(params.page, pageCount);
-  if (page !== params.page) list = await listAuditEvents(ctx, params, { limit: pageSize, offset: (page - 1) * pageSize });
+  if (page !== params.page) list = await listAuditEvents(ctx, params, { limit: pageSize, offset: (page - 1) * pageSize }, role);
   return { events: list.items, total: list.total, page, pageCount, pageSize };
 }
 
-function toAuditEventRecord(e: AuditEvent): AuditEventRecord {
+function toAuditEventRecord(e: AuditEvent, read: AuditEventReader): AuditEventRecord {
   return {
     ...toAuditEventView(e),
     actorRole: e.actorRole,
     origin: e.origin,
-    before: e.before,
-    after: e.after,
+    before: read.before(e),
+    after: read.after(e),
     prevHash: e.prevHash,
     hash: e.hash,
   };
 }
 
-/** The actions recorded so far, for the filter's drop-down. */
+/**
+ * The actions the filter's drop-down offers: the product's vocabulary (lib/domain/audit-actions.ts),
+ * and any other name already stored (written by an earlier version), sorted.
+ */
 export async function listAuditActions(db: Db): Promise<string[]> {
   const rows = await db.auditEvent.findMany({ distinct: ["action"], select: { action: true }, orderBy: { action: "asc" } });
-  return rows.map((r) => r.action);
+  return [...new Set<string>([...AUDIT_ACTION_NAMES, ...rows.map((r) => r.action)])].sort();
 }
 
 export interface AuditEventDetail extends AuditEventView {
@@ -118,8 +161,11 @@ export interface AuditEventDetail extends AuditEventView {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** One audit event for its permalink page, with its chain neighbours; null for an unknown id. */
-export async function getAuditEvent(db: Db, id: string): Promise<AuditEventDetail | null> {
+/**
+ * One audit event for its permalink page, with its chain neighbours, read by a caller of `role` (as
+ * listAuditEvents reads it; the chain is checked on the stored fields); null for an unknown id.
+ */
+export async function getAuditEvent(db: Db, id: string, role: string | null | undefined): Promise<AuditEventDetail | null> {
   if (!UUID.test(id)) return null;
   const e = await db.auditEvent.findUnique({ where: { id } });
   if (!e) return null;
@@ -128,12 +174,13 @@ export async function getAuditEvent(db: Db, id: string): Promise<AuditEventDetai
     db.auditEvent.findFirst({ where: { seq: { gt: e.seq } }, orderBy: { seq: "asc" }, select: { id: true, seq: true } }),
     e.checkpointId ? db.checkpoint.findUnique({ where: { id: e.checkpointId }, select: { name: true } }) : null,
   ]);
+  const read = readerWith(auditValuesReadBy(role), () => checkpoint?.name);
   return {
     ...toAuditEventView(e),
     actorRole: e.actorRole,
     origin: e.origin,
-    before: e.before,
-    after: e.after,
+    before: read.before(e),
+    after: read.after(e),
     prevHash: e.prevHash,
     hash: e.hash,
     // Keyed events by their MAC, legacy ones by the public hash; a key this server lacks is not "valid".

@@ -11,12 +11,14 @@ import { actorWithRole, requireRole } from "../../../lib/auth/session";
 
 export const dynamic = "force-dynamic";
 
-const load = cache((id: string) => getAuditEvent(getDb(), id));
+// Read for the signed-in role: a viewer reads the texts in before/after with row values withheld.
+const load = cache((id: string, role: string) => getAuditEvent(getDb(), id, role));
 
 export async function generateMetadata(props: PageProps<"/audit/[id]">): Promise<Metadata> {
   // Authorized before anything is read: the title of a refused request names no event.
-  if (!(await actorWithRole("viewer"))) return { title: "Audit event" };
-  const e = await load((await props.params).id);
+  const actor = await actorWithRole("viewer");
+  if (!actor) return { title: "Audit event" };
+  const e = await load((await props.params).id, actor.role);
   return { title: e ? `Audit event #${e.seq}` : "Audit event not found" };
 }
 
@@ -25,8 +27,8 @@ export default async function AuditEventPage(props: PageProps<"/audit/[id]">) {
   // Every page checks the session itself (a proxy is not an auth boundary).
   const { id } = await props.params;
   // A shared permalink brings the colleague back to this event after signing in.
-  await requireRole("viewer", { callbackUrl: `/audit/${encodeURIComponent(id)}` });
-  const e = await load(id);
+  const actor = await requireRole("viewer", { callbackUrl: `/audit/${encodeURIComponent(id)}` });
+  const e = await load(id, actor.role);
   if (!e) notFound();
   const fields: [string, React.ReactNode][] = [
     ["When", <time key="at" dateTime={e.at}>{formatDateTime(e.at)} <span className="text-slate-500">({e.at})</span></time>],

@@ -11,7 +11,8 @@ export const dynamic = "force-dynamic";
  */
 export async function GET(request: Request, ctx: RouteContext<"/audit/export/[format]">) {
   // Viewer is enough to read the trail; the check is here because a route handler has no other guard.
-  if (!(await getActorFromSession())) {
+  const actor = await getActorFromSession();
+  if (!actor) {
     return Response.json({ error: { code: "unauthenticated", message: "Sign in to export the audit trail." } }, { status: 401 });
   }
   const { format } = await ctx.params;
@@ -19,7 +20,7 @@ export async function GET(request: Request, ctx: RouteContext<"/audit/export/[fo
     return Response.json({ error: { code: "not_found", message: "Export as /audit/export/csv or /audit/export/json." } }, { status: 404 });
   }
   const filters = parseAuditParams(Object.fromEntries(new URL(request.url).searchParams));
-  const events = exportAuditEvents(getDb(), filters);
+  const events = exportAuditEvents(getDb(), filters, actor.role);
   const encoder = new TextEncoder();
   const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-");
   const body = new ReadableStream<Uint8Array>({
