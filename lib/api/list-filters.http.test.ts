@@ -35,10 +35,10 @@ beforeAll(async () => {
   ids.other = (await db.checkpoint.create({ data: { name: "other-target-nightly", phase: "initial", status: "validated", targetKey: "elsewhere:5432/other", createdBy: "ana" } })).id;
 
   for (const [actor, checkpointId] of [["Alice@example.com", ids.ours[0]], ["malice", ids.ours[1]], ["bob", ids.ours[0]]] as const) {
-    await db.$transaction((tx) => appendAuditEvent(tx, { actor, action: "checkpoint.test_event", targetType: "checkpoint", targetId: checkpointId, checkpointId, result: "success" }));
+    await db.$transaction((tx) => appendAuditEvent(tx, { actor, action: "keys.rotate", targetType: "checkpoint", targetId: checkpointId, checkpointId, result: "success" }));
     await new Promise((r) => setTimeout(r, 15));
   }
-  const stored = await db.auditEvent.findMany({ where: { action: "checkpoint.test_event" }, orderBy: { seq: "asc" } });
+  const stored = await db.auditEvent.findMany({ where: { action: "keys.rotate" }, orderBy: { seq: "asc" } });
   events.push(...stored.map((e) => ({ id: e.id, at: e.at, actor: e.actor })));
   server = await startTestServer(dir, { ...t.demo.env, ...TEST_SERVER_SETTINGS });
 }, 600_000);
@@ -61,13 +61,13 @@ async function pageCheckpoints(query: string): Promise<string[]> {
 }
 
 async function apiAudit(query: string): Promise<string[]> {
-  const r = await api.call("GET", `/migration/audit?action=checkpoint.test_event&${query}`);
+  const r = await api.call("GET", `/migration/audit?action=keys.rotate&${query}`);
   expect(r.status, r.text).toBe(200);
   return parsed(s.auditPageSchema, r.json).items.map((e) => e.id);
 }
 
 async function pageAudit(query: string): Promise<string[]> {
-  const params = parseAuditParams(Object.fromEntries(new URLSearchParams(`action=checkpoint.test_event&${query}`)));
+  const params = parseAuditParams(Object.fromEntries(new URLSearchParams(`action=keys.rotate&${query}`)));
   return (await listAuditEventsPage(t.ctx, params)).events.map((e) => e.id);
 }
 

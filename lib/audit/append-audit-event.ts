@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Prisma } from "../db/generated/client";
+import type { AuditAction } from "../domain/audit-actions";
 import { AppError } from "../domain/errors";
 import { computeAuditHash, computeAuditMac, GENESIS_HASH, KEYED_CHAIN_VERSION, LEGACY_CHAIN_VERSION } from "./audit-hash";
 import { auditKeyRing, NO_AUDIT_KEY } from "../store/audit-keys";
@@ -7,7 +8,7 @@ import { auditKeyRing, NO_AUDIT_KEY } from "../store/audit-keys";
 export interface AuditEventInput {
   actor: string;
   actorRole?: string | null;
-  action: string;
+  action: AuditAction;
   targetType: string;
   targetId?: string | null;
   checkpointId?: string | null;

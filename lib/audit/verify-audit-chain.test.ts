@@ -108,7 +108,7 @@ describe("audit chain: keyed MAC and anchors", () => {
     const chain = await chainOf(0, "audit_conc");
     await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        chain.db.$transaction((tx) => appendAuditEvent(tx, { actor: "carol", action: "parallel", targetType: "test", after: { i }, result: "success" })),
+        chain.db.$transaction((tx) => appendAuditEvent(tx, { actor: "carol", action: "checkpoint.create", targetType: "test", after: { i }, result: "success" })),
       ),
     );
     const seqs = (await chain.db.auditEvent.findMany({ orderBy: { seq: "asc" }, select: { seq: true } })).map((r) => Number(r.seq));

@@ -49,7 +49,7 @@ describe("getOverview", () => {
       ],
     });
     for (let i = 0; i < 12; i += 1) {
-      await db.$transaction((tx) => appendAuditEvent(tx, { actor: "ana", action: `action.${i}`, targetType: "checkpoint", result: "success" }));
+      await db.$transaction((tx) => appendAuditEvent(tx, { actor: "ana", action: "checkpoint.create", targetType: "checkpoint", after: { n: i }, result: "success" }));
     }
 
     const o = await getOverview(ctx);
@@ -62,7 +62,7 @@ describe("getOverview", () => {
     const running = o.jobs.find((j) => j.status === "running");
     expect(running).toMatchObject({ checkpointName: "initial-1", progress: { percent: 25, step: "data" } });
     expect(o.recentAudit).toHaveLength(10);
-    expect(o.recentAudit[0]).toMatchObject({ action: "action.11", seq: "12" });
+    expect(o.recentAudit[0]).toMatchObject({ action: "checkpoint.create", seq: "12" });
     expect(JSON.parse(JSON.stringify(o))).toEqual(o);
 
     // The timeline built from it asks to validate the waiting schema checkpoint.

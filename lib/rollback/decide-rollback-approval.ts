@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { AppContext } from "../context";
 import type { Actor } from "../domain/actor";
+import type { AuditAction } from "../domain/audit-actions";
 import { AppError } from "../domain/errors";
 import { parseInput } from "../domain/parse-input";
 import { approvalExpired, refuseSelfApproval } from "../domain/rollback-approval-rule";
@@ -82,7 +83,7 @@ function audit(
   tx: Tx,
   actor: Actor,
   approval: { id: string; checkpointId: string; components: string[]; checkpoint: { name: string; phase: string } },
-  action: string,
+  action: AuditAction,
   result: "success" | "refused",
   extra: Record<string, unknown>,
 ) {
