@@ -5,6 +5,7 @@ import { getDb } from "./db/client";
 import { loadEnv, type AppEnv } from "./env";
 import { targetKeyFor } from "./locks/target-lock";
 import { adoptAuditKeysOf } from "./store/audit-keys";
+import { resolveBackupStoreConfig, type BackupStoreConfig } from "./store/backup-store-config";
 
 /** Everything a use case needs to reach the metadata store, the source, the target and the backups. */
 export interface AppContext {
@@ -13,6 +14,11 @@ export interface AppContext {
   source: { databaseUrl: string; supabaseUrl: string; serviceRoleKey: string };
   target: { key: string; databaseUrl: string; storageDir: string; configPaths: string[]; apiUrl?: string };
   backupDir: string;
+  /**
+   * Where the backups' blobs are kept: the folder backupDir (unset, the default) or an S3-compatible
+   * bucket (BACKUP_STORE_URL=s3://…). backupDir stays this worker's local folder (scratch, manifests).
+   */
+  backupStore?: BackupStoreConfig;
   encryptionKey?: string;
   /** Keys of before a rotation: still accepted for reading, never used to write. */
   oldEncryptionKeys: string[];
@@ -60,6 +66,7 @@ export function createAppContext(env: AppEnv = loadEnv()): AppContext {
       apiUrl: env.TARGET_API_URL,
     },
     backupDir: path.resolve(env.BACKUP_DIR),
+    backupStore: resolveBackupStoreConfig({ ...env, BACKUP_DIR: path.resolve(env.BACKUP_DIR) }),
     encryptionKey: env.BACKUP_ENCRYPTION_KEY,
     oldEncryptionKeys: env.BACKUP_ENCRYPTION_OLD_KEYS,
     databaseEngine: env.DATABASE_BACKUP_ENGINE,

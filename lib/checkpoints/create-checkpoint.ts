@@ -1,4 +1,5 @@
 import { collectUnreferencedBlobs } from "./delete-checkpoint";
+import { publishComponentFiles, removeCheckpointFiles } from "./checkpoint-files";
 import { previousBackupManifest } from "./previous-backup-manifest";
 import { rm } from "node:fs/promises";
 import { ensurePrivateDir } from "../store/private-files";
@@ -230,6 +231,8 @@ async function snapshotComponent(
   try {
     const previous = await previousBackupManifest(ctx, component, engine.name, checkpointId);
     const result = await engine.snapshot({ backupDir, onProgress: progress, previous });
+    // With an S3 store the backup's own files go there too, before the backup counts as complete.
+    await publishComponentFiles(ctx, checkpointId, component);
     await ctx.db.checkpointBackup.update({
       where: { checkpointId_component: { checkpointId, component } },
       data: {
@@ -270,6 +273,7 @@ export async function failCheckpoint(
     (e: NodeJS.ErrnoException) => (e.code === "ENOTDIR" || e.code === "ENOENT" ? "" : ` (its partial backup at ${dir} could not be removed: ${e.message})`),
   );
   reason += cleanup;
+  await removeCheckpointFiles(ctx, checkpointId).catch((e: unknown) => void (reason += ` (its files in the backup store could not be removed: ${errorMessage(e)})`));
   await ctx.db.$transaction(async (tx) => {
     await tx.checkpointBackup.updateMany({
       where: { checkpointId, status: { in: ["pending", "running", "complete"] } },

@@ -12,7 +12,8 @@ import { acquireTargetLock } from "../locks/target-lock";
 import { createBlobStore } from "../store/blob-store";
 import { blobsReferencedBy, tryReadManifest } from "../store/manifest";
 import { checkpointDir } from "./backup-paths";
-import { engineForBackup } from "./engines-for-context";
+import { blobMediumFor, engineForBackup } from "./engines-for-context";
+import { fetchComponentFiles, removeCheckpointFiles } from "./checkpoint-files";
 
 /**
  * Deletes a checkpoint and its backup, then collects the storage blobs no remaining manifest refers
@@ -49,6 +50,7 @@ export async function deleteUnlocked(ctx: AppContext, checkpointId: string, acto
     if (backup.status !== "complete") continue;
     await engineForBackup(ctx, backup.component, backup.engine).discard?.(path.join(dir, backup.component));
   }
+  await removeCheckpointFiles(ctx, checkpointId);
   await rm(dir, { recursive: true, force: true });
   await ctx.db.$transaction(async (tx) => {
     await tx.job.updateMany({ where: { checkpointId }, data: { checkpointId: null } });
@@ -77,9 +79,11 @@ export async function collectUnreferencedBlobs(ctx: AppContext) {
   const referenced = new Set<string>();
   const backups = await ctx.db.checkpointBackup.findMany({
     where: { component: { in: ["storage", "database"] }, status: "complete" },
-    select: { checkpointId: true, component: true },
+    select: { checkpointId: true, component: true, manifestChecksum: true },
   });
   for (const b of backups) {
+    // A checkpoint another worker took: its manifest is in the store, not in this folder yet.
+    await fetchComponentFiles(ctx, b.checkpointId, b.component, b.manifestChecksum).catch(() => undefined);
     const manifest = await tryReadManifest(path.join(checkpointDir(ctx.backupDir, b.checkpointId), b.component));
     if (!manifest.ok) {
       // An unreadable manifest means we cannot know what it needs: collect nothing rather than lose data.
@@ -88,5 +92,6 @@ export async function collectUnreferencedBlobs(ctx: AppContext) {
     if (b.component === "storage") for (const f of manifest.manifest.files) referenced.add(f.sha256);
     else for (const sha of blobsReferencedBy(manifest.manifest)) referenced.add(sha);
   }
-  return createBlobStore(ctx.backupDir).deleteUnreferencedBlobs(referenced);
+  // Collection needs no key: it only lists and removes objects.
+  return createBlobStore(ctx.backupDir, undefined, blobMediumFor(ctx)).deleteUnreferencedBlobs(referenced);
 }

@@ -13,6 +13,7 @@ import { computeTableChecksum } from "../validation/table-checksum";
 import { columnsInFormat } from "../validation/checksum-format";
 import { withPgClients } from "../sources/pg-clients";
 import { checkpointDir } from "./backup-paths";
+import { fetchComponentFiles } from "./checkpoint-files";
 import { databaseEngineFor } from "./engines-for-context";
 import { loadMappingOrDefault } from "./load-mapping";
 import { claimDrillScratch, drillScratchName, dropAbandonedDrillScratches } from "./drill-scratch";
@@ -62,6 +63,7 @@ export async function drillCheckpoint(ctx: AppContext, id: string, actor: Actor)
   const claim = await claimDrillScratch(ctx.metadataUrl, scratchName);
   let report: DrillReport;
   try {
+    await fetchComponentFiles(ctx, checkpointId, "database", backup.manifestChecksum);
     const scratch = await engine.restoreIntoScratch(path.join(checkpointDir(ctx.backupDir, checkpointId), "database"), scratchName);
     const mapping = await loadMappingOrDefault(ctx.mappingFile);
     const tables = await withPgClients([ctx.source.databaseUrl, scratch.url], async ([source, restored]) => {

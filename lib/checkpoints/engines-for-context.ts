@@ -6,6 +6,9 @@ import { createTemplateEngine, TEMPLATE_ENGINE, type TemplateEngine } from "../e
 import { createStorageEngine } from "../engines/storage-files";
 import { createConfigEngine, CONFIG_ENGINE } from "../engines/config-files";
 import { createBlobStore, type BlobStore } from "../store/blob-store";
+import type { BackupStoreConfig } from "../store/backup-store-config";
+import { createFsBlobMedium, type BlobMedium } from "../store/fs-blob-medium";
+import { createS3BlobMedium, type S3BlobMedium } from "../store/s3-blob-medium";
 import { parseEncryptionKey } from "../store/encryption";
 import { currentKey, readableKeys } from "./encryption-keys";
 
@@ -29,8 +32,26 @@ export function databaseEngineFor(ctx: AppContext, engineName: string = ctx.data
  * reads) and BACKUP_ENCRYPTION_OLD_KEYS (reads). A malformed key fails here; a missing one fails the
  * first write or encrypted read, naming the setting.
  */
-export function blobStoreFor(ctx: Pick<AppContext, "backupDir" | "encryptionKey" | "oldEncryptionKeys">): BlobStore {
-  return createBlobStore(ctx.backupDir, { current: ctx.encryptionKey ? currentKey(ctx) : undefined, readable: readableKeys(ctx) });
+export function blobStoreFor(ctx: Pick<AppContext, "backupDir" | "backupStore" | "encryptionKey" | "oldEncryptionKeys">): BlobStore {
+  return createBlobStore(ctx.backupDir, { current: ctx.encryptionKey ? currentKey(ctx) : undefined, readable: readableKeys(ctx) }, blobMediumFor(ctx));
+}
+
+// One S3 client per store in a process: its connections are reused by every checkpoint, as a pool is.
+const s3Media = new Map<string, S3BlobMedium>();
+
+/** Where the blob bytes lie: `<backupDir>/blobs`, or the bucket of BACKUP_STORE_URL. */
+export function blobMediumFor(ctx: Pick<AppContext, "backupDir" | "backupStore">): BlobMedium {
+  return s3MediumFor(ctx) ?? createFsBlobMedium(ctx.backupDir);
+}
+
+/** The S3 medium of BACKUP_STORE_URL, or undefined with the folder store. */
+export function s3MediumFor(ctx: Pick<AppContext, "backupDir" | "backupStore">): S3BlobMedium | undefined {
+  const config: BackupStoreConfig = ctx.backupStore ?? { kind: "folder", dir: ctx.backupDir };
+  if (config.kind === "folder") return undefined;
+  const key = JSON.stringify(config);
+  let medium = s3Media.get(key);
+  if (!medium) s3Media.set(key, (medium = createS3BlobMedium(config)));
+  return medium;
 }
 
 /** The engines configured for this target, one per component. */

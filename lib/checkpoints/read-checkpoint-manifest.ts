@@ -1,6 +1,7 @@
 import type { AppContext } from "../context";
 import type { BackupComponentName } from "../domain/checkpoint-input";
 import { componentDir } from "./backup-paths";
+import { fetchComponentFiles } from "./checkpoint-files";
 import { tryReadManifest, type Manifest } from "../store/manifest";
 
 export type CheckpointManifest = { ok: true; manifest: Manifest } | { ok: false; problem: string };
@@ -12,6 +13,11 @@ export async function readCheckpointManifest(
   component: BackupComponentName,
   recordedSha256: string | null,
 ): Promise<CheckpointManifest> {
+  try {
+    await fetchComponentFiles(ctx, checkpointId, component, recordedSha256);
+  } catch (e) {
+    return { ok: false, problem: `${component}/manifest.json: ${(e as Error).message}` };
+  }
   const read = await tryReadManifest(componentDir(ctx.backupDir, checkpointId, component));
   if (!read.ok) return { ok: false, problem: `${component}/manifest.json: ${read.message}` };
   if (recordedSha256 && read.sha256 !== recordedSha256) {

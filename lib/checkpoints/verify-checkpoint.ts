@@ -9,6 +9,7 @@ import { appendAuditEvent } from "../audit/append-audit-event";
 import { createAlert } from "../alerts/create-alert";
 import { deliverAlertInBackground, webhookSettingsOf } from "../alerts/deliver-webhook";
 import { tryReadManifest } from "../store/manifest";
+import { fetchComponentFiles } from "./checkpoint-files";
 import { checkpointDir } from "./backup-paths";
 import { engineForBackup } from "./engines-for-context";
 
@@ -50,6 +51,15 @@ export async function verifyCheckpoint(
       continue;
     }
     const problems: VerifyProblem[] = [];
+    // With an S3 store: the files as stored, when this folder has not got them (or not the recorded ones).
+    const fetchProblem = await fetchComponentFiles(ctx, checkpointId, component, backup.manifestChecksum).then(
+      () => undefined,
+      (e: unknown) => (e instanceof AppError && e.code === "verification_failed" ? e.message : Promise.reject(e)),
+    );
+    if (fetchProblem) {
+      components.push({ component, ok: false, problems: [{ path: `${component}/manifest.json`, kind: "altered", message: fetchProblem }] });
+      continue;
+    }
     const manifest = await tryReadManifest(dir);
     if (!manifest.ok) {
       problems.push({ path: `${component}/manifest.json`, kind: manifest.kind, message: manifest.message });

@@ -16,6 +16,7 @@ import { dropLeftoverRestoreDatabases, dropReplacedDatabase } from "./drop-lefto
 import { compareTargetWithCheckpoint, describeComparison } from "./compare-target";
 import { databaseDiffHasDifferences } from "./compare-database";
 import { completeRollback, failRollback, messageOf, type FinishInput, type RollbackReport } from "./finish-rollback";
+import { fetchComponentFiles } from "../checkpoints/checkpoint-files";
 
 export interface ExecuteRollbackOptions {
   /** Awaited after a component's restore is journaled completed (tests use it to stop a process mid-rollback). */
@@ -139,6 +140,7 @@ export async function executeRollback(
       const started = Date.now();
       try {
         const engine = engineForBackup(ctx, component, backup.engine);
+        await fetchComponentFiles(ctx, cp.id, component, backup.manifestChecksum);
         const result = await engine.restore(componentDir(ctx.backupDir, cp.id, component), {
           onProgress: (p) => progress({ step: `Restoring ${component}${p.message ? `: ${p.message}` : ""}`, stepsDone, stepsTotal }),
           // The replaced database is dropped below, while the next components are restored.

@@ -58,6 +58,9 @@ export interface S3BlobMedium extends BlobMedium {
   check(): Promise<void>;
   /** Closes the client's connections. */
   close(): void;
+  /** The names of the records whose name starts with `namePrefix` (a checkpoint's own files). */
+  listRecords(namePrefix: string): AsyncGenerator<string>;
+  removeRecord(name: string): Promise<void>;
 }
 
 /** The SDK client for a store: bounded connection and idle timeouts, so an unreachable endpoint fails rather than hangs. */
@@ -491,5 +494,14 @@ export function createS3BlobMedium(config: S3StoreConfig, tuning: S3MediumTuning
     },
     check: ensureReady,
     close: () => client.destroy(),
+    async *listRecords(namePrefix) {
+      await ensureReady();
+      const recordsPrefix = recordKey("");
+      for await (const o of listKeys(recordKey(namePrefix))) yield o.key.slice(recordsPrefix.length);
+    },
+    async removeRecord(name) {
+      await ensureReady();
+      await deleteKey(recordKey(name));
+    },
   };
 }
