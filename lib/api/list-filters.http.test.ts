@@ -68,7 +68,7 @@ async function apiAudit(query: string): Promise<string[]> {
 
 async function pageAudit(query: string): Promise<string[]> {
   const params = parseAuditParams(Object.fromEntries(new URLSearchParams(`action=keys.rotate&${query}`)));
-  return (await listAuditEventsPage(t.ctx, params)).events.map((e) => e.id);
+  return (await listAuditEventsPage(t.ctx, params, "viewer")).events.map((e) => e.id);
 }
 
 describe("the checkpoint list", () => {
