@@ -1,4 +1,4 @@
-import { describe, expect, it, beforeAll } from "vitest";
+import { describe, expect, it, beforeAll, onTestFinished } from "vitest";
 import { open, writeFile, unlink } from "node:fs/promises";
 import path from "node:path";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
@@ -149,12 +149,18 @@ describe("rollbackToCheckpoint", () => {
     const dir = componentDir(ctx.backupDir, victim.id, "database");
     // Every dump file is an encrypted blob in the store: the first one by path is altered.
     const entry = [...(await readManifest(dir)).files].sort((x, y) => (x.path < y.path ? -1 : 1))[0]!;
-    const fh = await open(blobStoreFor(ctx).blobPath(entry.sha256), "r+");
-    const b = Buffer.alloc(1);
-    await fh.read(b, 0, 1, 0);
-    b[0] = b[0]! ^ 0x01;
-    await fh.write(b, 0, 1, 0);
-    await fh.close();
+    // The blob is content-addressed, so later checkpoints of the same bytes share it: flip one bit
+    // now and flip it back at the end, or the tests after this one would inherit the damage.
+    const flipFirstBit = async () => {
+      const fh = await open(blobStoreFor(ctx).blobPath(entry.sha256), "r+");
+      const b = Buffer.alloc(1);
+      await fh.read(b, 0, 1, 0);
+      b[0] = b[0]! ^ 0x01;
+      await fh.write(b, 0, 1, 0);
+      await fh.close();
+    };
+    await flipFirstBit();
+    onTestFinished(flipFirstBit);
     // Change the target so that a restore would be visible.
     await writeFile(path.join(ctx.target.storageDir, "extra-after-checkpoint.txt"), "new");
     const before = await fingerprintTarget(ctx);
