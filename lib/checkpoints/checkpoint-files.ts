@@ -90,3 +90,23 @@ export async function removeCheckpointFiles(ctx: StoreContext, checkpointId: str
   names.sort((a, b) => Number(b.endsWith(`/${MANIFEST_FILE}`)) - Number(a.endsWith(`/${MANIFEST_FILE}`)));
   for (const name of names) await medium.removeRecord(name);
 }
+
+/**
+ * Removes the stored files of checkpoints that failed or no longer exist (their removal was cut
+ * short, e.g. the endpoint went away mid-checkpoint). A checkpoint still being taken has a row that
+ * is not failed: its files stay.
+ */
+export async function removeOrphanCheckpointFiles(ctx: StoreContext & Pick<AppContext, "db">): Promise<number> {
+  const medium = s3MediumFor(ctx);
+  if (!medium) return 0;
+  const ids = new Set<string>();
+  for await (const name of medium.listRecords("checkpoints/")) ids.add(name.split("/")[1]!);
+  let removed = 0;
+  for (const id of ids) {
+    const row = await ctx.db.checkpoint.findUnique({ where: { id }, select: { status: true } }).catch(() => undefined);
+    if (row && row.status !== "failed") continue;
+    await removeCheckpointFiles(ctx, id);
+    removed += 1;
+  }
+  return removed;
+}

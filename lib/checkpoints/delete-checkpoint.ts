@@ -13,7 +13,7 @@ import { createBlobStore } from "../store/blob-store";
 import { blobsReferencedBy, tryReadManifest } from "../store/manifest";
 import { checkpointDir } from "./backup-paths";
 import { blobMediumFor, engineForBackup } from "./engines-for-context";
-import { fetchComponentFiles, removeCheckpointFiles } from "./checkpoint-files";
+import { fetchComponentFiles, removeCheckpointFiles, removeOrphanCheckpointFiles } from "./checkpoint-files";
 
 /**
  * Deletes a checkpoint and its backup, then collects the storage blobs no remaining manifest refers
@@ -76,6 +76,7 @@ export async function deleteUnlocked(ctx: AppContext, checkpointId: string, acto
  * (whole, delta and delta base) of database dumps.
  */
 export async function collectUnreferencedBlobs(ctx: AppContext) {
+  await removeOrphanCheckpointFiles(ctx);
   const referenced = new Set<string>();
   const backups = await ctx.db.checkpointBackup.findMany({
     where: { component: { in: ["storage", "database"] }, status: "complete" },

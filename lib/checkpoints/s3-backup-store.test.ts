@@ -9,7 +9,8 @@ import { readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
-import { startS3TestServer, type S3TestServer } from "../../test/s3-server";
+import { closedPort, startCuttableRelay, startS3TestServer, type S3TestServer } from "../../test/s3-server";
+import { writeBigFile } from "../../faults/helpers";
 import { demoContextFor } from "../../demo/demo-context";
 import { runDemoStep } from "../../demo/steps";
 import type { AppContext } from "../context";
@@ -18,7 +19,7 @@ import { runSql } from "../../test/pg";
 import { createCheckpoint } from "./create-checkpoint";
 import { verifyCheckpoint } from "./verify-checkpoint";
 import { drillCheckpoint } from "./drill-checkpoint";
-import { deleteCheckpoint } from "./delete-checkpoint";
+import { collectUnreferencedBlobs, deleteCheckpoint } from "./delete-checkpoint";
 import { readCheckpointManifest } from "./read-checkpoint-manifest";
 import { rollbackToCheckpoint } from "../rollback/rollback-to-checkpoint";
 
@@ -164,6 +165,58 @@ describe.each(stores)("checkpoints in %s", (label, open) => {
     expect(await store.blobNames()).not.toContain(collected);
     expect((await verifyCheckpoint(ctx, checkpoint.id, actor)).ok).toBe(true);
   }, 600_000);
+});
+
+describe.skipIf(s3Unavailable)("an S3 endpoint that goes away", () => {
+  const settingsFor = (server: S3TestServer, bucket: string, prefix: string, endpoint: string) => ({
+    BACKUP_STORE_URL: `s3://${bucket}/${prefix}`,
+    BACKUP_S3_ENDPOINT: endpoint,
+    BACKUP_S3_REGION: server.region,
+    BACKUP_S3_FORCE_PATH_STYLE: "true",
+    BACKUP_S3_ACCESS_KEY_ID: server.accessKeyId,
+    BACKUP_S3_SECRET_ACCESS_KEY: server.secretAccessKey,
+  });
+
+  it("unreachable at start: the checkpoint fails naming BACKUP_S3_ENDPOINT", async () => {
+    const server = s3 as S3TestServer;
+    const ctx = t.contextWith(settingsFor(server, await server.createBucket(), "closed", `http://127.0.0.1:${await closedPort()}/s3`));
+    const { checkpoint } = await createCheckpoint(ctx, { name: "endpoint-closed", phase: "initial" }, actor);
+    expect(checkpoint.status).toBe("failed");
+    expect(checkpoint.failureReason).toContain("BACKUP_S3_ENDPOINT");
+  }, 300_000);
+
+  it("cut mid-upload: the checkpoint fails naming BACKUP_S3_ENDPOINT, and once the store is reachable, collection leaves nothing of it", async () => {
+    const server = s3 as S3TestServer;
+    const bucket = await server.createBucket();
+    const relay = await startCuttableRelay(server.endpoint);
+    const big = path.join(t.ctx.target.storageDir, `big-${Date.now()}.bin`);
+    await writeBigFile(big, 40);
+    try {
+      const ctx = t.contextWith(settingsFor(server, bucket, "cut", relay.url));
+      const cutter = setInterval(() => relay.bytesRelayed() > 20 * 1024 * 1024 && relay.cut(), 20);
+      const { checkpoint } = await createCheckpoint(ctx, { name: "endpoint-cut", phase: "initial" }, actor).finally(() => clearInterval(cutter));
+      expect(relay.bytesRelayed()).toBeGreaterThan(20 * 1024 * 1024);
+      expect(checkpoint.status).toBe("failed");
+      expect(checkpoint.failureReason).toContain("BACKUP_S3_ENDPOINT");
+      await expect(verifyCheckpoint(ctx, checkpoint.id, actor)).rejects.toThrow(/no complete backup/);
+
+      // The same store reached directly: the next collection removes what the failed checkpoint left.
+      const direct = t.contextWith(settingsFor(server, bucket, "cut", server.endpoint));
+      await collectUnreferencedBlobs(direct);
+      const client = new S3Client({ endpoint: server.endpoint, region: server.region, forcePathStyle: true, credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey } });
+      try {
+        const left = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "cut/" }));
+        const keys = (left.Contents ?? []).map((o) => o.Key!);
+        // What may stay: the store's key record, and an upload the cut left unfinished under tmp/ (aborted by a later collection once stale).
+        expect(keys.filter((k) => !k.startsWith("cut/tmp/") && k !== "cut/records/store-key.json")).toEqual([]);
+      } finally {
+        client.destroy();
+      }
+    } finally {
+      await rm(big, { force: true });
+      await relay.close();
+    }
+  }, 300_000);
 });
 
 describe.skipIf(s3Unavailable)("two workers sharing only the metadata database and an S3 store", () => {
