@@ -108,7 +108,8 @@ describe("kill -9 of the worker taking a checkpoint", () => {
       expect(after.completedAt).not.toBeNull();
       expect(after.backups.every((b) => b.status === "complete")).toBe(true);
       // The retried backup restores: every byte it names is there and matches its manifest.
-      expect((await verifyCheckpoint(f.ctx, checkpointId, actor, { audit: false })).ok).toBe(true);
+      const verified = await verifyCheckpoint(f.ctx, checkpointId, actor, { audit: false });
+      expect(verified.ok, JSON.stringify(verified).slice(0, 2000)).toBe(true);
       await until("pg_dump sessions of the killed worker to end", async () => (await dumpSessions()) === 0, 30_000, 100);
       // The target is as it was (a checkpoint only reads it).
       expect(await fingerprintTarget(f.ctx)).toEqual(before);

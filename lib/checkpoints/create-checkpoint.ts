@@ -221,6 +221,10 @@ async function snapshotComponent(
   progress: ReportProgress,
 ) {
   const backupDir = path.join(dir, component);
+  // A new attempt starts from an empty folder: one whose worker was killed may have left temp files
+  // or half a backup here (the watchdog re-queued the job only once that worker was gone, and the
+  // target lock keeps every other writer out).
+  await rm(backupDir, { recursive: true, force: true });
   // Owner-only from BACKUP_DIR down (0700, whatever the umask): backups hold the target's data.
   await ensurePrivateDir(backupDir, ctx.backupDir);
   const startedAt = new Date();
