@@ -142,7 +142,7 @@ test("roll back through the confirmation dialog and see the target restored", as
 test("an audit event's permalink opens in a fresh browser context", async ({ page, browser }) => {
   await page.goto(`/audit?checkpoint=${ids.schema}`);
   await expect(page.getByRole("heading", { level: 1, name: "Audit trail" })).toBeVisible();
-  await expect(page.getByRole("status").filter({ hasText: "Hash chain intact" })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "Audit chain intact" })).toBeVisible();
   const first = page.getByRole("table").getByRole("link").first();
   const action = (await first.innerText()).trim();
   await first.click();
