@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { afterAll, describe, expect, it } from "vitest";
 import { isAppError } from "../domain/errors";
 import { createPasswordHashingPool } from "./password-hashing-pool";
