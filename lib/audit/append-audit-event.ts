@@ -4,6 +4,7 @@ import type { AuditAction } from "../domain/audit-actions";
 import { AppError } from "../domain/errors";
 import { computeAuditHash, computeAuditMac, GENESIS_HASH, KEYED_CHAIN_VERSION, LEGACY_CHAIN_VERSION } from "./audit-hash";
 import { auditKeyRing, NO_AUDIT_KEY } from "../store/audit-keys";
+import { toJsonValue } from "../domain/json-value";
 
 export interface AuditEventInput {
   actor: string;
@@ -79,5 +80,5 @@ function warnUnkeyedOnce() {
 /** JSON-safe copy (BigInt → string, Date → ISO), so what is hashed is what JSONB stores. */
 function toJson(value: unknown): unknown {
   if (value === undefined || value === null) return null;
-  return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+  return toJsonValue(value);
 }

@@ -4,9 +4,9 @@ import { AppError } from "../domain/errors";
 import { redactSecrets, passwordOf, urlForDatabase, redactUrl } from "./pg-tools";
 import { connectPinnedClient } from "../sources/pg-clients";
 
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+import { quoteIdent } from "../sql/quote";
+
+export { quoteIdent };
 
 /**
  * Runs `fn` with a connected client, its output settings pinned like every connection to a source or

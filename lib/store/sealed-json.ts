@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { decrypt, encrypt, keyIdOf, readKeyId } from "./encryption";
+import { stringifyJson } from "../domain/json-value";
 
 /** How an encrypted JSON value is stored in a JSON column: the sealed bytes, base64. */
 const sealedSchema = z.object({ $sealed: z.literal("MCE1"), keyId: z.string(), data: z.string() });
@@ -11,7 +12,7 @@ export function isSealed(value: unknown): value is SealedJson {
 
 /** Encrypts a JSON value (AES-256-GCM) for storage in a JSON column. */
 export function sealJson(value: unknown, key: Buffer): SealedJson {
-  const plaintext = Buffer.from(JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v)), "utf8");
+  const plaintext = Buffer.from(stringifyJson(value), "utf8");
   return { $sealed: "MCE1", keyId: keyIdOf(key), data: encrypt(plaintext, key).toString("base64") };
 }
 

@@ -8,6 +8,7 @@ import { RetryLater, runDispatchedJob } from "./run-dispatched-job";
 import { reapStaleJobs, type ReapReport } from "./reap-stale-jobs";
 import { WORKER_ID } from "../jobs/run-job";
 import { startAlertDeliveryLoop, webhookSettingsOf } from "../alerts/deliver-webhook";
+import { errorMessage } from "../domain/error-message";
 
 export interface WorkerOptions {
   /** Jobs this worker runs at once, across all queues. */
@@ -70,8 +71,8 @@ export async function startWorker(ctx: AppContext, options: WorkerOptions = {}):
       }
       await boss.complete(queue, message.id);
     } catch (e) {
-      if (!(e instanceof RetryLater)) log(`message ${message.id} on ${queue} failed: ${e instanceof Error ? e.message : String(e)}`);
-      await boss.fail(queue, message.id, { message: e instanceof Error ? e.message : String(e) }).catch(() => {});
+      if (!(e instanceof RetryLater)) log(`message ${message.id} on ${queue} failed: ${errorMessage(e)}`);
+      await boss.fail(queue, message.id, { message: errorMessage(e) }).catch(() => {});
     }
   }
 
@@ -101,7 +102,7 @@ export async function startWorker(ctx: AppContext, options: WorkerOptions = {}):
         }
       } while (again && !stopped);
     } catch (e) {
-      log(`fetch failed: ${e instanceof Error ? e.message : String(e)}`);
+      log(`fetch failed: ${errorMessage(e)}`);
     } finally {
       pumping = false;
     }
@@ -117,7 +118,7 @@ export async function startWorker(ctx: AppContext, options: WorkerOptions = {}):
         return r;
       })
       .catch((e) => {
-        log(`watchdog failed: ${e instanceof Error ? e.message : String(e)}`);
+        log(`watchdog failed: ${errorMessage(e)}`);
         return null;
       })
       .finally(() => {
