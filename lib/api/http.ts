@@ -6,7 +6,7 @@ import { handleRoute, readJsonBody } from "../http/route-handler";
 import { ensureInProcessWorker } from "../worker/in-process-worker";
 import { actorFromRequest, authorizeApiRequest } from "./actor";
 import { accessOf, endpointFor, type EndpointDeclaration, type EndpointInput } from "./endpoints";
-import { DENY_BY_DEFAULT } from "../auth/permissions";
+import { DENY_BY_DEFAULT, type Role } from "../auth/permissions";
 import type { Actor } from "../domain/actor";
 import { stringifyJson } from "../domain/json-value";
 
@@ -34,27 +34,25 @@ type EndpointHandler<D extends EndpointDeclaration> = (input: EndpointInput<D>, 
  * status, anything else → 500 without internals), the process context, the in-process worker started
  * on first use; then the caller authorized as declared and the declared params, query and body parsed,
  * in that order, before `fn` runs. A request the declaration does not strictly match (an encoded
- * slash, a dot segment) needs admin, as anything undeclared does.
+ * slash, a dot segment) needs admin, as anything undeclared does. The public OpenAPI document is
+ * served without it (app/migration/openapi.json/route.ts): it needs no credentials and no context.
  */
-export function handle<D extends EndpointDeclaration>(endpoint: D, fn: EndpointHandler<D>) {
+export function handle<D extends EndpointDeclaration & { role: Role }>(endpoint: D, fn: EndpointHandler<D>) {
   return handleRoute(async (request: Request, route?: { params?: Promise<unknown> }) => {
     const ctx = getAppContext();
     void ensureInProcessWorker(ctx);
     const declared = endpointFor(request.method, new URL(request.url).pathname) === endpoint;
-    const access = declared ? accessOf(endpoint) : DENY_BY_DEFAULT;
+    const access = (declared && accessOf(endpoint)) || DENY_BY_DEFAULT;
     // Nothing of the API is answered before the caller is known and allowed.
-    if (access) await authorizeApiRequest(request, access);
+    await authorizeApiRequest(request, access);
     const input = {
       params: endpoint.params ? parseInput(endpoint.params, (await route?.params) ?? {}) : undefined,
       query: endpoint.query ? parseQuery(endpoint.query, request) : undefined,
       body: await parseBody(endpoint, request),
     } as EndpointInput<D>;
-    return fn(input, ctx, access ? actorFromRequest(request) : ANONYMOUS, request);
+    return fn(input, ctx, actorFromRequest(request), request);
   });
 }
-
-/** The caller of a public endpoint, which needs no credentials. */
-const ANONYMOUS: Actor = { name: "anonymous", role: null };
 
 async function parseBody(endpoint: EndpointDeclaration, request: Request): Promise<unknown> {
   const body = endpoint.body;
