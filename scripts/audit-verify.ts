@@ -1,11 +1,12 @@
 // `npm run audit:verify [-- --full]`: verifies the audit trail's keyed chain and the anchors of its head
-// in the backup store, and says whether it is intact, pointing at the first changed or deleted event.
+// in the backup store (the folder, and the bucket of BACKUP_STORE_URL), and says whether it is intact, pointing at the first changed or deleted event.
 // By default only the events after the last verified position are re-computed (what /audit does);
 // --full re-computes every event and checks every anchor. Exit code 0 when intact, 1 when broken.
 import "./load-env";
 import path from "node:path";
 import { getDb, disconnectAll } from "../lib/db/client";
 import { verifyAuditChain, verifyAuditChainIncrementally, type AuditChainReport } from "../lib/audit/verify-audit-chain";
+import { backupStoreFromEnv } from "../lib/env";
 
 const url = process.env.DATABASE_URL;
 if (!url) {
@@ -14,11 +15,13 @@ if (!url) {
 }
 const full = process.argv.includes("--full");
 const backupDir = process.env.BACKUP_DIR ? path.resolve(process.env.BACKUP_DIR) : undefined;
+// With BACKUP_STORE_URL=s3://… the anchors in the bucket are read too (every worker's, not only this folder's).
+const backupStore = backupDir ? backupStoreFromEnv({ ...process.env, BACKUP_DIR: backupDir }) : undefined;
 try {
   const db = getDb(url);
   const report: AuditChainReport = full
-    ? await verifyAuditChain(db, { backupDir, remember: true })
-    : await verifyAuditChainIncrementally(db, { backupDir });
+    ? await verifyAuditChain(db, { backupDir, backupStore, remember: true })
+    : await verifyAuditChainIncrementally(db, { backupDir, backupStore });
   const scope =
     report.mode === "incremental" && report.continuedFrom
       ? `${report.eventsChecked} event(s) after event ${report.continuedFrom.seq} (verified ${report.continuedFrom.verifiedAt}); --full re-computes all`

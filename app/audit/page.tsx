@@ -29,7 +29,7 @@ export default async function AuditPage(props: PageProps<"/audit">) {
     listCheckpoints(ctx, {}, { limit: 300 }),
     // Only the events after the last verified one, the anchors outside the database, and the newest
     // anchor (`npm run audit:verify -- --full` re-computes every event).
-    verifyAuditChainIncrementally(ctx.db, { backupDir: ctx.backupDir }),
+    verifyAuditChainIncrementally(ctx.db, { backupDir: ctx.backupDir, backupStore: ctx.backupStore }),
   ]);
   const now = new Date();
   const filtered = hasAuditFilters(params);

@@ -1,5 +1,6 @@
 import type { Db } from "../db/client";
-import { checkAnchors, readAnchors, type AuditAnchor } from "./audit-anchors";
+import { checkAnchors, readAnchors, type AnchorStore, type AuditAnchor } from "./audit-anchors";
+import type { BackupStoreConfig } from "../store/backup-store-config";
 import { GENESIS_POSITION, walkChain, type ChainBreak, type ChainPosition } from "./audit-hash";
 import { auditKeyRing, NO_AUDIT_KEY, type AuditKeyRing } from "../store/audit-keys";
 import { readVerifiedHead, storeVerifiedHead } from "./verified-head";
@@ -27,6 +28,8 @@ export interface AuditChainReport {
 export interface VerifyOptions {
   /** Where the anchors are (BACKUP_DIR); without it the chain is verified without them. */
   backupDir?: string;
+  /** With an S3 store (BACKUP_STORE_URL), the anchors in its bucket are read too. */
+  backupStore?: BackupStoreConfig;
   keys?: AuditKeyRing;
   pageSize?: number;
   /** Save the head reached as the last verified position (needs a key). */
@@ -36,7 +39,7 @@ export interface VerifyOptions {
 /** Re-computes the whole chain, page by page (bounded memory), and checks every anchor: `audit:verify --full`. */
 export async function verifyAuditChain(db: Db, options: VerifyOptions = {}): Promise<AuditChainReport> {
   const keys = options.keys ?? auditKeyRing();
-  const read = options.backupDir ? await readAnchors(options.backupDir, keys) : null;
+  const read = options.backupDir ? await readAnchors(anchorStoreOf(options), keys) : null;
   const keyedFrom = minKeyedFrom(read?.anchors ?? []);
   return verifyFrom(db, { ...GENESIS_POSITION, keyedFrom }, null, read, keys, "full", options);
 }
@@ -55,7 +58,7 @@ export async function verifyAuditChainIncrementally(db: Db, options: VerifyOptio
     return report;
   }
   const head = stored.head;
-  const read = options.backupDir ? await readAnchors(options.backupDir, keys, { newerThan: head.prevSeq, newest: true }) : null;
+  const read = options.backupDir ? await readAnchors(anchorStoreOf(options), keys, { newerThan: head.prevSeq, newest: true }) : null;
   const pinned = await db.auditEvent.findUnique({ where: { seq: head.prevSeq }, select: { id: true, hash: true } });
   const continuedFrom = { seq: head.prevSeq.toString(), verifiedAt: head.verifiedAt.toISOString() };
   if (!pinned || pinned.hash !== head.prevHash) {
@@ -147,6 +150,10 @@ async function report(
     firstBreak: r.firstBreak,
     notes,
   };
+}
+
+function anchorStoreOf(options: VerifyOptions): AnchorStore {
+  return { backupDir: options.backupDir!, backupStore: options.backupStore };
 }
 
 async function newestSeq(db: Db): Promise<bigint | null> {

@@ -8,7 +8,7 @@ import { createConfigEngine, CONFIG_ENGINE } from "../engines/config-files";
 import { createBlobStore, type BlobStore } from "../store/blob-store";
 import type { BackupStoreConfig } from "../store/backup-store-config";
 import { createFsBlobMedium, type BlobMedium } from "../store/fs-blob-medium";
-import { createS3BlobMedium, type S3BlobMedium } from "../store/s3-blob-medium";
+import { sharedS3BlobMedium, type S3BlobMedium } from "../store/s3-blob-medium";
 import { parseEncryptionKey } from "../store/encryption";
 import { currentKey, readableKeys } from "./encryption-keys";
 
@@ -36,9 +36,6 @@ export function blobStoreFor(ctx: Pick<AppContext, "backupDir" | "backupStore" |
   return createBlobStore(ctx.backupDir, { current: ctx.encryptionKey ? currentKey(ctx) : undefined, readable: readableKeys(ctx) }, blobMediumFor(ctx));
 }
 
-// One S3 client per store in a process: its connections are reused by every checkpoint, as a pool is.
-const s3Media = new Map<string, S3BlobMedium>();
-
 /** Where the blob bytes lie: `<backupDir>/blobs`, or the bucket of BACKUP_STORE_URL. */
 export function blobMediumFor(ctx: Pick<AppContext, "backupDir" | "backupStore">): BlobMedium {
   return s3MediumFor(ctx) ?? createFsBlobMedium(ctx.backupDir);
@@ -47,11 +44,7 @@ export function blobMediumFor(ctx: Pick<AppContext, "backupDir" | "backupStore">
 /** The S3 medium of BACKUP_STORE_URL, or undefined with the folder store. */
 export function s3MediumFor(ctx: Pick<AppContext, "backupDir" | "backupStore">): S3BlobMedium | undefined {
   const config: BackupStoreConfig = ctx.backupStore ?? { kind: "folder", dir: ctx.backupDir };
-  if (config.kind === "folder") return undefined;
-  const key = JSON.stringify(config);
-  let medium = s3Media.get(key);
-  if (!medium) s3Media.set(key, (medium = createS3BlobMedium(config)));
-  return medium;
+  return config.kind === "folder" ? undefined : sharedS3BlobMedium(config);
 }
 
 /** The engines configured for this target, one per component. */

@@ -505,3 +505,14 @@ export function createS3BlobMedium(config: S3StoreConfig, tuning: S3MediumTuning
     },
   };
 }
+
+// One medium per store in a process: its client's connections are reused by every caller, as a pool is.
+const sharedMedia = new Map<string, S3BlobMedium>();
+
+/** The process's medium for `config` (created on first use, then shared). */
+export function sharedS3BlobMedium(config: S3StoreConfig): S3BlobMedium {
+  const key = JSON.stringify(config);
+  let medium = sharedMedia.get(key);
+  if (!medium) sharedMedia.set(key, (medium = createS3BlobMedium(config)));
+  return medium;
+}

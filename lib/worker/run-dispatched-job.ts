@@ -45,7 +45,7 @@ export async function runDispatchedJob(ctx: AppContext, jobId: string, options: 
   const outcome = await dispatch(ctx, jobId, options);
   // Every checkpoint, validation, verification and rollback that ran anchors the audit chain's head
   // outside the database (lib/audit/audit-anchors.ts), once its own events are committed.
-  if (outcome.ran) await anchorAuditHeadQuietly(ctx.db, ctx.backupDir);
+  if (outcome.ran) await anchorAuditHeadQuietly(ctx.db, ctx);
   return outcome;
 }
 
