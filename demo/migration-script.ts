@@ -44,7 +44,6 @@ const faultsByStep = z.partialRecord(z.enum(stepIds), demoFaultsSchema).parse({
 const client = createMigrationClient({
   baseUrl: process.env.MIGRATION_CHECKPOINTS_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`,
   token: process.env.MIGRATION_CHECKPOINTS_TOKEN ?? demo.apiToken,
-  actor: "migration-script",
 });
 const runTag = new Date().toISOString().slice(0, 19).replace(/[-:T]/g, "");
 

@@ -25,7 +25,7 @@ export function demoStep(step: string, ...args: string[]): Record<string, unknow
   return JSON.parse(out.trim().split("\n").pop() ?? "{}");
 }
 
-const HEADERS = { "x-actor": "e2e", "content-type": "application/json" };
+const HEADERS = { "content-type": "application/json" };
 
 /** Polls a job until it ends; returns it. */
 export async function waitForJob(request: APIRequestContext, jobId: string, timeoutMs = 120_000) {

@@ -32,15 +32,12 @@ export function readApiError(status: number, body: unknown): ApiError {
   return new ApiError(status, "error", `The request was refused (HTTP ${status}).`);
 }
 
-/** Who the dashboard says is acting; the API records it in the audit trail. */
-const ACTOR_HEADER = { "x-actor": "dashboard" };
-
 export async function apiFetch<T>(path: string, init: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
       method: init.method ?? "GET",
-      headers: { accept: "application/json", ...ACTOR_HEADER, ...(init.body !== undefined ? { "content-type": "application/json" } : {}) },
+      headers: { accept: "application/json", ...(init.body !== undefined ? { "content-type": "application/json" } : {}) },
       body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
       signal: init.signal,
       cache: "no-store",

@@ -25,7 +25,6 @@ export const EXIT = {
 
 export const TOKEN_ENV = "MIGRATION_CHECKPOINTS_TOKEN";
 export const URL_ENV = "MIGRATION_CHECKPOINTS_URL";
-export const ACTOR_ENV = "MIGRATION_CHECKPOINTS_ACTOR";
 
 const COMPONENTS: readonly BackupComponent[] = ["database", "storage", "config"];
 
@@ -34,7 +33,6 @@ class UsageError extends Error {}
 interface GlobalOptions {
   url?: string;
   json?: boolean;
-  actor?: string;
 }
 
 const out = (line = "") => process.stdout.write(`${line}\n`);
@@ -63,7 +61,7 @@ function clientFor(global: GlobalOptions): MigrationCheckpointsClient {
   const baseUrl = global.url ?? process.env[URL_ENV];
   if (!token) throw new UsageError(`Set ${TOKEN_ENV} to an API token (npm run token:create on the server).`);
   if (!baseUrl) throw new UsageError(`Give the server with --url or ${URL_ENV}.`);
-  return createMigrationClient({ baseUrl, token, actor: global.actor ?? process.env[ACTOR_ENV] });
+  return createMigrationClient({ baseUrl, token });
 }
 
 /** A progress bar on a terminal, plain lines otherwise; both on stderr so --json output stays clean. */
@@ -173,7 +171,6 @@ export function buildProgram(state: { exit: number } = { exit: EXIT.passed }): C
     .description(`Checkpoints, validation gates and rollbacks of a migration, through its REST API.\nThe API token is read from ${TOKEN_ENV}; the server from --url or ${URL_ENV}.`)
     .addOption(new Option("--url <url>", "the server, e.g. https://checkpoints.internal").env(URL_ENV))
     .option("--json", "print the result as JSON on stdout (progress and messages go to stderr)")
-    .option("--actor <name>", `who acts, recorded in the audit trail next to the token's name (or ${ACTOR_ENV})`)
     .showHelpAfterError()
     .addHelpText(
       "after",

@@ -31,7 +31,7 @@ beforeAll(async () => {
   t = demo;
   const [adminToken, viewerToken] = await Promise.all([testApiToken(t.ctx.db, "client-admin", "admin"), testApiToken(t.ctx.db, "client-viewer", "viewer")]);
   server = await startTestServer(dir, { ...t.demo.env, ...TEST_SERVER_SETTINGS });
-  client = createMigrationClient({ baseUrl: server.url, token: adminToken, actor: "migration-script", pollIntervalMs: 200 });
+  client = createMigrationClient({ baseUrl: server.url, token: adminToken, pollIntervalMs: 200 });
   viewer = createMigrationClient({ baseUrl: server.url, token: viewerToken, pollIntervalMs: 200 });
 }, 600_000);
 

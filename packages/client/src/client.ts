@@ -29,8 +29,6 @@ export interface MigrationClientOptions {
   baseUrl: string;
   /** An API token (npm run token:create on the server). */
   token: string;
-  /** Recorded as the actor in the audit trail next to the token's name (header x-actor). */
-  actor?: string;
   /** How often a waited-for job is polled (default 1s). */
   pollIntervalMs?: number;
   fetch?: typeof globalThis.fetch;
@@ -133,7 +131,7 @@ export class MigrationCheckpointsClient {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.raw = createClient<paths>({
       baseUrl: options.baseUrl.replace(/\/+$/, ""),
-      headers: { authorization: `Bearer ${options.token}`, ...(options.actor ? { "x-actor": options.actor } : {}) },
+      headers: { authorization: `Bearer ${options.token}` },
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
   }
