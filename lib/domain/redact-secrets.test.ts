@@ -15,6 +15,7 @@ const cases: [string, string, string[], string][] = [
   ["product API token", "token mct_AbCdEf0123456789xyz was revoked", [], "token [redacted] was revoked"],
   ["Supabase JWT key", `key ${JWT} refused`, [], "key [redacted] refused"],
   ["Supabase secret key", "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz refused", [], "[redacted] refused"],
+  ["Supabase service role key of another form, given", "Invalid key: local-service-role-key-42", ["local-service-role-key-42"], "Invalid key: [redacted]"],
   ["given secret verbatim", "pg_restore: role \"x\" s3cr3t!pw", ["s3cr3t!pw"], "pg_restore: role \"x\" [redacted]"],
   ["given secret percent-encoded", "url postgres://h/x?pass=s3%2Fcr3t", ["s3/cr3t"], "url postgres://h/x?pass=[redacted]"],
   ["a secret holding another, longest first", "abcdef", ["abc", "abcdef"], "[redacted]"],

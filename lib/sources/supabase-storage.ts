@@ -1,6 +1,7 @@
 import { createClient } from "@supabase/supabase-js";
 import { createHash } from "node:crypto";
 import { AppError } from "../domain/errors";
+import { redactSecrets } from "../domain/redact-secrets";
 import { createNodeHttpFetch } from "./node-http-fetch";
 
 /**
@@ -65,10 +66,6 @@ function displayUrl(url: string): string {
   }
 }
 
-function redact(text: string, key: string): string {
-  return key ? text.split(key).join("[redacted]") : text;
-}
-
 /**
  * Turns a supabase-js error into an AppError a user can act on. storage-api sends most errors with
  * HTTP 400 and the real status in the body, which supabase-js exposes as `statusCode` and `code`.
@@ -83,7 +80,7 @@ export function toSourceStorageError(error: unknown, ctx: FailureContext): AppEr
     originalError?: { cause?: { code?: string; message?: string }; message?: string };
   };
   const server = displayUrl(ctx.url);
-  const message = redact(String(e.message ?? error), ctx.key);
+  const message = redactSecrets(String(e.message ?? error), [ctx.key]);
   const object = ctx.name !== undefined ? `"${ctx.bucket}/${ctx.name}"` : undefined;
   if (e.name === "StorageApiError") {
     const statusCode = e.statusCode ?? String(e.status ?? "");
@@ -105,7 +102,7 @@ export function toSourceStorageError(error: unknown, ctx: FailureContext): AppEr
   }
   const cause = e.originalError?.cause ?? (error as { cause?: { code?: string } })?.cause;
   if (e.name === "StorageUnknownError" || cause?.code || /fetch failed/i.test(message)) {
-    const why = redact(cause?.code ?? e.originalError?.message ?? message, ctx.key);
+    const why = redactSecrets(cause?.code ?? e.originalError?.message ?? message, [ctx.key]);
     return new AppError(
       "configuration_error",
       `Supabase Storage at ${server} is unreachable (${why}) while trying to ${ctx.action}; check SUPABASE_URL`,
