@@ -1,7 +1,7 @@
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 import { Providers } from "../components/providers";
-import { SiteHeader } from "../components/site-header";
+import { SiteHeader } from "../components/layout/site-header";
 import "./globals.css";
 
 export const metadata: Metadata = {

@@ -2,18 +2,18 @@ import Link from "next/link";
 import { getOverview } from "../lib/checkpoints/get-overview";
 import { getAppContext } from "../lib/context";
 import { buildPhaseTimeline, type NextStep } from "../lib/ui/phase-timeline";
-import { PhaseTimeline } from "../components/phase-timeline";
-import { LiveJobs } from "../components/live-jobs";
-import { CreateCheckpointButton } from "../components/create-checkpoint-dialog";
-import { BackupSizeChart, RowCountChart } from "../components/charts";
+import { PhaseTimeline } from "../components/dashboard/phase-timeline";
+import { LiveJobs } from "../components/jobs/live-jobs";
+import { CreateCheckpointButton } from "../components/checkpoints/create-checkpoint-dialog";
+import { BackupSizeChart, RowCountChart } from "../components/dashboard/charts";
 import { backupSizeChartData, rowCountChartData } from "../lib/ui/chart-data";
 import { PHASES } from "../lib/domain/phases";
-import { AuditEventTable } from "../components/audit-event-table";
-import { Card, EmptyState, PageTitle } from "../components/card";
-import { AutoRefresh } from "../components/auto-refresh";
+import { AuditEventTable } from "../components/audit/audit-event-table";
+import { Card, EmptyState, PageTitle } from "../components/ui/card";
+import { AutoRefresh } from "../components/ui/auto-refresh";
 import { AlertsBanner } from "../components/alerts-banner";
 import { requireRole } from "../lib/auth/session";
-import { SchemaDriftPanel } from "../components/schema-drift";
+import { SchemaDriftPanel } from "../components/checkpoints/schema-drift";
 
 // Checkpoints, jobs and audit events change all the time: always render from the store.
 export const dynamic = "force-dynamic";

@@ -6,7 +6,7 @@ import { listAlerts } from "../../lib/alerts/list-alerts";
 import { acknowledgeAlert } from "../../lib/alerts/acknowledge-alert";
 import { retryAlertDelivery } from "../../lib/alerts/retry-alert-delivery";
 import { requireRole } from "../../lib/auth/session";
-import { EmptyState, PageTitle } from "../../components/card";
+import { EmptyState, PageTitle } from "../../components/ui/card";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Alerts and notifications" };

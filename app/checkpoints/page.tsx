@@ -5,11 +5,11 @@ import { listCheckpointsView } from "../../lib/checkpoints/list-checkpoints-view
 import { PHASE_LABELS } from "../../lib/domain/phases";
 import { checkpointListHref, parseCheckpointListParams } from "../../lib/ui/checkpoint-list-params";
 import { formatBytes } from "../../lib/ui/format";
-import { CheckpointFilters } from "../../components/checkpoint-filters";
-import { Pagination } from "../../components/pagination";
-import { StatusBadge, ToneBadge } from "../../components/status-badge";
-import { TimeAgo } from "../../components/time-ago";
-import { EmptyState, PageTitle } from "../../components/card";
+import { CheckpointFilters } from "../../components/checkpoints/checkpoint-filters";
+import { Pagination } from "../../components/ui/pagination";
+import { StatusBadge, ToneBadge } from "../../components/ui/status-badge";
+import { TimeAgo } from "../../components/ui/time-ago";
+import { EmptyState, PageTitle } from "../../components/ui/card";
 import { requireRole } from "../../lib/auth/session";
 import { pageUrl } from "../../lib/ui/page-url";
 

@@ -4,9 +4,9 @@ import { getAppContext } from "../../lib/context";
 import { compareCheckpoints, listCheckpointChoices, type CheckpointChoice, type CheckpointComparison } from "../../lib/checkpoints/compare-checkpoints";
 import { PHASE_LABELS } from "../../lib/domain/phases";
 import { formatBytes, formatCount, formatDateTime, shortenChecksum, shortenHash } from "../../lib/ui/format";
-import { Card, EmptyState, PageTitle } from "../../components/card";
-import { StatusBadge, ToneBadge } from "../../components/status-badge";
-import { FIELD } from "../../components/modal";
+import { Card, EmptyState, PageTitle } from "../../components/ui/card";
+import { StatusBadge, ToneBadge } from "../../components/ui/status-badge";
+import { FIELD } from "../../components/ui/modal";
 import { requireRole } from "../../lib/auth/session";
 import { pageUrl } from "../../lib/ui/page-url";
 

@@ -3,7 +3,7 @@ import { getDb } from "../../../lib/db/client";
 import { ROLES } from "../../../lib/auth/permissions";
 import { checkRole } from "../../../lib/auth/session";
 import { listDashboardUsers } from "../../../lib/auth/users";
-import { Card, EmptyState, PageTitle } from "../../../components/card";
+import { Card, EmptyState, PageTitle } from "../../../components/ui/card";
 import { ActionForm } from "../action-form";
 import { ForbiddenNotice } from "../forbidden-notice";
 import { formatDateTime } from "../../../lib/ui/format";

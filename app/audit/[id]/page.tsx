@@ -5,8 +5,8 @@ import { cache } from "react";
 import { getDb } from "../../../lib/db/client";
 import { getAuditEvent } from "../../../lib/audit/list-audit-events";
 import { formatDateTime, humanize } from "../../../lib/ui/format";
-import { PageTitle } from "../../../components/card";
-import { StatusBadge, ToneBadge } from "../../../components/status-badge";
+import { PageTitle } from "../../../components/ui/card";
+import { StatusBadge, ToneBadge } from "../../../components/ui/status-badge";
 import { actorWithRole, requireRole } from "../../../lib/auth/session";
 
 export const dynamic = "force-dynamic";

@@ -3,12 +3,12 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef } from "react";
-import type { OverviewJob } from "../lib/checkpoints/get-overview";
-import { jobKindLabel } from "../lib/ui/format";
-import { isJobActive, type JobView } from "../lib/ui/job-view";
-import { useJob } from "./hooks/use-job";
+import type { OverviewJob } from "../../lib/checkpoints/get-overview";
+import { jobKindLabel } from "../../lib/ui/format";
+import { isJobActive, type JobView } from "../../lib/ui/job-view";
+import { useJob } from "../hooks/use-job";
 import { JobProgress } from "./job-progress";
-import { TimeAgo } from "./time-ago";
+import { TimeAgo } from "../ui/time-ago";
 
 /**
  * Running and queued jobs with progress bars that move: each job is polled through the API while it

@@ -1,4 +1,4 @@
-import { statusStyle, TONE_CLASSES, type StatusKind, type Tone } from "../lib/ui/status-style";
+import { statusStyle, TONE_CLASSES, type StatusKind, type Tone } from "../../lib/ui/status-style";
 
 const BASE = "inline-flex items-center whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset";
 

@@ -2,10 +2,10 @@
 
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
-import { errorMessage } from "../lib/ui/api-client";
-import type { Phase } from "../lib/domain/phases";
-import { useCreateCheckpoint } from "./hooks/use-checkpoint-mutations";
-import { BUTTON_PRIMARY, BUTTON_SECONDARY, FIELD, Modal } from "./modal";
+import { errorMessage } from "../../lib/ui/api-client";
+import type { Phase } from "../../lib/domain/phases";
+import { useCreateCheckpoint } from "../hooks/use-checkpoint-mutations";
+import { BUTTON_PRIMARY, BUTTON_SECONDARY, FIELD, Modal } from "../ui/modal";
 
 export interface PhaseChoice {
   phase: Phase;

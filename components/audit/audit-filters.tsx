@@ -1,8 +1,8 @@
 import Link from "next/link";
-import { toFormTime, type AuditFilters } from "../lib/ui/audit-params";
-import { humanize } from "../lib/ui/format";
-import { CleanGetForm } from "./clean-get-form";
-import { FIELD } from "./modal";
+import { toFormTime, type AuditFilters } from "../../lib/ui/audit-params";
+import { humanize } from "../../lib/ui/format";
+import { CleanGetForm } from "../ui/clean-get-form";
+import { FIELD } from "../ui/modal";
 
 /** Audit trail filters as a plain GET form: the filtered view is its URL. Times are UTC. */
 export function AuditFiltersForm({ filters, actions, checkpoints }: { filters: AuditFilters; actions: string[]; checkpoints: { id: string; name: string }[] }) {

@@ -1,8 +1,8 @@
 import Link from "next/link";
-import type { AuditEventView } from "../lib/audit/list-audit-events";
-import { formatDateTime, humanize } from "../lib/ui/format";
-import { StatusBadge } from "./status-badge";
-import { TimeAgo } from "./time-ago";
+import type { AuditEventView } from "../../lib/audit/list-audit-events";
+import { formatDateTime, humanize } from "../../lib/ui/format";
+import { StatusBadge } from "../ui/status-badge";
+import { TimeAgo } from "../ui/time-ago";
 
 /** Audit events as a table on wide screens; columns collapse into stacked text on phones. */
 export function AuditEventTable({ events, now, showSeq = false }: { events: AuditEventView[]; now: Date; showSeq?: boolean }) {

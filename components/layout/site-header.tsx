@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { NavLinks } from "./nav-links";
-import { getActorFromSession } from "../lib/auth/session";
+import { getActorFromSession } from "../../lib/auth/session";
 
 export async function SiteHeader() {
   // Pages that render without a database (the static not-found page at build time) show no account.

@@ -1,8 +1,8 @@
-import type { ValidationRunView } from "../lib/checkpoints/list-checkpoints-view";
-import { formatDuration, humanize } from "../lib/ui/format";
-import { countChecksByStatus, readValidationChecks } from "../lib/ui/validation-checks";
-import { StatusBadge, ToneBadge } from "./status-badge";
-import { TimeAgo } from "./time-ago";
+import type { ValidationRunView } from "../../lib/checkpoints/list-checkpoints-view";
+import { formatDuration, humanize } from "../../lib/ui/format";
+import { countChecksByStatus, readValidationChecks } from "../../lib/ui/validation-checks";
+import { StatusBadge, ToneBadge } from "../ui/status-badge";
+import { TimeAgo } from "../ui/time-ago";
 
 const MAX_CHECKS_SHOWN = 50;
 

@@ -1,9 +1,9 @@
 import Link from "next/link";
-import type { CheckpointSchemaDrift } from "../lib/checkpoints/get-schema-drift";
-import type { SideDrift } from "../lib/validation/schema/drift";
-import { driftHeadline, driftKindRows, driftObjectRows, type DriftObjectRow } from "../lib/ui/schema-drift";
-import { ToneBadge } from "./status-badge";
-import { TimeAgo } from "./time-ago";
+import type { CheckpointSchemaDrift } from "../../lib/checkpoints/get-schema-drift";
+import type { SideDrift } from "../../lib/validation/schema/drift";
+import { driftHeadline, driftKindRows, driftObjectRows, type DriftObjectRow } from "../../lib/ui/schema-drift";
+import { ToneBadge } from "../ui/status-badge";
+import { TimeAgo } from "../ui/time-ago";
 
 const CHANGE_TEXT: Record<DriftObjectRow["change"], { label: string; tone: "info" | "warning" | "neutral" }> = {
   added: { label: "Added", tone: "info" },

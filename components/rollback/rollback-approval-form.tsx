@@ -1,9 +1,9 @@
 "use client";
 
 import { useActionState } from "react";
-import type { ActionResult } from "../app/admin/action-result";
-import { approveRollbackAction, refuseRollbackAction } from "../app/checkpoints/[id]/approval-actions";
-import { BUTTON_DANGER, BUTTON_SECONDARY, FIELD } from "./modal";
+import type { ActionResult } from "../../app/admin/action-result";
+import { approveRollbackAction, refuseRollbackAction } from "../../app/checkpoints/[id]/approval-actions";
+import { BUTTON_DANGER, BUTTON_SECONDARY, FIELD } from "../ui/modal";
 
 /** Approve or refuse one held-back rollback; the requester only sees "withdraw". The server decides who may. */
 export function RollbackApprovalForm({ approvalId, ownRequest }: { approvalId: string; ownRequest: boolean }) {

@@ -1,9 +1,9 @@
 "use client";
 
-import { formatBytes, formatCount, humanize } from "../lib/ui/format";
-import type { JobView } from "../lib/ui/job-view";
-import { ProgressBar } from "./progress-bar";
-import { StatusBadge } from "./status-badge";
+import { formatBytes, formatCount, humanize } from "../../lib/ui/format";
+import type { JobView } from "../../lib/ui/job-view";
+import { ProgressBar } from "../ui/progress-bar";
+import { StatusBadge } from "../ui/status-badge";
 
 /** One job's progress: bar, percentage, step and counters; `aria-live` so screen readers follow it. */
 export function JobProgress({ job, label }: { job: JobView; label: string }) {

@@ -1,5 +1,5 @@
-import type { ValidationRunView } from "../lib/checkpoints/list-checkpoints-view";
-import { formatCount, humanize, shortenChecksum } from "../lib/ui/format";
+import type { ValidationRunView } from "../../lib/checkpoints/list-checkpoints-view";
+import { formatCount, humanize, shortenChecksum } from "../../lib/ui/format";
 import {
   differenceCounts,
   formatCopies,
@@ -11,10 +11,10 @@ import {
   withheldRowCount,
   type FindingGroup,
   type TableDiffView,
-} from "../lib/ui/integrity-diff";
-import { EmptyState } from "./card";
-import { StatusBadge, ToneBadge } from "./status-badge";
-import { TimeAgo } from "./time-ago";
+} from "../../lib/ui/integrity-diff";
+import { EmptyState } from "../ui/card";
+import { StatusBadge, ToneBadge } from "../ui/status-badge";
+import { TimeAgo } from "../ui/time-ago";
 
 /**
  * The integrity diff of the latest finished validation run: per table source vs target counts and

@@ -1,7 +1,7 @@
 import Link from "next/link";
-import type { PhaseState, TimelinePhase } from "../lib/ui/phase-timeline";
-import { StatusBadge } from "./status-badge";
-import { TimeAgo } from "./time-ago";
+import type { PhaseState, TimelinePhase } from "../../lib/ui/phase-timeline";
+import { StatusBadge } from "../ui/status-badge";
+import { TimeAgo } from "../ui/time-ago";
 
 const MARKER: Record<PhaseState, string> = {
   done: "bg-emerald-600 text-white ring-emerald-600",

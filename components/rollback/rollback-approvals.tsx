@@ -1,7 +1,7 @@
-import { getAppContext } from "../lib/context";
-import { listRollbackApprovals } from "../lib/rollback/decide-rollback-approval";
-import { roleAtLeast } from "../lib/auth/permissions";
-import type { SessionActor } from "../lib/auth/session-actor";
+import { getAppContext } from "../../lib/context";
+import { listRollbackApprovals } from "../../lib/rollback/decide-rollback-approval";
+import { roleAtLeast } from "../../lib/auth/permissions";
+import type { SessionActor } from "../../lib/auth/session-actor";
 import { RollbackApprovalForm } from "./rollback-approval-form";
 
 /**

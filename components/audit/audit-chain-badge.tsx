@@ -1,6 +1,6 @@
 import Link from "next/link";
-import type { AuditChainReport } from "../lib/audit/verify-audit-chain";
-import { formatDateTime } from "../lib/ui/format";
+import type { AuditChainReport } from "../../lib/audit/verify-audit-chain";
+import { formatDateTime } from "../../lib/ui/format";
 
 /**
  * Whether the audit chain verifies (keyed MACs, the anchors in the backup store), what this view

@@ -1,8 +1,8 @@
 "use client";
 
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { BackupSizeDatum, RowCountDatum } from "../lib/ui/chart-data";
-import { formatBytes, formatCount, formatDateTime } from "../lib/ui/format";
+import type { BackupSizeDatum, RowCountDatum } from "../../lib/ui/chart-data";
+import { formatBytes, formatCount, formatDateTime } from "../../lib/ui/format";
 
 const AXIS = { fontSize: 11, fill: "#475569" };
 

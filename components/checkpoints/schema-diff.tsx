@@ -1,9 +1,9 @@
-import type { ValidationRunView } from "../lib/checkpoints/list-checkpoints-view";
-import { readSchemaDiff, schemaDiffHeadline, VERDICT_LABELS, type ObjectDiffRow, type SchemaDiffView, type VerdictGroup } from "../lib/ui/schema-diff";
-import { kindHeading } from "../lib/ui/schema-objects";
-import { EmptyState } from "./card";
-import { StatusBadge, ToneBadge } from "./status-badge";
-import { TimeAgo } from "./time-ago";
+import type { ValidationRunView } from "../../lib/checkpoints/list-checkpoints-view";
+import { readSchemaDiff, schemaDiffHeadline, VERDICT_LABELS, type ObjectDiffRow, type SchemaDiffView, type VerdictGroup } from "../../lib/ui/schema-diff";
+import { kindHeading } from "../../lib/ui/schema-objects";
+import { EmptyState } from "../ui/card";
+import { StatusBadge, ToneBadge } from "../ui/status-badge";
+import { TimeAgo } from "../ui/time-ago";
 
 /**
  * The schema validator's object diff of the latest finished validation run, the way the integrity

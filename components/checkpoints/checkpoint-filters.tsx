@@ -1,9 +1,9 @@
 import Link from "next/link";
-import { PHASES, PHASE_LABELS } from "../lib/domain/phases";
-import { CHECKPOINT_STATUSES } from "../lib/domain/checkpoint-status";
-import { CHECKPOINT_SORTS, DEFAULT_LIST_PARAMS, type CheckpointListParams } from "../lib/ui/checkpoint-list-params";
-import { statusStyle } from "../lib/ui/status-style";
-import { CleanGetForm } from "./clean-get-form";
+import { PHASES, PHASE_LABELS } from "../../lib/domain/phases";
+import { CHECKPOINT_STATUSES } from "../../lib/domain/checkpoint-status";
+import { CHECKPOINT_SORTS, DEFAULT_LIST_PARAMS, type CheckpointListParams } from "../../lib/ui/checkpoint-list-params";
+import { statusStyle } from "../../lib/ui/status-style";
+import { CleanGetForm } from "../ui/clean-get-form";
 
 const FIELD = "mt-1 block w-full rounded-md border-0 bg-white px-2 py-1.5 text-sm text-slate-900 ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-sky-600";
 

@@ -3,21 +3,21 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useId, useState, type FormEvent } from "react";
-import { BACKUP_COMPONENTS, type BackupComponentName } from "../lib/domain/checkpoint-input";
-import type { ComponentComparison } from "../lib/rollback/compare-target";
-import type { SchemaRollbackPreview } from "../lib/rollback/preview-rollback";
-import { rollbackSchemaEffects, type DriftObjectRow } from "../lib/ui/schema-drift";
-import { DriftObjectList } from "./schema-drift";
-import { errorMessage } from "../lib/ui/api-client";
-import { formatCount, formatDuration, humanize } from "../lib/ui/format";
-import { isJobActive } from "../lib/ui/job-view";
-import { confirmationMatches, orderComponents, readRollbackResult } from "../lib/ui/rollback-view";
-import { useRollback, type AwaitingApproval } from "./hooks/use-checkpoint-mutations";
-import { useJob } from "./hooks/use-job";
-import { useRollbackPreview } from "./hooks/use-rollback-preview";
-import { JobProgress } from "./job-progress";
-import { BUTTON_DANGER, BUTTON_SECONDARY, FIELD, Modal } from "./modal";
-import { ToneBadge } from "./status-badge";
+import { BACKUP_COMPONENTS, type BackupComponentName } from "../../lib/domain/checkpoint-input";
+import type { ComponentComparison } from "../../lib/rollback/compare-target";
+import type { SchemaRollbackPreview } from "../../lib/rollback/preview-rollback";
+import { rollbackSchemaEffects, type DriftObjectRow } from "../../lib/ui/schema-drift";
+import { DriftObjectList } from "../checkpoints/schema-drift";
+import { errorMessage } from "../../lib/ui/api-client";
+import { formatCount, formatDuration, humanize } from "../../lib/ui/format";
+import { isJobActive } from "../../lib/ui/job-view";
+import { confirmationMatches, orderComponents, readRollbackResult } from "../../lib/ui/rollback-view";
+import { useRollback, type AwaitingApproval } from "../hooks/use-checkpoint-mutations";
+import { useJob } from "../hooks/use-job";
+import { useRollbackPreview } from "./use-rollback-preview";
+import { JobProgress } from "../jobs/job-progress";
+import { BUTTON_DANGER, BUTTON_SECONDARY, FIELD, Modal } from "../ui/modal";
+import { ToneBadge } from "../ui/status-badge";
 
 const COMPONENT_TEXT: Record<BackupComponentName, string> = {
   database: "Database — every table of the target's Postgres",

@@ -2,14 +2,14 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
-import { errorMessage } from "../lib/ui/api-client";
-import { isJobActive, type JobView } from "../lib/ui/job-view";
-import { readVerifyReport } from "../lib/ui/verify-view";
-import { humanize } from "../lib/ui/format";
-import { useJob } from "./hooks/use-job";
-import { useValidateCheckpoint, useVerifyCheckpoint } from "./hooks/use-checkpoint-mutations";
-import { JobProgress } from "./job-progress";
-import { BUTTON_PRIMARY, BUTTON_SECONDARY } from "./modal";
+import { errorMessage } from "../../lib/ui/api-client";
+import { isJobActive, type JobView } from "../../lib/ui/job-view";
+import { readVerifyReport } from "../../lib/ui/verify-view";
+import { humanize } from "../../lib/ui/format";
+import { useJob } from "../hooks/use-job";
+import { useValidateCheckpoint, useVerifyCheckpoint } from "../hooks/use-checkpoint-mutations";
+import { JobProgress } from "../jobs/job-progress";
+import { BUTTON_PRIMARY, BUTTON_SECONDARY } from "../ui/modal";
 
 /** Follows a job started here (or already running when the page loaded); refreshes the page when it ends. */
 function useFollowedJob(initialJobId: string | null) {

@@ -1,4 +1,4 @@
-import { formatDateTime, formatRelativeTime } from "../lib/ui/format";
+import { formatDateTime, formatRelativeTime } from "../../lib/ui/format";
 
 /** A relative time ("5 min ago") with the exact UTC time on hover. Rendered on the server only. */
 export function TimeAgo({ iso, now, fallback = "never" }: { iso: string | null; now: Date; fallback?: string }) {
