@@ -3,7 +3,8 @@ import { revalidatePath } from "next/cache";
 import { getDb } from "../lib/db/client";
 import { countUndeliveredAlerts, listOpenAlerts } from "../lib/alerts/list-alerts";
 import { acknowledgeAlert } from "../lib/alerts/acknowledge-alert";
-import { requireRole } from "../lib/auth/session";
+import { getActorFromSession, requireRole } from "../lib/auth/session";
+import { auditValuesReadBy } from "../lib/audit/audit-values-for-role";
 
 /** Acknowledges one alert (operators and admins), recording who did; a server action checks the role itself. */
 async function acknowledgeAlertAction(form: FormData) {
@@ -28,8 +29,10 @@ function deliveryText(a: { webhookStatus: string; webhookAttempts: number; webho
  * `checkpointId` limits the list to one checkpoint's alerts.
  */
 export async function AlertsBanner({ checkpointId }: { checkpointId?: string }) {
-  const [alerts, undelivered] = await Promise.all([listOpenAlerts(getDb(), { checkpointId }), countUndeliveredAlerts(getDb())]);
+  const [alerts, undelivered, actor] = await Promise.all([listOpenAlerts(getDb(), { checkpointId }), countUndeliveredAlerts(getDb()), getActorFromSession()]);
   if (alerts.length === 0 && undelivered === 0) return null;
+  // An alert quotes the failure it reports (pg_restore's text may quote a row): the row-value rule.
+  const read = auditValuesReadBy(actor?.role);
   return (
     <section aria-label="Open alerts" className="mb-6 space-y-2">
       {undelivered > 0 ? (
@@ -52,8 +55,8 @@ export async function AlertsBanner({ checkpointId }: { checkpointId?: string }) 
             }`}
           >
             <div className="min-w-0">
-              <p className="font-semibold">{a.title}</p>
-              <p className="break-words">{a.message}</p>
+              <p className="font-semibold">{read.text(a.title)}</p>
+              <p className="break-words">{read.text(a.message)}</p>
               <p className="mt-1 text-xs opacity-75">
                 <time dateTime={a.createdAt.toISOString()}>{a.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC</time>
                 {delivery ? ` · ${delivery}` : null}

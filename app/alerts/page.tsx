@@ -7,6 +7,7 @@ import { acknowledgeAlert } from "../../lib/alerts/acknowledge-alert";
 import { retryAlertDelivery } from "../../lib/alerts/retry-alert-delivery";
 import { requireRole } from "../../lib/auth/session";
 import { EmptyState, PageTitle } from "../../components/ui/card";
+import { auditValuesReadBy } from "../../lib/audit/audit-values-for-role";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Alerts and notifications" };
@@ -34,8 +35,10 @@ const SEVERITY_CLASS: Record<string, string> = {
 
 /** Every alert and notification (the newest 100) with its webhook delivery: sent, retrying, or not delivered and why. */
 export default async function AlertsPage() {
-  await requireRole("viewer", { callbackUrl: "/alerts" });
+  const actor = await requireRole("viewer", { callbackUrl: "/alerts" });
   const { items, total } = await listAlerts(getDb(), { limit: 100 });
+  // An alert quotes the failure it reports (pg_restore's text may quote a row): the row-value rule.
+  const read = auditValuesReadBy(actor.role);
   return (
     <>
       <PageTitle title="Alerts and notifications" />
@@ -61,11 +64,11 @@ export default async function AlertsPage() {
                   </td>
                   <td className="px-3 py-2">
                     <span className={`mr-2 rounded px-1.5 py-0.5 text-xs font-medium ${SEVERITY_CLASS[a.severity] ?? SEVERITY_CLASS.info}`}>{a.severity}</span>
-                    <span className="font-medium text-slate-900">{a.title}</span>
-                    <p className="mt-0.5 text-slate-700 [overflow-wrap:anywhere]">{a.message}</p>
+                    <span className="font-medium text-slate-900">{read.text(a.title)}</span>
+                    <p className="mt-0.5 text-slate-700 [overflow-wrap:anywhere]">{read.text(a.message)}</p>
                     {a.checkpointId ? (
                       <Link href={`/checkpoints/${a.checkpointId}`} className="text-xs text-sky-700 underline">
-                        checkpoint
+                        Open the checkpoint
                       </Link>
                     ) : null}
                   </td>

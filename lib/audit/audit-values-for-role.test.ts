@@ -36,6 +36,14 @@ describe("audit event values per role", () => {
     }
   });
 
+  it("an alert's title and message (the /alerts page, the banner) read the same way", () => {
+    const { message } = failedRollbackAfter("before import");
+    const viewer = auditValuesReadBy("viewer");
+    expect(viewer.text(message, ["before import"])).not.toContain("rita@example.com");
+    expect(viewer.text('Rollback to "before import" failed')).toBe('Rollback to "before import" failed');
+    expect(auditValuesReadBy("operator").text(message)).toBe(message);
+  });
+
   it("keeps a rollback target's quoted name even when the checkpoint is gone (no known name)", () => {
     const seen = auditValuesReadBy("viewer").json({ title: 'Rollback to "cp 7" failed' }) as { title: string };
     expect(seen.title).toBe('Rollback to "cp 7" failed');

@@ -23,12 +23,17 @@ const ROLLBACK_TARGET = /\b(?:[Rr]ollback|[Rr]oll back|[Rr]olled back|[Rr]olling
 export interface AuditValueReader {
   /** The event's before or after JSON as the caller may read it. */
   json(stored: unknown, knownNames?: readonly (string | null | undefined)[]): unknown;
+  /** One stored text (an alert's title or message, which quote the same errors) as the caller may read it. */
+  text(stored: string, knownNames?: readonly (string | null | undefined)[]): string;
 }
 
 /** The reader for a caller of `role` (null: no role known, read as a viewer). */
 export function auditValuesReadBy(role: string | null | undefined): AuditValueReader {
-  if (mayReadRowValues(role)) return { json: (stored) => stored };
-  return { json: (stored, knownNames = []) => withholdInJson(stored, namesIn(stored, knownNames), null) };
+  if (mayReadRowValues(role)) return { json: (stored) => stored, text: (stored) => stored };
+  return {
+    json: (stored, knownNames = []) => withholdInJson(stored, namesIn(stored, knownNames), null),
+    text: (stored, knownNames = []) => withholdKeepingNames(stored, namesIn(null, knownNames)),
+  };
 }
 
 function withholdInJson(value: unknown, names: ReadonlySet<string>, key: string | null): unknown {
