@@ -6,6 +6,7 @@ import "./load-env";
 import { createAppContext } from "../lib/context";
 import { rotateEncryptionKey } from "../lib/checkpoints/rotate-encryption-key";
 import { disconnectAll } from "../lib/db/client";
+import { errorMessage } from "../lib/domain/error-message";
 
 try {
   const report = await rotateEncryptionKey(createAppContext(), { name: process.env.USER ?? "cli", role: "admin", origin: "cli" });
@@ -16,7 +17,7 @@ try {
   );
   console.log("The old key(s) are no longer needed for these backups.");
 } catch (e) {
-  console.error(`Key rotation failed: ${e instanceof Error ? e.message : String(e)}`);
+  console.error(`Key rotation failed: ${errorMessage(e)}`);
   process.exitCode = 1;
 } finally {
   await disconnectAll();

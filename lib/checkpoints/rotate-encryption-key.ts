@@ -12,6 +12,7 @@ import { sha256Buffer } from "../store/hashing";
 import { tryReadManifest, writeManifest, type ManifestFile } from "../store/manifest";
 import { resealJson } from "../store/sealed-json";
 import { checkpointDir } from "./backup-paths";
+import { fetchComponentFiles, publishComponentFiles } from "./checkpoint-files";
 import { currentKey, readableKeys } from "./encryption-keys";
 import { blobStoreFor } from "./engines-for-context";
 
@@ -48,6 +49,8 @@ export async function rotateEncryptionKey(ctx: AppContext, actor: Actor): Promis
     for (const backup of backups) {
       const base = checkpointDir(ctx.backupDir, backup.checkpointId);
       await finishInterruptedSwap(base);
+      // With an S3 store: the copies as stored, when this worker's folder has not got them.
+      await fetchComponentFiles(ctx, backup.checkpointId, "config", backup.manifestChecksum);
       const dir = path.join(base, "config");
       const manifest = await tryReadManifest(dir);
       if (!manifest.ok) throw new Error(`config backup of checkpoint ${backup.checkpointId} is unreadable: ${manifest.message}`);
@@ -75,6 +78,8 @@ export async function rotateEncryptionKey(ctx: AppContext, actor: Actor): Promis
       await rename(dir, path.join(base, RETIRED));
       await rename(staging, dir);
       await fsyncDir(base);
+      // The re-encrypted copies replace the stored ones (manifest last) before the new hash is recorded.
+      await publishComponentFiles(ctx, backup.checkpointId, "config");
       await ctx.db.checkpointBackup.update({ where: { id: backup.id }, data: { manifestChecksum: manifestSha256 } });
       await rm(path.join(base, RETIRED), { recursive: true, force: true });
       report.configBackupsRotated += 1;
