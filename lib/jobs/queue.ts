@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import pg from "pg";
 import PgBoss from "pg-boss";
 import { z } from "zod";
 import { JOB_KIND_DEFINITIONS, JOB_KINDS, type JobKind } from "../domain/job-kinds";
@@ -51,9 +52,7 @@ export function getBoss(metadataUrl: string): Promise<PgBoss> {
     boss.on("error", (e) => console.error(`[jobs] pg-boss: ${e.message}`));
     const ready = (async () => {
       await boss.start();
-      for (const name of QUEUE_NAMES) {
-        if (!(await boss.getQueue(name))) await boss.createQueue(name, { name, policy: "standard" });
-      }
+      await createMissingQueues(metadataUrl, boss);
       return boss;
     })();
     ready.catch(() => bosses.delete(metadataUrl));
@@ -61,6 +60,26 @@ export function getBoss(metadataUrl: string): Promise<PgBoss> {
     bosses.set(metadataUrl, entry);
   }
   return entry.ready;
+}
+
+/**
+ * Creates the queues a new metadata database lacks. pg-boss attaches a partition of its job table per
+ * queue, and two processes doing that at once deadlock (workers on several machines, or a worker and
+ * the web process, started together): creation is serialised across processes by a session advisory
+ * lock, held on a connection of its own and released when it closes.
+ */
+async function createMissingQueues(metadataUrl: string, boss: PgBoss): Promise<void> {
+  const missing = async () => (await Promise.all(QUEUE_NAMES.map(async (name) => ((await boss.getQueue(name)) ? null : name)))).filter((n) => n !== null);
+  if ((await missing()).length === 0) return;
+  const lock = new pg.Client({ connectionString: metadataUrl, application_name: "mc-jobs" });
+  await lock.connect();
+  try {
+    await lock.query("SELECT pg_advisory_lock(hashtext('migration-checkpoints: create pg-boss queues'))");
+    // Another process may have created them while this one waited.
+    for (const name of await missing()) await boss.createQueue(name, { name, policy: "standard" });
+  } finally {
+    await lock.end();
+  }
 }
 
 /** Stops this process's pg-boss for the store (tests, shutdown). */
