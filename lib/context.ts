@@ -5,7 +5,7 @@ import { getDb } from "./db/client";
 import { loadEnv, type AppEnv } from "./env";
 import { targetKeyFor } from "./locks/target-lock";
 import { adoptAuditKeysOf } from "./store/audit-keys";
-import { resolveBackupStoreConfig, type BackupStoreConfig } from "./store/backup-store-config";
+import { resolveBackupStoreConfig, resolveCopyStoreConfig, type BackupStoreConfig } from "./store/backup-store-config";
 
 /** Everything a use case needs to reach the metadata store, the source, the target and the backups. */
 export interface AppContext {
@@ -19,6 +19,8 @@ export interface AppContext {
    * bucket (BACKUP_STORE_URL=s3://…). backupDir stays this worker's local folder (scratch, manifests).
    */
   backupStore?: BackupStoreConfig;
+  /** The store checkpoints are copied to (BACKUP_COPY_STORE_URL, a folder or a bucket); unset: no copies. */
+  copyStore?: BackupStoreConfig;
   encryptionKey?: string;
   /** Keys of before a rotation: still accepted for reading, never used to write. */
   oldEncryptionKeys: string[];
@@ -67,6 +69,7 @@ export function createAppContext(env: AppEnv = loadEnv()): AppContext {
     },
     backupDir: path.resolve(env.BACKUP_DIR),
     backupStore: resolveBackupStoreConfig({ ...env, BACKUP_DIR: path.resolve(env.BACKUP_DIR) }),
+    copyStore: resolveCopyStoreConfig({ ...env, BACKUP_DIR: path.resolve(env.BACKUP_DIR) }),
     encryptionKey: env.BACKUP_ENCRYPTION_KEY,
     oldEncryptionKeys: env.BACKUP_ENCRYPTION_OLD_KEYS,
     databaseEngine: env.DATABASE_BACKUP_ENGINE,

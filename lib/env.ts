@@ -9,7 +9,7 @@ import { z } from "zod";
 import { AUTO_ROLLBACK_POLICIES, FAILURE_KINDS, failureKindSchema } from "./domain/auto-rollback-settings";
 import { AppError, isAppError } from "./domain/errors";
 import { ROLES } from "./domain/roles";
-import { backupStoreEnvShape, resolveBackupStoreConfig, type BackupStoreConfig } from "./store/backup-store-config";
+import { backupStoreEnvShape, resolveBackupStoreConfig, resolveCopyStoreConfig, type BackupStoreConfig } from "./store/backup-store-config";
 
 const booleanFromString = z
   .enum(["true", "false", "1", "0"], { message: "must be true or false" })
@@ -141,16 +141,19 @@ function problemsOf(error: z.ZodError): { setting: string; message: string }[] {
   return error.issues.map((i) => ({ setting: i.path.join("."), message: i.message }));
 }
 
-// The backup store's settings depend on each other (an s3:// URL needs a region, keys come in pairs).
+// The backup store's settings depend on each other (an s3:// URL needs a region, keys come in pairs); so do the copy store's.
 function storeProblems(store: EnvOf<"store">): { setting: string; message: string }[] {
-  try {
-    resolveBackupStoreConfig(store);
-    return [];
-  } catch (e) {
-    if (!isAppError(e)) throw e;
-    const setting = String((e.details as { setting?: unknown } | undefined)?.setting ?? "BACKUP_STORE_URL");
-    return [{ setting, message: e.message.replace(`${setting}: `, "") }];
+  const problems: { setting: string; message: string }[] = [];
+  for (const resolve of [resolveBackupStoreConfig, resolveCopyStoreConfig]) {
+    try {
+      resolve(store);
+    } catch (e) {
+      if (!isAppError(e)) throw e;
+      const setting = String((e.details as { setting?: unknown } | undefined)?.setting ?? "BACKUP_STORE_URL");
+      problems.push({ setting, message: e.message.replace(`${setting}: `, "") });
+    }
   }
+  return problems;
 }
 
 /** Reads one section of the environment; a bad setting fails with every bad one of the section named. */

@@ -125,6 +125,25 @@ export const verifyCheckpoint = defineEndpoint({
   errors: [400, 404, 413, 415, 422],
 });
 
+export const copyCheckpoint = defineEndpoint({
+  method: "POST", path: "/migration/checkpoint/{checkpointId}/copy", role: "operator",
+  summary: "Copy a checkpoint's backup to the copy store, or back from it",
+  description:
+    "Queues a copy_checkpoint job. `to_copy_store` (the default) copies every blob the checkpoint refers to, as stored (encrypted; one the destination holds already is not sent), then its own files and its manifests last, from the backup store to BACKUP_COPY_STORE_URL; `from_copy_store` copies it back into the backup store (one that lost it), after which it verifies and rolls back as before. Every blob is read back from the destination and checked on arrival. 422 when no copy store is configured, the checkpoint has no complete backup, or its database backup is a template database; 409 while another copy of it is queued or running. The copy's record is at GET /migration/checkpoint/{checkpointId}/copies.",
+  params: s.checkpointParams,
+  body: { schema: s.copyCheckpointBody, required: false },
+  response: { status: 202, schema: s.copyAcceptedSchema, description: "Copy recorded, job queued", location: true },
+  errors: [400, 404, 409, 413, 415, 422],
+});
+
+export const listCheckpointCopies = defineEndpoint({
+  method: "GET", path: "/migration/checkpoint/{checkpointId}/copies", role: "viewer",
+  summary: "The copies of a checkpoint to and from the copy store",
+  params: s.checkpointParams,
+  response: { status: 200, schema: s.checkpointCopiesSchema, description: "The copies, newest first, and the copy store configured now" },
+  errors: [400, 404],
+});
+
 export const rollbackToCheckpoint = defineEndpoint({
   method: "POST", path: "/migration/checkpoint/{checkpointId}/rollback", role: "admin", recentSignIn: true,
   summary: "Roll the target back to a checkpoint (all or some components)",
@@ -192,6 +211,8 @@ export const ENDPOINTS: readonly EndpointDeclaration[] = [
   deleteCheckpoint,
   validateCheckpoint,
   verifyCheckpoint,
+  copyCheckpoint,
+  listCheckpointCopies,
   rollbackToCheckpoint,
   previewRollback,
   approveRollback,

@@ -56,6 +56,9 @@ const RESPONSE_COMPONENTS = {
   CheckpointAccepted: s.createAcceptedSchema,
   ValidationAccepted: s.validationAcceptedSchema,
   VerificationAccepted: s.verifyAcceptedSchema,
+  CheckpointCopy: s.checkpointCopySchema,
+  CopyAccepted: s.copyAcceptedSchema,
+  CheckpointCopies: s.checkpointCopiesSchema,
   RollbackAccepted: approvals.rollbackRequestAcceptedSchema,
   RollbackApproval: approvals.rollbackApprovalSchema,
   RollbackApproved: approvals.rollbackApprovedSchema,
@@ -74,6 +77,7 @@ const REQUEST_COMPONENTS = {
   CreateCheckpointRequest: s.createCheckpointBody,
   ValidatePhaseRequest: s.validatePhaseBody,
   RollbackRequest: s.rollbackBody,
+  CopyCheckpointRequest: s.copyCheckpointBody,
   DeleteCheckpointRequest: deleteCheckpointOptionsSchema,
 } satisfies Record<string, z.ZodType>;
 

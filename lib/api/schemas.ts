@@ -26,6 +26,12 @@ const offset = z.coerce.number({ error: "offset must be a number" }).int("offset
 export const createCheckpointBody = z.strictObject(createCheckpointInputSchema.shape);
 export const validatePhaseBody = z.strictObject({ phase: phaseSchema });
 export const rollbackBody = rollbackOptionsSchema;
+export const copyCheckpointBody = z.strictObject({
+  direction: z
+    .enum(["to_copy_store", "from_copy_store"])
+    .default("to_copy_store")
+    .meta({ description: "to_copy_store (the default): from the backup store to BACKUP_COPY_STORE_URL; from_copy_store: back from it into the backup store (one that lost the checkpoint's backup)" }),
+});
 
 export const checkpointParams = z.object({ checkpointId: checkpointIdSchema });
 export const phaseParams = z.object({ phase: phaseSchema });
@@ -311,6 +317,30 @@ export const createAcceptedSchema = z.object({ checkpoint: checkpointSchema, job
 export const validationAcceptedSchema = z
   .object({ checkpointId: z.string().uuid(), runId: z.string().uuid(), jobId: z.string().uuid() });
 export const verifyAcceptedSchema = z.object({ checkpointId: z.string().uuid(), jobId: z.string().uuid() });
+
+export const checkpointCopySchema = z
+  .object({
+    id: z.string().uuid(),
+    direction: z.enum(["to_copy_store", "from_copy_store"]),
+    store: z.string().meta({ description: "The copy store as configured when the copy was requested: a folder or s3://bucket/prefix/" }),
+    status: z.enum(["queued", "running", "complete", "failed"]),
+    objects: z.number().int().meta({ description: "Blobs the checkpoint refers to; on completion every one was read back from the destination and found intact" }),
+    objectsSent: z.number().int().meta({ description: "Of those, the ones sent (the others were in the destination already: content addressed)" }),
+    bytes: z.number().meta({ description: "Bytes sent: blobs as stored (encrypted) and the checkpoint's own files" }),
+    verifiedAt: nullableDate,
+    error: z.string().nullable().meta({ description: "Why the copy failed" }),
+    jobId: z.string().uuid().nullable(),
+    requestedBy: z.string(),
+    createdAt: dateTime,
+    finishedAt: nullableDate,
+  })
+  .meta({ description: "One copy of a checkpoint's backup between the backup store and the copy store" });
+export const copyAcceptedSchema = z.object({ copy: checkpointCopySchema, jobId: z.string().uuid() });
+export const checkpointCopiesSchema = z.object({
+  checkpointId: z.string().uuid(),
+  copyStore: z.string().nullable().meta({ description: "The copy store configured now (BACKUP_COPY_STORE_URL); null: copies are not configured" }),
+  copies: z.array(checkpointCopySchema).meta({ description: "Newest first" }),
+});
 export const rollbackAcceptedSchema = z.object({ rollback: rollbackSchema.omit({ report: true }).extend({ report: anyJson.nullable() }), jobId: z.string().uuid() });
 
 export const deleteResultSchema = z

@@ -20,7 +20,8 @@ import { s3MediumFor } from "./engines-for-context";
 
 type StoreContext = Pick<AppContext, "backupDir" | "backupStore">;
 
-const componentRecords = (checkpointId: string, component: string) => `checkpoints/${checkpointId}/${component}/`;
+/** The prefix of a component backup's records in an S3 store. */
+export const componentRecords = (checkpointId: string, component: string) => `checkpoints/${checkpointId}/${component}/`;
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true });

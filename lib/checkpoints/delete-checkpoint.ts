@@ -10,7 +10,7 @@ import { assertTypedConfirmation } from "../domain/typed-confirmation";
 import { appendAuditEvent } from "../audit/append-audit-event";
 import { acquireTargetLock } from "../locks/target-lock";
 import { createBlobStore } from "../store/blob-store";
-import { blobsReferencedBy, tryReadManifest } from "../store/manifest";
+import { blobsOfBackup, tryReadManifest } from "../store/manifest";
 import { checkpointDir } from "./backup-paths";
 import { blobMediumFor, engineForBackup } from "./engines-for-context";
 import { fetchComponentFiles, removeCheckpointFiles, removeOrphanCheckpointFiles } from "./checkpoint-files";
@@ -90,8 +90,7 @@ export async function collectUnreferencedBlobs(ctx: AppContext) {
       // An unreadable manifest means we cannot know what it needs: collect nothing rather than lose data.
       return { deleted: 0, bytesFreed: 0, skipped: `${b.component} manifest of checkpoint ${b.checkpointId} is unreadable` };
     }
-    if (b.component === "storage") for (const f of manifest.manifest.files) referenced.add(f.sha256);
-    else for (const sha of blobsReferencedBy(manifest.manifest)) referenced.add(sha);
+    for (const sha of blobsOfBackup(manifest.manifest)) referenced.add(sha);
   }
   // Collection needs no key: it only lists and removes objects.
   return createBlobStore(ctx.backupDir, undefined, blobMediumFor(ctx)).deleteUnreferencedBlobs(referenced);

@@ -10,6 +10,7 @@ import type { BackupStoreConfig } from "../store/backup-store-config";
 import { createFsBlobMedium, type BlobMedium } from "../store/fs-blob-medium";
 import { sharedS3BlobMedium, type S3BlobMedium } from "../store/s3-blob-medium";
 import { parseEncryptionKey } from "../store/encryption";
+import type { MasterKeys } from "../store/store-keys";
 import { currentKey, readableKeys } from "./encryption-keys";
 
 export type ComponentEngine = BackupEngine<RestoreResult> & {
@@ -33,12 +34,22 @@ export function databaseEngineFor(ctx: AppContext, engineName: string = ctx.data
  * first write or encrypted read, naming the setting.
  */
 export function blobStoreFor(ctx: Pick<AppContext, "backupDir" | "backupStore" | "encryptionKey" | "oldEncryptionKeys">): BlobStore {
-  return createBlobStore(ctx.backupDir, { current: ctx.encryptionKey ? currentKey(ctx) : undefined, readable: readableKeys(ctx) }, blobMediumFor(ctx));
+  return createBlobStore(ctx.backupDir, masterKeysOf(ctx), blobMediumFor(ctx));
+}
+
+/** The keys of BACKUP_ENCRYPTION_KEY (writes and reads) and BACKUP_ENCRYPTION_OLD_KEYS (reads). */
+export function masterKeysOf(ctx: Pick<AppContext, "encryptionKey" | "oldEncryptionKeys">): MasterKeys {
+  return { current: ctx.encryptionKey ? currentKey(ctx) : undefined, readable: readableKeys(ctx) };
 }
 
 /** Where the blob bytes lie: `<backupDir>/blobs`, or the bucket of BACKUP_STORE_URL. */
 export function blobMediumFor(ctx: Pick<AppContext, "backupDir" | "backupStore">): BlobMedium {
   return s3MediumFor(ctx) ?? createFsBlobMedium(ctx.backupDir);
+}
+
+/** The blob medium of any store: `<dir>/blobs` of a folder, or the bucket (the copy store's too). */
+export function blobMediumOf(config: BackupStoreConfig): BlobMedium {
+  return config.kind === "folder" ? createFsBlobMedium(config.dir) : sharedS3BlobMedium(config);
 }
 
 /** The S3 medium of BACKUP_STORE_URL, or undefined with the folder store. */

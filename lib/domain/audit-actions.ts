@@ -31,6 +31,8 @@ export const AUDIT_ACTIONS = {
   "checkpoint.verify": "A checkpoint's backups were verified against their manifests (result failure when they differ)",
   "checkpoint.drill": "A restore drill restored a checkpoint into a scratch database and compared it",
   "checkpoint.delete": "A checkpoint and its backups were deleted",
+  "checkpoint.copy_requested": "A copy of a checkpoint's backup to the copy store (BACKUP_COPY_STORE_URL), or back from it, was requested and its job queued",
+  "checkpoint.copy": "A copy of a checkpoint's backup ended: every blob and file arrived and was read back intact (result failure with the reason when not)",
   // Status changes, written as `checkpoint.<event>` by lib/checkpoints/apply-checkpoint-event.ts.
   "checkpoint.validation_passed": "A checkpoint became validated (the status change that follows a passed validation.finish)",
   "checkpoint.validation_failed": "A checkpoint became failed by its validation (follows a failed validation.finish)",

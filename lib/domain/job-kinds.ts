@@ -7,7 +7,7 @@ import { z } from "zod";
  * without a handler does not compile. The database enum `JobKind` (prisma/schema.prisma) holds the
  * same names, checked by lib/jobs/job-kinds.unit.test.ts.
  */
-export const JOB_KINDS = ["create_checkpoint", "validate", "verify", "rollback"] as const;
+export const JOB_KINDS = ["create_checkpoint", "validate", "verify", "rollback", "copy_checkpoint"] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 const uuid = z.string().uuid();
@@ -73,6 +73,17 @@ export const JOB_KIND_DEFINITIONS = {
     mutating: true,
     label: "Rollback",
     subject: "The rollback",
+  },
+  copy_checkpoint: {
+    queue: "mc_copy_checkpoint",
+    // A copy writes only content-addressed blobs and the checkpoint's own files, its manifests last:
+    // done again from the start, it sends what is not there yet.
+    payload: z.object({ copyId: uuid }),
+    afterWorkerStopped: "retry",
+    maxAttempts: 3,
+    mutating: false,
+    label: "Copy checkpoint",
+    subject: "The checkpoint copy",
   },
 } as const satisfies Record<JobKind, JobKindDefinition>;
 

@@ -15,7 +15,7 @@ describe("job kinds", () => {
   });
 
   it("retry after a stopped worker only the kinds that do not change the target beyond their own backup; a rollback resumes", () => {
-    expect([...RETRIED_JOB_KINDS].sort()).toEqual(["create_checkpoint", "validate", "verify"]);
+    expect([...RETRIED_JOB_KINDS].sort()).toEqual(["copy_checkpoint", "create_checkpoint", "validate", "verify"]);
     expect(JOB_KIND_DEFINITIONS.rollback.afterWorkerStopped).toBe("resume");
     expect([...MUTATING_JOB_KINDS].sort()).toEqual(["create_checkpoint", "rollback"]);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseS3StoreUrl } from "./backup-store-config";
-import { backupStoreFromEnv, loadEnv } from "../env";
+import { parseS3StoreUrl, resolveCopyStoreConfig } from "./backup-store-config";
+import { backupStoreFromEnv, loadEnv, readEnvSection } from "../env";
 
 const base = { BACKUP_DIR: "/var/backups" };
 
@@ -75,5 +75,49 @@ describe("backup store settings", () => {
     expect(loadEnv({ ...env, BACKUP_STORE_URL: "s3://bucket/p", BACKUP_S3_REGION: "local", BACKUP_S3_FORCE_PATH_STYLE: "true" })).toMatchObject({ BACKUP_STORE_URL: "s3://bucket/p", BACKUP_S3_FORCE_PATH_STYLE: true });
     expect(() => loadEnv({ ...env, BACKUP_S3_ENDPOINT: "nope" })).toThrow(/BACKUP_S3_ENDPOINT/);
     expect(() => loadEnv({ ...env, BACKUP_STORE_URL: "s3://bucket/p" })).toThrow(/BACKUP_S3_REGION: is required/);
+  });
+
+  describe("the copy store (BACKUP_COPY_STORE_URL)", () => {
+    const copyOf = (env: Record<string, string>) => resolveCopyStoreConfig(readEnvSection("store", { ...base, ...env }));
+    const refusal = (env: Record<string, string>) => {
+      try {
+        copyOf(env);
+      } catch (e) {
+        return { settings: (e as { details?: { settings?: unknown } }).details?.settings, message: (e as Error).message };
+      }
+      throw new Error("expected the copy store to be refused");
+    };
+
+    it("is unset by default; a folder (file:///path or an absolute path) or a bucket with its own BACKUP_COPY_S3_* settings", () => {
+      expect(copyOf({})).toBeUndefined();
+      expect(copyOf({ BACKUP_COPY_STORE_URL: "file:///mnt/offsite/" })).toEqual({ kind: "folder", dir: "/mnt/offsite" });
+      expect(copyOf({ BACKUP_COPY_STORE_URL: "/mnt/offsite" })).toEqual({ kind: "folder", dir: "/mnt/offsite" });
+      expect(
+        copyOf({
+          BACKUP_STORE_URL: "s3://primary/p", BACKUP_S3_REGION: "eu-west-1",
+          BACKUP_COPY_STORE_URL: "s3://offsite/copies", BACKUP_COPY_S3_REGION: "us-east-2", BACKUP_COPY_S3_ENDPOINT: "http://127.0.0.1:9000",
+          BACKUP_COPY_S3_FORCE_PATH_STYLE: "true", BACKUP_COPY_S3_ACCESS_KEY_ID: "cid", BACKUP_COPY_S3_SECRET_ACCESS_KEY: "csecret",
+        }),
+      ).toEqual({
+        kind: "s3", bucket: "offsite", prefix: "copies/", endpoint: "http://127.0.0.1:9000", region: "us-east-2", forcePathStyle: true,
+        credentials: { accessKeyId: "cid", secretAccessKey: "csecret" }, role: "copy",
+      });
+    });
+
+    it.each([
+      [{ BACKUP_COPY_STORE_URL: "https://bucket/p" }, "BACKUP_COPY_STORE_URL", /s3:\/\/bucket\/prefix, file:\/\/\/path or an absolute path/],
+      [{ BACKUP_COPY_STORE_URL: "s3://bucket/p" }, "BACKUP_COPY_S3_REGION", /is required with an s3:\/\/ BACKUP_COPY_STORE_URL/],
+      [{ BACKUP_COPY_STORE_URL: "s3://Bad_Bucket/p", BACKUP_COPY_S3_REGION: "x" }, "BACKUP_COPY_STORE_URL", /not a valid bucket name/],
+      [{ BACKUP_COPY_STORE_URL: "s3://bucket/p", BACKUP_COPY_S3_REGION: "x", BACKUP_COPY_S3_ACCESS_KEY_ID: "id" }, "BACKUP_COPY_S3_SECRET_ACCESS_KEY", /together/],
+      [{ BACKUP_COPY_STORE_URL: "file://host/path" }, "BACKUP_COPY_STORE_URL", /a folder on this machine/],
+      [{ BACKUP_COPY_STORE_URL: "/var/backups/" }, "BACKUP_COPY_STORE_URL", /is BACKUP_DIR itself/],
+      [{ BACKUP_COPY_S3_REGION: "x" }, "BACKUP_COPY_STORE_URL", /BACKUP_COPY_S3_REGION is set but BACKUP_COPY_STORE_URL is not/],
+    ])("refuses %j, naming %s", (env, setting, message) => {
+      const f = refusal(env);
+      expect(f.message).toMatch(message);
+      expect(f.message).toContain(setting);
+      // The environment check names the same setting.
+      expect(() => readEnvSection("store", { ...base, ...env })).toThrow(new RegExp(`\n  ${setting}: `));
+    });
   });
 });

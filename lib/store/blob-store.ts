@@ -87,7 +87,8 @@ export interface BlobStore extends BlobReader {
   rewrapKeys(): Promise<boolean>;
 }
 
-const KEY_RECORD = "store-key.json";
+/** The record holding the store's keys, wrapped with BACKUP_ENCRYPTION_KEY (a copy of a store takes it along). */
+export const STORE_KEY_RECORD = "store-key.json";
 
 function checkAddress(address: string) {
   if (!SHA256_PATTERN.test(address)) throw new AppError("bad_request", `not a blob address: ${address}`);
@@ -171,13 +172,13 @@ export function createBlobStore(root: string, keys: MasterKeys = { readable: [] 
   /** The store's keys: read and unwrapped once; created (with the current key) when there are none yet. */
   function secrets(): Promise<StoreSecrets> {
     secretsPromise ??= (async () => {
-      const record = await medium.readRecord(KEY_RECORD);
+      const record = await medium.readRecord(STORE_KEY_RECORD);
       if (record) return unwrapStoreSecrets(record, keys);
       if (!keys.current) throw new AppError("configuration_error", NO_KEY_HELP);
       const fresh = newStoreSecrets();
-      if (await medium.createRecord(KEY_RECORD, wrapStoreSecrets(fresh, keys.current))) return fresh;
+      if (await medium.createRecord(STORE_KEY_RECORD, wrapStoreSecrets(fresh, keys.current))) return fresh;
       // Another process created the record first: use its keys.
-      return unwrapStoreSecrets((await medium.readRecord(KEY_RECORD))!, keys);
+      return unwrapStoreSecrets((await medium.readRecord(STORE_KEY_RECORD))!, keys);
     })();
     secretsPromise.catch(() => (secretsPromise = undefined));
     return secretsPromise;
@@ -297,12 +298,12 @@ export function createBlobStore(root: string, keys: MasterKeys = { readable: [] 
 
   async function rewrapKeys(): Promise<boolean> {
     requireWriteKey();
-    const record = await medium.readRecord(KEY_RECORD);
+    const record = await medium.readRecord(STORE_KEY_RECORD);
     if (!record) return false;
     if (wrappingKeyIdOf(record) === keyIdOf(keys.current!)) return false;
     const s = unwrapStoreSecrets(record, keys);
     // One atomic replace: an interrupted rotation leaves the old record, still opened by the old key.
-    await medium.replaceRecord(KEY_RECORD, wrapStoreSecrets(s, keys.current!));
+    await medium.replaceRecord(STORE_KEY_RECORD, wrapStoreSecrets(s, keys.current!));
     secretsPromise = Promise.resolve(s);
     return true;
   }

@@ -88,6 +88,11 @@ export function blobsReferencedBy(manifest: Manifest): string[] {
   return out;
 }
 
+/** The blobs a component backup needs: every storage file is a blob; a database dump's are those `blobsReferencedBy` names. */
+export function blobsOfBackup(manifest: Manifest): string[] {
+  return manifest.component === "storage" ? manifest.files.map((f) => f.sha256) : blobsReferencedBy(manifest);
+}
+
 /** Files sorted by path, so that two snapshots of the same content give byte-identical manifests. */
 export function sortManifestFiles(files: ManifestFile[]): ManifestFile[] {
   return [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -29,7 +29,7 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import { AppError } from "../domain/errors";
 import type { BlobMedium, MediumUpload } from "./fs-blob-medium";
-import type { S3StoreConfig } from "./backup-store-config";
+import { settingFor, type S3StoreConfig } from "./backup-store-config";
 
 const MiB = 1024 * 1024;
 /** S3's smallest part (all but the last) and largest single copy. */
@@ -110,29 +110,30 @@ export function explainS3Error(e: unknown, config: S3StoreConfig, what: string):
   if (e instanceof AppError) return e;
   const x = (e ?? {}) as S3ErrorLike;
   const endpoint = config.endpoint ?? `the AWS endpoint of region ${config.region}`;
+  const n = (setting: string) => settingFor(config.role, setting);
   const net = networkCode(e);
   if (net) {
-    return new AppError("configuration_error", `BACKUP_S3_ENDPOINT: the S3 endpoint ${endpoint} could not be reached (${net}) while ${what}`, { setting: "BACKUP_S3_ENDPOINT" });
+    return new AppError("configuration_error", `${n("BACKUP_S3_ENDPOINT")}: the S3 endpoint ${endpoint} could not be reached (${net}) while ${what}`, { setting: n("BACKUP_S3_ENDPOINT") });
   }
   if (x.name === "NoSuchBucket") {
-    return new AppError("configuration_error", `BACKUP_STORE_URL: the bucket "${config.bucket}" does not exist at ${endpoint}`, { setting: "BACKUP_STORE_URL" });
+    return new AppError("configuration_error", `${n("BACKUP_STORE_URL")}: the bucket "${config.bucket}" does not exist at ${endpoint}`, { setting: n("BACKUP_STORE_URL") });
   }
   if (["InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "InvalidToken", "ExpiredToken", "CredentialsProviderError"].includes(String(x.name)) || status(e) === 403) {
     return new AppError(
       "configuration_error",
-      `BACKUP_S3_ACCESS_KEY_ID / BACKUP_S3_SECRET_ACCESS_KEY: the S3 store at ${endpoint} refused them while ${what} (${x.name ?? status(e)}: ${x.message ?? ""})`,
-      { setting: "BACKUP_S3_ACCESS_KEY_ID" },
+      `${n("BACKUP_S3_ACCESS_KEY_ID")} / ${n("BACKUP_S3_SECRET_ACCESS_KEY")}: the S3 store at ${endpoint} refused them while ${what} (${x.name ?? status(e)}: ${x.message ?? ""})`,
+      { setting: n("BACKUP_S3_ACCESS_KEY_ID") },
     );
   }
   if (["EntityTooLarge", "QuotaExceeded", "InsufficientStorage", "ServiceQuotaExceeded"].includes(String(x.name)) || status(e) === 413 || status(e) === 507) {
     return new AppError(
       "backup_failed",
-      `BACKUP_STORE_URL: the bucket "${config.bucket}" refused ${what}: the object is larger than the bucket allows, or the bucket is full or over its quota (${x.name ?? status(e)}: ${x.message ?? ""})`,
-      { setting: "BACKUP_STORE_URL" },
+      `${n("BACKUP_STORE_URL")}: the bucket "${config.bucket}" refused ${what}: the object is larger than the bucket allows, or the bucket is full or over its quota (${x.name ?? status(e)}: ${x.message ?? ""})`,
+      { setting: n("BACKUP_STORE_URL") },
     );
   }
   if (x.name === "PermanentRedirect" || x.name === "AuthorizationHeaderMalformed" || status(e) === 301) {
-    return new AppError("configuration_error", `BACKUP_S3_REGION: the bucket "${config.bucket}" is not in region ${config.region} (${x.name})`, { setting: "BACKUP_S3_REGION" });
+    return new AppError("configuration_error", `${n("BACKUP_S3_REGION")}: the bucket "${config.bucket}" is not in region ${config.region} (${x.name})`, { setting: n("BACKUP_S3_REGION") });
   }
   const err = e instanceof Error ? e : new Error(String(e));
   err.message = `S3 store ${endpoint}, ${what}: ${err.message}`;

@@ -7,6 +7,7 @@ import { executeCreateCheckpoint } from "../checkpoints/create-checkpoint";
 import { executeValidation } from "../validation-runs/validate-checkpoint";
 import { verifyCheckpoint } from "../checkpoints/verify-checkpoint";
 import { executeRollback } from "../rollback/rollback-to-checkpoint";
+import { executeCheckpointCopy } from "../checkpoints/copy-checkpoint";
 import { runJob, WORKER_ID } from "../jobs/run-job";
 import { anchorAuditHeadQuietly } from "../audit/audit-anchors";
 import { alertIfJobCouldNotStart } from "../alerts/alert-could-not-start";
@@ -29,6 +30,7 @@ const HANDLERS: { [K in JobKind]: JobKindHandler<K> } = {
   // Pending runs from the start; interrupted resumes from its journal (executeRollback decides).
   rollback: async (ctx, job, { rollbackId }) =>
     ran(await runJob(ctx.db, job.id, ({ progress }) => executeRollback(ctx, rollbackId, jobActor(job), progress))),
+  copy_checkpoint: async (ctx, job, { copyId }) => ran(await runJob(ctx.db, job.id, ({ progress }) => executeCheckpointCopy(ctx, copyId, jobActor(job), progress))),
 };
 
 /** The actor recorded by a job's audit events: who asked for it, acting through this worker. */

@@ -134,6 +134,43 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/migration/checkpoint/{checkpointId}/copy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Copy a checkpoint's backup to the copy store, or back from it
+         * @description Queues a copy_checkpoint job. `to_copy_store` (the default) copies every blob the checkpoint refers to, as stored (encrypted; one the destination holds already is not sent), then its own files and its manifests last, from the backup store to BACKUP_COPY_STORE_URL; `from_copy_store` copies it back into the backup store (one that lost it), after which it verifies and rolls back as before. Every blob is read back from the destination and checked on arrival. 422 when no copy store is configured, the checkpoint has no complete backup, or its database backup is a template database; 409 while another copy of it is queued or running. The copy's record is at GET /migration/checkpoint/{checkpointId}/copies.
+         */
+        post: operations["postMigrationCheckpointCheckpointIdCopy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/migration/checkpoint/{checkpointId}/copies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The copies of a checkpoint to and from the copy store */
+        get: operations["getMigrationCheckpointCheckpointIdCopies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/migration/checkpoint/{checkpointId}/rollback": {
         parameters: {
             query?: never;
@@ -523,7 +560,7 @@ export type components = {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            kind: "create_checkpoint" | "validate" | "verify" | "rollback";
+            kind: "create_checkpoint" | "validate" | "verify" | "rollback" | "copy_checkpoint";
             /** @enum {string} */
             status: "queued" | "running" | "completed" | "failed" | "interrupted";
             checkpointId: string | null;
@@ -568,6 +605,44 @@ export type components = {
             checkpointId: string;
             /** Format: uuid */
             jobId: string;
+        };
+        /** @description One copy of a checkpoint's backup between the backup store and the copy store */
+        CheckpointCopy: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            direction: "to_copy_store" | "from_copy_store";
+            /** @description The copy store as configured when the copy was requested: a folder or s3://bucket/prefix/ */
+            store: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "complete" | "failed";
+            /** @description Blobs the checkpoint refers to; on completion every one was read back from the destination and found intact */
+            objects: number;
+            /** @description Of those, the ones sent (the others were in the destination already: content addressed) */
+            objectsSent: number;
+            /** @description Bytes sent: blobs as stored (encrypted) and the checkpoint's own files */
+            bytes: number;
+            verifiedAt: string | null;
+            /** @description Why the copy failed */
+            error: string | null;
+            jobId: string | null;
+            requestedBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            finishedAt: string | null;
+        };
+        CopyAccepted: {
+            copy: components["schemas"]["CheckpointCopy"];
+            /** Format: uuid */
+            jobId: string;
+        };
+        CheckpointCopies: {
+            /** Format: uuid */
+            checkpointId: string;
+            /** @description The copy store configured now (BACKUP_COPY_STORE_URL); null: copies are not configured */
+            copyStore: string | null;
+            /** @description Newest first */
+            copies: components["schemas"]["CheckpointCopy"][];
         };
         RollbackAccepted: {
             rollback: {
@@ -844,6 +919,14 @@ export type components = {
             components?: ("database" | "storage" | "config")[];
             /** @description The checkpoint's exact name, typed to confirm. Required from a dashboard session; an API token may leave it out (if sent, it must match). */
             confirmName?: string;
+        };
+        CopyCheckpointRequest: {
+            /**
+             * @description to_copy_store (the default): from the backup store to BACKUP_COPY_STORE_URL; from_copy_store: back from it into the backup store (one that lost the checkpoint's backup)
+             * @default to_copy_store
+             * @enum {string}
+             */
+            direction: "to_copy_store" | "from_copy_store";
         };
         DeleteCheckpointRequest: {
             /** @description The checkpoint's exact name, typed to confirm. Required from a dashboard session; an API token may leave it out (if sent, it must match). */
@@ -1613,6 +1696,200 @@ export interface operations {
             };
             /** @description Refused by a rule (gate closed, checkpoint failed or incomplete) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (rate_limited) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postMigrationCheckpointCheckpointIdCopy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                checkpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CopyCheckpointRequest"];
+            };
+        };
+        responses: {
+            /** @description Copy recorded, job queued */
+            202: {
+                headers: {
+                    /** @description The job to poll: /migration/jobs/{jobId} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CopyAccepted"];
+                };
+            };
+            /** @description Invalid input (validation_error, invalid_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API token or session (unauthenticated), or a destructive action needs a recent sign-in (reauth_required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict: duplicate name, target busy, or refused by the checkpoint's state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body is not JSON (Content-Type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by a rule (gate closed, checkpoint failed or incomplete) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (rate_limited) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMigrationCheckpointCheckpointIdCopies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                checkpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The copies, newest first, and the copy store configured now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckpointCopies"];
+                };
+            };
+            /** @description Invalid input (validation_error, invalid_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API token or session (unauthenticated), or a destructive action needs a recent sign-in (reauth_required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
