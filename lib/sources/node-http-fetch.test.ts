@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { createNodeHttpFetch } from "./node-http-fetch";
+import { createNodeHttpClient, createNodeHttpFetch } from "./node-http-fetch";
 
 let server: http.Server;
 let base: string;
@@ -41,6 +41,19 @@ describe("node:http fetch", () => {
     setTimeout(() => controller.abort(), 50);
     await expect(pending).rejects.toMatchObject({ name: "AbortError" });
     const e = await f("http://127.0.0.1:1/").catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(TypeError);
+    expect((e as TypeError).cause).toMatchObject({ code: "ECONNREFUSED" });
+  });
+
+  it("GETs a path as written on the same connections, and fails like fetch when the server is unreachable", async () => {
+    const { get } = createNodeHttpClient();
+    const res = await get(new URL(base), "/object/b/many/%2E%2E/top-level.txt", { authorization: "Bearer k" });
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    expect(res.statusCode).toBe(200);
+    // The "%2E%2E" segment reaches the server unresolved: the object asked for is the one named.
+    expect(JSON.parse(Buffer.concat(chunks).toString())).toMatchObject({ method: "GET", url: "/object/b/many/%2E%2E/top-level.txt", auth: "Bearer k" });
+    const e = await get(new URL("http://127.0.0.1:1/"), "/", {}).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(TypeError);
     expect((e as TypeError).cause).toMatchObject({ code: "ECONNREFUSED" });
   });

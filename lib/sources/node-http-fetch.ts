@@ -10,11 +10,34 @@ import { Readable } from "node:stream";
  * TypeError whose cause is the error); a redirect is followed by the built-in fetch.
  */
 export function createNodeHttpFetch(options: { maxSockets?: number } = {}): typeof fetch {
+  return createNodeHttpClient(options).fetch;
+}
+
+export interface NodeHttpClient {
+  fetch: typeof fetch;
+  /**
+   * A plain GET on the same keep-alive connections, answered with the socket's own stream: for the
+   * many downloads whose bodies are only hashed, without a Response or web stream around each one.
+   * `rawPath` is sent as written (never resolved, see PlainRequest.path). Rejects like fetch when the
+   * server cannot be reached (a TypeError whose cause is the error); redirects are not followed.
+   */
+  get(origin: URL, rawPath: string, headers: Record<string, string>): Promise<http.IncomingMessage>;
+}
+
+export function createNodeHttpClient(options: { maxSockets?: number } = {}): NodeHttpClient {
   const agents = {
     "http:": new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 32 }),
     "https:": new https.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 32 }),
   };
-  return async (input, init) => {
+  const get = (origin: URL, rawPath: string, headers: Record<string, string>) =>
+    new Promise<http.IncomingMessage>((resolve, reject) => {
+      const agent = agents[origin.protocol as keyof typeof agents];
+      if (!agent) return reject(new TypeError(`fetch failed: unsupported protocol ${origin.protocol}`));
+      (origin.protocol === "https:" ? https : http)
+        .get(origin, { path: rawPath, headers, agent }, resolve)
+        .on("error", (e) => reject(new TypeError("fetch failed", { cause: e })));
+    });
+  const fetchOnAgents: typeof fetch = async (input, init) => {
     const r = await normalize(input, init);
     const url = new URL(r.url);
     const agent = agents[url.protocol as keyof typeof agents];
@@ -52,6 +75,7 @@ export function createNodeHttpFetch(options: { maxSockets?: number } = {}): type
       req.end(r.body ?? undefined);
     });
   };
+  return { fetch: fetchOnAgents, get };
 }
 
 interface PlainRequest {

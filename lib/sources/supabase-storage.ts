@@ -1,8 +1,10 @@
-import { createClient } from "@supabase/supabase-js";
+import { createClient, StorageApiError } from "@supabase/supabase-js";
 import { createHash } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { finished } from "node:stream";
 import { AppError } from "../domain/errors";
 import { redactSecrets } from "../domain/redact-secrets";
-import { createNodeHttpFetch } from "./node-http-fetch";
+import { createNodeHttpClient, type NodeHttpClient } from "./node-http-fetch";
 
 /**
  * The source's files, read through supabase-js's Storage client (read-only: nothing here writes).
@@ -119,10 +121,12 @@ export function toSourceStorageError(error: unknown, ctx: FailureContext): AppEr
  * for exactly that key and never for the one the segments would resolve to.
  */
 export function encodeKey(name: string): string {
-  return name
-    .split("/")
-    .map((segment) => (segment === "." || segment === ".." ? segment.replaceAll(".", "%2E") : encodeURIComponent(segment)))
-    .join("/");
+  return name.split("/").map(encodeSegment).join("/");
+}
+
+/** One path segment, sent as itself: "." and ".." included. */
+function encodeSegment(segment: string): string {
+  return segment === "." || segment === ".." ? segment.replaceAll(".", "%2E") : encodeURIComponent(segment);
 }
 
 interface PendingFolder {
@@ -186,10 +190,38 @@ class RealtimeNotUsed {
   }
 }
 
-let nodeHttpFetch: typeof fetch | undefined;
-/** One node:http fetch (and so one pool of keep-alive connections) per process. */
-function sharedNodeHttpFetch(): typeof fetch {
-  return (nodeHttpFetch ??= createNodeHttpFetch());
+let nodeHttp: NodeHttpClient | undefined;
+/** One node:http client (and so one pool of keep-alive connections) per process. */
+function sharedNodeHttp(): NodeHttpClient {
+  return (nodeHttp ??= createNodeHttpClient());
+}
+
+/** supabase-js's Storage address for a project URL (`<url>/storage/v1/`). */
+function storageBaseOf(url: string): URL {
+  const trimmed = url.trim();
+  return new URL("storage/v1/", trimmed.endsWith("/") ? trimmed : `${trimmed}/`);
+}
+
+/** A response body read whole (an error body is small), as text. */
+async function readText(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The error supabase-js makes of a Storage error response (storage-js handleError), so both paths fail alike. */
+function storageApiErrorOf(status: number, statusText: string, body: string): StorageApiError {
+  let err: unknown;
+  try {
+    err = JSON.parse(body);
+  } catch {
+    return new StorageApiError(statusText || `HTTP ${status} error`, status, String(status));
+  }
+  const e = (err ?? {}) as { msg?: unknown; message?: unknown; error_description?: unknown; error?: unknown; statusCode?: unknown; code?: unknown };
+  const nested = typeof e.error === "object" && e.error !== null ? (e.error as { message?: unknown }).message : undefined;
+  const message = [e.msg, e.message, e.error_description, e.error, nested].find((m): m is string => typeof m === "string") ?? JSON.stringify(err);
+  const code = typeof e.code === "string" ? e.code : undefined;
+  return new StorageApiError(message, status, String(e.statusCode || e.code || status), "storage", code);
 }
 
 /**
@@ -201,7 +233,7 @@ export function createServiceClient(opts: { url: string; serviceRoleKey: string;
   return createClient(opts.url, opts.serviceRoleKey, {
     accessToken: async () => opts.serviceRoleKey,
     realtime: { transport: (globalThis.WebSocket ?? RealtimeNotUsed) as unknown as typeof WebSocket },
-    global: { fetch: opts.fetch ?? sharedNodeHttpFetch() },
+    global: { fetch: opts.fetch ?? sharedNodeHttp().fetch },
   });
 }
 
@@ -362,8 +394,52 @@ export function createSupabaseStorageSource(opts: SupabaseStorageSourceOptions):
     ) as Promise<ReadableStream<Uint8Array>>;
   }
 
+  const storageBase = storageBaseOf(opts.url);
+  const downloadHeaders = { apikey: opts.serviceRoleKey, authorization: `Bearer ${opts.serviceRoleKey}` };
+
+  /**
+   * The object's sha256 and size, hashed as it downloads. This is the request supabase-js's
+   * download() sends (same URL, key encoding and headers), made directly on the keep-alive
+   * connections and hashed from the socket's chunks: per object, the client library's request
+   * building and the web stream around the body cost about as much CPU as hashing it. A custom
+   * `fetch`, or a redirect, goes through supabase-js.
+   */
   async function hashSourceObject(bucket: string, name: string): Promise<{ sha256: string; size: number }> {
-    const stream = await downloadSourceObject(bucket, name);
+    if (opts.fetch) return hashStream(await downloadSourceObject(bucket, name), bucket, name);
+    const action = `download "${bucket}/${name}"`;
+    let res: IncomingMessage;
+    try {
+      res = await sharedNodeHttp().get(storageBase, `${storageBase.pathname}object/${encodeSegment(bucket)}/${encodeKey(name)}`, downloadHeaders);
+    } catch (e) {
+      throw fail(e, action, bucket, name);
+    }
+    const status = res.statusCode ?? 0;
+    if (status >= 300 && status < 400) {
+      res.resume();
+      return hashStream(await downloadSourceObject(bucket, name), bucket, name);
+    }
+    if (status < 200 || status >= 300) {
+      let body = "";
+      try {
+        body = await readText(res);
+      } catch {
+        // An unreadable error body: the status alone is the error, as supabase-js makes it.
+      }
+      throw fail(storageApiErrorOf(status, res.statusMessage ?? "", body), action, bucket, name);
+    }
+    return new Promise((resolve, reject) => {
+      const hash = createHash("sha256");
+      let size = 0;
+      res.on("data", (chunk: Buffer) => {
+        hash.update(chunk);
+        size += chunk.length;
+      });
+      // A body cut short (the connection broke mid-object) is an error, never a shorter object.
+      finished(res, (e) => (e ? reject(fail(e, `read "${bucket}/${name}"`, bucket, name)) : resolve({ sha256: hash.digest("hex"), size })));
+    });
+  }
+
+  async function hashStream(stream: ReadableStream<Uint8Array>, bucket: string, name: string): Promise<{ sha256: string; size: number }> {
     const hash = createHash("sha256");
     let size = 0;
     const reader = stream.getReader();
