@@ -113,6 +113,9 @@ export async function compareObjects(
   };
 
   const listed = new Map<string, { objects: number; bytes: number }>();
+  // A bucket's target folder is walked once its own objects are checked, while the next bucket is
+  // listed and downloaded: downloads never wait for a walk, nor for one bucket's last objects.
+  const bucketWalks: Promise<void>[] = [];
   try {
     const buckets = await storage.listSourceBuckets();
     const bucketDirs = new Set<string>();
@@ -124,6 +127,9 @@ export async function compareObjects(
       // Names of one bucket are kept to find extra files, with the target file's size once read: memory
       // grows with the largest bucket, not all.
       const seen = new Map<string, number | undefined>();
+      // This bucket's checks still running (they never reject: a failure is counted in its tally).
+      const running = { count: 0, listed: false, allDone: () => {} };
+      const checked = new Promise<void>((resolve) => (running.allDone = resolve));
       const listing = storage.listSourceObjects(bucket)[Symbol.asyncIterator]();
       try {
         for (;;) {
@@ -143,22 +149,31 @@ export async function compareObjects(
             listedHere.objects++;
             listedHere.bytes += obj.size ?? 0;
             seen.set(obj.name, undefined);
+            running.count++;
             await limiter.run(async () => {
               const size = await checkObject(obj.bucket, obj.name, opening[i]!);
               if (size !== undefined) seen.set(obj.name, size);
+              if (--running.count === 0 && running.listed) running.allDone();
             });
           }
         }
       } finally {
         await listing.return?.(undefined);
       }
-      await limiter.drain();
-      for await (const f of walkFiles(path.join(root, bucket), { knownSize: (rel) => seen.get(rel) })) {
-        totals.targetCount++;
-        totals.targetBytes += f.size;
-        if (!seen.has(f.rel)) t.extra.add({ bucket, name: f.rel, size: f.size });
-      }
+      running.listed = true;
+      if (running.count === 0) running.allDone();
+      const walk = checked.then(async () => {
+        for await (const f of walkFiles(path.join(root, bucket), { knownSize: (rel) => seen.get(rel) })) {
+          totals.targetCount++;
+          totals.targetBytes += f.size;
+          if (!seen.has(f.rel)) t.extra.add({ bucket, name: f.rel, size: f.size });
+        }
+      });
+      // Awaited below; a listing failure meanwhile must not leave its rejection unhandled.
+      walk.catch(() => undefined);
+      bucketWalks.push(walk);
     }
+    await Promise.all(bucketWalks);
     // Anything outside the source's bucket folders (walked above) is extra too.
     for await (const f of walkFiles(root, { exclude: (rel) => bucketDirs.has(rel) })) {
       totals.targetCount++;
@@ -166,7 +181,9 @@ export async function compareObjects(
       t.extra.add({ bucket: null, name: f.rel, size: f.size });
     }
   } catch (e) {
+    // Nothing may still count into the figures once they are answered.
     await limiter.drain().catch(() => {});
+    await Promise.allSettled(bucketWalks);
     return { totals, ...t, unreachable, listed, listingFailure: { error: e } };
   }
   return { totals, ...t, unreachable, listed };
