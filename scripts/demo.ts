@@ -40,7 +40,9 @@ writeFileSync(
   { mode: 0o600 },
 );
 
-const childEnv = { ...process.env, ...demo.env, NEXTAUTH_URL: `http://127.0.0.1:${port}`, PORT: String(port), NEXT_TELEMETRY_DISABLED: "1" };
+// The demo keeps copies of checkpoints in a second folder (the checkpoint page's "Copies"), unless a copy store is configured.
+const copyStore = process.env.BACKUP_COPY_STORE_URL ? {} : { BACKUP_COPY_STORE_URL: `file://${path.resolve(demo.dataDir, "copy-store")}` };
+const childEnv = { ...process.env, ...demo.env, ...copyStore, NEXTAUTH_URL: `http://127.0.0.1:${port}`, PORT: String(port), NEXT_TELEMETRY_DISABLED: "1" };
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
 if (!values.dev && needsBuild()) {
   log("Building the dashboard (first run, or sources changed) …");

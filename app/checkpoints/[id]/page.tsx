@@ -15,6 +15,9 @@ import { IntegrityDiff } from "../../../components/checkpoints/integrity-diff";
 import { SchemaDiff } from "../../../components/checkpoints/schema-diff";
 import { SchemaDriftPanel } from "../../../components/checkpoints/schema-drift";
 import { ValidateAction, VerifyAction } from "../../../components/checkpoints/checkpoint-actions";
+import { CheckpointCopies } from "../../../components/checkpoints/checkpoint-copies";
+import { listCheckpointCopies } from "../../../lib/checkpoints/list-checkpoint-copies";
+import { roleAtLeast } from "../../../lib/auth/permissions";
 import { RollbackButton } from "../../../components/rollback/rollback-dialog";
 import { RollbackApprovals } from "../../../components/rollback/rollback-approvals";
 import { getAppContext } from "../../../lib/context";
@@ -54,6 +57,7 @@ export default async function CheckpointPage(props: PageProps<"/checkpoints/[id]
         : null;
   const validateJob = c.activeJobs.find((j) => j.kind === "validate")?.id ?? null;
   const schemaDrift = c.completedAt ? c.schema : null;
+  const copies = await listCheckpointCopies(getAppContext(), c.id);
 
   return (
     <>
@@ -102,6 +106,9 @@ export default async function CheckpointPage(props: PageProps<"/checkpoints/[id]
           action={<VerifyAction checkpointId={c.id} fileCounts={Object.fromEntries(c.backups.map((b) => [b.component, b.fileCount]))} disabledReason={unusable} />}
         >
           <Backups c={c} />
+        </Card>
+        <Card id="copies" title={`Copies (${copies.copies.length})`}>
+          <CheckpointCopies data={copies} canCopy={roleAtLeast(actor.role, "operator")} disabledReason={unusable} nowIso={now.toISOString()} />
         </Card>
         <Card id="integrity" title="Integrity diff — source vs target">
           {mayReadRowValues(actor.role) ? null : (
