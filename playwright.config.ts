@@ -3,10 +3,12 @@ import { defineConfig, devices } from "@playwright/test";
 /** Port of the dashboard under test; `npm run demo` starts it there with its own demo data. */
 const PORT = Number(process.env.E2E_PORT ?? 3311);
 const BASE_URL = `http://127.0.0.1:${PORT}`;
+/** The two-person rule and alerts spec runs against its own demo, configured for them (scripts/test.ts). */
+const APPROVAL_DEMO = process.env.ROLLBACK_APPROVAL === "two-person";
 
 export default defineConfig({
   testDir: "./e2e",
-  outputDir: "./test-results",
+  outputDir: APPROVAL_DEMO ? "./test-results/approval" : "./test-results",
   fullyParallel: false,
   forbidOnly: !!process.env.CI,
   retries: process.env.CI ? 1 : 0,
@@ -25,6 +27,7 @@ export default defineConfig({
     {
       name: "chromium",
       dependencies: ["setup"],
+      testIgnore: APPROVAL_DEMO ? [] : [/approval-and-alerts\.spec\.ts/],
       use: {
         ...devices["Desktop Chrome"],
         storageState: `${process.env.E2E_DEMO_DATA_DIR ?? ".data/e2e"}/e2e-auth.json`,

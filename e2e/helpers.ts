@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { expect, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Browser, type Page } from "@playwright/test";
 
 const root = path.resolve(import.meta.dirname, "..");
 /** Same data dir as the webServer in playwright.config.ts. */
@@ -12,6 +12,34 @@ export const STORAGE_STATE = path.join(DEMO_DATA_DIR, "e2e-auth.json");
 /** The demo's admin credentials, written by `npm run demo` into its data folder. */
 export function demoAdmin(): { email: string; password: string } {
   return JSON.parse(readFileSync(path.join(DEMO_DATA_DIR, "demo-env.json"), "utf8")).admin;
+}
+
+/** The running demo's own settings (its metadata store, keys), as `npm run demo` wrote them. */
+export function demoEnv(): Record<string, string> {
+  return JSON.parse(readFileSync(path.join(DEMO_DATA_DIR, "demo-env.json"), "utf8")).env as Record<string, string>;
+}
+
+/** Creates a dashboard user with the product's own script, in the demo's metadata store. */
+export function createUser(email: string, role: string, password: string) {
+  execFileSync(process.execPath, [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), path.join(root, "scripts", "user-create.ts"), "--email", email, "--role", role, "--password", password], {
+    cwd: root,
+    // The demo's own settings: the user is created in its metadata store, and the audit event that
+    // records it is keyed like every other event of the demo's chain.
+    env: { ...process.env, ...demoEnv() },
+    stdio: "pipe",
+  });
+}
+
+/** A browser context signed in as `email` through the real sign-in page, on the overview. */
+export async function signedIn(browser: Browser, email: string, password: string) {
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const page = await context.newPage();
+  await page.goto("/signin");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: /sign in/i }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
+  return { context, page };
 }
 
 /** Runs a demo migration step against the running demo (scripts/demo-step.ts); returns its JSON result. */

@@ -1,35 +1,9 @@
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { expect, test, type Browser } from "@playwright/test";
-import { DEMO_DATA_DIR } from "./helpers";
+import { expect, test } from "@playwright/test";
+import { createUser, signedIn } from "./helpers";
 
 // Each role against pages and endpoints, signed in through the real sign-in page.
-const root = path.resolve(import.meta.dirname, "..");
 const stamp = Date.now().toString(36);
 const NIL = "00000000-0000-4000-8000-000000000000";
-
-function createUser(email: string, role: string, password: string) {
-  const env = JSON.parse(readFileSync(path.join(DEMO_DATA_DIR, "demo-env.json"), "utf8")).env as Record<string, string>;
-  execFileSync(process.execPath, [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), path.join(root, "scripts", "user-create.ts"), "--email", email, "--role", role, "--password", password], {
-    cwd: root,
-    // The demo's own settings: the user is created in its metadata store, and the audit event that
-    // records it is keyed like every other event of the demo's chain.
-    env: { ...process.env, ...env },
-    stdio: "pipe",
-  });
-}
-
-async function signedIn(browser: Browser, email: string, password: string) {
-  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
-  const page = await context.newPage();
-  await page.goto("/signin");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: /sign in/i }).click();
-  await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
-  return { context, page };
-}
 
 test("nobody signed in: pages send to the sign-in page, the API answers 401", async ({ browser }) => {
   const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });

@@ -45,20 +45,15 @@ if (runFaults) {
 }
 
 if (runE2e) {
-  const out = path.join(resultsDir, "playwright.json");
-  const r = spawnSync(process.execPath, [bin("@playwright/test", "cli.js"), "test", "--reporter=list,json"], {
-    cwd: root,
-    stdio: "inherit",
-    env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: out },
+  runPlaywright("playwright.json", [], {});
+  // The two-person rule and the alerts page need a dashboard configured for them: a second demo, with
+  // its own data and port (the build is reused), whose webhook receiver is a closed port.
+  runPlaywright("playwright-approval.json", ["e2e/approval-and-alerts.spec.ts"], {
+    ROLLBACK_APPROVAL: "two-person",
+    ALERT_WEBHOOK_URL: "http://127.0.0.1:9/hook",
+    E2E_PORT: "3317",
+    E2E_DEMO_DATA_DIR: ".data/e2e-approval",
   });
-  ok &&= r.status === 0;
-  if (existsSync(out)) {
-    const report = JSON.parse(readFileSync(out, "utf8"));
-    const stats = report.stats ?? {};
-    passed += stats.expected ?? 0;
-    failed += (stats.unexpected ?? 0) + (stats.flaky ?? 0);
-    failures.push(...playwrightFailures(report));
-  } else if (r.status !== 0) failed += 1;
 }
 
 if (failures.length) {
@@ -138,6 +133,23 @@ function checkPrerequisites(): string[] {
   const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
   if (runE2eWanted() && !existsSync(chromium)) problems.push(`Chromium at ${chromium} (Debian package chromium)`);
   return problems;
+}
+
+function runPlaywright(reportName: string, args: string[], env: Record<string, string>) {
+  const out = path.join(resultsDir, reportName);
+  const r = spawnSync(process.execPath, [bin("@playwright/test", "cli.js"), "test", "--reporter=list,json", ...args], {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, ...env, PLAYWRIGHT_JSON_OUTPUT_NAME: out },
+  });
+  ok &&= r.status === 0;
+  if (existsSync(out)) {
+    const report = JSON.parse(readFileSync(out, "utf8"));
+    const stats = report.stats ?? {};
+    passed += stats.expected ?? 0;
+    failed += (stats.unexpected ?? 0) + (stats.flaky ?? 0);
+    failures.push(...playwrightFailures(report));
+  } else if (r.status !== 0) failed += 1;
 }
 
 function runE2eWanted(): boolean {

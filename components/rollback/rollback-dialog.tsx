@@ -30,6 +30,12 @@ export function RollbackButton({ checkpointId, checkpointName, disabledReason }:
   const [open, setOpen] = useState(false);
   const router = useRouter();
   const [changed, setChanged] = useState(false);
+  // Every way out of the dialog (its ×, Escape, a Close button inside) shows the page as it now is:
+  // a rollback running, or one waiting for approval.
+  const close = () => {
+    setOpen(false);
+    if (changed) router.refresh();
+  };
   return (
     <>
       <button type="button" className={BUTTON_DANGER} onClick={() => setOpen(true)} disabled={disabledReason !== null} title={disabledReason ?? undefined}>
@@ -38,14 +44,11 @@ export function RollbackButton({ checkpointId, checkpointName, disabledReason }:
       <Modal
         open={open}
         wide
-        onClose={() => {
-          setOpen(false);
-          if (changed) router.refresh();
-        }}
+        onClose={close}
         title={<>Roll back to “{checkpointName}”</>}
         description="Restores the chosen components of the target to this checkpoint. A safety checkpoint of the current target is taken first, so this can be undone."
       >
-        <RollbackFlow checkpointId={checkpointId} checkpointName={checkpointName} onStarted={() => setChanged(true)} onCancel={() => setOpen(false)} />
+        <RollbackFlow checkpointId={checkpointId} checkpointName={checkpointName} onStarted={() => setChanged(true)} onCancel={close} />
       </Modal>
     </>
   );
