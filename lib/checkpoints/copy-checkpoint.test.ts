@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
@@ -176,7 +176,7 @@ describe.skipIf(s3Unavailable)("copying a checkpoint to another store", () => {
     expect((await verifyCheckpoint(emptied, checkpoint.id, actor)).ok).toBe(true);
   }, 600_000);
 
-  it("a copy that cannot be made fails with the reason, names the setting, and leaves no manifest in the destination", async () => {
+  it("a copy that cannot be made fails with the reason, names the setting, and leaves no manifest in the destination, also when cut short among the manifests", async () => {
     const server = s3 as S3TestServer;
     const bucket = await server.createBucket();
     const ctxOk = t.contextWith(copySettings(server, bucket, "refused"));
@@ -198,6 +198,18 @@ describe.skipIf(s3Unavailable)("copying a checkpoint to another store", () => {
     expect(existsSync(checkpointDir(lostDir, checkpoint.id))).toBe(false);
     const audit = await ctxOk.db.auditEvent.findMany({ where: { checkpointId: checkpoint.id, action: "checkpoint.copy" } });
     expect(audit.map((e) => e.result)).toEqual(["failure", "failure"]);
+
+    // A copy cut short while its manifests are written (the config's cannot be: a folder is in its
+    // place): the manifests it had written already are removed, so no component of it looks usable.
+    const trapDir = await freshDir();
+    await mkdir(path.join(checkpointDir(trapDir, checkpoint.id), "config", "manifest.json"), { recursive: true });
+    const cut = await copyThroughWorker(t.contextWith({ BACKUP_COPY_STORE_URL: trapDir }), checkpoint.id);
+    expect(cut.copy.status).toBe("failed");
+    expect(cut.copy.error).toMatch(/EISDIR|directory/);
+    for (const component of ["database", "storage"]) {
+      expect(existsSync(path.join(checkpointDir(trapDir, checkpoint.id), component, "manifest.json")), component).toBe(false);
+    }
+    expect((await readdir(path.join(trapDir, "blobs"), { recursive: true })).length).toBeGreaterThan(0);
 
     // Without a copy store, or with one that is the backup store itself, a copy is refused at once.
     await expect(submitCheckpointCopy(t.ctx, checkpoint.id, actor)).rejects.toMatchObject({ code: "unprocessable", message: expect.stringContaining("BACKUP_COPY_STORE_URL") });

@@ -19,6 +19,7 @@ import type { AppContext } from "../context";
 import type { CheckpointBackup, CheckpointCopy, CopyDirection } from "../db/generated/client";
 import type { Actor } from "../domain/actor";
 import { AppError, isAppError } from "../domain/errors";
+import { BACKUP_COMPONENTS } from "../domain/checkpoint-input";
 import { errorMessage } from "../domain/error-message";
 import { appendAuditEvent } from "../audit/append-audit-event";
 import type { ReportProgress } from "../jobs/progress";
@@ -219,7 +220,8 @@ export async function copyCheckpointBackup(
   const toName = describeBackupStore(stores.to);
   const fromFiles = filesOf(stores.from);
   const toFiles = filesOf(stores.to);
-  const complete = backups.filter((b) => b.status === "complete");
+  // In component order, so the manifests arrive in the same order every time (the config's last).
+  const complete = backups.filter((b) => b.status === "complete").sort((a, b) => BACKUP_COMPONENTS.indexOf(a.component) - BACKUP_COMPONENTS.indexOf(b.component));
   if (complete.length === 0) throw new AppError("unprocessable", "it has no complete backup");
 
   progress({ step: "manifests", message: `reading the manifests in ${fromName}` });
