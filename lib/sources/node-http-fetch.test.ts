@@ -57,4 +57,36 @@ describe("node:http fetch", () => {
     expect(e).toBeInstanceOf(TypeError);
     expect((e as TypeError).cause).toMatchObject({ code: "ECONNREFUSED" });
   });
+
+  it("sends a GET again when the kept-alive connection it went out on was closed by the server, never a POST", async () => {
+    // Each connection answers its first request and resets on the next: a server whose idle timeout
+    // closed the connection just as the client reused it.
+    let connections = 0;
+    const closing = http.createServer((req, res) => {
+      const socket = req.socket as typeof req.socket & { served?: number };
+      socket.served = (socket.served ?? 0) + 1;
+      if (socket.served > 1) return void socket.resetAndDestroy();
+      res.end(req.url);
+    });
+    closing.on("connection", () => connections++);
+    await new Promise<void>((resolve) => closing.listen(0, "127.0.0.1", resolve));
+    const at = `http://127.0.0.1:${(closing.address() as AddressInfo).port}`;
+    try {
+      const client = createNodeHttpClient({ maxSockets: 1 });
+      expect(await (await client.fetch(`${at}/a`)).text()).toBe("/a");
+      expect(await (await client.fetch(`${at}/b`)).text()).toBe("/b");
+      const res = await client.get(new URL(at), "/c", {});
+      res.resume();
+      expect(res.statusCode).toBe(200);
+      expect(connections).toBe(3);
+      const e = await client.fetch(`${at}/d`, { method: "POST", body: "x" }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(TypeError);
+      expect((e as TypeError).cause).toMatchObject({ code: "ECONNRESET" });
+      // The POST went out on the kept connection and was not sent again on another.
+      expect(connections).toBe(3);
+    } finally {
+      closing.closeAllConnections();
+      closing.close();
+    }
+  });
 });

@@ -7,7 +7,8 @@ import { Readable } from "node:stream";
  * a body over through several layers of web streams; for the thousands of downloads a files
  * validation makes, that cost more CPU than hashing the bytes. Here the body is the socket's stream,
  * wrapped once. Abort signals and errors behave as fetch's (a network failure rejects with a
- * TypeError whose cause is the error); a redirect is followed by the built-in fetch.
+ * TypeError whose cause is the error); a redirect is followed by the built-in fetch. A GET or HEAD
+ * sent on a kept-alive connection the server had just closed is sent again (see staleConnection).
  */
 export function createNodeHttpFetch(options: { maxSockets?: number } = {}): typeof fetch {
   return createNodeHttpClient(options).fetch;
@@ -33,9 +34,15 @@ export function createNodeHttpClient(options: { maxSockets?: number } = {}): Nod
     new Promise<http.IncomingMessage>((resolve, reject) => {
       const agent = agents[origin.protocol as keyof typeof agents];
       if (!agent) return reject(new TypeError(`fetch failed: unsupported protocol ${origin.protocol}`));
-      (origin.protocol === "https:" ? https : http)
-        .get(origin, { path: rawPath, headers, agent }, resolve)
-        .on("error", (e) => reject(new TypeError("fetch failed", { cause: e })));
+      const send = (attempt: number) => {
+        let answered = false;
+        const req = (origin.protocol === "https:" ? https : http).get(origin, { path: rawPath, headers, agent }, (res) => {
+          answered = true;
+          resolve(res);
+        });
+        req.on("error", (e) => (!answered && staleConnection(req, e, attempt) ? send(attempt + 1) : reject(new TypeError("fetch failed", { cause: e }))));
+      };
+      send(1);
     });
   const fetchOnAgents: typeof fetch = async (input, init) => {
     const r = await normalize(input, init);
@@ -45,37 +52,59 @@ export function createNodeHttpClient(options: { maxSockets?: number } = {}): Nod
     const wireHeaders = r.body ? { ...r.headers, "content-length": String(r.body.length) } : r.headers;
     const signal = r.signal;
     signal?.throwIfAborted();
+    const idempotent = (r.method === "GET" || r.method === "HEAD") && !r.body;
     return new Promise<Response>((resolve, reject) => {
-      const req = (url.protocol === "https:" ? https : http).request(url, { method: r.method, path: r.path, headers: wireHeaders, agent });
-      const onAbort = () => req.destroy(signal?.reason ?? new DOMException("This operation was aborted", "AbortError"));
-      signal?.addEventListener("abort", onAbort, { once: true });
-      const unlisten = () => signal?.removeEventListener("abort", onAbort);
-      req.on("error", (e) => {
-        unlisten();
-        reject(e.name === "AbortError" || signal?.aborted ? e : new TypeError("fetch failed", { cause: e }));
-      });
-      req.on("response", (res) => {
-        // Redirects (e.g. a proxy sending http to https) are left to the built-in fetch, which follows
-        // them as the fetch standard says (methods, bodies, credentials across origins).
-        if (res.statusCode && res.statusCode >= 300 && res.statusCode < 400 && res.headers.location && r.redirect === "follow") {
-          res.resume();
+      const send = (attempt: number) => {
+        let answered = false;
+        const req = (url.protocol === "https:" ? https : http).request(url, { method: r.method, path: r.path, headers: wireHeaders, agent });
+        const onAbort = () => req.destroy(signal?.reason ?? new DOMException("This operation was aborted", "AbortError"));
+        signal?.addEventListener("abort", onAbort, { once: true });
+        const unlisten = () => signal?.removeEventListener("abort", onAbort);
+        req.on("error", (e) => {
           unlisten();
-          resolve(fetch(r.url, { method: r.method, headers: r.headers, body: r.body ? new Uint8Array(r.body) : null, signal }));
-          return;
-        }
-        const responseHeaders = new Headers();
-        for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
-        res.on("close", unlisten);
-        const nullBody = r.method === "HEAD" || res.statusCode === 204 || res.statusCode === 304;
-        if (nullBody) res.resume();
-        // A body cut short (the connection broke mid-object) errors the stream, as fetch's would.
-        const stream = nullBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
-        resolve(new Response(stream, { status: res.statusCode ?? 0, statusText: res.statusMessage, headers: responseHeaders }));
-      });
-      req.end(r.body ?? undefined);
+          if (idempotent && !answered && !signal?.aborted && staleConnection(req, e, attempt)) return send(attempt + 1);
+          reject(e.name === "AbortError" || signal?.aborted ? e : new TypeError("fetch failed", { cause: e }));
+        });
+        req.on("response", (res) => {
+          answered = true;
+          // Redirects (e.g. a proxy sending http to https) are left to the built-in fetch, which follows
+          // them as the fetch standard says (methods, bodies, credentials across origins).
+          if (res.statusCode && res.statusCode >= 300 && res.statusCode < 400 && res.headers.location && r.redirect === "follow") {
+            res.resume();
+            unlisten();
+            resolve(fetch(r.url, { method: r.method, headers: r.headers, body: r.body ? new Uint8Array(r.body) : null, signal }));
+            return;
+          }
+          const responseHeaders = new Headers();
+          for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+          res.on("close", unlisten);
+          const nullBody = r.method === "HEAD" || res.statusCode === 204 || res.statusCode === 304;
+          if (nullBody) res.resume();
+          // A body cut short (the connection broke mid-object) errors the stream, as fetch's would.
+          const stream = nullBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
+          resolve(new Response(stream, { status: res.statusCode ?? 0, statusText: res.statusMessage, headers: responseHeaders }));
+        });
+        req.end(r.body ?? undefined);
+      };
+      send(1);
     });
   };
   return { fetch: fetchOnAgents, get };
+}
+
+/** Sends of one GET or HEAD at most, when the connections it was sent on had gone stale. */
+const MAX_SENDS = 4;
+
+/**
+ * Whether a request failed only because the kept-alive connection it was sent on had just been closed
+ * by the server (its idle timeout crossing the request on the wire): nothing was answered, and a
+ * GET or HEAD is then sent again (on another connection, a new one once the pool's stale ones are
+ * gone), as browsers and undici do. A server that is gone refuses a new connection, and a failure on
+ * a new connection is never retried, so those are still reported.
+ */
+function staleConnection(req: http.ClientRequest, e: Error, attempt: number): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return attempt < MAX_SENDS && req.reusedSocket && (code === "ECONNRESET" || code === "EPIPE");
 }
 
 interface PlainRequest {
