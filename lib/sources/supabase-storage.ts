@@ -272,13 +272,21 @@ export function createSupabaseStorageSource(opts: SupabaseStorageSourceOptions):
    * for later buckets.
    */
   async function* listSourceObjects(bucket: string): AsyncGenerator<SourceObject> {
-    // storage-api lists an unknown bucket as empty: ask for the bucket first so a typo is an error.
-    await call(() => storage.getBucket(bucket), `read bucket "${bucket}"`, bucket);
-    // On an older storage-api a list-v2 request is an upload into a bucket "list-v2": where such a
-    // bucket exists it would write to the source, so the per-level listing is used there instead.
-    flatListing ??= !(await bucketExists(LIST_V2));
+    // storage-api lists an unknown bucket as empty: the bucket is read too, so a typo is an error. On
+    // an older storage-api a list-v2 request is an upload into a bucket "list-v2": where such a bucket
+    // exists it would write to the source, so the per-level listing is used there instead. Each
+    // answer is a round trip: those that do not depend on another are asked for together.
+    const known = flatListing;
+    const [read, probe, firstFlat] = await Promise.allSettled([
+      call(() => storage.getBucket(bucket), `read bucket "${bucket}"`, bucket),
+      known === undefined ? bucketExists(LIST_V2) : Promise.resolve(!known),
+      known === true ? listV2(bucket, undefined) : Promise.resolve(undefined),
+    ]);
+    // The bucket's own error first, as when these were asked for one after another.
+    for (const r of [read, probe, firstFlat]) if (r.status === "rejected") throw r.reason;
+    flatListing ??= !(probe as PromiseFulfilledResult<boolean>).value;
     if (flatListing) {
-      const first = await listV2(bucket, undefined);
+      const first = (firstFlat as PromiseFulfilledResult<{ data: unknown; error: unknown } | undefined>).value ?? (await listV2(bucket, undefined));
       if (!(first.error && listV2Unavailable(first.error))) {
         flatListing = true;
         yield* listFlat(bucket, flatPageOf(bucket, first));

@@ -41,7 +41,7 @@ function storageUnavailable(e: unknown): boolean {
 /** Objects whose target files are asked for at once, ahead of their downloads. */
 const TARGET_LOOKAHEAD = 64;
 
-/** Runs at most `limit` tasks at once; `run` waits for a free slot, so a streamed listing is read at most TARGET_LOOKAHEAD objects ahead. */
+/** Runs at most `limit` tasks at once; `run` waits for a free slot, so a streamed listing is read at most two TARGET_LOOKAHEAD batches ahead. */
 function createLimiter(limit: number) {
   const running = new Set<Promise<void>>();
   return {
@@ -113,66 +113,89 @@ export async function compareObjects(
   };
 
   const listed = new Map<string, { objects: number; bytes: number }>();
-  // A bucket's target folder is walked once its own objects are checked, while the next bucket is
-  // listed and downloaded: downloads never wait for a walk, nor for one bucket's last objects.
+  // A bucket's target folder is walked once its listing is read through, while its last objects and
+  // the next bucket download: downloads never wait for a walk, nor for one bucket's last objects.
   const bucketWalks: Promise<void>[] = [];
+  type Listed = { bucket: string; name: string; size: number | null };
+  type Listing = { iterator: AsyncIterator<Listed>; first: Promise<IteratorResult<Listed>> };
+  /** A bucket's listing, its first page asked for at once (the bucket read, the first list call). */
+  const startListing = (bucket: string): Listing => {
+    const iterator = storage.listSourceObjects(bucket)[Symbol.asyncIterator]();
+    const first = iterator.next();
+    // Awaited when the bucket's turn comes; a comparison ended early must not leave it unhandled.
+    first.catch(() => undefined);
+    return { iterator, first };
+  };
+  let nextListing: Listing | undefined;
   try {
     const buckets = await storage.listSourceBuckets();
     const bucketDirs = new Set<string>();
-    for (const b of buckets) {
-      const bucket = b.id ?? b.name;
+    const ids = buckets.map((b) => b.id ?? b.name);
+    for (const [index, bucket] of ids.entries()) {
       bucketDirs.add(bucket);
       const listedHere = { objects: 0, bytes: 0 };
       listed.set(bucket, listedHere);
       // Names of one bucket are kept to find extra files, with the target file's size once read: memory
       // grows with the largest bucket, not all.
       const seen = new Map<string, number | undefined>();
-      // This bucket's checks still running (they never reject: a failure is counted in its tally).
-      const running = { count: 0, listed: false, allDone: () => {} };
-      const checked = new Promise<void>((resolve) => (running.allDone = resolve));
-      const listing = storage.listSourceObjects(bucket)[Symbol.asyncIterator]();
-      try {
-        for (;;) {
-          // The next objects' target files are asked for together, ahead of their downloads: the
-          // hashing thread gets them in one message and is rarely woken from sleep.
-          const ahead: Array<{ bucket: string; name: string; size: number | null }> = [];
-          while (ahead.length < TARGET_LOOKAHEAD) {
-            const next = await listing.next();
-            if (next.done) break;
-            ahead.push(next.value);
+      const listing = nextListing ?? startListing(bucket);
+      nextListing = undefined;
+      let pendingFirst: Promise<IteratorResult<Listed>> | undefined = listing.first;
+      /**
+       * The next objects, their target files asked for together, ahead of their downloads: the hashing
+       * thread gets them in one message and is rarely woken from sleep. At the end of the listing the
+       * next bucket's is started, so its first page is there when this bucket's last objects are done.
+       */
+      const readBatch = async () => {
+        const ahead: Listed[] = [];
+        while (ahead.length < TARGET_LOOKAHEAD) {
+          const next = await (pendingFirst ?? listing.iterator.next());
+          pendingFirst = undefined;
+          if (next.done) {
+            if (index + 1 < ids.length && !nextListing) nextListing = startListing(ids[index + 1]!);
+            break;
           }
-          if (ahead.length === 0) break;
-          const opening = ahead.map((obj) => openTarget(obj.bucket, obj.name));
-          for (const [i, obj] of ahead.entries()) {
+          ahead.push(next.value);
+        }
+        return ahead.map((obj) => ({ obj, opening: openTarget(obj.bucket, obj.name) }));
+      };
+      try {
+        let batch = await readBatch();
+        while (batch.length > 0) {
+          // The batch after this one is read (and its target files asked for) while this one waits for
+          // free slots: the hashing thread answers between its slices, never while a slot waits.
+          const following = batch.length === TARGET_LOOKAHEAD ? readBatch() : Promise.resolve([]);
+          following.catch(() => undefined);
+          for (const { obj, opening } of batch) {
             totals.sourceCount++;
             totals.sourceBytes += obj.size ?? 0;
             listedHere.objects++;
             listedHere.bytes += obj.size ?? 0;
             seen.set(obj.name, undefined);
-            running.count++;
             await limiter.run(async () => {
-              const size = await checkObject(obj.bucket, obj.name, opening[i]!);
+              const size = await checkObject(obj.bucket, obj.name, opening);
               if (size !== undefined) seen.set(obj.name, size);
-              if (--running.count === 0 && running.listed) running.allDone();
             });
           }
+          batch = await following;
         }
       } finally {
-        await listing.return?.(undefined);
+        await listing.iterator.return?.(undefined);
       }
-      running.listed = true;
-      if (running.count === 0) running.allDone();
-      const walk = checked.then(async () => {
+      // Every name of the bucket is known: its folder is walked now, the sizes of files already
+      // hashed taken from their hashes, the others' from lstat.
+      const walk = (async () => {
         for await (const f of walkFiles(path.join(root, bucket), { knownSize: (rel) => seen.get(rel) })) {
           totals.targetCount++;
           totals.targetBytes += f.size;
           if (!seen.has(f.rel)) t.extra.add({ bucket, name: f.rel, size: f.size });
         }
-      });
+      })();
       // Awaited below; a listing failure meanwhile must not leave its rejection unhandled.
       walk.catch(() => undefined);
       bucketWalks.push(walk);
     }
+    await limiter.drain();
     await Promise.all(bucketWalks);
     // Anything outside the source's bucket folders (walked above) is extra too.
     for await (const f of walkFiles(root, { exclude: (rel) => bucketDirs.has(rel) })) {
@@ -184,6 +207,7 @@ export async function compareObjects(
     // Nothing may still count into the figures once they are answered.
     await limiter.drain().catch(() => {});
     await Promise.allSettled(bucketWalks);
+    await nextListing?.iterator.return?.(undefined).catch(() => undefined);
     return { totals, ...t, unreachable, listed, listingFailure: { error: e } };
   }
   return { totals, ...t, unreachable, listed };
