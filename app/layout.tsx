@@ -1,6 +1,6 @@
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
-import { Providers } from "../components/providers";
+import { Providers } from "../components/layout/providers";
 import { SiteHeader } from "../components/layout/site-header";
 import "./globals.css";
 

@@ -1,17 +1,17 @@
 import Link from "next/link";
 import { getOverview } from "../lib/checkpoints/get-overview";
 import { getAppContext } from "../lib/context";
-import { buildPhaseTimeline, type NextStep } from "../lib/ui/phase-timeline";
+import { buildPhaseTimeline, phaseToCreate } from "../lib/ui/phase-timeline";
 import { PhaseTimeline } from "../components/dashboard/phase-timeline";
+import { NextStepPanel } from "../components/dashboard/next-step-panel";
 import { LiveJobs } from "../components/jobs/live-jobs";
 import { CreateCheckpointButton } from "../components/checkpoints/create-checkpoint-dialog";
 import { BackupSizeChart, RowCountChart } from "../components/dashboard/charts";
 import { backupSizeChartData, rowCountChartData } from "../lib/ui/chart-data";
-import { PHASES } from "../lib/domain/phases";
 import { AuditEventTable } from "../components/audit/audit-event-table";
 import { Card, EmptyState, PageTitle } from "../components/ui/card";
 import { AutoRefresh } from "../components/ui/auto-refresh";
-import { AlertsBanner } from "../components/alerts-banner";
+import { AlertsBanner } from "../components/alerts/alerts-banner";
 import { requireRole } from "../lib/auth/session";
 import { SchemaDriftPanel } from "../components/checkpoints/schema-drift";
 
@@ -25,7 +25,7 @@ export default async function OverviewPage() {
   const timeline = buildPhaseTimeline(overview);
   const now = new Date(overview.generatedAt);
   const phaseChoices = timeline.phases.map((p) => ({ phase: p.phase, label: p.label, gateReason: p.gateReason }));
-  const defaultPhase = timeline.next.kind === "complete" ? PHASES[PHASES.length - 1]! : timeline.next.phase;
+  const defaultPhase = phaseToCreate(timeline.next);
   const rowData = overview.latestTables ? rowCountChartData(overview.latestTables.tables) : [];
   const sizeData = backupSizeChartData(overview.sizes);
 
@@ -106,48 +106,5 @@ export default async function OverviewPage() {
         </div>
       </div>
     </>
-  );
-}
-
-function NextStepPanel({
-  next,
-  closedGate,
-  hasCheckpoints,
-}: {
-  next: NextStep;
-  closedGate: { label: string; reason: string } | null;
-  hasCheckpoints: boolean;
-}) {
-  const complete = next.kind === "complete";
-  return (
-    <section
-      aria-labelledby="next-step-title"
-      className={`rounded-lg p-4 ring-1 ${complete ? "bg-emerald-50 ring-emerald-200" : "bg-sky-50 ring-sky-200"}`}
-    >
-      <h2 id="next-step-title" className={`text-xs font-semibold uppercase tracking-wide ${complete ? "text-emerald-800" : "text-sky-800"}`}>
-        {complete ? "Migration complete" : "Next allowed step"}
-      </h2>
-      {!hasCheckpoints ? (
-        <p className="mt-1 text-base font-medium text-slate-900">No checkpoints yet — create the first one for phase Initial.</p>
-      ) : next.kind === "validate" ? (
-        <p className="mt-1 text-base font-medium text-slate-900">
-          Validate checkpoint{" "}
-          <Link href={`/checkpoints/${next.checkpointId}`} className="text-sky-800 underline">
-            {next.checkpointName}
-          </Link>{" "}
-          to complete phase {next.label}.
-        </p>
-      ) : (
-        <p className="mt-1 text-base font-medium text-slate-900">{next.text}</p>
-      )}
-      {next.kind === "create" && next.retryAfterFailure ? (
-        <p className="mt-1 text-sm text-red-800">Last attempt failed: {next.retryAfterFailure}</p>
-      ) : null}
-      {closedGate ? (
-        <p className="mt-2 text-sm text-slate-700">
-          <span className="font-medium">Why later phases are locked:</span> {closedGate.reason}
-        </p>
-      ) : null}
-    </section>
   );
 }

@@ -7,6 +7,9 @@ import { acknowledgeAlert } from "../../lib/alerts/acknowledge-alert";
 import { retryAlertDelivery } from "../../lib/alerts/retry-alert-delivery";
 import { requireRole } from "../../lib/auth/session";
 import { EmptyState, PageTitle } from "../../components/ui/card";
+import { DataTable, type Column } from "../../components/ui/data-table";
+import { StatusBadge } from "../../components/ui/status-badge";
+import { acknowledgedText, alertTime, deliveryDetail } from "../../lib/ui/alert-view";
 import { auditValuesReadBy } from "../../lib/audit/audit-values-for-role";
 
 export const dynamic = "force-dynamic";
@@ -27,11 +30,70 @@ async function acknowledgeAction(form: FormData) {
   revalidatePath("/", "layout");
 }
 
-const SEVERITY_CLASS: Record<string, string> = {
-  critical: "bg-red-100 text-red-900",
-  warning: "bg-amber-100 text-amber-900",
-  info: "bg-sky-100 text-sky-900",
-};
+type AlertRow = Awaited<ReturnType<typeof listAlerts>>["items"][number];
+const SMALL_BUTTON = "rounded-md bg-white px-2 py-1 text-xs font-medium ring-1 ring-slate-300 hover:bg-slate-50";
+
+/** The webhook delivery of an alert; one given up offers a retry. */
+function Delivery({ a }: { a: AlertRow }) {
+  const d = deliveryDetail(a);
+  if (d.state === "disabled") return <span className="text-slate-500">{d.text}</span>;
+  if (d.state !== "failed") return <span>{d.text}</span>;
+  return (
+    <div>
+      <span className="font-medium text-red-800">not delivered</span> {d.text}
+      <form action={retryDeliveryAction} className="mt-1">
+        <input type="hidden" name="alertId" value={a.id} />
+        <button type="submit" className={SMALL_BUTTON}>
+          Retry delivery
+        </button>
+      </form>
+    </div>
+  );
+}
+
+/** The columns of /alerts; titles and messages as `read` shows them to the signed-in role. */
+function alertColumns(read: { text: (s: string) => string }): Column<AlertRow>[] {
+  return [
+    {
+      header: "When (UTC)",
+      className: "whitespace-nowrap tabular-nums text-slate-600",
+      cell: (a) => <time dateTime={a.createdAt.toISOString()}>{alertTime(a.createdAt)}</time>,
+    },
+    {
+      header: "Alert",
+      cell: (a) => (
+        <>
+          <span className="mr-2">
+            <StatusBadge kind="severity" status={a.severity} />
+          </span>
+          <span className="font-medium text-slate-900">{read.text(a.title)}</span>
+          <p className="mt-0.5 text-slate-700 [overflow-wrap:anywhere]">{read.text(a.message)}</p>
+          {a.checkpointId ? (
+            <Link href={`/checkpoints/${a.checkpointId}`} className="text-xs text-sky-700 underline">
+              Open the checkpoint
+            </Link>
+          ) : null}
+        </>
+      ),
+    },
+    { header: "Webhook", className: "text-slate-700", cell: (a) => <Delivery a={a} /> },
+    {
+      header: "Acknowledged",
+      className: "text-slate-700",
+      cell: (a) =>
+        a.acknowledgedAt ? (
+          <span>{acknowledgedText({ acknowledgedBy: a.acknowledgedBy, acknowledgedAt: a.acknowledgedAt })}</span>
+        ) : (
+          <form action={acknowledgeAction}>
+            <input type="hidden" name="alertId" value={a.id} />
+            <button type="submit" className={SMALL_BUTTON}>
+              Acknowledge
+            </button>
+          </form>
+        ),
+    },
+  ];
+}
 
 /** Every alert and notification (the newest 100) with its webhook delivery: sent, retrying, or not delivered and why. */
 export default async function AlertsPage() {
@@ -45,73 +107,14 @@ export default async function AlertsPage() {
       {items.length === 0 ? (
         <EmptyState title="No alerts yet">Failed validations, open gates, rollbacks, damaged backups and jobs that could not start are listed here.</EmptyState>
       ) : (
-        <div className="overflow-x-auto rounded-lg bg-white ring-1 ring-slate-200">
-          <table className="w-full text-left text-sm">
-            <caption className="sr-only">{`Alerts, newest first (${items.length} of ${total})`}</caption>
-            <thead className="text-xs uppercase tracking-wide text-slate-500">
-              <tr>
-                <th scope="col" className="px-3 py-2 font-medium">When (UTC)</th>
-                <th scope="col" className="px-3 py-2 font-medium">Alert</th>
-                <th scope="col" className="px-3 py-2 font-medium">Webhook</th>
-                <th scope="col" className="px-3 py-2 font-medium">Acknowledged</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {items.map((a) => (
-                <tr key={a.id} className="align-top" data-alert-id={a.id} data-webhook-status={a.webhookStatus}>
-                  <td className="whitespace-nowrap px-3 py-2 tabular-nums text-slate-600">
-                    <time dateTime={a.createdAt.toISOString()}>{a.createdAt.toISOString().replace("T", " ").slice(0, 19)}</time>
-                  </td>
-                  <td className="px-3 py-2">
-                    <span className={`mr-2 rounded px-1.5 py-0.5 text-xs font-medium ${SEVERITY_CLASS[a.severity] ?? SEVERITY_CLASS.info}`}>{a.severity}</span>
-                    <span className="font-medium text-slate-900">{read.text(a.title)}</span>
-                    <p className="mt-0.5 text-slate-700 [overflow-wrap:anywhere]">{read.text(a.message)}</p>
-                    {a.checkpointId ? (
-                      <Link href={`/checkpoints/${a.checkpointId}`} className="text-xs text-sky-700 underline">
-                        Open the checkpoint
-                      </Link>
-                    ) : null}
-                  </td>
-                  <td className="px-3 py-2 text-slate-700">
-                    {a.webhookStatus === "disabled" ? (
-                      <span className="text-slate-500">no webhook configured</span>
-                    ) : a.webhookStatus === "sent" ? (
-                      <span>sent{a.webhookSentAt ? ` ${a.webhookSentAt.toISOString().slice(11, 19)}` : ""} ({a.webhookAttempts} attempt{a.webhookAttempts === 1 ? "" : "s"})</span>
-                    ) : a.webhookStatus === "failed" ? (
-                      <div>
-                        <span className="font-medium text-red-800">not delivered</span> after {a.webhookAttempts} attempts: {a.webhookLastError ?? "no error recorded"}
-                        <form action={retryDeliveryAction} className="mt-1">
-                          <input type="hidden" name="alertId" value={a.id} />
-                          <button type="submit" className="rounded-md bg-white px-2 py-1 text-xs font-medium ring-1 ring-slate-300 hover:bg-slate-50">
-                            Retry delivery
-                          </button>
-                        </form>
-                      </div>
-                    ) : (
-                      <span>
-                        {a.webhookAttempts === 0 ? "pending" : `retrying (${a.webhookAttempts} failed: ${a.webhookLastError ?? "?"})`}
-                        {a.webhookNextAttemptAt ? `, next ${a.webhookNextAttemptAt.toISOString().slice(11, 19)}` : ""}
-                      </span>
-                    )}
-                  </td>
-                  <td className="px-3 py-2 text-slate-700">
-                    {a.acknowledgedAt ? (
-                      <span>
-                        {a.acknowledgedBy ?? "someone"}, {a.acknowledgedAt.toISOString().replace("T", " ").slice(0, 16)}
-                      </span>
-                    ) : (
-                      <form action={acknowledgeAction}>
-                        <input type="hidden" name="alertId" value={a.id} />
-                        <button type="submit" className="rounded-md bg-white px-2 py-1 text-xs font-medium ring-1 ring-slate-300 hover:bg-slate-50">
-                          Acknowledge
-                        </button>
-                      </form>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+        <div className="rounded-lg bg-white ring-1 ring-slate-200">
+          <DataTable
+            caption={`Alerts, newest first (${items.length} of ${total})`}
+            columns={alertColumns(read)}
+            rows={items}
+            rowKey={(a) => a.id}
+            rowProps={(a) => ({ "data-alert-id": a.id, "data-webhook-status": a.webhookStatus })}
+          />
         </div>
       )}
     </>

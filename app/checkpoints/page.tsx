@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { getAppContext } from "../../lib/context";
-import { listCheckpointsView } from "../../lib/checkpoints/list-checkpoints-view";
+import { listCheckpointsView, type CheckpointRow } from "../../lib/checkpoints/list-checkpoints-view";
 import { PHASE_LABELS } from "../../lib/domain/phases";
 import { checkpointListHref, parseCheckpointListParams } from "../../lib/ui/checkpoint-list-params";
 import { formatBytes } from "../../lib/ui/format";
@@ -9,6 +9,7 @@ import { CheckpointFilters } from "../../components/checkpoints/checkpoint-filte
 import { Pagination } from "../../components/ui/pagination";
 import { StatusBadge, ToneBadge } from "../../components/ui/status-badge";
 import { TimeAgo } from "../../components/ui/time-ago";
+import { DataTable, type Column } from "../../components/ui/data-table";
 import { EmptyState, PageTitle } from "../../components/ui/card";
 import { requireRole } from "../../lib/auth/session";
 import { pageUrl } from "../../lib/ui/page-url";
@@ -45,54 +46,7 @@ export default async function CheckpointsPage(props: PageProps<"/checkpoints">) 
             )}
           </div>
         ) : (
-          <div className="overflow-x-auto">
-            <table className="w-full text-left text-sm">
-              <caption className="sr-only">Checkpoints</caption>
-              <thead className="border-b border-slate-100 text-xs uppercase tracking-wide text-slate-500">
-                <tr>
-                  <th scope="col" className="px-3 py-2.5 sm:px-4 font-medium">Name</th>
-                  <th scope="col" className="hidden px-3 py-2.5 sm:px-4 font-medium sm:table-cell">Phase</th>
-                  <th scope="col" className="px-3 py-2.5 sm:px-4 font-medium">Status</th>
-                  <th scope="col" className="hidden px-3 py-2.5 sm:px-4 font-medium md:table-cell">Created</th>
-                  <th scope="col" className="hidden px-3 py-2.5 sm:px-4 font-medium lg:table-cell">Validated</th>
-                  <th scope="col" className="hidden px-3 py-2.5 sm:px-4 text-right font-medium md:table-cell">Size</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {list.rows.map((c) => (
-                  <tr key={c.id} className="hover:bg-slate-50">
-                    <td className="px-3 py-2.5 sm:max-w-xs sm:px-4">
-                      <Link href={`/checkpoints/${c.id}`} className="font-medium text-sky-800 [overflow-wrap:anywhere] hover:underline">
-                        {c.name}
-                      </Link>
-                      {c.isSafety ? (
-                        <span className="ml-2">
-                          <ToneBadge tone="neutral" title="Taken automatically before a rollback">
-                            Safety
-                          </ToneBadge>
-                        </span>
-                      ) : null}
-                      <span className="block text-xs text-slate-500 sm:hidden">{PHASE_LABELS[c.phase]}</span>
-                      {c.description ? <span className="line-clamp-2 block text-xs text-slate-500">{c.description}</span> : null}
-                    </td>
-                    <td className="hidden whitespace-nowrap px-3 py-2.5 sm:px-4 text-slate-700 sm:table-cell">{PHASE_LABELS[c.phase]}</td>
-                    <td className="whitespace-nowrap px-3 py-2.5 sm:px-4">
-                      <StatusBadge kind="checkpoint" status={c.status} />
-                    </td>
-                    <td className="hidden whitespace-nowrap px-3 py-2.5 sm:px-4 text-slate-600 md:table-cell">
-                      <TimeAgo iso={c.createdAt} now={now} /> <span className="text-slate-400">by {c.createdBy}</span>
-                    </td>
-                    <td className="hidden whitespace-nowrap px-3 py-2.5 sm:px-4 text-slate-600 lg:table-cell">
-                      <TimeAgo iso={c.validatedAt} now={now} fallback="—" />
-                    </td>
-                    <td className="hidden whitespace-nowrap px-3 py-2.5 sm:px-4 text-right tabular-nums text-slate-600 md:table-cell">
-                      {c.sizeBytes === null ? <span className="text-slate-400" title="No backups recorded">—</span> : formatBytes(c.sizeBytes)}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable caption="Checkpoints" hover columns={checkpointColumns(now)} rows={list.rows} rowKey={(c) => c.id} />
         )}
       </div>
       {list.total > 0 ? (
@@ -105,4 +59,49 @@ export default async function CheckpointsPage(props: PageProps<"/checkpoints">) 
       ) : null}
     </>
   );
+}
+
+function checkpointColumns(now: Date): Column<CheckpointRow>[] {
+  return [
+    {
+      header: "Name",
+      className: "sm:max-w-xs",
+      cell: (c) => (
+        <>
+          <Link href={`/checkpoints/${c.id}`} className="font-medium text-sky-800 [overflow-wrap:anywhere] hover:underline">
+            {c.name}
+          </Link>
+          {c.isSafety ? (
+            <span className="ml-2">
+              <ToneBadge tone="neutral" title="Taken automatically before a rollback">
+                Safety
+              </ToneBadge>
+            </span>
+          ) : null}
+          <span className="block text-xs text-slate-500 sm:hidden">{PHASE_LABELS[c.phase]}</span>
+          {c.description ? <span className="line-clamp-2 block text-xs text-slate-500">{c.description}</span> : null}
+        </>
+      ),
+    },
+    { header: "Phase", from: "sm", className: "whitespace-nowrap text-slate-700", cell: (c) => PHASE_LABELS[c.phase] },
+    { header: "Status", className: "whitespace-nowrap", cell: (c) => <StatusBadge kind="checkpoint" status={c.status} /> },
+    {
+      header: "Created",
+      from: "md",
+      className: "whitespace-nowrap text-slate-600",
+      cell: (c) => (
+        <>
+          <TimeAgo iso={c.createdAt} now={now} /> <span className="text-slate-400">by {c.createdBy}</span>
+        </>
+      ),
+    },
+    { header: "Validated", from: "lg", className: "whitespace-nowrap text-slate-600", cell: (c) => <TimeAgo iso={c.validatedAt} now={now} fallback="—" /> },
+    {
+      header: "Size",
+      align: "right",
+      from: "md",
+      className: "whitespace-nowrap text-slate-600",
+      cell: (c) => (c.sizeBytes === null ? <span className="text-slate-400" title="No backups recorded">—</span> : formatBytes(c.sizeBytes)),
+    },
+  ];
 }

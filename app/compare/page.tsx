@@ -2,10 +2,12 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { getAppContext } from "../../lib/context";
 import { compareCheckpoints, listCheckpointChoices, type CheckpointChoice, type CheckpointComparison } from "../../lib/checkpoints/compare-checkpoints";
+import type { TablePair } from "../../lib/ui/compare-view";
 import { PHASE_LABELS } from "../../lib/domain/phases";
 import { formatBytes, formatCount, formatDateTime, shortenChecksum, shortenHash } from "../../lib/ui/format";
 import { Card, EmptyState, PageTitle } from "../../components/ui/card";
-import { StatusBadge, ToneBadge } from "../../components/ui/status-badge";
+import { StatusBadge } from "../../components/ui/status-badge";
+import { DataTable, type Column } from "../../components/ui/data-table";
 import { FIELD } from "../../components/ui/modal";
 import { requireRole } from "../../lib/auth/session";
 import { pageUrl } from "../../lib/ui/page-url";
@@ -13,15 +15,23 @@ import { pageUrl } from "../../lib/ui/page-url";
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Compare checkpoints" };
 
-const CHANGE_TONE = { same: "success", changed: "warning", added: "info", removed: "danger", unknown: "neutral", not_comparable: "neutral" } as const;
-const CHANGE_TEXT = {
-  same: "Same",
-  changed: "Changed",
-  added: "Only in B",
-  removed: "Only in A",
-  unknown: "Not measured",
-  not_comparable: "Not comparable (checksums recorded in different formats)",
-} as const;
+const TABLE_COLUMNS: Column<TablePair>[] = [
+  { header: "Table", cell: (t) => <code className="font-mono text-xs">{t.table}</code> },
+  { header: "Rows A", align: "right", cell: (t) => (t.a ? formatCount(t.a.rows) : "—") },
+  {
+    header: "Rows B",
+    align: "right",
+    cell: (t) => (
+      <>
+        {t.b ? formatCount(t.b.rows) : "—"}
+        {t.rowDelta ? <span className="block text-xs text-slate-500">{t.rowDelta > 0 ? "+" : ""}{formatCount(t.rowDelta)}</span> : null}
+      </>
+    ),
+  },
+  { header: "Checksum A", from: "md", cell: (t) => <code className="font-mono text-xs" title={t.a?.checksum ?? undefined}>{shortenChecksum(t.a?.checksum)}</code> },
+  { header: "Checksum B", from: "md", cell: (t) => <code className="font-mono text-xs" title={t.b?.checksum ?? undefined}>{shortenChecksum(t.b?.checksum)}</code> },
+  { header: "Change", cell: (t) => <StatusBadge kind="table_change" status={t.change} /> },
+];
 
 /** Two checkpoints side by side (`/compare?a=<id>&b=<id>`): tables, storage files and config files. */
 export default async function ComparePage(props: PageProps<"/compare">) {
@@ -95,35 +105,7 @@ function Comparison({ c }: { c: CheckpointComparison }) {
         {c.tables.length === 0 ? (
           <EmptyState title="Neither checkpoint recorded table figures" />
         ) : (
-          <div className="-mx-4 overflow-x-auto">
-            <table className="w-full text-left text-sm">
-              <thead className="text-xs uppercase tracking-wide text-slate-500">
-                <tr>
-                  <th scope="col" className="px-4 py-2 font-medium">Table</th>
-                  <th scope="col" className="px-4 py-2 text-right font-medium">Rows A</th>
-                  <th scope="col" className="px-4 py-2 text-right font-medium">Rows B</th>
-                  <th scope="col" className="hidden px-4 py-2 font-medium md:table-cell">Checksum A</th>
-                  <th scope="col" className="hidden px-4 py-2 font-medium md:table-cell">Checksum B</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Change</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {c.tables.map((t) => (
-                  <tr key={t.table}>
-                    <td className="px-4 py-2"><code className="font-mono text-xs">{t.table}</code></td>
-                    <td className="px-4 py-2 text-right tabular-nums">{t.a ? formatCount(t.a.rows) : "—"}</td>
-                    <td className="px-4 py-2 text-right tabular-nums">
-                      {t.b ? formatCount(t.b.rows) : "—"}
-                      {t.rowDelta ? <span className="block text-xs text-slate-500">{t.rowDelta > 0 ? "+" : ""}{formatCount(t.rowDelta)}</span> : null}
-                    </td>
-                    <td className="hidden px-4 py-2 md:table-cell"><code className="font-mono text-xs" title={t.a?.checksum ?? undefined}>{shortenChecksum(t.a?.checksum)}</code></td>
-                    <td className="hidden px-4 py-2 md:table-cell"><code className="font-mono text-xs" title={t.b?.checksum ?? undefined}>{shortenChecksum(t.b?.checksum)}</code></td>
-                    <td className="px-4 py-2"><ToneBadge tone={CHANGE_TONE[t.change]}>{CHANGE_TEXT[t.change]}</ToneBadge></td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable flush columns={TABLE_COLUMNS} rows={c.tables} rowKey={(t) => t.table} />
         )}
       </Card>
       <Card id="cmp-files" title="Stored files">
@@ -143,9 +125,7 @@ function Comparison({ c }: { c: CheckpointComparison }) {
             {c.config.changed.map((x) => (
               <li key={x.path} className="flex flex-wrap items-center gap-2">
                 <code className="font-mono text-xs [overflow-wrap:anywhere]">{x.path}</code>
-                <ToneBadge tone={x.change === "changed" ? "warning" : x.change === "added" ? "info" : "danger"}>
-                  {x.change === "changed" ? "Content differs" : x.change === "added" ? "Only in B" : "Only in A"}
-                </ToneBadge>
+                <StatusBadge kind="config_change" status={x.change} />
                 {x.change === "changed" ? <span className="text-xs text-slate-500">sha256 {shortenHash(x.a)} → {shortenHash(x.b)}</span> : null}
               </li>
             ))}
@@ -169,17 +149,17 @@ function FileChangesView({ changes }: { changes: Extract<CheckpointComparison["f
     );
   }
   const groups = [
-    { title: "Added in B", tone: "info" as const, rows: changes.added.map((f) => ({ path: f.path, note: formatBytes(f.size) })) },
-    { title: "Removed in B", tone: "danger" as const, rows: changes.removed.map((f) => ({ path: f.path, note: formatBytes(f.size) })) },
-    { title: "Changed", tone: "warning" as const, rows: changes.changed.map((f) => ({ path: f.path, note: `${formatBytes(f.a.size)} → ${formatBytes(f.b.size)}, sha256 ${shortenHash(f.a.sha256)} → ${shortenHash(f.b.sha256)}` })) },
+    { change: "added", rows: changes.added.map((f) => ({ path: f.path, note: formatBytes(f.size) })) },
+    { change: "removed", rows: changes.removed.map((f) => ({ path: f.path, note: formatBytes(f.size) })) },
+    { change: "changed", rows: changes.changed.map((f) => ({ path: f.path, note: `${formatBytes(f.a.size)} → ${formatBytes(f.b.size)}, sha256 ${shortenHash(f.a.sha256)} → ${shortenHash(f.b.sha256)}` })) },
   ].filter((g) => g.rows.length);
   return (
     <div className="space-y-4">
       <p className="text-sm text-slate-600">{formatCount(total)} file(s) differ; {formatCount(changes.unchanged)} unchanged.</p>
       {groups.map((g) => (
-        <div key={g.title}>
+        <div key={g.change}>
           <h3 className="flex items-center gap-2 text-sm font-medium text-slate-900">
-            <ToneBadge tone={g.tone}>{g.title}</ToneBadge> {formatCount(g.rows.length)}
+            <StatusBadge kind="file_change" status={g.change} /> {formatCount(g.rows.length)}
           </h3>
           <ul className="mt-1 space-y-0.5 text-xs">
             {g.rows.slice(0, LIMIT).map((r) => (

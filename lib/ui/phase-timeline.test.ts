@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Phase } from "../domain/phases";
 import type { CheckpointStatus } from "../domain/checkpoint-status";
-import { buildPhaseTimeline, type TimelineCheckpoint } from "./phase-timeline";
+import { buildPhaseTimeline, phaseToCreate, type TimelineCheckpoint } from "./phase-timeline";
 
 let n = 0;
 function cp(phase: Phase, status: CheckpointStatus, extra: Partial<TimelineCheckpoint> = {}): TimelineCheckpoint {
@@ -73,4 +73,12 @@ describe("buildPhaseTimeline", () => {
     expect(view.closedGate).toBeNull();
     expect(view.phases.every((p) => p.state === "done")).toBe(true);
   });
+});
+
+describe("phaseToCreate", () => {
+  it.each([
+    ["the next step's phase to create", { kind: "create", phase: "data_migrated", label: "", text: "", retryAfterFailure: null }, "data_migrated"],
+    ["the phase of a checkpoint awaiting validation", { kind: "validate", phase: "schema_extracted", label: "", text: "", checkpointId: "c", checkpointName: "n" }, "schema_extracted"],
+    ["the last phase once complete", { kind: "complete", text: "" }, "production_ready"],
+  ] as const)("%s", (_name, next, phase) => expect(phaseToCreate(next)).toBe(phase));
 });

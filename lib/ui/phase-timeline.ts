@@ -144,3 +144,8 @@ function chooseNextStep(input: PhaseTimelineInput, summaries: PhaseCheckpointSum
       : `Create a checkpoint for phase ${label}.`,
   };
 }
+
+/** The phase the create dialog proposes: the next step's, or the last phase once the migration is complete. */
+export function phaseToCreate(next: NextStep): Phase {
+  return next.kind === "complete" ? PHASES[PHASES.length - 1]! : next.phase;
+}

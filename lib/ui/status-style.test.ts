@@ -25,3 +25,37 @@ describe("inconclusive", () => {
     expect(s.tone).toBe("warning");
   });
 });
+
+describe("comparison, alert and audit chain kinds", () => {
+  // Each row: a kind, a value, the label and the colour it is shown with.
+  const cases = [
+    ["table_match", "match", "Match", "success"],
+    ["table_match", "count_mismatch", "Row count differs", "danger"],
+    ["table_match", "checksum_mismatch", "Content differs", "danger"],
+    ["table_match", "incomplete", "Not measured", "neutral"],
+    ["table_change", "same", "Same", "success"],
+    ["table_change", "changed", "Changed", "warning"],
+    ["table_change", "added", "Only in B", "info"],
+    ["table_change", "removed", "Only in A", "danger"],
+    ["table_change", "unknown", "Not measured", "neutral"],
+    ["table_change", "not_comparable", "Not comparable (checksums recorded in different formats)", "neutral"],
+    ["file_change", "added", "Added in B", "info"],
+    ["file_change", "removed", "Removed in B", "danger"],
+    ["file_change", "changed", "Changed", "warning"],
+    ["config_change", "changed", "Content differs", "warning"],
+    ["config_change", "added", "Only in B", "info"],
+    ["config_change", "removed", "Only in A", "danger"],
+    ["severity", "critical", "critical", "danger"],
+    ["severity", "warning", "warning", "warning"],
+    ["severity", "info", "info", "info"],
+    ["chain_link", "valid", "Links to the previous event", "success"],
+    ["chain_link", "broken", "Does not match the previous event", "danger"],
+    ["chain_hash", "valid", "Matches the event's content", "success"],
+    ["chain_hash", "altered", "Content was altered", "danger"],
+    ["chain_key", "keyed", "Keyed MAC (the database cannot recompute it)", "success"],
+    ["chain_key", "legacy", "Unkeyed legacy event (written before the chain was keyed)", "neutral"],
+  ] as const;
+  it.each(cases)("%s %s: %s (%s)", (kind, value, label, tone) => {
+    expect(statusStyle(kind, value)).toMatchObject({ label, tone });
+  });
+});

@@ -1,3 +1,6 @@
+import type { ConfigChangeView, FileChanges, TablePair } from "./compare-view";
+import type { TableMatch } from "./table-comparison";
+
 /**
  * One colour per status meaning, used by every badge so that "green" always means good and "red"
  * always means a failure, whatever the entity. Class names are literal so Tailwind finds them.
@@ -71,15 +74,90 @@ const AUDIT_RESULT: Record<string, StatusStyle> = {
   error: { label: "Error", tone: "danger", hint: "" },
 };
 
-export type StatusKind = "checkpoint" | "backup" | "validation" | "job" | "drill" | "audit";
+/** A table of a checkpoint, source against target (lib/ui/table-comparison.ts's verdicts). */
+const TABLE_MATCH: Record<TableMatch, StatusStyle> = {
+  match: { label: "Match", tone: "success", hint: "Same row count and content checksum" },
+  count_mismatch: { label: "Row count differs", tone: "danger", hint: "" },
+  checksum_mismatch: { label: "Content differs", tone: "danger", hint: "Same row count, other content" },
+  incomplete: { label: "Not measured", tone: "neutral", hint: "" },
+};
 
-const TABLES: Record<StatusKind, Record<string, StatusStyle>> = {
+/** A table of checkpoint A against checkpoint B (lib/ui/compare-view.ts's pairTables). */
+const TABLE_CHANGE: Record<TablePair["change"], StatusStyle> = {
+  same: { label: "Same", tone: "success", hint: "" },
+  changed: { label: "Changed", tone: "warning", hint: "" },
+  added: { label: "Only in B", tone: "info", hint: "" },
+  removed: { label: "Only in A", tone: "danger", hint: "" },
+  unknown: { label: "Not measured", tone: "neutral", hint: "" },
+  not_comparable: { label: "Not comparable (checksums recorded in different formats)", tone: "neutral", hint: "" },
+};
+
+/** A group of stored files of checkpoint B against A. */
+const FILE_CHANGE: Record<keyof Omit<FileChanges, "unchanged">, StatusStyle> = {
+  added: { label: "Added in B", tone: "info", hint: "" },
+  removed: { label: "Removed in B", tone: "danger", hint: "" },
+  changed: { label: "Changed", tone: "warning", hint: "" },
+};
+
+/** A config file of checkpoint B against A. */
+const CONFIG_CHANGE: Record<ConfigChangeView["change"], StatusStyle> = {
+  changed: { label: "Content differs", tone: "warning", hint: "" },
+  added: { label: "Only in B", tone: "info", hint: "" },
+  removed: { label: "Only in A", tone: "danger", hint: "" },
+};
+
+/** An alert's severity. */
+const SEVERITY: Record<string, StatusStyle> = {
+  critical: { label: "critical", tone: "danger", hint: "" },
+  warning: { label: "warning", tone: "warning", hint: "" },
+  info: { label: "info", tone: "info", hint: "" },
+};
+
+/** One audit event's place in the hash chain: its link to the previous event, its own hash, its MAC. */
+const CHAIN_LINK: Record<"valid" | "broken", StatusStyle> = {
+  valid: { label: "Links to the previous event", tone: "success", hint: "" },
+  broken: { label: "Does not match the previous event", tone: "danger", hint: "" },
+};
+const CHAIN_HASH: Record<"valid" | "altered", StatusStyle> = {
+  valid: { label: "Matches the event's content", tone: "success", hint: "" },
+  altered: { label: "Content was altered", tone: "danger", hint: "" },
+};
+const CHAIN_KEY: Record<"keyed" | "legacy", StatusStyle> = {
+  keyed: { label: "Keyed MAC (the database cannot recompute it)", tone: "success", hint: "" },
+  legacy: { label: "Unkeyed legacy event (written before the chain was keyed)", tone: "neutral", hint: "" },
+};
+
+export type StatusKind =
+  | "checkpoint"
+  | "backup"
+  | "validation"
+  | "job"
+  | "drill"
+  | "audit"
+  | "table_match"
+  | "table_change"
+  | "file_change"
+  | "config_change"
+  | "severity"
+  | "chain_link"
+  | "chain_hash"
+  | "chain_key";
+
+const TABLES: Record<StatusKind, Readonly<Record<string, StatusStyle>>> = {
   checkpoint: CHECKPOINT,
   backup: BACKUP,
   validation: VALIDATION,
   job: JOB,
   drill: DRILL,
   audit: AUDIT_RESULT,
+  table_match: TABLE_MATCH,
+  table_change: TABLE_CHANGE,
+  file_change: FILE_CHANGE,
+  config_change: CONFIG_CHANGE,
+  severity: SEVERITY,
+  chain_link: CHAIN_LINK,
+  chain_hash: CHAIN_HASH,
+  chain_key: CHAIN_KEY,
 };
 
 /** Style of a status; an unknown value gets a neutral badge with the raw value, never a crash. */

@@ -17,13 +17,6 @@ export interface TableComparison extends TableFigures {
   rowDelta: number | null;
 }
 
-export const TABLE_MATCH_LABELS: Record<TableMatch, { label: string; tone: "success" | "danger" | "neutral" }> = {
-  match: { label: "Match", tone: "success" },
-  count_mismatch: { label: "Row count differs", tone: "danger" },
-  checksum_mismatch: { label: "Content differs", tone: "danger" },
-  incomplete: { label: "Not measured", tone: "neutral" },
-};
-
 /**
  * Compares one table's source and target. Equal counts with different checksums is its own verdict:
  * it is the case a count-only check would call healthy.

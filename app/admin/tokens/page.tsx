@@ -4,6 +4,7 @@ import { ROLES } from "../../../lib/auth/permissions";
 import { checkRole } from "../../../lib/auth/session";
 import { listApiTokens } from "../../../lib/auth/tokens";
 import { Card, EmptyState, PageTitle } from "../../../components/ui/card";
+import { DataTable, type Column } from "../../../components/ui/data-table";
 import { ActionForm } from "../action-form";
 import { ForbiddenNotice } from "../forbidden-notice";
 import { formatDateTime } from "../../../lib/ui/format";
@@ -14,6 +15,27 @@ export const metadata: Metadata = { title: "API tokens" };
 
 const field = "rounded-md border-0 px-2 py-1.5 text-sm ring-1 ring-slate-300";
 const when = (d: Date | null) => (d ? formatDateTime(d.toISOString()) : "never");
+
+type Token = Awaited<ReturnType<typeof listApiTokens>>[number];
+
+const TOKEN_COLUMNS: Column<Token>[] = [
+  { header: "Name", className: "font-medium", cell: (t) => t.name },
+  { header: "Token", className: "font-mono", cell: (t) => `${t.prefix}…` },
+  { header: "Role", cell: (t) => t.role },
+  { header: "Created", cell: (t) => `${when(t.createdAt)} by ${t.createdBy}` },
+  { header: "Last used", cell: (t) => when(t.lastUsedAt) },
+  { header: "Status", cell: (t) => (t.revokedAt ? `revoked ${when(t.revokedAt)}` : "active") },
+  {
+    header: "",
+    cell: (t) =>
+      t.revokedAt ? null : (
+        <ActionForm action={revokeTokenAction} confirm={`Revoke "${t.name}"? Requests bearing it are refused from now on.`}>
+          <input type="hidden" name="tokenId" value={t.id} />
+          <button type="submit" className="rounded-md px-2 py-1 text-xs font-medium text-rose-700 ring-1 ring-rose-300 hover:bg-rose-50">Revoke</button>
+        </ActionForm>
+      ),
+  },
+];
 
 /** API tokens of the REST API: list, create (shown once), revoke. Admins only. */
 export default async function TokensPage() {
@@ -38,33 +60,7 @@ export default async function TokensPage() {
           {tokens.length === 0 ? (
             <EmptyState title="No API tokens">Create one above, or run npm run token:create.</EmptyState>
           ) : (
-            <div className="overflow-x-auto">
-              <table className="min-w-full text-left text-sm">
-                <thead className="text-xs uppercase text-slate-500">
-                  <tr><th className="py-2 pr-4">Name</th><th className="pr-4">Token</th><th className="pr-4">Role</th><th className="pr-4">Created</th><th className="pr-4">Last used</th><th className="pr-4">Status</th><th /></tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {tokens.map((t) => (
-                    <tr key={t.id} className={t.revokedAt ? "text-slate-400" : "text-slate-800"}>
-                      <td className="py-2 pr-4 font-medium">{t.name}</td>
-                      <td className="pr-4 font-mono">{t.prefix}…</td>
-                      <td className="pr-4">{t.role}</td>
-                      <td className="pr-4">{when(t.createdAt)} by {t.createdBy}</td>
-                      <td className="pr-4">{when(t.lastUsedAt)}</td>
-                      <td className="pr-4">{t.revokedAt ? `revoked ${when(t.revokedAt)}` : "active"}</td>
-                      <td>
-                        {t.revokedAt ? null : (
-                          <ActionForm action={revokeTokenAction} confirm={`Revoke "${t.name}"? Requests bearing it are refused from now on.`}>
-                            <input type="hidden" name="tokenId" value={t.id} />
-                            <button type="submit" className="rounded-md px-2 py-1 text-xs font-medium text-rose-700 ring-1 ring-rose-300 hover:bg-rose-50">Revoke</button>
-                          </ActionForm>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable flush columns={TOKEN_COLUMNS} rows={tokens} rowKey={(t) => t.id} rowProps={(t) => ({ className: t.revokedAt ? "text-slate-400" : "text-slate-800" })} />
           )}
         </Card>
       </div>

@@ -4,6 +4,7 @@ import { ROLES } from "../../../lib/auth/permissions";
 import { checkRole } from "../../../lib/auth/session";
 import { listDashboardUsers } from "../../../lib/auth/users";
 import { Card, EmptyState, PageTitle } from "../../../components/ui/card";
+import { DataTable, type Column } from "../../../components/ui/data-table";
 import { ActionForm } from "../action-form";
 import { ForbiddenNotice } from "../forbidden-notice";
 import { formatDateTime } from "../../../lib/ui/format";
@@ -15,6 +16,38 @@ export const metadata: Metadata = { title: "Users" };
 const field = "rounded-md border-0 px-2 py-1.5 text-sm ring-1 ring-slate-300";
 const button = "rounded-md bg-sky-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-800";
 const quiet = "rounded-md px-2 py-1 text-xs font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50";
+
+type User = Awaited<ReturnType<typeof listDashboardUsers>>[number];
+
+function userColumns(you: string | null | undefined): Column<User>[] {
+  return [
+    { header: "Email", className: "font-medium", cell: (u) => `${u.email}${u.id === you ? " (you)" : ""}` },
+    { header: "Name", cell: (u) => u.name ?? "—" },
+    {
+      header: "Role",
+      cell: (u) => (
+        <ActionForm action={setUserRoleAction} className="flex items-center gap-2">
+          <input type="hidden" name="userId" value={u.id} />
+          <select name="role" defaultValue={u.role} aria-label={`Role of ${u.email}`} className={field}>{ROLES.map((r) => <option key={r}>{r}</option>)}</select>
+          <button type="submit" className={quiet}>Set</button>
+        </ActionForm>
+      ),
+    },
+    { header: "Sign-in", cell: (u) => (u.hasPassword ? "password" : "OIDC") },
+    { header: "Last sign-in", cell: (u) => (u.lastSignInAt ? formatDateTime(u.lastSignInAt.toISOString()) : "never") },
+    { header: "Status", cell: (u) => (u.disabled ? "disabled" : "active") },
+    {
+      header: "",
+      cell: (u) => (
+        <ActionForm action={setUserDisabledAction} confirm={u.disabled ? undefined : `Disable ${u.email}? Their sessions stop working at once.`}>
+          <input type="hidden" name="userId" value={u.id} />
+          <input type="hidden" name="disabled" value={u.disabled ? "false" : "true"} />
+          <button type="submit" className={quiet}>{u.disabled ? "Enable" : "Disable"}</button>
+        </ActionForm>
+      ),
+    },
+  ];
+}
 
 /** Dashboard users: list, create, change role, disable / enable. Admins only. */
 export default async function UsersPage() {
@@ -41,38 +74,7 @@ export default async function UsersPage() {
           {users.length === 0 ? (
             <EmptyState title="No users yet">Add one above, or run npm run user:create.</EmptyState>
           ) : (
-            <div className="overflow-x-auto">
-              <table className="min-w-full text-left text-sm">
-                <thead className="text-xs uppercase text-slate-500">
-                  <tr><th className="py-2 pr-4">Email</th><th className="pr-4">Name</th><th className="pr-4">Role</th><th className="pr-4">Sign-in</th><th className="pr-4">Last sign-in</th><th className="pr-4">Status</th><th /></tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {users.map((u) => (
-                    <tr key={u.id} className={u.disabled ? "text-slate-400" : "text-slate-800"}>
-                      <td className="py-2 pr-4 font-medium">{u.email}{u.id === access.actor.userId ? " (you)" : ""}</td>
-                      <td className="pr-4">{u.name ?? "—"}</td>
-                      <td className="pr-4">
-                        <ActionForm action={setUserRoleAction} className="flex items-center gap-2">
-                          <input type="hidden" name="userId" value={u.id} />
-                          <select name="role" defaultValue={u.role} aria-label={`Role of ${u.email}`} className={field}>{ROLES.map((r) => <option key={r}>{r}</option>)}</select>
-                          <button type="submit" className={quiet}>Set</button>
-                        </ActionForm>
-                      </td>
-                      <td className="pr-4">{u.hasPassword ? "password" : "OIDC"}</td>
-                      <td className="pr-4">{u.lastSignInAt ? formatDateTime(u.lastSignInAt.toISOString()) : "never"}</td>
-                      <td className="pr-4">{u.disabled ? "disabled" : "active"}</td>
-                      <td>
-                        <ActionForm action={setUserDisabledAction} confirm={u.disabled ? undefined : `Disable ${u.email}? Their sessions stop working at once.`}>
-                          <input type="hidden" name="userId" value={u.id} />
-                          <input type="hidden" name="disabled" value={u.disabled ? "false" : "true"} />
-                          <button type="submit" className={quiet}>{u.disabled ? "Enable" : "Disable"}</button>
-                        </ActionForm>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable flush columns={userColumns(access.actor.userId)} rows={users} rowKey={(u) => u.id} rowProps={(u) => ({ className: u.disabled ? "text-slate-400" : "text-slate-800" })} />
           )}
         </Card>
       </div>

@@ -6,7 +6,7 @@ import { getDb } from "../../../lib/db/client";
 import { getAuditEvent } from "../../../lib/audit/list-audit-events";
 import { formatDateTime, humanize } from "../../../lib/ui/format";
 import { PageTitle } from "../../../components/ui/card";
-import { StatusBadge, ToneBadge } from "../../../components/ui/status-badge";
+import { StatusBadge } from "../../../components/ui/status-badge";
 import { actorWithRole, requireRole } from "../../../lib/auth/session";
 
 export const dynamic = "force-dynamic";
@@ -79,17 +79,15 @@ export default async function AuditEventPage(props: PageProps<"/audit/[id]">) {
               <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">Previous hash</dt>
               <dd className="mt-0.5 flex flex-wrap items-center gap-2">
                 <code className="break-all font-mono text-xs">{e.prevHash}</code>
-                <ToneBadge tone={e.linkValid ? "success" : "danger"}>{e.linkValid ? "Links to the previous event" : "Does not match the previous event"}</ToneBadge>
+                <StatusBadge kind="chain_link" status={e.linkValid ? "valid" : "broken"} />
               </dd>
             </div>
             <div>
               <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">Hash</dt>
               <dd className="mt-0.5 flex flex-wrap items-center gap-2">
                 <code className="break-all font-mono text-xs">{e.hash}</code>
-                <ToneBadge tone={e.hashValid ? "success" : "danger"}>{e.hashValid ? "Matches the event's content" : "Content was altered"}</ToneBadge>
-                <ToneBadge tone={e.keyed ? "success" : "neutral"}>
-                  {e.keyed ? "Keyed MAC (the database cannot recompute it)" : "Unkeyed legacy event (written before the chain was keyed)"}
-                </ToneBadge>
+                <StatusBadge kind="chain_hash" status={e.hashValid ? "valid" : "altered"} />
+                <StatusBadge kind="chain_key" status={e.keyed ? "keyed" : "legacy"} />
               </dd>
             </div>
           </dl>

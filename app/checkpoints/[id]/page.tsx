@@ -1,15 +1,17 @@
 import type { Metadata } from "next";
-import { AlertsBanner } from "../../../components/alerts-banner";
+import { AlertsBanner } from "../../../components/alerts/alerts-banner";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { cache } from "react";
 import { getCheckpointView, type CheckpointDetailView } from "../../../lib/checkpoints/list-checkpoints-view";
-import { PHASES, PHASE_LABELS } from "../../../lib/domain/phases";
+import { PHASE_LABELS } from "../../../lib/domain/phases";
 import { formatBytes, formatCount, formatDuration, humanize, shortenChecksum, shortenHash } from "../../../lib/ui/format";
-import { compareTables, TABLE_MATCH_LABELS } from "../../../lib/ui/table-comparison";
+import { compareTables, type TableComparison } from "../../../lib/ui/table-comparison";
+import { changesInProgress, drillShown, runningValidationJob, tablesExpectedToDiffer, unusableReason } from "../../../lib/ui/checkpoint-view";
 import { Card, EmptyState, PageTitle } from "../../../components/ui/card";
 import { StatusBadge, ToneBadge } from "../../../components/ui/status-badge";
 import { TimeAgo } from "../../../components/ui/time-ago";
+import { DataTable, type Column } from "../../../components/ui/data-table";
 import { ValidationRunList } from "../../../components/validation/validation-run-list";
 import { IntegrityDiff } from "../../../components/checkpoints/integrity-diff";
 import { SchemaDiff } from "../../../components/checkpoints/schema-diff";
@@ -47,22 +49,14 @@ export default async function CheckpointPage(props: PageProps<"/checkpoints/[id]
   const c = await loadCheckpoint(id, actor.role);
   if (!c) notFound();
   const now = new Date();
-  const unusable =
-    c.status === "failed"
-      ? c.completedAt
-        ? "This checkpoint failed validation and cannot be validated again or restored: fix the migration and take a new checkpoint."
-        : "This checkpoint failed: its backup did not complete, so there is nothing to restore."
-      : !c.completedAt
-        ? "The backup is still being taken."
-        : null;
-  const validateJob = c.activeJobs.find((j) => j.kind === "validate")?.id ?? null;
+  const unusable = unusableReason(c);
+  const validateJob = runningValidationJob(c);
   const schemaDrift = c.completedAt ? c.schema : null;
   const copies = await listCheckpointCopies(getAppContext(), c.id);
 
   return (
     <>
-      {/* A backup or rollback of this checkpoint in progress: keep the page current until it ends. */}
-      <AutoRefresh active={c.activeJobs.some((j) => j.kind !== "validate" && j.kind !== "verify")} />
+      <AutoRefresh active={changesInProgress(c)} />
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
         <Link href="/checkpoints" className="hover:text-slate-800 hover:underline">
           Checkpoints
@@ -127,7 +121,7 @@ export default async function CheckpointPage(props: PageProps<"/checkpoints/[id]
           </Card>
         ) : null}
         <Card id="tables" title={`Tables — source vs target (${c.tables.length})`}>
-          {PHASES.indexOf(c.phase) < PHASES.indexOf("data_migrated") && c.tables.length ? (
+          {tablesExpectedToDiffer(c.phase) && c.tables.length ? (
             <p className="mb-3 text-sm text-slate-600">
               Rows are copied in phase {PHASE_LABELS.data_migrated}: until then the target’s tables are expected to differ from the source.
             </p>
@@ -191,12 +185,10 @@ function Summary({ c, now }: { c: CheckpointDetailView; now: Date }) {
 
 /** The drill status; "skipped" when the latest validation skipped it because the drill is configured off. */
 function Drill({ c, now }: { c: CheckpointDetailView; now: Date }) {
-  const latest = c.validationRuns.find((r) => r.results.length > 0);
-  const drill = latest?.results.find((r) => r.validator === "restore_drill");
-  const skipped = c.drillStatus === "not_run" && drill?.status === "skipped";
+  const { status, skipped } = drillShown(c);
   return (
     <span title={c.drillDetail ?? undefined}>
-      <StatusBadge kind="drill" status={skipped ? "skipped" : c.drillStatus} />
+      <StatusBadge kind="drill" status={status} />
       {skipped ? <span className="mt-1 block text-xs text-slate-500">Restore drill skipped: REQUIRE_RESTORE_DRILL is off for this target.</span> : null}
       {c.drilledAt ? <span className="ml-2 text-xs text-slate-500"><TimeAgo iso={c.drilledAt} now={now} /></span> : null}
       {c.drillDetail && !skipped ? <span className="mt-1 block text-xs text-slate-500">{c.drillDetail}</span> : null}
@@ -204,119 +196,116 @@ function Drill({ c, now }: { c: CheckpointDetailView; now: Date }) {
   );
 }
 
+type Backup = CheckpointDetailView["backups"][number];
+
+const BACKUP_COLUMNS: Column<Backup>[] = [
+  {
+    header: "Component",
+    className: "font-medium text-slate-900",
+    cell: (b) => (
+      <>
+        {humanize(b.component)}
+        <code className="block font-mono text-xs font-normal text-slate-500 sm:hidden">{b.engine}</code>
+        <code className="block font-mono text-xs font-normal text-slate-500 md:hidden" title={b.manifestChecksum ?? "no manifest"}>
+          manifest {shortenHash(b.manifestChecksum)}
+        </code>
+      </>
+    ),
+  },
+  { header: "Engine", from: "sm", className: "text-slate-700", cell: (b) => <code className="font-mono text-xs">{b.engine}</code> },
+  {
+    header: "Status",
+    cell: (b) => (
+      <>
+        <StatusBadge kind="backup" status={b.status} />
+        {b.error ? <span className="mt-1 block max-w-xs text-xs text-red-700">{b.error}</span> : null}
+      </>
+    ),
+  },
+  {
+    header: "Size",
+    align: "right",
+    className: "whitespace-nowrap text-slate-700",
+    cell: (b) => (
+      <>
+        {formatBytes(b.sizeBytes)}
+        {b.newBytes < b.sizeBytes ? (
+          <span className="block text-xs text-slate-500" title="Bytes written anew; the rest is shared with earlier checkpoints">
+            {formatBytes(b.newBytes)} new
+          </span>
+        ) : null}
+      </>
+    ),
+  },
+  { header: "Files", align: "right", from: "md", className: "text-slate-700", cell: (b) => formatCount(b.fileCount) },
+  {
+    header: "Manifest checksum",
+    from: "md",
+    cell: (b) => (
+      <code className="font-mono text-xs text-slate-700" title={b.manifestChecksum ?? "no manifest"}>
+        {shortenHash(b.manifestChecksum)}
+      </code>
+    ),
+  },
+  { header: "Duration", align: "right", from: "lg", className: "text-slate-600", cell: (b) => formatDuration(b.durationMs) },
+];
+
 function Backups({ c }: { c: CheckpointDetailView }) {
   if (c.backups.length === 0) return <EmptyState title="No backups recorded for this checkpoint" />;
-  return (
-    <div className="-mx-4 overflow-x-auto">
-      <table className="w-full text-left text-sm">
-        <thead className="text-xs uppercase tracking-wide text-slate-500">
-          <tr>
-            <th scope="col" className="px-4 py-2 font-medium">Component</th>
-            <th scope="col" className="hidden px-4 py-2 font-medium sm:table-cell">Engine</th>
-            <th scope="col" className="px-4 py-2 font-medium">Status</th>
-            <th scope="col" className="px-4 py-2 text-right font-medium">Size</th>
-            <th scope="col" className="hidden px-4 py-2 text-right font-medium md:table-cell">Files</th>
-            <th scope="col" className="hidden px-4 py-2 font-medium md:table-cell">Manifest checksum</th>
-            <th scope="col" className="hidden px-4 py-2 text-right font-medium lg:table-cell">Duration</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {c.backups.map((b) => (
-            <tr key={b.id} className="align-top">
-              <td className="px-4 py-2 font-medium text-slate-900">
-                {humanize(b.component)}
-                <code className="block font-mono text-xs font-normal text-slate-500 sm:hidden">{b.engine}</code>
-                <code className="block font-mono text-xs font-normal text-slate-500 md:hidden" title={b.manifestChecksum ?? "no manifest"}>
-                  manifest {shortenHash(b.manifestChecksum)}
-                </code>
-              </td>
-              <td className="hidden px-4 py-2 text-slate-700 sm:table-cell">
-                <code className="font-mono text-xs">{b.engine}</code>
-              </td>
-              <td className="px-4 py-2">
-                <StatusBadge kind="backup" status={b.status} />
-                {b.error ? <span className="mt-1 block max-w-xs text-xs text-red-700">{b.error}</span> : null}
-              </td>
-              <td className="whitespace-nowrap px-4 py-2 text-right tabular-nums text-slate-700">
-                {formatBytes(b.sizeBytes)}
-                {b.newBytes < b.sizeBytes ? (
-                  <span className="block text-xs text-slate-500" title="Bytes written anew; the rest is shared with earlier checkpoints">
-                    {formatBytes(b.newBytes)} new
-                  </span>
-                ) : null}
-              </td>
-              <td className="hidden px-4 py-2 text-right tabular-nums text-slate-700 md:table-cell">{formatCount(b.fileCount)}</td>
-              <td className="hidden px-4 py-2 md:table-cell">
-                <code className="font-mono text-xs text-slate-700" title={b.manifestChecksum ?? "no manifest"}>
-                  {shortenHash(b.manifestChecksum)}
-                </code>
-              </td>
-              <td className="hidden px-4 py-2 text-right text-slate-600 lg:table-cell">{formatDuration(b.durationMs)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
+  return <DataTable flush columns={BACKUP_COLUMNS} rows={c.backups} rowKey={(b) => b.id} />;
 }
+
+const TABLE_COLUMNS: Column<TableComparison>[] = [
+  {
+    header: "Table",
+    cell: (t) => (
+      <>
+        <code className="font-mono text-xs text-slate-900">{t.targetTable}</code>
+        {t.sourceTable !== t.targetTable ? <span className="block text-xs text-slate-500">from {t.sourceTable}</span> : null}
+        <span className="mt-1 block sm:hidden">
+          <StatusBadge kind="table_match" status={t.match} />
+        </span>
+      </>
+    ),
+  },
+  { header: "Source rows", align: "right", cell: (t) => formatCount(t.sourceRowCount) },
+  {
+    header: "Target rows",
+    align: "right",
+    cell: (t) => (
+      <>
+        {formatCount(t.targetRowCount)}
+        {t.rowDelta ? (
+          <span className="block text-xs text-red-700">
+            {t.rowDelta > 0 ? "+" : ""}
+            {formatCount(t.rowDelta)}
+          </span>
+        ) : null}
+      </>
+    ),
+  },
+  {
+    header: "Source checksum",
+    from: "md",
+    cell: (t) => (
+      <code className="font-mono text-xs" title={t.sourceChecksum ?? undefined}>
+        {shortenChecksum(t.sourceChecksum)}
+      </code>
+    ),
+  },
+  {
+    header: "Target checksum",
+    from: "md",
+    cell: (t) => (
+      <code className={`font-mono text-xs ${t.match === "checksum_mismatch" ? "text-red-700" : ""}`} title={t.targetChecksum ?? undefined}>
+        {shortenChecksum(t.targetChecksum)}
+      </code>
+    ),
+  },
+  { header: "Result", from: "sm", cell: (t) => <StatusBadge kind="table_match" status={t.match} /> },
+];
 
 function Tables({ c }: { c: CheckpointDetailView }) {
   if (c.tables.length === 0) return <EmptyState title="No table measurements stored with this checkpoint" />;
-  const rows = compareTables(c.tables);
-  return (
-    <div className="-mx-4 overflow-x-auto">
-      <table className="w-full text-left text-sm">
-        <thead className="text-xs uppercase tracking-wide text-slate-500">
-          <tr>
-            <th scope="col" className="px-4 py-2 font-medium">Table</th>
-            <th scope="col" className="px-4 py-2 text-right font-medium">Source rows</th>
-            <th scope="col" className="px-4 py-2 text-right font-medium">Target rows</th>
-            <th scope="col" className="hidden px-4 py-2 font-medium md:table-cell">Source checksum</th>
-            <th scope="col" className="hidden px-4 py-2 font-medium md:table-cell">Target checksum</th>
-            <th scope="col" className="hidden px-4 py-2 font-medium sm:table-cell">Result</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {rows.map((t) => {
-            const verdict = TABLE_MATCH_LABELS[t.match];
-            return (
-              <tr key={t.targetTable}>
-                <td className="px-4 py-2">
-                  <code className="font-mono text-xs text-slate-900">{t.targetTable}</code>
-                  {t.sourceTable !== t.targetTable ? (
-                    <span className="block text-xs text-slate-500">from {t.sourceTable}</span>
-                  ) : null}
-                  <span className="mt-1 block sm:hidden">
-                    <ToneBadge tone={verdict.tone}>{verdict.label}</ToneBadge>
-                  </span>
-                </td>
-                <td className="px-4 py-2 text-right tabular-nums">{formatCount(t.sourceRowCount)}</td>
-                <td className="px-4 py-2 text-right tabular-nums">
-                  {formatCount(t.targetRowCount)}
-                  {t.rowDelta ? (
-                    <span className="block text-xs text-red-700">
-                      {t.rowDelta > 0 ? "+" : ""}
-                      {formatCount(t.rowDelta)}
-                    </span>
-                  ) : null}
-                </td>
-                <td className="hidden px-4 py-2 md:table-cell">
-                  <code className="font-mono text-xs" title={t.sourceChecksum ?? undefined}>{shortenChecksum(t.sourceChecksum)}</code>
-                </td>
-                <td className="hidden px-4 py-2 md:table-cell">
-                  <code className={`font-mono text-xs ${t.match === "checksum_mismatch" ? "text-red-700" : ""}`} title={t.targetChecksum ?? undefined}>
-                    {shortenChecksum(t.targetChecksum)}
-                  </code>
-                </td>
-                <td className="hidden px-4 py-2 sm:table-cell">
-                  <ToneBadge tone={verdict.tone}>{verdict.label}</ToneBadge>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
-  );
+  return <DataTable flush columns={TABLE_COLUMNS} rows={compareTables(c.tables)} rowKey={(t) => t.targetTable} />;
 }
-

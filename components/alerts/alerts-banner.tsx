@@ -1,10 +1,11 @@
 import Link from "next/link";
 import { revalidatePath } from "next/cache";
-import { getDb } from "../lib/db/client";
-import { countUndeliveredAlerts, listOpenAlerts } from "../lib/alerts/list-alerts";
-import { acknowledgeAlert } from "../lib/alerts/acknowledge-alert";
-import { getActorFromSession, requireRole } from "../lib/auth/session";
-import { auditValuesReadBy } from "../lib/audit/audit-values-for-role";
+import { getDb } from "../../lib/db/client";
+import { countUndeliveredAlerts, listOpenAlerts } from "../../lib/alerts/list-alerts";
+import { acknowledgeAlert } from "../../lib/alerts/acknowledge-alert";
+import { getActorFromSession, requireRole } from "../../lib/auth/session";
+import { auditValuesReadBy } from "../../lib/audit/audit-values-for-role";
+import { alertTime, bannerClasses, deliverySummary } from "../../lib/ui/alert-view";
 
 /** Acknowledges one alert (operators and admins), recording who did; a server action checks the role itself. */
 async function acknowledgeAlertAction(form: FormData) {
@@ -12,14 +13,6 @@ async function acknowledgeAlertAction(form: FormData) {
   const actor = await requireRole("operator", { callbackUrl: "/" });
   await acknowledgeAlert(getDb(), String(form.get("alertId") ?? ""), actor);
   revalidatePath("/", "layout");
-}
-
-/** The webhook's state of one alert, in words. */
-function deliveryText(a: { webhookStatus: string; webhookAttempts: number; webhookLastError: string | null }): string | null {
-  if (a.webhookStatus === "disabled") return null;
-  if (a.webhookStatus === "sent") return "webhook sent";
-  if (a.webhookStatus === "failed") return `webhook NOT delivered after ${a.webhookAttempts} attempts (${a.webhookLastError ?? "no error recorded"})`;
-  return a.webhookAttempts > 0 ? `webhook retrying (${a.webhookAttempts} failed: ${a.webhookLastError ?? "?"})` : "webhook pending";
 }
 
 /**
@@ -44,21 +37,19 @@ export async function AlertsBanner({ checkpointId }: { checkpointId?: string }) 
         </p>
       ) : null}
       {alerts.map((a) => {
-        const delivery = deliveryText(a);
+        const delivery = deliverySummary(a);
         return (
           <div
             key={a.id}
             role="alert"
             data-alert-kind={a.kind}
-            className={`flex flex-wrap items-start justify-between gap-3 rounded-lg p-4 text-sm ring-1 ${
-              a.severity === "critical" ? "bg-red-50 text-red-900 ring-red-200" : "bg-amber-50 text-amber-900 ring-amber-200"
-            }`}
+            className={`flex flex-wrap items-start justify-between gap-3 rounded-lg p-4 text-sm ring-1 ${bannerClasses(a.severity)}`}
           >
             <div className="min-w-0">
               <p className="font-semibold">{read.text(a.title)}</p>
               <p className="break-words">{read.text(a.message)}</p>
               <p className="mt-1 text-xs opacity-75">
-                <time dateTime={a.createdAt.toISOString()}>{a.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC</time>
+                <time dateTime={a.createdAt.toISOString()}>{alertTime(a.createdAt)} UTC</time>
                 {delivery ? ` · ${delivery}` : null}
               </p>
             </div>

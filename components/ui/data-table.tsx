@@ -1,0 +1,80 @@
+import type { ComponentProps, ReactNode } from "react";
+
+/** One column: its header, how a row fills its cell, and how the cell sits. */
+export interface Column<T> {
+  header: ReactNode;
+  cell: (row: T) => ReactNode;
+  /** Numbers are right-aligned (and tabular). */
+  align?: "left" | "right";
+  /** Hidden on screens narrower than this (the first column usually repeats what matters there). */
+  from?: "sm" | "md" | "lg";
+  /** More classes of each body cell: colour, wrapping. */
+  className?: string;
+}
+
+// Literal class names, so that Tailwind finds them.
+const HIDDEN_BELOW = { sm: "hidden sm:table-cell", md: "hidden md:table-cell", lg: "hidden lg:table-cell" } as const;
+const CELL = "px-3 py-2 sm:px-4";
+
+function placement(column: Column<unknown>): string {
+  return [column.align === "right" ? "text-right" : "", column.from ? HIDDEN_BELOW[column.from] : ""].filter(Boolean).join(" ");
+}
+
+/**
+ * The dashboard's one table: a header row, a row per item, columns that give way on small screens,
+ * scrolling sideways when it is still too wide. `flush` lets it span a Card's padding edge to edge.
+ */
+export function DataTable<T>({
+  columns,
+  rows,
+  rowKey,
+  caption,
+  flush = false,
+  hover = false,
+  rowProps,
+}: {
+  columns: Column<T>[];
+  rows: readonly T[];
+  rowKey: (row: T) => string;
+  /** Read by screen readers only. */
+  caption?: string;
+  flush?: boolean;
+  hover?: boolean;
+  /** Attributes of a row's <tr> (classes, data-*). */
+  rowProps?: (row: T) => Omit<ComponentProps<"tr">, "children"> & { [data: `data-${string}`]: string | undefined };
+}) {
+  return (
+    <div className={flush ? "-mx-4 overflow-x-auto" : "overflow-x-auto"}>
+      <table className="w-full text-left text-sm">
+        {caption ? <caption className="sr-only">{caption}</caption> : null}
+        <thead className="border-b border-slate-100 text-xs uppercase tracking-wide text-slate-500">
+          <tr>
+            {columns.map((column, i) => (
+              <th key={i} scope="col" className={`${CELL} font-medium ${placement(column as Column<unknown>)}`}>
+                {column.header}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">
+          {rows.map((row) => {
+            const props = rowProps?.(row) ?? {};
+            const className = ["align-top", hover ? "hover:bg-slate-50" : "", props.className ?? ""].filter(Boolean).join(" ");
+            return (
+              <tr key={rowKey(row)} {...props} className={className}>
+                {columns.map((column, i) => (
+                  <td
+                    key={i}
+                    className={[CELL, placement(column as Column<unknown>), column.align === "right" ? "tabular-nums" : "", column.className ?? ""].filter(Boolean).join(" ")}
+                  >
+                    {column.cell(row)}
+                  </td>
+                ))}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
