@@ -45,7 +45,8 @@ export async function rotateEncryptionKey(ctx: AppContext, actor: Actor): Promis
       keyId: keyIdOf(newKey), configBackupsRotated: 0, configBackupsCurrent: 0, diffsRotated: 0,
       blobStoreKeysRewrapped: await blobStoreFor(ctx).rewrapKeys(),
     };
-    const backups = await ctx.db.checkpointBackup.findMany({ where: { component: "config", status: "complete" } });
+    // This target's backups: they are the ones in its folder and store, under the lock taken above.
+    const backups = await ctx.db.checkpointBackup.findMany({ where: { component: "config", status: "complete", checkpoint: { targetKey: ctx.target.key } } });
     for (const backup of backups) {
       const base = checkpointDir(ctx.backupDir, backup.checkpointId);
       await finishInterruptedSwap(base);

@@ -22,8 +22,6 @@ import { drillCheckpoint } from "./drill-checkpoint";
 import { collectUnreferencedBlobs, deleteCheckpoint } from "./delete-checkpoint";
 import { readCheckpointManifest } from "./read-checkpoint-manifest";
 import { rollbackToCheckpoint } from "../rollback/rollback-to-checkpoint";
-import { rotateEncryptionKey } from "./rotate-encryption-key";
-import { randomBytes } from "node:crypto";
 
 const actor: Actor = { name: "test-engineer", role: "admin", origin: "test" };
 const s3 = await startS3TestServer();
@@ -288,34 +286,4 @@ describe.skipIf(s3Unavailable)("an S3 store that cannot be used", () => {
     expect(checkpoint.status).toBe("failed");
     expect(String(checkpoint.failureReason)).toMatch(/BACKUP_STORE_URL.*mc-no-such-bucket-here/);
   }, 300_000);
-});
-
-// Last in this file: it re-encrypts the config backups of every checkpoint above.
-describe.skipIf(s3Unavailable)("key rotation with an S3 store", () => {
-  it("re-encrypted config copies replace the stored ones: a worker with another folder and only the new key restores the config", async () => {
-    const server = s3 as S3TestServer;
-    const bucket = await server.createBucket();
-    const oldKey = t.demo.env.BACKUP_ENCRYPTION_KEY!;
-    const newKey = randomBytes(32).toString("base64");
-    const settings = (dir: string, keys: Record<string, string>) => ({
-      BACKUP_DIR: path.join(t.ctx.backupDir, "..", dir),
-      BACKUP_STORE_URL: `s3://${bucket}/rotation`,
-      BACKUP_S3_ENDPOINT: server.endpoint,
-      BACKUP_S3_REGION: server.region,
-      BACKUP_S3_FORCE_PATH_STYLE: "true",
-      BACKUP_S3_ACCESS_KEY_ID: server.accessKeyId,
-      BACKUP_S3_SECRET_ACCESS_KEY: server.secretAccessKey,
-      ...keys,
-    });
-    const taker = t.contextWith(settings("rotation-a", { BACKUP_ENCRYPTION_KEY: oldKey }));
-    const { checkpoint } = await createCheckpoint(taker, { name: "before-rotation", phase: "initial" }, actor);
-    expect(checkpoint.status).toBe("created");
-    const report = await rotateEncryptionKey(t.contextWith(settings("rotation-a", { BACKUP_ENCRYPTION_KEY: newKey, BACKUP_ENCRYPTION_OLD_KEYS: oldKey })), actor);
-    expect(report.configBackupsRotated).toBeGreaterThan(0);
-
-    const onlyNew = t.contextWith(settings("rotation-b", { BACKUP_ENCRYPTION_KEY: newKey }));
-    expect((await verifyCheckpoint(onlyNew, checkpoint.id, actor, { components: ["config", "storage"] })).ok).toBe(true);
-    const { rollback } = await rollbackToCheckpoint(onlyNew, checkpoint.id, { components: ["config"] }, actor);
-    expect(rollback.status, JSON.stringify(rollback.steps.map((s) => [s.step, s.status, s.detail]))).toBe("completed");
-  }, 600_000);
 });
