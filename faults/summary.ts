@@ -39,7 +39,7 @@ export function formatFaultSummary(s: FaultSummary): string {
 }
 
 /** The order the README's table lists the scenario files in; others follow. */
-const FILE_ORDER = ["checkpoint-kill", "rollback-kill", "disk-full", "connection-drop", "refuse-bad-backup", "concurrency", "fuzz"];
+const FILE_ORDER = ["checkpoint-kill", "rollback-kill", "s3-kill", "disk-full", "connection-drop", "refuse-bad-backup", "concurrency", "fuzz"];
 
 /** Every figure of the last run (faults/results/*.json), file by file in FILE_ORDER. */
 export async function readFigures(dir = path.join(import.meta.dirname, "results")): Promise<Figure[]> {

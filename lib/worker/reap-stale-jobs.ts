@@ -38,7 +38,8 @@ export interface ReapReport {
  * conditional update, so a pass racing a live worker's heartbeat changes nothing.
  * - stale jobs of a kind retried after a stopped worker (create_checkpoint, validate, verify; see
  *   lib/domain/job-kinds.ts) → queued again and re-dispatched (attempt n+1), up to the kind's
- *   maxAttempts; then interrupted, and a checkpoint left half-backed-up is failed clearly;
+ *   maxAttempts; then interrupted, and a checkpoint left half-backed-up is failed clearly (a copy given
+ *   up is failed on its record);
  * - stale rollbacks (resumed, not retried) → never re-run from scratch: marked interrupted
  *   (recoverInterruptedRollbacks) and resumed from their journal by a new job, up to maxAttempts
  *   jobs per rollback;
@@ -113,6 +114,11 @@ async function requeueOrInterrupt(ctx: AppContext, job: Job, options: ReapOption
     if (!retry && job.kind === "validate") {
       const runId = (job.payload as { runId?: string }).runId;
       if (runId) await tx.validationRun.updateMany({ where: { id: runId, status: "running" }, data: { status: "error", finishedAt: new Date(), summary: error } });
+    }
+    // A copy given up is failed on its record at once, not left `running` until the next request of one.
+    if (!retry && job.kind === "copy_checkpoint") {
+      const copyId = (job.payload as { copyId?: string }).copyId;
+      if (copyId) await tx.checkpointCopy.updateMany({ where: { id: copyId, status: { in: ["queued", "running"] } }, data: { status: "failed", finishedAt: new Date(), error } });
     }
     return true;
   });
