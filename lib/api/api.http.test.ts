@@ -51,6 +51,8 @@ describe("REST API over HTTP", () => {
         "/migration/checkpoint/active/{phase}",
         "/migration/checkpoint/validate",
         "/migration/checkpoint/{checkpointId}",
+        "/migration/checkpoint/{checkpointId}/copies",
+        "/migration/checkpoint/{checkpointId}/copy",
         "/migration/checkpoint/{checkpointId}/rollback",
         "/migration/checkpoint/{checkpointId}/rollback-preview",
         "/migration/checkpoint/{checkpointId}/validate",
