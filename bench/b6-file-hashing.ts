@@ -149,10 +149,19 @@ async function compareWithDownload(env: BenchEnv, objects: BenchObject[], server
     status = report.status;
     if (report.status !== "passed") throw new Error(`files validation did not pass on ${server.label}: ${JSON.stringify(report.checks.filter((c) => c.status !== "passed")).slice(0, 500)}`);
   };
+  // This process's CPU time (all its threads) in each timed run: on a machine whose cores the server
+  // shares, what the client spends is time the server does not get.
+  const cpu = { ours: [] as number[], baseline: [] as number[] };
+  const withCpu = (into: number[], fn: () => Promise<void>) => async () => {
+    const before = process.cpuUsage();
+    await fn();
+    const used = process.cpuUsage(before);
+    into.push(Math.round((used.user + used.system) / 1000));
+  };
   const warmUp = await timed(download);
   const firstPass = await compareRuns(1, download, ours);
   // The real server's figures vary most on a shared machine: more pairs there.
-  const r = await compareRuns(Math.max(server.goal ? 5 : 3, env.options.reps), download, ours);
+  const r = await compareRuns(Math.max(server.goal ? 5 : 3, env.options.reps), withCpu(cpu.baseline, download), withCpu(cpu.ours, ours));
   // Each pair ran back to back: its own ratio is least moved by load that changes during the run.
   const pairRatios = r.baselineAll.map((b, i) => Number((b / r.oursAll[i]!).toFixed(3)));
   const mbps = (ms: number) => sourceBytes / 2 ** 20 / (ms / 1000);
@@ -167,7 +176,7 @@ async function compareWithDownload(env: BenchEnv, objects: BenchObject[], server
     ratioLabel: `${ratio.toFixed(2)}× its throughput`,
     goal: server.goal ? "≥ 0.9× its throughput" : "— (stand-in)",
     met: server.goal ? ratio >= 0.9 : null,
-    details: { sourceBytes, objects: objects.length, oursMs: r.oursAll, baselineMs: r.baselineAll, pairRatios, medianPairRatio: median(pairRatios), firstPass: { oursMs: firstPass.oursMs, baselineMs: firstPass.baselineMs }, warmUpDownloadMs: Math.round(warmUp.ms), ...server.extra },
+    details: { sourceBytes, objects: objects.length, oursMs: r.oursAll, baselineMs: r.baselineAll, pairRatios, medianPairRatio: median(pairRatios), clientCpuMs: cpu, firstPass: { oursMs: firstPass.oursMs, baselineMs: firstPass.baselineMs }, warmUpDownloadMs: Math.round(warmUp.ms), ...server.extra },
   };
 }
 
