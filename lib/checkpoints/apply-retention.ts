@@ -1,12 +1,13 @@
 import type { AppContext } from "../context";
 import type { Actor } from "../domain/actor";
 import { selectCheckpointsToPrune } from "../domain/retention";
-import { collectUnreferencedBlobs, deleteUnlocked } from "./delete-checkpoint";
+import { collectCopyStoreAfterDeletion, collectUnreferencedBlobs, deleteUnlocked } from "./delete-checkpoint";
 
 /**
  * Retention: keeps the newest RETENTION_PER_PHASE checkpoints of each phase and deletes older ones,
  * never an active checkpoint or the last validated one of a phase, never one with rollbacks on
- * record; then collects blobs no remaining manifest refers to. The caller holds the target lock.
+ * record; then collects blobs no remaining manifest refers to, and the deleted checkpoints' copies in
+ * the copy store. The caller holds the target lock.
  */
 export async function applyRetention(ctx: AppContext, actor: Actor, keepPerPhase = ctx.retentionPerPhase) {
   const all = await ctx.db.checkpoint.findMany({
@@ -24,5 +25,6 @@ export async function applyRetention(ctx: AppContext, actor: Actor, keepPerPhase
     deleted.push(id);
   }
   const gc = await collectUnreferencedBlobs(ctx);
+  if (deleted.length > 0) await collectCopyStoreAfterDeletion(ctx);
   return { deleted, blobsDeleted: gc.deleted, bytesFreed: gc.bytesFreed };
 }

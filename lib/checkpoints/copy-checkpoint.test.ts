@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
@@ -25,6 +25,9 @@ import { listCheckpointCopies } from "./list-checkpoint-copies";
 import { rollbackToCheckpoint } from "../rollback/rollback-to-checkpoint";
 import { blobsOfBackup, readManifest } from "../store/manifest";
 import { checkpointDir } from "./backup-paths";
+import { deleteCheckpoint } from "./delete-checkpoint";
+import { collectCopyStore } from "./collect-copy-store";
+import { holdCopyStoreForCopy } from "../locks/copy-store-lock";
 
 const actor: Actor = { name: "test-operator", role: "operator", origin: "test" };
 const s3 = await startS3TestServer();
@@ -216,5 +219,58 @@ describe.skipIf(s3Unavailable)("copying a checkpoint to another store", () => {
     // And a refused copy is not running: a new one may be requested.
     const retried = await copyThroughWorker(ctxOk, checkpoint.id);
     expect(retried.copy.status).toBe("complete");
+  }, 600_000);
+
+  it("deleting a checkpoint removes its copy from the copy store (records, manifests first, then the blobs no other copy there names); the other copy stays whole and comes back; a copy under way holds collection off", async () => {
+    const server = s3 as S3TestServer;
+    const bucket = await server.createBucket();
+    const prefix = `cleanup-${Date.now().toString(36)}`;
+    const ctx = t.contextWith(copySettings(server, bucket, prefix));
+    const { checkpoint: kept } = await createCheckpoint(ctx, { name: "copy-kept", phase: "initial" }, actor);
+    const bucketDir = (await readdir(ctx.target.storageDir, { withFileTypes: true })).find((e) => e.isDirectory())!.name;
+    await writeFile(path.join(ctx.target.storageDir, bucketDir, "only-in-the-deleted-one.txt"), `bytes only one checkpoint holds ${Date.now()}`);
+    const { checkpoint: doomed } = await createCheckpoint(ctx, { name: "copy-deleted", phase: "initial" }, actor);
+    const neededBy = async (id: string) => {
+      const names = new Set<string>();
+      for (const component of ["database", "storage", "config"]) for (const b of blobsOfBackup(await readManifest(path.join(checkpointDir(ctx.backupDir, id), component)))) names.add(b);
+      return names;
+    };
+    const keptBlobs = await neededBy(kept.id);
+    const doomedOnly = [...(await neededBy(doomed.id))].filter((b) => !keptBlobs.has(b));
+    expect(doomedOnly.length).toBeGreaterThan(0);
+    expect((await copyThroughWorker(ctx, kept.id)).copy.status).toBe("complete");
+    expect((await copyThroughWorker(ctx, doomed.id)).copy.status).toBe("complete");
+
+    const client = new S3Client({ endpoint: server.endpoint, region: server.region, forcePathStyle: true, credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey } });
+    try {
+      expect(await keysUnder(client, bucket, `${prefix}/blobs/`)).toEqual([...new Set([...keptBlobs, ...doomedOnly])].sort());
+
+      // While a copy to the copy store is under way, its collection waits: the deletion stands, the copy stays for the next one.
+      const copyUnderWay = await holdCopyStoreForCopy(ctx.metadataUrl, `s3://${bucket}/${prefix}/`);
+      try {
+        await deleteCheckpoint(ctx, doomed.id, actor);
+      } finally {
+        await copyUnderWay.release();
+      }
+      expect(await ctx.db.checkpoint.findUnique({ where: { id: doomed.id } })).toBeNull();
+      expect((await keysUnder(client, bucket, `${prefix}/records/`)).some((k) => k.startsWith(`checkpoints/${doomed.id}/`))).toBe(true);
+
+      // The next collection (the next deletion runs it) removes the deleted checkpoint's copy and the blobs only it named.
+      const collected = await collectCopyStore(ctx);
+      expect(collected).toMatchObject({ copiesRemoved: 1, blobsDeleted: doomedOnly.length });
+      expect(collected.skipped).toBeUndefined();
+      const records = await keysUnder(client, bucket, `${prefix}/records/`);
+      expect(records.filter((k) => k.startsWith(`checkpoints/${doomed.id}/`))).toEqual([]);
+      expect(records).toEqual(expect.arrayContaining(["database", "storage", "config"].map((c) => `checkpoints/${kept.id}/${c}/manifest.json`)));
+      expect(await keysUnder(client, bucket, `${prefix}/blobs/`)).toEqual([...keptBlobs].sort());
+      expect(await collectCopyStore(ctx)).toEqual({ copiesRemoved: 0, blobsDeleted: 0, bytesFreed: 0 });
+    } finally {
+      client.destroy();
+    }
+
+    // The kept checkpoint's copy is whole: back into a folder that lost everything, it verifies.
+    const other = t.contextWith({ ...copySettings(server, bucket, prefix), BACKUP_DIR: await freshDir() });
+    expect((await copyThroughWorker(other, kept.id, "from_copy_store")).copy.status).toBe("complete");
+    expect((await verifyCheckpoint(other, kept.id, actor)).ok).toBe(true);
   }, 600_000);
 });

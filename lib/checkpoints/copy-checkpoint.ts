@@ -33,6 +33,7 @@ import { ensurePrivateDir, PRIVATE_FILE_MODE } from "../store/private-files";
 import { sharedS3BlobMedium } from "../store/s3-blob-medium";
 import { unwrapStoreSecrets, type MasterKeys } from "../store/store-keys";
 import { TEMPLATE_ENGINE } from "../engines/database-template";
+import { holdCopyStoreForCopy } from "../locks/copy-store-lock";
 import { componentDir } from "./backup-paths";
 import { componentRecords } from "./checkpoint-files";
 import { blobMediumOf, masterKeysOf } from "./engines-for-context";
@@ -69,7 +70,9 @@ export function copyStoresOf(ctx: Pick<AppContext, "backupDir" | "backupStore" |
 }
 
 /** A checkpoint's own files (manifests, config copies) in one store: files under `<dir>/checkpoints/<id>/` or the bucket's records. */
-interface CheckpointFilesPlace {
+export interface CheckpointFilesPlace {
+  /** The checkpoints and their components that have files here. */
+  checkpoints(): Promise<Map<string, string[]>>;
   list(checkpointId: string, component: string): Promise<string[]>;
   read(checkpointId: string, component: string, rel: string): Promise<Buffer | undefined>;
   write(checkpointId: string, component: string, rel: string, data: Buffer): Promise<void>;
@@ -84,6 +87,13 @@ function folderFiles(root: string): CheckpointFilesPlace {
     return file;
   };
   return {
+    async checkpoints() {
+      const found = new Map<string, string[]>();
+      const dirs = async (dir: string) =>
+        (await fs.readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? [] : Promise.reject(e)))).filter((e) => e.isDirectory()).map((e) => e.name);
+      for (const id of await dirs(path.join(root, "checkpoints"))) found.set(id, await dirs(path.join(root, "checkpoints", id)));
+      return found;
+    },
     async list(id, component) {
       const dir = componentDir(root, id, component);
       const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true }).catch((e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? [] : Promise.reject(e)));
@@ -96,13 +106,28 @@ function folderFiles(root: string): CheckpointFilesPlace {
       await ensurePrivateDir(path.dirname(file), root);
       await writeFileAtomic(file, data, { mode: PRIVATE_FILE_MODE });
     },
-    remove: (id, component, rel) => fs.rm(fileOf(id, component, rel), { force: true }),
+    async remove(id, component, rel) {
+      await fs.rm(fileOf(id, component, rel), { force: true });
+      // The last file of a checkpoint takes its folders along.
+      for (const dir of [componentDir(root, id, component), path.dirname(componentDir(root, id, component))]) await fs.rmdir(dir).catch(() => undefined);
+    },
   };
 }
 
 function bucketFiles(config: Extract<BackupStoreConfig, { kind: "s3" }>): CheckpointFilesPlace {
   const medium = sharedS3BlobMedium(config);
   return {
+    async checkpoints() {
+      const found = new Map<string, string[]>();
+      for await (const name of medium.listRecords("checkpoints/")) {
+        const [, id, component] = name.split("/");
+        if (!id || !component) continue;
+        const components = found.get(id) ?? [];
+        if (!components.includes(component)) components.push(component);
+        found.set(id, components);
+      }
+      return found;
+    },
     async list(id, component) {
       const prefix = componentRecords(id, component);
       const names: string[] = [];
@@ -115,7 +140,7 @@ function bucketFiles(config: Extract<BackupStoreConfig, { kind: "s3" }>): Checkp
   };
 }
 
-function filesOf(config: BackupStoreConfig): CheckpointFilesPlace {
+export function filesOf(config: BackupStoreConfig): CheckpointFilesPlace {
   return config.kind === "folder" ? folderFiles(config.dir) : bucketFiles(config);
 }
 
@@ -340,7 +365,14 @@ export async function executeCheckpointCopy(ctx: AppContext, copyId: string, act
     const store = describeBackupStore(stores.copyStore);
     if (store !== copy.store) throw new AppError("configuration_error", `BACKUP_COPY_STORE_URL: the copy store is now ${store}, not ${copy.store} as when the copy was requested`, { setting: "BACKUP_COPY_STORE_URL" });
     await ctx.db.checkpointCopy.update({ where: { id: copyId }, data: { status: "running", error: null } });
-    const stats = await copyCheckpointBackup(ctx, copy.checkpointId, copy.checkpoint.backups, stores, progress);
+    // Writing to the copy store: its collection (lib/checkpoints/collect-copy-store.ts) waits until the copy's manifests are there.
+    const hold = copy.direction === "to_copy_store" ? await holdCopyStoreForCopy(ctx.metadataUrl, store) : undefined;
+    let stats: CopyStats;
+    try {
+      stats = await copyCheckpointBackup(ctx, copy.checkpointId, copy.checkpoint.backups, stores, progress);
+    } finally {
+      await hold?.release();
+    }
     return resultOf(await finish({ ok: true, stats }));
   } catch (e) {
     const reason = errorMessage(e);

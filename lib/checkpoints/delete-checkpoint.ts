@@ -11,13 +11,15 @@ import { appendAuditEvent } from "../audit/append-audit-event";
 import { acquireTargetLock } from "../locks/target-lock";
 import { createBlobStore } from "../store/blob-store";
 import { blobsOfBackup, tryReadManifest } from "../store/manifest";
+import { errorMessage } from "../domain/error-message";
 import { checkpointDir } from "./backup-paths";
+import { collectCopyStore } from "./collect-copy-store";
 import { blobMediumFor, engineForBackup } from "./engines-for-context";
 import { fetchComponentFiles, removeCheckpointFiles, removeOrphanCheckpointFiles } from "./checkpoint-files";
 
 /**
  * Deletes a checkpoint and its backup, then collects the storage blobs no remaining manifest refers
- * to. Refuses the active checkpoint of a phase, the last validated one, and one with rollback history.
+ * to, and its copy in the copy store (lib/checkpoints/collect-copy-store.ts). Refuses the active checkpoint of a phase, the last validated one, and one with rollback history.
  */
 export async function deleteCheckpoint(ctx: AppContext, id: string, actor: Actor, options: { reason?: string; confirmName?: string } = {}) {
   const checkpointId = parseInput(checkpointIdSchema, id);
@@ -25,6 +27,7 @@ export async function deleteCheckpoint(ctx: AppContext, id: string, actor: Actor
   try {
     const result = await deleteUnlocked(ctx, checkpointId, actor, options.reason ?? "deleted by user", options.confirmName);
     const gc = await collectUnreferencedBlobs(ctx);
+    await collectCopyStoreAfterDeletion(ctx);
     return { ...result, blobsDeleted: gc.deleted, bytesFreed: gc.bytesFreed };
   } finally {
     await lock.release();
@@ -69,6 +72,16 @@ export async function deleteUnlocked(ctx: AppContext, checkpointId: string, acto
     });
   });
   return { checkpointId, name: checkpoint.name };
+}
+
+/**
+ * Collects the copy store after checkpoints were deleted. The deletion stands when the copy store
+ * cannot be reached: what stays there is collected by the next deletion, which removes the copies of
+ * every checkpoint that no longer exists.
+ */
+export async function collectCopyStoreAfterDeletion(ctx: AppContext): Promise<void> {
+  const r = await collectCopyStore(ctx).catch((e: unknown) => ({ skipped: errorMessage(e) }));
+  if (r.skipped) console.warn(`copy store collection: ${r.skipped}`);
 }
 
 /**
