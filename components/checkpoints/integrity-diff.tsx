@@ -1,7 +1,9 @@
 import type { ValidationRunView } from "../../lib/checkpoints/list-checkpoints-view";
 import { formatCount, humanize, shortenChecksum } from "../../lib/ui/format";
 import {
+  changedCells,
   differenceCounts,
+  type ChangedCell,
   formatCopies,
   formatRowKey,
   isOnlyInconclusive,
@@ -13,6 +15,7 @@ import {
   type TableDiffView,
 } from "../../lib/ui/integrity-diff";
 import { EmptyState } from "../ui/card";
+import { DataTable, type Column } from "../ui/data-table";
 import { StatusBadge, ToneBadge } from "../ui/status-badge";
 import { TimeAgo } from "../ui/time-ago";
 
@@ -133,33 +136,14 @@ function TableDiff({ t }: { t: TableDiffView }) {
           <p className="text-xs text-amber-900">This table has no primary key: the differing rows cannot be located, only counted and checksummed.</p>
         ) : null}
         {t.changed.length ? (
-          <div className="overflow-x-auto">
-            <table className="w-full text-left text-xs">
-              <caption className="py-1 text-left text-xs font-semibold text-slate-700">
-                Changed rows ({formatCount(t.changed.length)} listed of {formatCount(differenceCounts(t).changed)})
-              </caption>
-              <thead className="text-slate-500">
-                <tr>
-                  <th scope="col" className="py-1 pr-3 font-medium">Row</th>
-                  <th scope="col" className="py-1 pr-3 font-medium">Column</th>
-                  <th scope="col" className="py-1 pr-3 font-medium">Source</th>
-                  <th scope="col" className="py-1 font-medium">Target</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100 align-top">
-                {t.changed.flatMap((row) =>
-                  row.columns.map((col, i) => (
-                    <tr key={`${formatRowKey(row.key)}:${col.column}`} data-row-key={formatRowKey(row.key)}>
-                      <td className="py-1 pr-3 font-mono">{i === 0 ? formatRowKey(row.key) : ""}</td>
-                      <td className="py-1 pr-3 font-mono">{col.column}</td>
-                      <td className="py-1 pr-3"><Value v={col.source} tone="source" /></td>
-                      <td className="py-1"><Value v={col.target} tone="target" /></td>
-                    </tr>
-                  )),
-                )}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            compact
+            heading={`Changed rows (${formatCount(t.changed.length)} listed of ${formatCount(differenceCounts(t).changed)})`}
+            columns={CHANGED_COLUMNS}
+            rows={changedCells(t)}
+            rowKey={(c) => `${c.rowKey}:${c.column}`}
+            rowProps={(c) => ({ "data-row-key": c.rowKey })}
+          />
         ) : null}
         <RowKeys title="Missing in the target (rows only in the source)" keys={t.missing} copies={t.comparedAs === "multiset" ? t.copies.missing : []} />
         <RowKeys title="Extra in the target (rows not in the source)" keys={t.extra} copies={t.comparedAs === "multiset" ? t.copies.extra : []} />
@@ -269,6 +253,13 @@ function RowKeys({ title, keys, copies }: { title: string; keys: Record<string, 
     </div>
   );
 }
+
+const CHANGED_COLUMNS: Column<ChangedCell>[] = [
+  { header: "Row", className: "font-mono", cell: (c) => (c.firstOfRow ? c.rowKey : "") },
+  { header: "Column", className: "font-mono", cell: (c) => c.column },
+  { header: "Source", cell: (c) => <Value v={c.source} tone="source" /> },
+  { header: "Target", cell: (c) => <Value v={c.target} tone="target" /> },
+];
 
 function Findings({ group }: { group: FindingGroup }) {
   const compared = group.rows.some((r) => r.source !== null || r.target !== null);

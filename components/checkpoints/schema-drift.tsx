@@ -1,7 +1,8 @@
 import Link from "next/link";
 import type { CheckpointSchemaDrift } from "../../lib/checkpoints/get-schema-drift";
 import type { SideDrift } from "../../lib/validation/schema/drift";
-import { driftHeadline, driftKindRows, driftObjectRows, type DriftObjectRow } from "../../lib/ui/schema-drift";
+import { driftHeadline, driftKindRows, driftObjectRows, type DriftKindRow, type DriftObjectRow } from "../../lib/ui/schema-drift";
+import { DataTable, type Column } from "../ui/data-table";
 import { ToneBadge } from "../ui/status-badge";
 import { TimeAgo } from "../ui/time-ago";
 
@@ -70,27 +71,9 @@ function SideDriftView({ side, drift }: { side: "source" | "target"; drift: Side
       </h3>
       <p className="mt-1 text-sm text-slate-700">{headline.text}</p>
       {kinds.length ? (
-        <table className="mt-2 w-full text-left text-xs">
-          <caption className="sr-only">Changes per kind of object</caption>
-          <thead className="text-slate-500">
-            <tr>
-              <th scope="col" className="py-1 pr-3 font-medium">Kind</th>
-              <th scope="col" className="py-1 pr-3 text-right font-medium">Added</th>
-              <th scope="col" className="py-1 pr-3 text-right font-medium">Removed</th>
-              <th scope="col" className="py-1 text-right font-medium">Changed</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100 tabular-nums">
-            {kinds.map((k) => (
-              <tr key={k.kind} data-kind={k.kind}>
-                <td className="py-1 pr-3">{k.heading}</td>
-                <td className="py-1 pr-3 text-right">{k.added || "—"}</td>
-                <td className="py-1 pr-3 text-right">{k.removed || "—"}</td>
-                <td className="py-1 text-right">{k.changed || "—"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div className="mt-2">
+          <DataTable compact caption="Changes per kind of object" columns={KIND_COLUMNS} rows={kinds} rowKey={(k) => k.kind} rowProps={(k) => ({ "data-kind": k.kind })} />
+        </div>
       ) : null}
       {rows.length ? (
         <details className="mt-2">
@@ -101,6 +84,13 @@ function SideDriftView({ side, drift }: { side: "source" | "target"; drift: Side
     </section>
   );
 }
+
+const KIND_COLUMNS: Column<DriftKindRow>[] = [
+  { header: "Kind", cell: (k) => k.heading },
+  { header: "Added", align: "right", cell: (k) => k.added || "—" },
+  { header: "Removed", align: "right", cell: (k) => k.removed || "—" },
+  { header: "Changed", align: "right", cell: (k) => k.changed || "—" },
+];
 
 /**
  * Objects with what happened to them; a changed one shows both definitions. In a rollback's preview

@@ -11,13 +11,14 @@ import { DriftObjectList } from "../checkpoints/schema-drift";
 import { errorMessage } from "../../lib/ui/api-client";
 import { formatCount, formatDuration, humanize } from "../../lib/ui/format";
 import { isJobActive } from "../../lib/ui/job-view";
-import { confirmationMatches, orderComponents, readRollbackResult } from "../../lib/ui/rollback-view";
+import { confirmationMatches, orderComponents, previewTableRows, previewVerdict, readRollbackResult, type ComponentResult, type PreviewTableRow } from "../../lib/ui/rollback-view";
 import { useRollback, type AwaitingApproval } from "../hooks/use-checkpoint-mutations";
 import { useJob } from "../hooks/use-job";
 import { useRollbackPreview } from "./use-rollback-preview";
 import { JobProgress } from "../jobs/job-progress";
 import { BUTTON_DANGER, BUTTON_SECONDARY, FIELD, Modal } from "../ui/modal";
-import { ToneBadge } from "../ui/status-badge";
+import { StatusBadge } from "../ui/status-badge";
+import { DataTable, type Column } from "../ui/data-table";
 
 const COMPONENT_TEXT: Record<BackupComponentName, string> = {
   database: "Database — every table of the target's Postgres",
@@ -196,64 +197,51 @@ function RollbackFlow({ checkpointId, checkpointName, onStarted, onCancel }: { c
 const LIST_LIMIT = 15;
 
 function PreviewComponent({ change, summary, schemaChanged }: { change: ComponentComparison; summary: string; schemaChanged: boolean }) {
-  // Rows equal to the checkpoint but objects added or dropped since: the database still changes.
-  const rowsEqual = change.ok && change.equal;
-  const equal = rowsEqual && !schemaChanged;
-  // Tables whose content cannot be compared, and nothing known to differ: neither "no change" nor "will change".
-  const unknown = change.ok && change.component === "database" && !rowsEqual && change.diff.changed.length + change.diff.appear.length + change.diff.disappear.length === 0;
+  const verdict = previewVerdict(change, schemaChanged);
   return (
     <li className="rounded-md p-3 ring-1 ring-slate-200" data-component={change.component}>
       <div className="flex flex-wrap items-center gap-2">
         <span className="text-sm font-medium text-slate-900">{humanize(change.component)}</span>
-        <ToneBadge tone={!change.ok ? "danger" : equal ? "success" : "warning"}>{!change.ok ? "Cannot compare" : equal ? "No change" : unknown ? "Cannot compare some tables" : "Will change"}</ToneBadge>
+        <StatusBadge kind="rollback_preview" status={verdict} />
       </div>
       {change.ok && !change.equal ? (
         <PreviewDetails change={change} />
       ) : (
         <p className="mt-1 text-sm text-slate-700 [overflow-wrap:anywhere]">
-          {equal ? "Already equal to the checkpoint: nothing to restore." : rowsEqual ? "Every table's rows are equal to the checkpoint; its schema is not (see below)." : summary}
+          {verdict === "no_change" ? "Already equal to the checkpoint: nothing to restore." : change.ok && change.equal ? "Every table's rows are equal to the checkpoint; its schema is not (see below)." : summary}
         </p>
       )}
     </li>
   );
 }
 
+const PREVIEW_COLUMNS: Column<PreviewTableRow>[] = [
+  {
+    header: "Table",
+    cell: (t) => (
+      <>
+        <code className="font-mono">{t.table}</code>
+        {t.note ? <span className="text-slate-500"> ({t.note})</span> : null}
+      </>
+    ),
+  },
+  { header: "Rows now", align: "right", cell: (t) => t.now },
+  { header: "Rows after rollback", align: "right", cell: (t) => t.after },
+];
+
+const RESULT_COLUMNS: Column<ComponentResult>[] = [
+  { header: "Component", className: "font-medium", cell: (c) => humanize(c.component) },
+  { header: "Result", cell: (c) => <StatusBadge kind="rollback_component" status={c.status} /> },
+  { header: "Detail", className: "text-slate-700 [overflow-wrap:anywhere]", cell: (c) => c.detail },
+  { header: "Took", align: "right", className: "whitespace-nowrap text-slate-600", cell: (c) => formatDuration(c.durationMs) },
+];
+
 function PreviewDetails({ change }: { change: Extract<ComponentComparison, { ok: true }> }) {
   if (change.component === "database") {
     const d = change.diff;
     return (
-      <div className="mt-2 overflow-x-auto">
-        <table className="w-full text-left text-xs">
-          <thead className="text-slate-500">
-            <tr>
-              <th scope="col" className="py-1 pr-3 font-medium">Table</th>
-              <th scope="col" className="py-1 pr-3 text-right font-medium">Rows now</th>
-              <th scope="col" className="py-1 text-right font-medium">Rows after rollback</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {d.changed.map((t) => (
-              <tr key={t.table}>
-                <td className="py-1 pr-3"><code className="font-mono">{t.table}</code>{t.current.rowCount === t.checkpoint.rowCount ? <span className="text-slate-500"> (content differs)</span> : null}</td>
-                <td className="py-1 pr-3 text-right tabular-nums">{formatCount(t.current.rowCount)}</td>
-                <td className="py-1 text-right tabular-nums">{formatCount(t.checkpoint.rowCount)}</td>
-              </tr>
-            ))}
-            {d.appear.map((t) => (
-              <tr key={t}><td className="py-1 pr-3"><code className="font-mono">{t}</code></td><td className="py-1 pr-3 text-right">missing</td><td className="py-1 text-right">restored</td></tr>
-            ))}
-            {d.disappear.map((t) => (
-              <tr key={t}><td className="py-1 pr-3"><code className="font-mono">{t}</code></td><td className="py-1 pr-3 text-right">exists</td><td className="py-1 text-right">removed</td></tr>
-            ))}
-            {d.notComparable.map((t) => (
-              <tr key={t.table}>
-                <td className="py-1 pr-3"><code className="font-mono">{t.table}</code><span className="text-slate-500"> (content cannot be compared: {t.reason})</span></td>
-                <td className="py-1 pr-3 text-right tabular-nums">{formatCount(t.rowCount)}</td>
-                <td className="py-1 text-right tabular-nums">{formatCount(t.rowCount)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      <div className="mt-2">
+        <DataTable compact columns={PREVIEW_COLUMNS} rows={previewTableRows(d)} rowKey={(t) => t.table} />
       </div>
     );
   }
@@ -283,7 +271,7 @@ function SchemaPreview({ schema }: { schema: SchemaRollbackPreview }) {
   if (!schema.ok) {
     return (
       <div className="rounded-md p-3 ring-1 ring-slate-200" data-testid="rollback-schema">
-        <p className="text-sm font-medium text-slate-900">Database schema <ToneBadge tone="neutral">Cannot compare</ToneBadge></p>
+        <p className="text-sm font-medium text-slate-900">Database schema <StatusBadge kind="rollback_preview" status="not_listed" /></p>
         <p className="mt-1 text-sm text-slate-700 [overflow-wrap:anywhere]">The schema is still restored with the database; what it changes cannot be listed: {schema.problem}.</p>
       </div>
     );
@@ -293,7 +281,7 @@ function SchemaPreview({ schema }: { schema: SchemaRollbackPreview }) {
     return (
       <div className="rounded-md p-3 ring-1 ring-slate-200" data-testid="rollback-schema">
         <p className="flex flex-wrap items-center gap-2 text-sm font-medium text-slate-900">
-          Database schema <ToneBadge tone="success">No change</ToneBadge>
+          Database schema <StatusBadge kind="rollback_preview" status="no_change" />
         </p>
         <p className="mt-1 text-sm text-slate-700">Every object of the target (tables, columns, indexes, constraints, functions, policies…) is as it was at the checkpoint.</p>
       </div>
@@ -308,7 +296,7 @@ function SchemaPreview({ schema }: { schema: SchemaRollbackPreview }) {
   return (
     <div className="rounded-md p-3 ring-1 ring-slate-200" data-testid="rollback-schema">
       <p className="flex flex-wrap items-center gap-2 text-sm font-medium text-slate-900">
-        Database schema <ToneBadge tone="warning">Will change</ToneBadge>
+        Database schema <StatusBadge kind="rollback_preview" status="will_change" />
       </p>
       <p className="mt-1 text-sm text-slate-700">
         The target&apos;s schema changed since this checkpoint was taken: the rollback restores the checkpoint&apos;s schema with its rows.
@@ -355,31 +343,7 @@ function RollbackReport({ result, error, jobStatus, onClose }: { result: unknown
         <span className="font-semibold">{report.ok ? "Rollback complete." : "Rollback failed."}</span> {report.message}
       </p>
       {report.components.length ? (
-        <div className="overflow-x-auto">
-          <table className="w-full text-left text-sm">
-            <caption className="sr-only">Result per component</caption>
-            <thead className="text-xs uppercase tracking-wide text-slate-500">
-              <tr>
-                <th scope="col" className="py-1 pr-3 font-medium">Component</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Result</th>
-                <th scope="col" className="py-1 pr-3 font-medium">Detail</th>
-                <th scope="col" className="py-1 text-right font-medium">Took</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {report.components.map((c) => (
-                <tr key={c.component} className="align-top">
-                  <td className="py-1.5 pr-3 font-medium">{humanize(c.component)}</td>
-                  <td className="py-1.5 pr-3">
-                    <ToneBadge tone={c.status === "restored" ? "success" : c.status === "failed" ? "danger" : "neutral"}>{humanize(c.status)}</ToneBadge>
-                  </td>
-                  <td className="py-1.5 pr-3 text-slate-700 [overflow-wrap:anywhere]">{c.detail}</td>
-                  <td className="py-1.5 text-right tabular-nums text-slate-600">{formatDuration(c.durationMs)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Result per component" columns={RESULT_COLUMNS} rows={report.components} rowKey={(c) => c.component} />
       ) : null}
       {report.safetyCheckpointId ? (
         <p className="text-sm text-slate-600">

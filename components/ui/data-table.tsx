@@ -15,6 +15,8 @@ export interface Column<T> {
 // Literal class names, so that Tailwind finds them.
 const HIDDEN_BELOW = { sm: "hidden sm:table-cell", md: "hidden md:table-cell", lg: "hidden lg:table-cell" } as const;
 const CELL = "px-3 py-2 sm:px-4";
+// Compact: small print inside a panel, the first column on the panel's edge.
+const COMPACT_CELL = "py-1 pr-3 last:pr-0";
 
 function placement(column: Column<unknown>): string {
   return [column.align === "right" ? "text-right" : "", column.from ? HIDDEN_BELOW[column.from] : ""].filter(Boolean).join(" ");
@@ -22,14 +24,17 @@ function placement(column: Column<unknown>): string {
 
 /**
  * The dashboard's one table: a header row, a row per item, columns that give way on small screens,
- * scrolling sideways when it is still too wide. `flush` lets it span a Card's padding edge to edge.
+ * scrolling sideways when it is still too wide. `flush` lets it span a Card's padding edge to edge;
+ * `compact` is the small print of a panel (a rollback preview, a schema drift, changed rows).
  */
 export function DataTable<T>({
   columns,
   rows,
   rowKey,
   caption,
+  heading,
   flush = false,
+  compact = false,
   hover = false,
   rowProps,
 }: {
@@ -38,19 +43,27 @@ export function DataTable<T>({
   rowKey: (row: T) => string;
   /** Read by screen readers only. */
   caption?: string;
+  /** A caption everyone sees (instead of `caption`), above the header row. */
+  heading?: ReactNode;
   flush?: boolean;
+  compact?: boolean;
   hover?: boolean;
   /** Attributes of a row's <tr> (classes, data-*). */
   rowProps?: (row: T) => Omit<ComponentProps<"tr">, "children"> & { [data: `data-${string}`]: string | undefined };
 }) {
+  const cell = compact ? COMPACT_CELL : CELL;
   return (
     <div className={flush ? "-mx-4 overflow-x-auto" : "overflow-x-auto"}>
-      <table className="w-full text-left text-sm">
-        {caption ? <caption className="sr-only">{caption}</caption> : null}
-        <thead className="border-b border-slate-100 text-xs uppercase tracking-wide text-slate-500">
+      <table className={`w-full text-left ${compact ? "text-xs" : "text-sm"}`}>
+        {heading ? (
+          <caption className="py-1 text-left text-xs font-semibold text-slate-700">{heading}</caption>
+        ) : caption ? (
+          <caption className="sr-only">{caption}</caption>
+        ) : null}
+        <thead className={compact ? "text-slate-500" : "border-b border-slate-100 text-xs uppercase tracking-wide text-slate-500"}>
           <tr>
             {columns.map((column, i) => (
-              <th key={i} scope="col" className={`${CELL} font-medium ${placement(column as Column<unknown>)}`}>
+              <th key={i} scope="col" className={`${cell} font-medium ${placement(column as Column<unknown>)}`}>
                 {column.header}
               </th>
             ))}
@@ -65,7 +78,7 @@ export function DataTable<T>({
                 {columns.map((column, i) => (
                   <td
                     key={i}
-                    className={[CELL, placement(column as Column<unknown>), column.align === "right" ? "tabular-nums" : "", column.className ?? ""].filter(Boolean).join(" ")}
+                    className={[cell, placement(column as Column<unknown>), column.align === "right" ? "tabular-nums" : "", column.className ?? ""].filter(Boolean).join(" ")}
                   >
                     {column.cell(row)}
                   </td>

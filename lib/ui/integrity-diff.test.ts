@@ -139,3 +139,21 @@ describe("what differs first", () => {
     expect(formatCopies({ source: 3, target: 1 })).toBe("×3 in source, ×1 in target");
   });
 });
+
+import { changedCells } from "./integrity-diff";
+describe("changedCells", () => {
+  it("lists each differing column, the row's key on its first", () => {
+    expect(
+      changedCells({
+        changed: [
+          { key: { id: "7" }, columns: [{ column: "title", source: "a", target: "b" }, { column: "done", source: "true", target: null }] },
+          { key: { id: "9" }, columns: [{ column: "title", source: "", target: "x" }] },
+        ],
+      }),
+    ).toEqual([
+      { rowKey: "id=7", firstOfRow: true, column: "title", source: "a", target: "b" },
+      { rowKey: "id=7", firstOfRow: false, column: "done", source: "true", target: null },
+      { rowKey: "id=9", firstOfRow: true, column: "title", source: "", target: "x" },
+    ]);
+  });
+});

@@ -227,3 +227,20 @@ function text(v: unknown): string {
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
+
+/** One differing column of a changed row, as the changed-rows table lists it (the row's key on its first column only). */
+export interface ChangedCell {
+  rowKey: string;
+  firstOfRow: boolean;
+  column: string;
+  source: string | null;
+  target: string | null;
+}
+
+/** The changed rows of a table, one line per differing column. */
+export function changedCells(t: Pick<TableDiffView, "changed">): ChangedCell[] {
+  return t.changed.flatMap((row) => {
+    const rowKey = formatRowKey(row.key);
+    return row.columns.map((col, i) => ({ rowKey, firstOfRow: i === 0, column: col.column, source: col.source, target: col.target }));
+  });
+}

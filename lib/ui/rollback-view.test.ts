@@ -58,3 +58,41 @@ describe("readVerifyReport", () => {
     expect(readVerifyReport({ ok: true })).toBeNull();
   });
 });
+
+import { previewTableRows } from "./rollback-view";
+describe("previewTableRows", () => {
+  it("lists changed, appearing, disappearing and incomparable tables, in that order", () => {
+    expect(
+      previewTableRows({
+        changed: [
+          { table: "public.tasks", current: { rowCount: 2001 }, checkpoint: { rowCount: 2000 } },
+          { table: "public.projects", current: { rowCount: 200 }, checkpoint: { rowCount: 200 } },
+        ],
+        appear: ["public.comments"],
+        disappear: ["public.scratch"],
+        notComparable: [{ table: "public.profiles", rowCount: 192, reason: "checksum format 1" }],
+      }),
+    ).toEqual([
+      { table: "public.tasks", note: null, now: "2,001", after: "2,000" },
+      { table: "public.projects", note: "content differs", now: "200", after: "200" },
+      { table: "public.comments", note: null, now: "missing", after: "restored" },
+      { table: "public.scratch", note: null, now: "exists", after: "removed" },
+      { table: "public.profiles", note: "content cannot be compared: checksum format 1", now: "192", after: "192" },
+    ]);
+  });
+});
+
+import { previewVerdict, type PreviewFacts } from "./rollback-view";
+describe("previewVerdict", () => {
+  const db = (diff: { changed: unknown[]; appear: unknown[]; disappear: unknown[] }, equal = false): PreviewFacts => ({ ok: true, equal, component: "database", diff });
+  const none = { changed: [], appear: [], disappear: [] };
+  it.each([
+    ["not comparable", { ok: false } as PreviewFacts, false, "cannot_compare"],
+    ["equal", db(none, true), false, "no_change"],
+    ["equal rows, schema changed since", db(none, true), true, "will_change"],
+    ["a table changes", db({ ...none, changed: [{}] }), false, "will_change"],
+    ["a table appears", db({ ...none, appear: ["t"] }), false, "will_change"],
+    ["only incomparable tables", db(none), false, "partly_unknown"],
+    ["storage differs", { ok: true, equal: false, component: "storage", diff: {} } as PreviewFacts, false, "will_change"],
+  ] as const)("%s", (_name, change, schemaChanged, verdict) => expect(previewVerdict(change, schemaChanged)).toBe(verdict));
+});

@@ -26,7 +26,7 @@ describe("inconclusive", () => {
   });
 });
 
-describe("comparison, alert and audit chain kinds", () => {
+describe("comparison, alert, rollback and audit chain kinds", () => {
   // Each row: a kind, a value, the label and the colour it is shown with.
   const cases = [
     ["table_match", "match", "Match", "success"],
@@ -53,6 +53,14 @@ describe("comparison, alert and audit chain kinds", () => {
     ["chain_hash", "valid", "Matches the event's content", "success"],
     ["chain_hash", "altered", "Content was altered", "danger"],
     ["chain_key", "keyed", "Keyed MAC (the database cannot recompute it)", "success"],
+    ["rollback_component", "restored", "Restored", "success"],
+    ["rollback_preview", "cannot_compare", "Cannot compare", "danger"],
+    ["rollback_preview", "no_change", "No change", "success"],
+    ["rollback_preview", "partly_unknown", "Cannot compare some tables", "warning"],
+    ["rollback_preview", "will_change", "Will change", "warning"],
+    ["rollback_preview", "not_listed", "Cannot compare", "neutral"],
+    ["rollback_component", "failed", "Failed", "danger"],
+    ["rollback_component", "skipped", "Skipped", "neutral"],
     ["chain_key", "legacy", "Unkeyed legacy event (written before the chain was keyed)", "neutral"],
   ] as const;
   it.each(cases)("%s %s: %s (%s)", (kind, value, label, tone) => {

@@ -1,4 +1,5 @@
 import type { ConfigChangeView, FileChanges, TablePair } from "./compare-view";
+import type { PreviewVerdict } from "./rollback-view";
 import type { TableMatch } from "./table-comparison";
 
 /**
@@ -113,6 +114,22 @@ const SEVERITY: Record<string, StatusStyle> = {
   info: { label: "info", tone: "info", hint: "" },
 };
 
+/** A component of a finished rollback. */
+const ROLLBACK_COMPONENT: Record<"restored" | "failed" | "skipped", StatusStyle> = {
+  restored: { label: "Restored", tone: "success", hint: "" },
+  failed: { label: "Failed", tone: "danger", hint: "" },
+  skipped: { label: "Skipped", tone: "neutral", hint: "" },
+};
+
+/** What a rollback preview says of one component, or of the database's schema ("not_listed"). */
+const ROLLBACK_PREVIEW: Record<PreviewVerdict | "not_listed", StatusStyle> = {
+  cannot_compare: { label: "Cannot compare", tone: "danger", hint: "" },
+  no_change: { label: "No change", tone: "success", hint: "" },
+  partly_unknown: { label: "Cannot compare some tables", tone: "warning", hint: "" },
+  will_change: { label: "Will change", tone: "warning", hint: "" },
+  not_listed: { label: "Cannot compare", tone: "neutral", hint: "Restored with the database; what changes cannot be listed" },
+};
+
 /** One audit event's place in the hash chain: its link to the previous event, its own hash, its MAC. */
 const CHAIN_LINK: Record<"valid" | "broken", StatusStyle> = {
   valid: { label: "Links to the previous event", tone: "success", hint: "" },
@@ -141,7 +158,9 @@ export type StatusKind =
   | "severity"
   | "chain_link"
   | "chain_hash"
-  | "chain_key";
+  | "chain_key"
+  | "rollback_component"
+  | "rollback_preview";
 
 const TABLES: Record<StatusKind, Readonly<Record<string, StatusStyle>>> = {
   checkpoint: CHECKPOINT,
@@ -158,6 +177,8 @@ const TABLES: Record<StatusKind, Readonly<Record<string, StatusStyle>>> = {
   chain_link: CHAIN_LINK,
   chain_hash: CHAIN_HASH,
   chain_key: CHAIN_KEY,
+  rollback_component: ROLLBACK_COMPONENT,
+  rollback_preview: ROLLBACK_PREVIEW,
 };
 
 /** Style of a status; an unknown value gets a neutral badge with the raw value, never a crash. */
