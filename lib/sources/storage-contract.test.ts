@@ -465,7 +465,8 @@ describe.sequential("the Storage contract: the real server and the stand-in", ()
       // Both checkpoints are of the one test target: one operation at a time.
       { oneAtATime: true },
     );
-  });
+    // Two checkpoints and rollbacks of 1,100+ files: about 25 s on an idle machine, several times that on a busy one.
+  }, 300_000);
 
   it("could not run, never passed, when the server stops in the middle of a validation", async () => {
     await onBoth(
