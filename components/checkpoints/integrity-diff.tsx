@@ -12,6 +12,7 @@ import {
   unlistedCounts,
   withheldRowCount,
   type FindingGroup,
+  type FindingRow,
   type TableDiffView,
 } from "../../lib/ui/integrity-diff";
 import { EmptyState } from "../ui/card";
@@ -261,35 +262,36 @@ const CHANGED_COLUMNS: Column<ChangedCell>[] = [
   { header: "Target", cell: (c) => <Value v={c.target} tone="target" /> },
 ];
 
+function findingColumns(compared: boolean): Column<FindingRow>[] {
+  return [
+    { header: "Which", className: "font-mono [overflow-wrap:anywhere]", cell: (r) => r.identity.map(([k, v]) => `${k}=${v}`).join(", ") || "—" },
+    ...(compared
+      ? ([
+          { header: "Source", cell: (r) => <Value v={r.source} tone="source" /> },
+          { header: "Target", cell: (r) => <Value v={r.target} tone="target" /> },
+        ] satisfies Column<FindingRow>[])
+      : []),
+    { header: "Notes", className: "text-slate-600 [overflow-wrap:anywhere]", cell: (r) => r.notes.map(([k, v]) => `${k}: ${v}`).join("; ") },
+  ];
+}
+
 function Findings({ group }: { group: FindingGroup }) {
   const compared = group.rows.some((r) => r.source !== null || r.target !== null);
   return (
-    <div className="overflow-x-auto rounded-md ring-1 ring-slate-200">
-      <table className="w-full text-left text-xs">
-        <caption className="px-3 py-2 text-left">
-          <span className="font-semibold text-slate-900">{group.check}</span> <StatusBadge kind="validation" status={group.status} />
-          <span className="ml-2 text-slate-600">{group.message}</span>
-        </caption>
-        <thead className="text-slate-500">
-          <tr>
-            <th scope="col" className="px-3 py-1 font-medium">Which</th>
-            {compared ? <th scope="col" className="px-3 py-1 font-medium">Source</th> : null}
-            {compared ? <th scope="col" className="px-3 py-1 font-medium">Target</th> : null}
-            <th scope="col" className="px-3 py-1 font-medium">Notes</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100 align-top">
-          {group.rows.map((r, i) => (
-            <tr key={i}>
-              <td className="px-3 py-1 font-mono [overflow-wrap:anywhere]">{r.identity.map(([k, v]) => `${k}=${v}`).join(", ") || "—"}</td>
-              {compared ? <td className="px-3 py-1"><Value v={r.source} tone="source" /></td> : null}
-              {compared ? <td className="px-3 py-1"><Value v={r.target} tone="target" /></td> : null}
-              <td className="px-3 py-1 text-slate-600 [overflow-wrap:anywhere]">{r.notes.map(([k, v]) => `${k}: ${v}`).join("; ")}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {group.more > 0 ? <p className="px-3 pb-2 text-xs text-slate-500">… and {formatCount(group.more)} more not sampled.</p> : null}
+    <div className="rounded-md px-3 pb-2 pt-1 ring-1 ring-slate-200">
+      <DataTable
+        compact
+        heading={
+          <>
+            <span className="text-slate-900">{group.check}</span> <StatusBadge kind="validation" status={group.status} />
+            <span className="ml-2 font-normal text-slate-600">{group.message}</span>
+          </>
+        }
+        columns={findingColumns(compared)}
+        rows={group.rows}
+        rowKey={(_r, i) => String(i)}
+      />
+      {group.more > 0 ? <p className="text-xs text-slate-500">… and {formatCount(group.more)} more not sampled.</p> : null}
     </div>
   );
 }

@@ -40,7 +40,8 @@ export function DataTable<T>({
 }: {
   columns: Column<T>[];
   rows: readonly T[];
-  rowKey: (row: T) => string;
+  /** A row's React key; the index serves rows without an identity of their own. */
+  rowKey: (row: T, index: number) => string;
   /** Read by screen readers only. */
   caption?: string;
   /** A caption everyone sees (instead of `caption`), above the header row. */
@@ -70,11 +71,11 @@ export function DataTable<T>({
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
-          {rows.map((row) => {
+          {rows.map((row, index) => {
             const props = rowProps?.(row) ?? {};
             const className = ["align-top", hover ? "hover:bg-slate-50" : "", props.className ?? ""].filter(Boolean).join(" ");
             return (
-              <tr key={rowKey(row)} {...props} className={className}>
+              <tr key={rowKey(row, index)} {...props} className={className}>
                 {columns.map((column, i) => (
                   <td
                     key={i}
