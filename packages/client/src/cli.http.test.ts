@@ -19,6 +19,7 @@ const bin = path.join(packageDir, "dist", "bin.js");
 let t: TestDemo;
 let server: TestServer;
 let token: string;
+let copyStore: string;
 
 interface Run {
   code: number | null;
@@ -115,11 +116,13 @@ beforeAll(async () => {
   const [demo, dir] = await Promise.all([startTestDemo(), buildTestApp()]);
   t = demo;
   token = await testApiToken(t.ctx.db, "cli-admin", "admin");
-  server = await startTestServer(dir, { ...t.demo.env, ...TEST_SERVER_SETTINGS });
+  copyStore = await mkdtemp(path.join(os.tmpdir(), "mc-cli-copies-"));
+  server = await startTestServer(dir, { ...t.demo.env, ...TEST_SERVER_SETTINGS, BACKUP_COPY_STORE_URL: copyStore });
 }, 600_000);
 
 afterAll(async () => {
   await server?.stop();
+  if (copyStore) await rm(copyStore, { recursive: true, force: true });
 });
 
 describe("the package", () => {
@@ -253,6 +256,19 @@ describe("the CLI against the running server", () => {
     const verify = await cli(["verify", initialId]);
     expect(verify.code, verify.stderr).toBe(EXIT.passed);
     expect(verify.stdout).toMatch(/verified/);
+  });
+
+  it("checkpoint copy copies to the copy store and, with --back, back from it; a checkpoint that does not exist fails (exit 1)", async () => {
+    const to = await cli(["checkpoint", "copy", initialId]);
+    expect(to.code, to.stderr).toBe(EXIT.passed);
+    expect(to.stdout).toMatch(new RegExp(`✓ checkpoint ${initialId} copied to ${copyStore}: \\d+ blobs verified there \\(\\d+ sent, `));
+    expect(to.stderr).toMatch(/^copy: .+/m);
+    const back = await cli(["checkpoint", "copy", initialId, "--back", "--json"]);
+    expect(back.code, back.stderr).toBe(EXIT.passed);
+    expect(json(back)).toMatchObject({ direction: "from_copy_store", status: "complete", objectsSent: 0 });
+    const missing = await cli(["checkpoint", "copy", "00000000-0000-4000-8000-000000000000"]);
+    expect(missing.code).toBe(EXIT.failed);
+    expect(missing.stderr).toMatch(/does not exist/);
   });
 
   it("rollback asks for the checkpoint's name on a terminal (with a progress bar), refuses without one unless --yes", async () => {

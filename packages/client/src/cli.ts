@@ -178,7 +178,7 @@ export function buildProgram(state: { exit: number } = { exit: EXIT.passed }): C
     );
   const global = () => program.opts<GlobalOptions>();
 
-  const checkpoint = program.command("checkpoint").description("take checkpoints");
+  const checkpoint = program.command("checkpoint").description("take and copy checkpoints");
   checkpoint
     .command("create <name>")
     .description("take a checkpoint (database, storage, config + metadata) and wait for its backup")
@@ -192,6 +192,21 @@ export function buildProgram(state: { exit: number } = { exit: EXIT.passed }): C
         const bytes = detail.backups.reduce((sum, b) => sum + Number(b.sizeBytes), 0);
         const fresh = detail.backups.reduce((sum, b) => sum + Number(b.newBytes), 0);
         out(`✓ checkpoint "${detail.name}" (${detail.id}) of ${detail.phase}: ${formatBytes(bytes)} backed up, ${formatBytes(fresh)} new`);
+      }
+      return EXIT.passed;
+    }));
+
+  checkpoint
+    .command("copy <checkpointId>")
+    .description("copy a checkpoint's backup to the server's copy store (BACKUP_COPY_STORE_URL), or back from it with --back, and wait until every blob is verified on arrival")
+    .option("--back", "copy it back from the copy store into the backup store (one that lost the checkpoint's backup)")
+    .action(act(async (checkpointId: string, opts: { back?: boolean }) => {
+      const client = clientFor(global());
+      const copy = await withProgress("copy", (o) => client.copyCheckpoint(checkpointId, opts.back ? "from_copy_store" : "to_copy_store", o));
+      if (global().json) printJson(copy);
+      else {
+        const where = copy.direction === "to_copy_store" ? `to ${copy.store}` : `back from ${copy.store}`;
+        out(`✓ checkpoint ${checkpointId} copied ${where}: ${copy.objects} blobs verified there (${copy.objectsSent} sent, ${formatBytes(copy.bytes)})`);
       }
       return EXIT.passed;
     }));

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { startTestDemo, type TestDemo } from "../../../test/demo-fixture";
 import { buildTestApp, startTestServer, type TestServer } from "../../../test/api/server";
 import { testApiToken, TEST_SERVER_SETTINGS } from "../../../test/api/client";
@@ -25,18 +28,22 @@ let t: TestDemo;
 let server: TestServer;
 let client: MigrationCheckpointsClient;
 let viewer: MigrationCheckpointsClient;
+let copyStore: string;
 
 beforeAll(async () => {
   const [demo, dir] = await Promise.all([startTestDemo(), buildTestApp()]);
   t = demo;
   const [adminToken, viewerToken] = await Promise.all([testApiToken(t.ctx.db, "client-admin", "admin"), testApiToken(t.ctx.db, "client-viewer", "viewer")]);
-  server = await startTestServer(dir, { ...t.demo.env, ...TEST_SERVER_SETTINGS });
+  // Copies go to a folder copy store (the server's BACKUP_COPY_STORE_URL).
+  copyStore = await mkdtemp(path.join(os.tmpdir(), "mc-client-copies-"));
+  server = await startTestServer(dir, { ...t.demo.env, ...TEST_SERVER_SETTINGS, BACKUP_COPY_STORE_URL: copyStore });
   client = createMigrationClient({ baseUrl: server.url, token: adminToken, pollIntervalMs: 200 });
   viewer = createMigrationClient({ baseUrl: server.url, token: viewerToken, pollIntervalMs: 200 });
 }, 600_000);
 
 afterAll(async () => {
   await server?.stop();
+  if (copyStore) await rm(copyStore, { recursive: true, force: true });
 });
 
 describe("the typed client against the running server", () => {
@@ -158,6 +165,28 @@ describe("the typed client against the running server", () => {
     expect(timedOut).toBeInstanceOf(MigrationTimeoutError);
     const job = await client.waitForJob((timedOut as MigrationTimeoutError).jobId);
     expect(job).toMatchObject({ kind: "verify", status: "completed" });
+  });
+
+  it("copyCheckpoint waits for the copy to the copy store and back, verified on arrival; listCheckpointCopies lists them, newest first", async () => {
+    const progress: JobProgress[] = [];
+    const copy = await client.copyCheckpoint(initialId, "to_copy_store", { onProgress: (p) => progress.push(p) });
+    s.checkpointCopySchema.parse(copy);
+    expect(copy).toMatchObject({ direction: "to_copy_store", store: copyStore, status: "complete", error: null, requestedBy: "token:client-admin" });
+    expect(copy.objects).toBeGreaterThan(0);
+    expect(copy.objectsSent).toBe(copy.objects);
+    expect(copy.verifiedAt).not.toBeNull();
+    expect(progress.length).toBeGreaterThan(0);
+    // Back into the backup store, which holds every blob already: nothing is sent, everything is checked.
+    const back = await client.copyCheckpoint(initialId, "from_copy_store");
+    expect(back).toMatchObject({ direction: "from_copy_store", status: "complete", objects: copy.objects, objectsSent: 0 });
+    const listed = await client.listCheckpointCopies(initialId);
+    s.checkpointCopiesSchema.parse(listed);
+    expect(listed).toMatchObject({ checkpointId: initialId, copyStore });
+    expect(listed.copies.map((c) => c.id)).toEqual([back.id, copy.id]);
+    // A viewer may read the copies but not make one.
+    expect((await viewer.listCheckpointCopies(initialId)).copies).toHaveLength(2);
+    const refused = await viewer.copyCheckpoint(initialId).catch((e: unknown) => e);
+    expect(isMigrationApiError(refused, "forbidden")).toBe(true);
   });
 
   it("offers every operation of the OpenAPI document as a generated call (raw)", async () => {

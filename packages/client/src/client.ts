@@ -8,7 +8,11 @@ import type {
   AuditPage,
   BackupComponent,
   CheckpointAccepted,
+  CheckpointCopies,
+  CheckpointCopy,
   CheckpointDetail,
+  CopyAccepted,
+  CopyDirection,
   CheckpointSummary,
   DeleteResult,
   Job,
@@ -259,6 +263,30 @@ export class MigrationCheckpointsClient {
   /** One page of the audit trail, newest first. */
   async listAuditEvents(query: AuditQuery = {}, options: Pick<WaitOptions, "signal"> = {}): Promise<AuditPage> {
     return this.call(this.raw.GET("/migration/audit", { params: { query }, signal: options.signal }));
+  }
+
+  /**
+   * Copies a checkpoint's backup to the copy store the server is configured with (BACKUP_COPY_STORE_URL),
+   * or back from it into the backup store (`from_copy_store`, after the backup store lost it), and waits
+   * for the copy: every blob read back from the destination and checked. Returns the copy's record;
+   * a copy that fails throws MigrationJobError with the reason.
+   */
+  async copyCheckpoint(checkpointId: string, direction: CopyDirection = "to_copy_store", options: WaitOptions = {}): Promise<CheckpointCopy> {
+    const accepted = await this.submitCheckpointCopy(checkpointId, direction, options);
+    const job = await this.waitForJob(accepted.jobId, options);
+    if (job.status !== "completed") throw new MigrationJobError(job);
+    const { copies } = await this.listCheckpointCopies(checkpointId, options);
+    return copies.find((c) => c.id === accepted.copy.id) ?? accepted.copy;
+  }
+
+  /** Records a copy of a checkpoint and queues its job, without waiting. */
+  async submitCheckpointCopy(checkpointId: string, direction: CopyDirection = "to_copy_store", options: Pick<WaitOptions, "signal"> = {}): Promise<CopyAccepted> {
+    return this.call(this.raw.POST("/migration/checkpoint/{checkpointId}/copy", { params: { path: { checkpointId } }, body: { direction }, signal: options.signal }));
+  }
+
+  /** A checkpoint's copies to and from the copy store, newest first, and the copy store configured now (null: none). */
+  async listCheckpointCopies(checkpointId: string, options: Pick<WaitOptions, "signal"> = {}): Promise<CheckpointCopies> {
+    return this.call(this.raw.GET("/migration/checkpoint/{checkpointId}/copies", { params: { path: { checkpointId } }, signal: options.signal }));
   }
 
   // ---------- the rest of the API ----------

@@ -28,6 +28,13 @@ export type JobProgress = Job["progress"];
 export type AuditEvent = Schemas["AuditEvent"];
 export type AuditPage = Schemas["AuditPage"];
 export type DeleteResult = Schemas["DeleteResult"];
+/** One copy of a checkpoint's backup between the backup store and the copy store (BACKUP_COPY_STORE_URL). */
+export type CheckpointCopy = Schemas["CheckpointCopy"];
+/** A checkpoint's copies, newest first, and the copy store configured now. */
+export type CheckpointCopies = Schemas["CheckpointCopies"];
+export type CopyAccepted = Schemas["CopyAccepted"];
+/** `to_copy_store`: from the backup store to the copy store; `from_copy_store`: back into the backup store. */
+export type CopyDirection = CheckpointCopy["direction"];
 export type ErrorBody = Schemas["Error"];
 /** The API's error codes (lib/domain/errors.ts), as the OpenAPI document lists them. */
 export type ApiErrorCode = ErrorBody["error"]["code"];
