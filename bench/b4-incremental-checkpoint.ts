@@ -15,8 +15,9 @@ import { listFiles, type BenchEnv } from "./setup";
 
 const actor = { name: "bench", role: "operator", origin: "bench" };
 
-export async function benchIncrementalCheckpoint(env: BenchEnv): Promise<BenchResult> {
-  const ctx = env.contextWith({ BACKUP_DIR: path.join(env.workDir, "b4-backups") });
+/** `storeEnv`: the backup store's settings (B4s3: BACKUP_STORE_URL on a bucket); default the folder. */
+export async function benchIncrementalCheckpoint(env: BenchEnv, storeEnv: Record<string, string> = {}, id = "B4"): Promise<BenchResult> {
+  const ctx = env.contextWith({ BACKUP_DIR: path.join(env.workDir, `${id.toLowerCase()}-backups`), ...storeEnv });
   const tag = Date.now().toString(36);
   const take = async (name: string) => {
     const { value, ms } = await timed(() => createCheckpoint(ctx, { name, phase: "initial" }, actor));
@@ -42,7 +43,7 @@ export async function benchIncrementalCheckpoint(env: BenchEnv): Promise<BenchRe
   const second = await take(`bench-b4-second-${tag}`);
   const share = second.fresh / first.size;
   return {
-    id: "B4",
+    id,
     what: `second checkpoint after ${rowsChanged} comments rows (1%) and ${chosen.length} files (1%) changed`,
     ours: `${fmtMb(second.fresh)} new (database ${fmtMb(second.by.database!.new)}, storage ${fmtMb(second.by.storage!.new)}, config ${fmtMb(second.by.config!.new)}) in ${fmtMs(second.ms)}`,
     baseline: `first checkpoint: ${fmtMb(first.size)} in ${fmtMs(first.ms)}`,

@@ -12,6 +12,7 @@ import { execFileSync } from "node:child_process";
 import { benchCheckpointDatabase } from "./b1-checkpoint-database";
 import { benchTableChecksums } from "./b2-table-checksums";
 import { locateChangesResult, measureAtSize, type SizePoint } from "./b3-locate-changes";
+import { benchS3Database } from "./b1-b5-s3";
 import { benchIncrementalCheckpoint } from "./b4-incremental-checkpoint";
 import { benchDatabaseRollback } from "./b5-database-rollback";
 import { benchFileHashing } from "./b6-file-hashing";
@@ -84,6 +85,8 @@ try {
   if (wants("B6")) results.push(...((await step("B6", () => benchFileHashing(env))) ?? []));
   if (wants("B7")) await push("B7", () => benchWorkerMemory(env));
   if (wants("B4")) await push("B4", () => benchIncrementalCheckpoint(env));
+  // After B4: B4s3 changes the target too; B1s3 and B5s3 dump and restore the same target on both sides.
+  if (wants("S3")) results.push(...((await step("S3", () => benchS3Database(env))) ?? []));
   if (wants("B3") || wants("B8")) {
     const sizes = wants("B8") ? [Math.round(options.rows / 10), options.rows, options.rows * 3] : [options.rows];
     const points: SizePoint[] = [];
