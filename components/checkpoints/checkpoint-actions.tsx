@@ -1,31 +1,13 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useEffect, useRef, useState } from "react";
 import { errorMessage } from "../../lib/ui/api-client";
 import { isJobActive, type JobView } from "../../lib/ui/job-view";
 import { readVerifyReport } from "../../lib/ui/verify-view";
 import { humanize } from "../../lib/ui/format";
-import { useJob } from "../hooks/use-job";
+import { useFollowedJob } from "../hooks/use-followed-job";
 import { useValidateCheckpoint, useVerifyCheckpoint } from "../hooks/use-checkpoint-mutations";
 import { JobProgress } from "../jobs/job-progress";
 import { BUTTON_PRIMARY, BUTTON_SECONDARY } from "../ui/modal";
-
-/** Follows a job started here (or already running when the page loaded); refreshes the page when it ends. */
-function useFollowedJob(initialJobId: string | null) {
-  const router = useRouter();
-  const [jobId, setJobId] = useState<string | null>(initialJobId);
-  const job = useJob(jobId);
-  const ended = job.data ? !isJobActive(job.data.status) : false;
-  const refreshedFor = useRef<string | null>(null);
-  useEffect(() => {
-    if (ended && jobId && refreshedFor.current !== jobId) {
-      refreshedFor.current = jobId;
-      router.refresh();
-    }
-  }, [ended, jobId, router]);
-  return { jobId, setJobId, job: job.data ?? null, running: jobId !== null && !ended, pollError: job.error };
-}
 
 /** "Validate": runs the restore drill and the phase's validators; results appear when it ends. */
 export function ValidateAction({ checkpointId, runningJobId, disabledReason }: { checkpointId: string; runningJobId: string | null; disabledReason: string | null }) {

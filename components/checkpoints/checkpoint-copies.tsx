@@ -1,16 +1,16 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useEffect, useRef, useState } from "react";
+import { useState } from "react";
 import { useMutation } from "@tanstack/react-query";
 import { apiFetch, errorMessage } from "../../lib/ui/api-client";
 import { isJobActive } from "../../lib/ui/job-view";
 import { formatBytes, formatCount } from "../../lib/ui/format";
 import type { CheckpointCopies as CopiesData, CheckpointCopyView } from "../../lib/checkpoints/list-checkpoint-copies";
-import { useJob } from "../hooks/use-job";
+import { useFollowedJob } from "../hooks/use-followed-job";
 import { JobProgress } from "../jobs/job-progress";
 import { Modal, BUTTON_PRIMARY, BUTTON_SECONDARY } from "../ui/modal";
-import { ToneBadge } from "../ui/status-badge";
+import { StatusBadge } from "../ui/status-badge";
 import { TimeAgo } from "../ui/time-ago";
 
 type Direction = CheckpointCopyView["direction"];
@@ -23,8 +23,6 @@ function sentText(c: CheckpointCopyView): string {
   return `${blobs}, ${formatCount(c.objectsSent)} sent (${formatBytes(c.bytes)}), the rest there already`;
 }
 
-const STATUS_TONE = { queued: "neutral", running: "info", complete: "success", failed: "danger" } as const;
-const STATUS_TEXT = { queued: "Queued", running: "Copying", complete: "Copied and verified", failed: "Failed" } as const;
 
 /**
  * The checkpoint's copies to the copy store (BACKUP_COPY_STORE_URL) and back: each copy's state, and
@@ -35,21 +33,12 @@ export function CheckpointCopies({ data, canCopy, disabledReason, nowIso }: { da
   const now = new Date(nowIso);
   const [asking, setAsking] = useState<Direction | null>(null);
   const active = data.copies.find((c) => c.status === "queued" || c.status === "running");
-  const [jobId, setJobId] = useState<string | null>(active?.jobId ?? null);
-  const job = useJob(jobId);
-  const ended = job.data ? !isJobActive(job.data.status) : false;
-  const refreshedFor = useRef<string | null>(null);
-  useEffect(() => {
-    if (ended && jobId && refreshedFor.current !== jobId) {
-      refreshedFor.current = jobId;
-      router.refresh();
-    }
-  }, [ended, jobId, router]);
+  const { setJobId, job, running: following } = useFollowedJob(active?.jobId ?? null);
   const copy = useMutation({
     mutationFn: (direction: Direction) =>
       apiFetch<{ jobId: string; copy: CheckpointCopyView }>(`/migration/checkpoint/${data.checkpointId}/copy`, { method: "POST", body: { direction } }),
   });
-  const running = (jobId !== null && !ended) || copy.isPending;
+  const running = following || copy.isPending;
   const noStore = data.copyStore === null ? "No copy store is configured (BACKUP_COPY_STORE_URL)." : null;
   const refusal = !canCopy ? "Copying needs the operator role." : (noStore ?? disabledReason);
   const hasCopy = data.copies.some((c) => c.direction === "to_copy_store" && c.status === "complete");
@@ -89,9 +78,9 @@ export function CheckpointCopies({ data, canCopy, disabledReason, nowIso }: { da
         </div>
       </div>
       {refusal && canCopy && !noStore ? <p className="mt-1 text-xs text-slate-500">{refusal}</p> : null}
-      {job.data && isJobActive(job.data.status) ? (
+      {job && isJobActive(job.status) ? (
         <div className="mt-3 max-w-md">
-          <JobProgress job={job.data} label="Copy progress" />
+          <JobProgress job={job} label="Copy progress" />
         </div>
       ) : null}
       {copy.isError ? (
@@ -105,7 +94,7 @@ export function CheckpointCopies({ data, canCopy, disabledReason, nowIso }: { da
           {data.copies.map((c) => (
             <li key={c.id} className="p-3 text-sm" data-copy-status={c.status}>
               <div className="flex flex-wrap items-center gap-2">
-                <ToneBadge tone={STATUS_TONE[c.status]}>{STATUS_TEXT[c.status]}</ToneBadge>
+                <StatusBadge kind="copy" status={c.status} />
                 <span className="font-medium text-slate-800">{c.direction === "to_copy_store" ? "To" : "Back from"}</span>
                 <code className="font-mono text-xs text-slate-700 [overflow-wrap:anywhere]">{c.store}</code>
                 <span className="text-slate-500">

@@ -144,8 +144,16 @@ const CHAIN_KEY: Record<"keyed" | "legacy", StatusStyle> = {
   legacy: { label: "Unkeyed legacy event (written before the chain was keyed)", tone: "neutral", hint: "" },
 };
 
+const COPY: Record<"queued" | "running" | "complete" | "failed", StatusStyle> = {
+  queued: { label: "Queued", tone: "neutral", hint: "Waiting for a worker" },
+  running: { label: "Copying", tone: "info", hint: "Blobs are being sent and read back" },
+  complete: { label: "Copied and verified", tone: "success", hint: "Every blob was read back from the destination and its digest checked" },
+  failed: { label: "Failed", tone: "danger", hint: "Nothing of this copy is usable; the reason is shown" },
+};
+
 export type StatusKind =
   | "checkpoint"
+  | "copy"
   | "backup"
   | "validation"
   | "job"
@@ -164,6 +172,7 @@ export type StatusKind =
 
 const TABLES: Record<StatusKind, Readonly<Record<string, StatusStyle>>> = {
   checkpoint: CHECKPOINT,
+  copy: COPY,
   backup: BACKUP,
   validation: VALIDATION,
   job: JOB,
