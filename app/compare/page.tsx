@@ -141,6 +141,13 @@ const LIMIT = 200;
 
 function FileChangesView({ changes }: { changes: Extract<CheckpointComparison["files"], { ok: true }>["changes"] }) {
   const total = changes.added.length + changes.removed.length + changes.changed.length;
+  const notComparable = changes.notComparable ? (
+    <p className="text-sm text-amber-900">
+      {formatCount(changes.notComparable)} file(s) in both with the same size could not be compared: one checkpoint was taken before backups were
+      encrypted and records plain sha256 digests, the other keyed ones. Validate or drill a checkpoint to check its files&apos; content.
+    </p>
+  ) : null;
+  if (total === 0 && notComparable) return notComparable;
   if (total === 0) {
     return (
       <p className="text-sm text-slate-600">
@@ -156,6 +163,7 @@ function FileChangesView({ changes }: { changes: Extract<CheckpointComparison["f
   return (
     <div className="space-y-4">
       <p className="text-sm text-slate-600">{formatCount(total)} file(s) differ; {formatCount(changes.unchanged)} unchanged.</p>
+      {notComparable}
       {groups.map((g) => (
         <div key={g.change}>
           <h3 className="flex items-center gap-2 text-sm font-medium text-slate-900">

@@ -87,10 +87,15 @@ export async function compareCheckpoints(ctx: CompareContext, aId: string, bId: 
     tables: pairTables(figures(a), figures(b)),
     files:
       storageA.ok && storageB.ok
-        ? { ok: true, changes: diffFileLists(storageA.manifest.files, storageB.manifest.files) }
+        ? { ok: true, changes: diffFileLists(storageA.manifest.files, storageB.manifest.files, sameDigestKind(storageA.manifest.version, storageB.manifest.version)) }
         : { ok: false, problem: [storageA, storageB].flatMap((m) => (m.ok ? [] : [m.problem])).join(" ") },
     config,
   };
+}
+
+/** Version 1 manifests hold plain sha256 digests, later ones keyed digests (lib/store/manifest.ts). */
+function sameDigestKind(a: number, b: number): boolean {
+  return (a === 1) === (b === 1);
 }
 
 type ManifestOf = Awaited<ReturnType<typeof tryReadManifest>> extends infer R ? (R extends { ok: true } ? R : never) : never;

@@ -46,6 +46,15 @@ describe("diffFileLists", () => {
     expect(d.removed.map((x) => x.path)).toEqual(["c"]);
     expect(d.changed).toEqual([{ path: "b", a: f("b", "2"), b: f("b", "9") }]);
     expect(d.unchanged).toBe(1);
+    expect(d.notComparable).toBe(0);
+  });
+  it("with digests of different kinds (before and after encryption), a file of the same size is not comparable, never changed", () => {
+    const d = diffFileLists([f("a", "plain-a", 5), f("b", "plain-b", 5), f("c", "plain-c")], [f("a", "keyed-a", 5), f("b", "keyed-b", 6), f("d", "keyed-d")], false);
+    expect(d.notComparable).toBe(1);
+    expect(d.changed.map((x) => x.path)).toEqual(["b"]);
+    expect(d.unchanged).toBe(0);
+    expect(d.added.map((x) => x.path)).toEqual(["d"]);
+    expect(d.removed.map((x) => x.path)).toEqual(["c"]);
   });
 });
 

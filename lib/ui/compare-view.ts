@@ -54,18 +54,30 @@ export interface FileChanges {
   /** In both with other bytes. */
   changed: { path: string; a: FileEntry; b: FileEntry }[];
   unchanged: number;
+  /**
+   * In both with the same size, digests of different kinds (a manifest from before encryption holds
+   * plain sha256, a later one keyed digests): the content was not compared. Zero when both are of one kind.
+   */
+  notComparable: number;
 }
 
-/** Differences between two storage manifests, by path and sha256; lists sorted by path. */
-export function diffFileLists(a: readonly FileEntry[], b: readonly FileEntry[]): FileChanges {
+/**
+ * Differences between two storage manifests, by path and digest; lists sorted by path. Digests of
+ * different kinds (`sameDigestKind` false) say nothing about each other: a file of the same size in
+ * both is counted as not comparable, never as changed (a false alarm) nor as unchanged.
+ */
+export function diffFileLists(a: readonly FileEntry[], b: readonly FileEntry[], sameDigestKind = true): FileChanges {
   const byA = new Map(a.map((f) => [f.path, f]));
   const byB = new Map(b.map((f) => [f.path, f]));
-  const out: FileChanges = { added: [], removed: [], changed: [], unchanged: 0 };
+  const out: FileChanges = { added: [], removed: [], changed: [], unchanged: 0, notComparable: 0 };
   for (const f of b) if (!byA.has(f.path)) out.added.push(f);
   for (const f of a) {
     const other = byB.get(f.path);
     if (!other) out.removed.push(f);
-    else if (other.sha256 !== f.sha256) out.changed.push({ path: f.path, a: f, b: other });
+    else if (!sameDigestKind) {
+      if (other.size !== f.size) out.changed.push({ path: f.path, a: f, b: other });
+      else out.notComparable += 1;
+    } else if (other.sha256 !== f.sha256) out.changed.push({ path: f.path, a: f, b: other });
     else out.unchanged += 1;
   }
   const byPath = (x: { path: string }, y: { path: string }) => x.path.localeCompare(y.path);

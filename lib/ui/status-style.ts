@@ -94,7 +94,7 @@ const TABLE_CHANGE: Record<TablePair["change"], StatusStyle> = {
 };
 
 /** A group of stored files of checkpoint B against A. */
-const FILE_CHANGE: Record<keyof Omit<FileChanges, "unchanged">, StatusStyle> = {
+const FILE_CHANGE: Record<keyof Omit<FileChanges, "unchanged" | "notComparable">, StatusStyle> = {
   added: { label: "Added in B", tone: "info", hint: "" },
   removed: { label: "Removed in B", tone: "danger", hint: "" },
   changed: { label: "Changed", tone: "warning", hint: "" },
