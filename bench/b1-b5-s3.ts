@@ -26,9 +26,10 @@ import { createS3BlobMedium } from "../lib/store/s3-blob-medium";
 import { masterKeysOf } from "../lib/checkpoints/engines-for-context";
 import { startS3TestServer, type S3TestServer } from "../test/s3-server";
 import { benchIncrementalCheckpoint } from "./b4-incremental-checkpoint";
+import { pgRestoreIntoFreshDatabase } from "./b5-database-rollback";
 import { fmtMb, fmtMs, median, runCommand, timed } from "./measure";
 import { x, type BenchResult } from "./report";
-import { databaseUrl, dropDatabases, sizeOfTree, type BenchEnv } from "./setup";
+import { dropDatabases, sizeOfTree, type BenchEnv } from "./setup";
 
 const PART = 8 * 1024 * 1024;
 const PARTS_AT_ONCE = 4;
@@ -128,16 +129,7 @@ export async function benchS3Database(env: BenchEnv): Promise<BenchResult[]> {
       await rm(into, { recursive: true, force: true });
       b5Base.push((await timed(async () => {
         await download(into);
-        const c = new pg.Client(env.adminUrl);
-        await c.connect();
-        try {
-          await c.query(`DROP DATABASE IF EXISTS "${baselineDb(i)}" WITH (FORCE)`);
-          await c.query(`CREATE DATABASE "${baselineDb(i)}" TEMPLATE template0`);
-        } finally {
-          await c.end();
-        }
-        const bconn = toolConnection(databaseUrl(env.adminUrl, baselineDb(i)));
-        await runCommand("pg_restore", ["-j2", "--no-owner", "--no-privileges", "-d", bconn.dbname, into], bconn.env);
+        await pgRestoreIntoFreshDatabase(env.adminUrl, baselineDb(i), into);
       })).ms);
       await rm(into, { recursive: true, force: true });
       await settle();

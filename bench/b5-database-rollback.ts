@@ -33,18 +33,7 @@ export async function benchDatabaseRollback(env: BenchEnv, b1: B1Output): Promis
   const baselineDb = (i: number) => `bench_b5_restore_${i}`;
   const reps = Math.max(3, env.options.reps);
 
-  const baseline = async (i: number) => {
-    const c = new pg.Client(env.adminUrl);
-    await c.connect();
-    try {
-      await c.query(`DROP DATABASE IF EXISTS "${baselineDb(i)}" WITH (FORCE)`);
-      await c.query(`CREATE DATABASE "${baselineDb(i)}" TEMPLATE template0`);
-    } finally {
-      await c.end();
-    }
-    const conn = toolConnection(databaseUrl(env.adminUrl, baselineDb(i)));
-    await runCommand("pg_restore", ["-j2", "--no-owner", "--no-privileges", "-d", conn.dbname, baselineDumpDir], conn.env);
-  };
+  const baseline = (i: number) => pgRestoreIntoFreshDatabase(env.adminUrl, baselineDb(i), baselineDumpDir);
   const settle = async () => {
     const c = new pg.Client(env.adminUrl);
     await c.connect();
@@ -129,4 +118,18 @@ async function timedDrop(targetUrl: string, oldDatabase: string | undefined): Pr
   const { ms, value } = await timed(() => dropReplacedDatabase(targetUrl, oldDatabase));
   if ("error" in value) throw new Error(`dropping ${oldDatabase} failed: ${value.error}`);
   return Math.round(ms);
+}
+
+/** The baseline a user runs by hand: a fresh database, then `pg_restore -j2` of a dump folder into it. */
+export async function pgRestoreIntoFreshDatabase(adminUrl: string, name: string, dumpDir: string): Promise<void> {
+  const c = new pg.Client(adminUrl);
+  await c.connect();
+  try {
+    await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await c.query(`CREATE DATABASE "${name}" TEMPLATE template0`);
+  } finally {
+    await c.end();
+  }
+  const conn = toolConnection(databaseUrl(adminUrl, name));
+  await runCommand("pg_restore", ["-j2", "--no-owner", "--no-privileges", "-d", conn.dbname, dumpDir], conn.env);
 }
