@@ -36,18 +36,13 @@ import { TEMPLATE_ENGINE } from "../engines/database-template";
 import { holdCopyStoreForCopy } from "../locks/copy-store-lock";
 import { componentDir } from "./backup-paths";
 import { componentRecords } from "./checkpoint-files";
-import { blobMediumOf, masterKeysOf } from "./engines-for-context";
+import { blobMediumOf, masterKeysOf, primaryStoreOf } from "./engines-for-context";
 
 export interface CopyStores {
   from: BackupStoreConfig;
   to: BackupStoreConfig;
   /** The copy store, as recorded with each copy. */
   copyStore: BackupStoreConfig;
-}
-
-/** The backup store, as a store configuration (the folder BACKUP_DIR unless BACKUP_STORE_URL is set). */
-export function primaryStoreOf(ctx: Pick<AppContext, "backupDir" | "backupStore">): BackupStoreConfig {
-  return ctx.backupStore ?? { kind: "folder", dir: ctx.backupDir };
 }
 
 /** Where a copy in `direction` reads and writes; a configuration error naming BACKUP_COPY_STORE_URL when there is no copy store. */

@@ -42,9 +42,14 @@ export function masterKeysOf(ctx: Pick<AppContext, "encryptionKey" | "oldEncrypt
   return { current: ctx.encryptionKey ? currentKey(ctx) : undefined, readable: readableKeys(ctx) };
 }
 
+/** The backup store, as a store configuration (the folder BACKUP_DIR unless BACKUP_STORE_URL is set). */
+export function primaryStoreOf(ctx: Pick<AppContext, "backupDir" | "backupStore">): BackupStoreConfig {
+  return ctx.backupStore ?? { kind: "folder", dir: ctx.backupDir };
+}
+
 /** Where the blob bytes lie: `<backupDir>/blobs`, or the bucket of BACKUP_STORE_URL. */
 export function blobMediumFor(ctx: Pick<AppContext, "backupDir" | "backupStore">): BlobMedium {
-  return s3MediumFor(ctx) ?? createFsBlobMedium(ctx.backupDir);
+  return blobMediumOf(primaryStoreOf(ctx));
 }
 
 /** The blob medium of any store: `<dir>/blobs` of a folder, or the bucket (the copy store's too). */
@@ -54,7 +59,7 @@ export function blobMediumOf(config: BackupStoreConfig): BlobMedium {
 
 /** The S3 medium of BACKUP_STORE_URL, or undefined with the folder store. */
 export function s3MediumFor(ctx: Pick<AppContext, "backupDir" | "backupStore">): S3BlobMedium | undefined {
-  const config: BackupStoreConfig = ctx.backupStore ?? { kind: "folder", dir: ctx.backupDir };
+  const config = primaryStoreOf(ctx);
   return config.kind === "folder" ? undefined : sharedS3BlobMedium(config);
 }
 
