@@ -3,6 +3,7 @@ import { startTestDemo, type TestDemo } from "../../test/demo-fixture";
 import { buildTestApp, startTestServer, type TestServer } from "../../test/api/server";
 import { apiTestClient, expectError, parsed, testApiToken, TEST_SERVER_SETTINGS } from "../../test/api/client";
 import { startS3TestServer, type S3TestServer } from "../../test/s3-server";
+import { createCheckpoint } from "../checkpoints/create-checkpoint";
 import * as s from "./schemas";
 
 // Copies of a checkpoint through the REST API, as a script asks for them: POST .../copy queues the job
@@ -93,4 +94,14 @@ describe.skipIf(s3Unavailable)("checkpoint copies through the REST API", () => {
     const actions = parsed(s.auditPageSchema, audit.json).items.map((e) => `${e.action}:${e.result}`);
     expect(actions.filter((a) => a.startsWith("checkpoint.copy"))).toEqual(["checkpoint.copy:success", "checkpoint.copy_requested:success", "checkpoint.copy:success", "checkpoint.copy_requested:success"]);
   }, 600_000);
+
+  it("refuses (422) a checkpoint whose database backup is a template database, which lies in no store, and queues nothing", async () => {
+    const { checkpoint } = await createCheckpoint(t.contextWith({ DATABASE_BACKUP_ENGINE: "template" }), { name: "api-copy-template", phase: "initial" }, { name: "test", role: "admin", origin: "test" });
+    expect(checkpoint.status, checkpoint.failureReason ?? "").toBe("created");
+    token = operator;
+    const refused = expectError(await api.call("POST", `/migration/checkpoint/${checkpoint.id}/copy`), 422, "unprocessable");
+    expect(refused.message).toMatch(/template database/);
+    const listed = parsed(s.checkpointCopiesSchema, (await api.call("GET", `/migration/checkpoint/${checkpoint.id}/copies`)).json);
+    expect(listed.copies).toEqual([]);
+  }, 300_000);
 });

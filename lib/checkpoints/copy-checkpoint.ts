@@ -45,6 +45,19 @@ export interface CopyStores {
   copyStore: BackupStoreConfig;
 }
 
+/**
+ * Why a checkpoint's backup cannot be copied, or null: it has no complete backup, or its database
+ * backup is a template database on the target server, which lies in no store. Checked when a copy is
+ * requested and again when its job runs.
+ */
+export function copyRefusal(checkpoint: { completedAt: Date | null; status: string; backups: Pick<CheckpointBackup, "component" | "engine">[] }): string | null {
+  if (!checkpoint.completedAt || checkpoint.status === "failed") return `it has no complete backup (status ${checkpoint.status})`;
+  if (checkpoint.backups.some((b) => b.component === "database" && b.engine === TEMPLATE_ENGINE)) {
+    return "its database backup is a template database on the target server (DATABASE_BACKUP_ENGINE=template), which lies in no store; take a checkpoint with the pg_dump engine to copy it";
+  }
+  return null;
+}
+
 /** Where a copy in `direction` reads and writes; a configuration error naming BACKUP_COPY_STORE_URL when there is no copy store. */
 export function copyStoresOf(ctx: Pick<AppContext, "backupDir" | "backupStore" | "copyStore">, direction: CopyDirection): CopyStores {
   const primary = primaryStoreOf(ctx);
@@ -184,9 +197,6 @@ interface ComponentSource {
 async function readSources(checkpointId: string, backups: CheckpointBackup[], from: CheckpointFilesPlace, fromName: string): Promise<ComponentSource[]> {
   const out: ComponentSource[] = [];
   for (const backup of backups) {
-    if (backup.component === "database" && backup.engine === TEMPLATE_ENGINE) {
-      throw new AppError("unprocessable", "its database backup is a template database on the target server (DATABASE_BACKUP_ENGINE=template), which lies in no store; take a checkpoint with the pg_dump engine to copy it");
-    }
     const files = await from.list(checkpointId, backup.component);
     const manifestBytes = files.includes(MANIFEST_FILE) ? await from.read(checkpointId, backup.component, MANIFEST_FILE) : undefined;
     if (!manifestBytes) throw new AppError("verification_failed", `${fromName} holds no ${backup.component} manifest of this checkpoint`);
@@ -272,7 +282,7 @@ export async function copyCheckpointBackup(
     if (there?.equals(data)) return false;
     await toFiles.write(checkpointId, s.backup.component, rel, data);
     const back = await toFiles.read(checkpointId, s.backup.component, rel);
-    if (!back || sha256Buffer(back) !== sha256Buffer(data)) throw new AppError("verification_failed", `${s.backup.component}/${rel} read back from ${toName} is not what was written`);
+    if (!back?.equals(data)) throw new AppError("verification_failed", `${s.backup.component}/${rel} read back from ${toName} is not what was written`);
     stats.bytes += data.length;
     stats.files += 1;
     return true;
@@ -355,7 +365,8 @@ export async function executeCheckpointCopy(ctx: AppContext, copyId: string, act
     });
 
   try {
-    if (!copy.checkpoint.completedAt || copy.checkpoint.status === "failed") throw new AppError("unprocessable", `it has no complete backup (status ${copy.checkpoint.status})`);
+    const refusal = copyRefusal(copy.checkpoint);
+    if (refusal) throw new AppError("unprocessable", refusal);
     const stores = copyStoresOf(ctx, copy.direction);
     const store = describeBackupStore(stores.copyStore);
     if (store !== copy.store) throw new AppError("configuration_error", `BACKUP_COPY_STORE_URL: the copy store is now ${store}, not ${copy.store} as when the copy was requested`, { setting: "BACKUP_COPY_STORE_URL" });

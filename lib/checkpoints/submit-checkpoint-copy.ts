@@ -6,8 +6,7 @@ import { parseInput } from "../domain/parse-input";
 import { checkpointIdSchema } from "../domain/checkpoint-input";
 import { appendAuditEvent } from "../audit/append-audit-event";
 import { describeBackupStore } from "../store/backup-store-config";
-import { TEMPLATE_ENGINE } from "../engines/database-template";
-import { copyStoresOf } from "./copy-checkpoint";
+import { copyRefusal, copyStoresOf } from "./copy-checkpoint";
 
 /**
  * Queues a copy of a checkpoint's backup to the copy store (`to_copy_store`), or back from it into the
@@ -19,12 +18,8 @@ export async function submitCheckpointCopy(ctx: AppContext, id: string, actor: A
   const checkpointId = parseInput(checkpointIdSchema, id);
   const checkpoint = await ctx.db.checkpoint.findUnique({ where: { id: checkpointId }, include: { backups: true } });
   if (!checkpoint) throw new AppError("not_found", `Checkpoint ${checkpointId} does not exist.`);
-  if (!checkpoint.completedAt || checkpoint.status === "failed") {
-    throw new AppError("unprocessable", `Checkpoint "${checkpoint.name}" has no complete backup to copy (status ${checkpoint.status}).`);
-  }
-  if (checkpoint.backups.some((b) => b.component === "database" && b.engine === TEMPLATE_ENGINE)) {
-    throw new AppError("unprocessable", `Checkpoint "${checkpoint.name}" cannot be copied: its database backup is a template database on the target server, which lies in no store.`);
-  }
+  const refusal = copyRefusal(checkpoint);
+  if (refusal) throw new AppError("unprocessable", `Checkpoint "${checkpoint.name}" cannot be copied: ${refusal}.`);
   let store: string;
   try {
     store = describeBackupStore(copyStoresOf(ctx, direction).copyStore);
