@@ -15,7 +15,6 @@ import { mkdir, readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
-import pg from "pg";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { createPgDumpEngine } from "../lib/engines/database-pgdump";
@@ -26,7 +25,7 @@ import { createS3BlobMedium } from "../lib/store/s3-blob-medium";
 import { masterKeysOf } from "../lib/checkpoints/engines-for-context";
 import { startS3TestServer, type S3TestServer } from "../test/s3-server";
 import { benchIncrementalCheckpoint } from "./b4-incremental-checkpoint";
-import { pgRestoreIntoFreshDatabase } from "./b5-database-rollback";
+import { pgRestoreIntoFreshDatabase, settleServer } from "./b5-database-rollback";
 import { fmtMb, fmtMs, median, runCommand, timed } from "./measure";
 import { x, type BenchResult } from "./report";
 import { dropDatabases, sizeOfTree, type BenchEnv } from "./setup";
@@ -95,15 +94,7 @@ export async function benchS3Database(env: BenchEnv): Promise<BenchResult[]> {
     const b1 = median(b1Ours) / median(b1Base);
 
     // B5s3: restore what run 0 stored; the baseline downloads run 0's uploaded folder.
-    const settle = async () => {
-      const c = new pg.Client(env.adminUrl);
-      await c.connect();
-      try {
-        await c.query("CHECKPOINT");
-      } finally {
-        await c.end();
-      }
-    };
+    const settle = () => settleServer(env.adminUrl);
     const baselineDb = (i: number) => `bench_b5s3_restore_${i}`;
     const download = async (into: string) => {
       const keysList: string[] = [];

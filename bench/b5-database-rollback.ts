@@ -34,15 +34,7 @@ export async function benchDatabaseRollback(env: BenchEnv, b1: B1Output): Promis
   const reps = Math.max(3, env.options.reps);
 
   const baseline = (i: number) => pgRestoreIntoFreshDatabase(env.adminUrl, baselineDb(i), baselineDumpDir);
-  const settle = async () => {
-    const c = new pg.Client(env.adminUrl);
-    await c.connect();
-    try {
-      await c.query("CHECKPOINT");
-    } finally {
-      await c.end();
-    }
-  };
+  const settle = () => settleServer(env.adminUrl);
   // Alternating, baseline first, each run after a settling checkpoint; medians reported.
   const oursAll: number[] = [];
   const baselineAll: number[] = [];
@@ -132,4 +124,15 @@ export async function pgRestoreIntoFreshDatabase(adminUrl: string, name: string,
   }
   const conn = toolConnection(databaseUrl(adminUrl, name));
   await runCommand("pg_restore", ["-j2", "--no-owner", "--no-privileges", "-d", conn.dbname, dumpDir], conn.env);
+}
+
+/** A CHECKPOINT on the server before a timed restore, so no run pays for the writes of the one before. */
+export async function settleServer(adminUrl: string): Promise<void> {
+  const c = new pg.Client(adminUrl);
+  await c.connect();
+  try {
+    await c.query("CHECKPOINT");
+  } finally {
+    await c.end();
+  }
 }
